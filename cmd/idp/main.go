@@ -1,0 +1,140 @@
+// Command idp is carekey, the OpenID Connect provider.
+//
+//	idp dev                      embedded dev mode (memory backends, dashboard)
+//	idp serve --config FILE      production: PostgreSQL + Redis
+//	idp migrate --config FILE    apply database migrations
+//	idp config check FILE        validate a config file and exit
+//	idp version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/carekey/carekey/internal/app"
+	"github.com/carekey/carekey/internal/config"
+)
+
+// version is set by the linker (-X main.version=…).
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `usage:
+  idp dev [--config configs/dev.yaml]
+  idp serve --config FILE
+  idp migrate --config FILE
+  idp config check FILE
+  idp version
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "version":
+		fmt.Fprintln(stdout, "carekey", version)
+		return 0
+	case "config":
+		if len(args) != 3 || args[1] != "check" {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		return configCheck(args[2], stdout, stderr)
+	case "dev":
+		return serve(ctx, args[1:], config.ModeDev, "configs/dev.yaml", stdout, stderr)
+	case "serve":
+		return serve(ctx, args[1:], config.ModeServe, "", stdout, stderr)
+	case "migrate":
+		cfg, code := loadFlags("migrate", args[1:], config.ModeServe, "", stderr)
+		if cfg == nil {
+			return code
+		}
+		if err := app.Migrate(ctx, cfg); err != nil {
+			fmt.Fprintln(stderr, "idp migrate:", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, "migrations applied")
+		return 0
+	default:
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+}
+
+func configCheck(path string, stdout, stderr io.Writer) int {
+	_, err := config.Check(path, config.Options{Env: os.Getenv, SkipMissingSecretFiles: true}, config.ModeServe)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: invalid configuration:\n%v\n", path, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", path)
+	return 0
+}
+
+// loadFlags parses --config and loads and validates the file for mode.
+func loadFlags(name string, args []string, mode config.Mode, def string, stderr io.Writer) (*config.Config, int) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", def, "configuration file")
+	if err := fs.Parse(args); err != nil {
+		return nil, 2
+	}
+	if *path == "" {
+		fmt.Fprintf(stderr, "idp %s: --config FILE is required\n", name)
+		return nil, 2
+	}
+	cfg, err := config.Check(*path, config.Options{Env: os.Getenv}, mode)
+	if err != nil {
+		fmt.Fprintf(stderr, "idp %s: %s: %v\n", name, *path, err)
+		return nil, 1
+	}
+	return cfg, 0
+}
+
+func serve(ctx context.Context, args []string, mode config.Mode, def string, stdout, stderr io.Writer) int {
+	name := "serve"
+	if mode == config.ModeDev {
+		name = "dev"
+	}
+	cfg, code := loadFlags(name, args, mode, def, stderr)
+	if cfg == nil {
+		return code
+	}
+	logger := newLogger(cfg.Log, stderr)
+	a, err := app.New(ctx, app.Options{Config: cfg, Mode: mode, Logger: logger, Out: stdout})
+	if err != nil {
+		logger.Error("start", "err", err)
+		return 1
+	}
+	defer a.Close()
+	if err := a.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		logger.Error("run", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

@@ -1,0 +1,367 @@
+// Package app is carekey's composition root: it turns a validated config into
+// backends (PostgreSQL + Redis in production, memory in dev mode), services and
+// one http.Handler, and runs the HTTP servers until its context ends. It is the
+// only package that knows which backend runs.
+//
+//	a, err := app.New(ctx, app.Options{Config: cfg, Mode: config.ModeServe, Logger: logger})
+//	defer a.Close()
+//	err = a.Run(ctx)
+package app
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/carekey/carekey/internal/authstate"
+	"github.com/carekey/carekey/internal/authstate/memauth"
+	"github.com/carekey/carekey/internal/authstate/redisauth"
+	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/config"
+	"github.com/carekey/carekey/internal/dashboard"
+	"github.com/carekey/carekey/internal/flow"
+	"github.com/carekey/carekey/internal/flow/memflow"
+	"github.com/carekey/carekey/internal/flow/redisflow"
+	"github.com/carekey/carekey/internal/keys"
+	"github.com/carekey/carekey/internal/oidcop"
+	"github.com/carekey/carekey/internal/password"
+	"github.com/carekey/carekey/internal/session"
+	"github.com/carekey/carekey/internal/session/memsession"
+	"github.com/carekey/carekey/internal/session/redissession"
+	"github.com/carekey/carekey/internal/signin"
+	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/internal/store/memstore"
+	"github.com/carekey/carekey/internal/store/postgres"
+	"github.com/carekey/carekey/internal/web"
+	"github.com/carekey/carekey/internal/web/render"
+	"github.com/carekey/carekey/ui"
+)
+
+// Options configure New.
+type Options struct {
+	Config *config.Config
+	Mode   config.Mode
+	Logger *slog.Logger
+	Clock  clock.Clock // optional: the system clock
+	// Out receives start-up notices meant for a person (the dev password).
+	Out io.Writer
+	// HTTPClient is used by the dev dashboard to reach the issuer (optional).
+	HTTPClient *http.Client
+}
+
+// Backends are the seams app opened; exposed for tests and admin commands.
+type Backends struct {
+	Store    store.Store
+	Sessions session.Store
+	Flows    flow.Store
+	State    authstate.Store
+	Redis    redis.UniversalClient // nil in dev mode
+}
+
+// App is a running carekey.
+type App struct {
+	cfg       *config.Config
+	logger    *slog.Logger
+	handler   http.Handler
+	dashboard http.Handler
+	backends  Backends
+	closers   []func()
+	// SeedPassword is the dev users' password (dev mode only).
+	SeedPassword string
+}
+
+// pages are the templates every deployment needs.
+var pages = []string{"signin", "signed_in", "logged_out", "error", "coming_soon"}
+
+// New opens the backends and builds the handler. It fails, naming the cause, if
+// a backend is unreachable or a secret is unusable.
+func New(ctx context.Context, opts Options) (_ *App, err error) {
+	cfg := opts.Config
+	if cfg == nil {
+		return nil, errors.New("app: no config")
+	}
+	clk := opts.Clock
+	if clk == nil {
+		clk = clock.System()
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	a := &App{cfg: cfg, logger: logger}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+
+	encKey, err := config.DecodeKey(cfg.Keys.EncryptionKey)
+	if err != nil || len(encKey) != 32 {
+		return nil, fmt.Errorf("keys.encryption_key: must be base64 of 32 bytes")
+	}
+	pepper, err := config.DecodeKey(cfg.Keys.Pepper)
+	if err != nil || len(pepper) < 32 {
+		return nil, fmt.Errorf("keys.pepper: must be base64 of at least 32 bytes")
+	}
+	signingKeyKey, err := hkdf.Key(sha256.New, encKey, nil, "carekey signing keys v1", 32)
+	if err != nil {
+		return nil, fmt.Errorf("derive signing key encryption key: %w", err)
+	}
+	tokenKey, err := hkdf.Key(sha256.New, encKey, nil, "carekey access tokens v1", 32)
+	if err != nil {
+		return nil, fmt.Errorf("derive token key: %w", err)
+	}
+
+	if err := a.openBackends(ctx, opts.Mode, clk); err != nil {
+		return nil, err
+	}
+	b := a.backends
+
+	hasher := password.NewHasher(password.DefaultParams(), hashConcurrency())
+	if opts.Mode == config.ModeDev {
+		pw, err := seed(ctx, b.Store, hasher, clk, cfg.Dev.SeedPassword)
+		if err != nil {
+			return nil, fmt.Errorf("seed dev data: %w", err)
+		}
+		a.SeedPassword = pw
+		if opts.Out != nil {
+			fmt.Fprintf(opts.Out, "\ncarekey dev mode: %s\n  dashboard:  %s\n  sign in as: %s / %s\n  (also %s, same password)\n\n",
+				cfg.Issuer, cfg.Dev.DashboardURL, seedPenny.email, pw, seedSam.email)
+		}
+	}
+
+	cipher, err := keys.NewCipher(signingKeyKey)
+	if err != nil {
+		return nil, fmt.Errorf("signing key cipher: %w", err)
+	}
+	km := keys.NewManager(keys.Config{Store: b.Store, Cipher: cipher, Clock: clk, Rotation: cfg.Keys.RotationPeriod, CacheTTL: time.Minute})
+	if _, err := km.Signing(ctx, cfg.Keys.Algorithm); err != nil {
+		return nil, fmt.Errorf("load signing key: %w", err)
+	}
+
+	ready := a.Ready
+	var cryptoKey [32]byte
+	copy(cryptoKey[:], tokenKey)
+	provider, err := oidcop.New(oidcop.Config{
+		Issuer:        cfg.Issuer,
+		Clients:       cfg.Clients,
+		LoginURL:      func(id string) string { return "/login?authRequestID=" + id },
+		Users:         b.Store,
+		RefreshTokens: b.Store,
+		State:         b.State,
+		Sessions:      b.Sessions,
+		Keys:          km,
+		Health:        ready,
+		Algorithm:     cfg.Keys.Algorithm,
+		CryptoKey:     cryptoKey,
+		Tokens:        cfg.Tokens,
+		Clock:         clk,
+		Logger:        logger,
+		Insecure:      opts.Mode == config.ModeDev || isLocalhostHTTP(cfg.Issuer),
+	})
+	if err != nil {
+		return nil, err
+	}
+	rp, err := render.New(ui.Templates(), cfg.Branding, logger, pages...)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := web.New(web.Config{
+		Provider:        provider,
+		Signin:          &signin.Service{Users: b.Store, Hasher: hasher, Clock: clk, Logger: logger},
+		Users:           b.Store,
+		Flows:           b.Flows,
+		Sessions:        b.Sessions,
+		Pages:           rp,
+		Static:          ui.Static(),
+		Clock:           clk,
+		Logger:          logger,
+		Pepper:          pepper,
+		InsecureCookies: cfg.Dev.InsecureCookies,
+		MaxBodyBytes:    cfg.HTTP.MaxBodyBytes,
+		SessionIdle:     cfg.Sessions.IdleTimeout,
+		SessionAbsolute: cfg.Sessions.AbsoluteTimeout,
+		Ready:           ready,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.handler = srv
+
+	if opts.Mode == config.ModeDev && cfg.Dev.DashboardURL != "" {
+		d, err := dashboard.New(dashboard.Config{
+			Issuer:       cfg.Issuer,
+			ClientID:     "dashboard",
+			ClientSecret: cfg.Dev.DashboardSecret,
+			BaseURL:      cfg.Dev.DashboardURL,
+			IdleTimeout:  cfg.Sessions.IdleTimeout,
+			HTTPClient:   opts.HTTPClient,
+			Logger:       logger,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("dashboard: %w", err)
+		}
+		a.dashboard = d.Handler()
+	}
+	return a, nil
+}
+
+func hashConcurrency() int { return 4 }
+
+func isLocalhostHTTP(issuer string) bool {
+	for _, p := range []string{"http://localhost", "http://127.0.0.1"} {
+		if len(issuer) >= len(p) && issuer[:len(p)] == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Clock) error {
+	cfg := a.cfg
+	if mode == config.ModeDev {
+		a.backends = Backends{
+			Store:    memstore.New(),
+			Sessions: memsession.New(clk),
+			Flows:    memflow.New(clk),
+			State:    memauth.New(clk),
+		}
+		return nil
+	}
+	pg, err := postgres.Open(ctx, postgres.Config{URL: cfg.Postgres.URL, MaxConns: cfg.Postgres.MaxConns})
+	if err != nil {
+		return fmt.Errorf("open postgres: %w", err)
+	}
+	a.closers = append(a.closers, pg.Close)
+	if cfg.Postgres.Migrate == "auto" {
+		if err := pg.Migrate(ctx); err != nil {
+			return fmt.Errorf("migrate postgres: %w", err)
+		}
+	}
+	rc := NewRedis(cfg.Redis)
+	a.closers = append(a.closers, func() { _ = rc.Close() })
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rc.Ping(pctx).Err(); err != nil {
+		return fmt.Errorf("connect to redis: %w", err)
+	}
+	p := cfg.Redis.KeyPrefix
+	a.backends = Backends{
+		Store:    pg,
+		Sessions: redissession.New(rc, p+"sess:", clk),
+		Flows:    redisflow.New(rc, p+"flow:", clk),
+		State:    redisauth.New(rc, p+"oidc:", clk),
+		Redis:    rc,
+	}
+	return nil
+}
+
+// NewRedis returns a client for a single node, a Cluster or Sentinel.
+func NewRedis(c config.Redis) redis.UniversalClient {
+	o := &redis.UniversalOptions{
+		Addrs:      c.Addrs,
+		Username:   c.Username,
+		Password:   c.Password,
+		DB:         c.DB,
+		MasterName: c.MasterName,
+	}
+	if c.TLS {
+		o.TLSConfig = tlsConfig()
+	}
+	return redis.NewUniversalClient(o)
+}
+
+// Ready reports whether every backend answers.
+func (a *App) Ready(ctx context.Context) error {
+	if err := a.backends.Store.Ping(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := a.backends.State.Ping(ctx); err != nil {
+		return fmt.Errorf("redis: %w", err)
+	}
+	return nil
+}
+
+// Handler is carekey's HTTP handler.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// DashboardHandler is the reference dashboard's handler (dev mode), or nil.
+func (a *App) DashboardHandler() http.Handler { return a.dashboard }
+
+// Backends returns the opened backends.
+func (a *App) Backends() Backends { return a.backends }
+
+// Run serves carekey (and in dev mode the dashboard) until ctx ends, then shuts
+// down gracefully.
+func (a *App) Run(ctx context.Context) error {
+	servers := []*http.Server{a.server(a.cfg.HTTP.Addr, a.handler)}
+	if a.dashboard != nil && a.cfg.Dev.DashboardAddr != "" {
+		servers = append(servers, a.server(a.cfg.Dev.DashboardAddr, a.dashboard))
+	}
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		ln, err := net.Listen("tcp", s.Addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", s.Addr, err)
+		}
+		a.logger.InfoContext(ctx, "listening", "addr", ln.Addr().String())
+		go func() {
+			if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			a.logger.WarnContext(ctx, "shutdown", "addr", s.Addr, "err", err)
+		}
+	}
+	return runErr
+}
+
+func (a *App) server(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: a.cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       a.cfg.HTTP.ReadTimeout,
+		WriteTimeout:      a.cfg.HTTP.WriteTimeout,
+		IdleTimeout:       a.cfg.HTTP.IdleTimeout,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// Close releases the backends.
+func (a *App) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}
+
+// Migrate applies the PostgreSQL migrations (idp migrate).
+func Migrate(ctx context.Context, cfg *config.Config) error {
+	pg, err := postgres.Open(ctx, postgres.Config{URL: cfg.Postgres.URL, MaxConns: 2})
+	if err != nil {
+		return fmt.Errorf("open postgres: %w", err)
+	}
+	defer pg.Close()
+	return pg.Migrate(ctx)
+}

@@ -1,0 +1,205 @@
+package app_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carekey/carekey/internal/app"
+	"github.com/carekey/carekey/internal/config"
+	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/internal/testenv"
+)
+
+const (
+	testPassword  = "Correct-Horse-42!"
+	testEmail     = "penny.plumber.portal@example.com"
+	dashSecret    = "dev-dashboard-secret-not-for-production"
+	dashRedirect  = "http://localhost:8081/callback"
+	publicID      = "dev-public"
+	publicRedir   = "http://localhost:9999/callback"
+	dashLogoutURI = "http://localhost:8081/"
+)
+
+// env is one running carekey under test.
+type env struct {
+	t      *testing.T
+	srv    *httptest.Server
+	app    *app.App
+	issuer string
+}
+
+func repoFile(t *testing.T, rel string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", rel)
+}
+
+// backends runs fn once per backend: memory always; PostgreSQL + Redis when the
+// test services are configured (and always under CI=true).
+func backends(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Run("memory", func(t *testing.T) { fn(t, start(t, false)) })
+	t.Run("postgres+redis", func(t *testing.T) { fn(t, start(t, true)) })
+}
+
+// start runs carekey over TLS on a random port with configs/dev.yaml, on memory
+// backends or on PostgreSQL + Redis.
+func start(t *testing.T, real bool) *env {
+	t.Helper()
+	cfg, err := config.Load(repoFile(t, "configs/dev.yaml"), config.Options{Env: func(string) string { return "" }})
+	if err != nil {
+		t.Fatalf("load dev config: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	cfg.Issuer = srv.URL
+	cfg.Dev.DashboardURL = ""
+	cfg.Dev.SeedPassword = testPassword
+	mode := config.ModeDev
+	if real {
+		mode = config.ModeServe
+		opts, prefix := testenv.Redis(t)
+		cfg.Postgres.URL = testenv.PostgresURL(t)
+		cfg.Postgres.Migrate = "auto"
+		cfg.Redis.Addrs = []string{opts.Addr}
+		cfg.Redis.DB = opts.DB
+		cfg.Redis.KeyPrefix = prefix
+		cfg.Dev = config.Dev{InsecureCookies: true}
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	a, err := app.New(t.Context(), app.Options{Config: cfg, Mode: mode, Logger: logger})
+	if err != nil {
+		t.Fatalf("start app: %v", err)
+	}
+	t.Cleanup(a.Close)
+	if real {
+		seedUser(t, a)
+	}
+	srv.Config.Handler = a.Handler()
+	return &env{t: t, srv: srv, app: a, issuer: srv.URL}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// seedUser creates the test user in a production-mode store (dev mode seeds it).
+func seedUser(t *testing.T, a *app.App) {
+	t.Helper()
+	st := a.Backends().Store
+	hash := devHash(t)
+	now := time.Now().UTC()
+	err := st.CreateUser(t.Context(), store.User{
+		ID: "usr_penny", Email: testEmail, EmailVerified: true, GivenName: "Penny QQ", FamilyName: "Plumber",
+		PasswordHash: hash, Phone: "+447700900047", PhoneVerified: true, CreatedAt: now, UpdatedAt: now,
+	})
+	if err != nil {
+		t.Fatalf("seed user: %v", err)
+	}
+}
+
+// browser returns an HTTP client with a cookie jar that trusts the test server
+// and stops at any redirect that leaves it (to a client's redirect URI).
+func (e *env) browser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	c := e.srv.Client()
+	c.Jar = jar
+	c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if !strings.HasPrefix(req.URL.String(), e.issuer) {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	return c
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func csrfOf(t *testing.T, body string) string {
+	t.Helper()
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no csrf_token in page:\n%s", body)
+	}
+	return html.UnescapeString(m[1])
+}
+
+func readBody(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read body: %v", err)
+	}
+	return string(b)
+}
+
+// signIn follows authURL in browser c, signs in on the hosted page if asked, and
+// returns the redirect back to the client.
+func (e *env) signIn(c *http.Client, authURL, email, password string) *url.URL {
+	t := e.t
+	t.Helper()
+	resp, err := c.Get(authURL)
+	if err != nil {
+		t.Fatalf("GET authorize: %v", err)
+	}
+	body := readBody(t, resp)
+	if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 {
+		u, _ := url.Parse(loc)
+		return u // session reused
+	}
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>Sign in</h1>") {
+		t.Fatalf("authorize: want the sign-in page, got %d:\n%s", resp.StatusCode, body)
+	}
+	form := url.Values{"csrf_token": {csrfOf(t, body)}, "email": {email}, "password": {password}}
+	resp, err = c.PostForm(e.issuer+"/signin", form)
+	if err != nil {
+		t.Fatalf("POST signin: %v", err)
+	}
+	body = readBody(t, resp)
+	if resp.StatusCode/100 != 3 {
+		t.Fatalf("sign in: want a redirect to the client, got %d:\n%s", resp.StatusCode, body)
+	}
+	u, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatalf("parse redirect: %v", err)
+	}
+	return u
+}
+
+func sha256Hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+func mustStatus(t *testing.T, resp *http.Response, want int) string {
+	t.Helper()
+	body := readBody(t, resp)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d:\n%s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, want, body)
+	}
+	return body
+}
+
+var _ = context.Background
+var _ = fmt.Sprint

@@ -1,0 +1,93 @@
+// Package authstate defines the short-lived OpenID Connect state: authorization
+// requests waiting for the user to sign in, authorization codes and access
+// tokens. Backends live in authstate/redisauth and authstate/memauth and pass
+// authstate/authstatetest. Records carry their own ExpiresAt; an expired record
+// is reported as ErrNotFound, judged by the backend's injected clock.
+package authstate
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors.
+var (
+	// ErrNotFound: unknown, consumed or expired.
+	ErrNotFound = errors.New("authstate: not found")
+	// ErrConflict: the ID is taken.
+	ErrConflict = errors.New("authstate: conflict")
+)
+
+// AuthRequest is an OIDC authorization request from a relying party.
+type AuthRequest struct {
+	ID                  string
+	ClientID            string
+	RedirectURI         string
+	State               string
+	Nonce               string
+	Scopes              []string
+	ResponseType        string
+	ResponseMode        string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	Prompt              []string
+	MaxAge              *uint // seconds; nil: not given
+	UILocales           []string
+	LoginHint           string
+	ACRValues           []string
+
+	// Set when the user has signed in for this request.
+	UserID    string
+	SessionID string
+	AuthTime  time.Time
+	AMR       []string
+	Done      bool
+
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// AccessToken is the server-side record of an opaque access token.
+type AccessToken struct {
+	ID             string
+	ClientID       string
+	Subject        string
+	SessionID      string
+	RefreshTokenID string
+	Scopes         []string
+	Audience       []string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+}
+
+// Store keeps short-lived OIDC state.
+type Store interface {
+	// CreateAuthRequest stores r. Returns ErrConflict if the ID is taken.
+	CreateAuthRequest(ctx context.Context, r AuthRequest) error
+	// GetAuthRequest returns the request, or ErrNotFound.
+	GetAuthRequest(ctx context.Context, id string) (AuthRequest, error)
+	// UpdateAuthRequest calls fn on the request and saves the result atomically
+	// (fn may run more than once). Returns ErrNotFound or fn's error.
+	UpdateAuthRequest(ctx context.Context, id string, fn func(r *AuthRequest) error) (AuthRequest, error)
+	// DeleteAuthRequest removes it; deleting a missing request is not an error.
+	DeleteAuthRequest(ctx context.Context, id string) error
+
+	// SaveCode binds a code (the caller passes its hash) to an auth request
+	// until expiresAt.
+	SaveCode(ctx context.Context, codeHash, authRequestID string, expiresAt time.Time) error
+	// ConsumeCode returns the auth request ID bound to codeHash and removes the
+	// binding in the same atomic step: of N concurrent calls exactly one
+	// succeeds; the others get ErrNotFound.
+	ConsumeCode(ctx context.Context, codeHash string) (authRequestID string, err error)
+
+	// CreateAccessToken stores t. Returns ErrConflict if the ID is taken.
+	CreateAccessToken(ctx context.Context, t AccessToken) error
+	// GetAccessToken returns the token, or ErrNotFound.
+	GetAccessToken(ctx context.Context, id string) (AccessToken, error)
+	// DeleteAccessToken removes it; deleting a missing token is not an error.
+	DeleteAccessToken(ctx context.Context, id string) error
+
+	// Ping reports whether the backend is reachable.
+	Ping(ctx context.Context) error
+}

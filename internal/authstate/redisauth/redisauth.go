@@ -1,0 +1,249 @@
+package redisauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/carekey/carekey/internal/authstate"
+	"github.com/carekey/carekey/internal/clock"
+)
+
+var _ authstate.Store = (*Store)(nil)
+
+const (
+	// ttlMargin is added to a record's remaining lifetime for its Redis TTL,
+	// so that a replica whose clock runs a little behind still finds it.
+	ttlMargin = 5 * time.Second
+	// maxRetries bounds UpdateAuthRequest's optimistic transactions.
+	maxRetries = 64
+)
+
+// errContention: UpdateAuthRequest lost maxRetries races in a row.
+var errContention = errors.New("redisauth: too much contention")
+
+// Store is a Redis authstate.Store.
+type Store struct {
+	c      redis.UniversalClient
+	prefix string
+	clk    clock.Clock
+}
+
+// New returns a store that keeps its keys in c under prefix and reads the
+// time from clk.
+func New(c redis.UniversalClient, prefix string, clk clock.Clock) *Store {
+	return &Store{c: c, prefix: prefix, clk: clk}
+}
+
+func (s *Store) requestKey(id string) string { return s.prefix + "authreq:" + id }
+func (s *Store) codeKey(hash string) string  { return s.prefix + "code:" + hash }
+func (s *Store) tokenKey(id string) string   { return s.prefix + "token:" + id }
+
+// ttl is the Redis TTL of a record that expires at end.
+func ttl(end, now time.Time) time.Duration {
+	return max(end.Sub(now)+ttlMargin, time.Second).Round(time.Second)
+}
+
+// create stores v under key with SET NX, for a record that expires at end.
+func (s *Store) create(ctx context.Context, key string, v any, end time.Time) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	ok, err := s.c.SetNX(ctx, key, b, ttl(end, s.clk.Now())).Result()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return authstate.ErrConflict
+	}
+	return nil
+}
+
+// CreateAuthRequest stores r. Returns authstate.ErrConflict if the ID is taken.
+func (s *Store) CreateAuthRequest(ctx context.Context, r authstate.AuthRequest) error {
+	if err := s.create(ctx, s.requestKey(r.ID), toRequest(r), r.ExpiresAt); err != nil {
+		return fmt.Errorf("create auth request %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// GetAuthRequest returns the request, or authstate.ErrNotFound.
+func (s *Store) GetAuthRequest(ctx context.Context, id string) (authstate.AuthRequest, error) {
+	r, err := s.getRequest(ctx, s.c, id)
+	if err != nil {
+		return authstate.AuthRequest{}, fmt.Errorf("get auth request %s: %w", id, err)
+	}
+	return r, nil
+}
+
+func (s *Store) getRequest(ctx context.Context, c redis.Cmdable, id string) (authstate.AuthRequest, error) {
+	b, err := c.Get(ctx, s.requestKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return authstate.AuthRequest{}, authstate.ErrNotFound
+	}
+	if err != nil {
+		return authstate.AuthRequest{}, err
+	}
+	r, err := decodeRequest(id, b)
+	if err != nil {
+		return authstate.AuthRequest{}, err
+	}
+	if !s.clk.Now().Before(r.ExpiresAt) {
+		return authstate.AuthRequest{}, authstate.ErrNotFound
+	}
+	return r, nil
+}
+
+func decodeRequest(id string, b []byte) (authstate.AuthRequest, error) {
+	var rec request
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return authstate.AuthRequest{}, fmt.Errorf("decode auth request: %w", err)
+	}
+	return rec.authRequest(id), nil
+}
+
+// errFn marks an error returned by the caller's fn, so that it is returned
+// rather than retried.
+type errFn struct{ err error }
+
+func (e errFn) Error() string { return e.err.Error() }
+
+// UpdateAuthRequest calls fn on the request and saves the result if the key
+// has not changed since it was read (WATCH); otherwise it reads again and
+// calls fn again, a bounded number of times. If fn returns an error nothing
+// is saved.
+func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(r *authstate.AuthRequest) error) (authstate.AuthRequest, error) {
+	key := s.requestKey(id)
+	var out authstate.AuthRequest
+	txf := func(tx *redis.Tx) error {
+		r, err := s.getRequest(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(&r); err != nil {
+			return errFn{err}
+		}
+		r.ID = id
+		b, err := json.Marshal(toRequest(r))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, key, b, ttl(r.ExpiresAt, s.clk.Now()))
+			return nil
+		}); err != nil {
+			return err
+		}
+		out, err = decodeRequest(id, b) // what was stored, as Get returns it
+		return err
+	}
+	for range maxRetries {
+		err := s.c.Watch(ctx, txf, key)
+		if fe, ok := errors.AsType[errFn](err); ok {
+			return authstate.AuthRequest{}, fmt.Errorf("update auth request %s: %w", id, fe.err)
+		}
+		if err == nil {
+			return out, nil
+		}
+		if !errors.Is(err, redis.TxFailedErr) {
+			return authstate.AuthRequest{}, fmt.Errorf("update auth request %s: %w", id, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return authstate.AuthRequest{}, fmt.Errorf("update auth request %s: %w", id, err)
+		}
+	}
+	return authstate.AuthRequest{}, fmt.Errorf("update auth request %s: %w", id, errContention)
+}
+
+// DeleteAuthRequest removes it; deleting a missing request is not an error.
+func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
+	if err := s.c.Del(ctx, s.requestKey(id)).Err(); err != nil {
+		return fmt.Errorf("delete auth request %s: %w", id, err)
+	}
+	return nil
+}
+
+// codeBinding is the stored form of a code.
+type codeBinding struct {
+	AuthRequestID string    `json:"ar"`
+	ExpiresAt     time.Time `json:"ea"`
+}
+
+// SaveCode binds codeHash to an auth request until expiresAt. Returns
+// authstate.ErrConflict if codeHash is already bound.
+func (s *Store) SaveCode(ctx context.Context, codeHash, authRequestID string, expiresAt time.Time) error {
+	rec := codeBinding{AuthRequestID: authRequestID, ExpiresAt: expiresAt.UTC()}
+	if err := s.create(ctx, s.codeKey(codeHash), rec, expiresAt); err != nil {
+		return fmt.Errorf("save code: %w", err)
+	}
+	return nil
+}
+
+// ConsumeCode returns the auth request ID bound to codeHash and removes the
+// binding with one GETDEL: of N concurrent calls exactly one succeeds.
+func (s *Store) ConsumeCode(ctx context.Context, codeHash string) (string, error) {
+	b, err := s.c.GetDel(ctx, s.codeKey(codeHash)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return "", fmt.Errorf("consume code: %w", authstate.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("consume code: %w", err)
+	}
+	var rec codeBinding
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return "", fmt.Errorf("consume code: decode: %w", err)
+	}
+	if !s.clk.Now().Before(rec.ExpiresAt) {
+		return "", fmt.Errorf("consume code: %w", authstate.ErrNotFound)
+	}
+	return rec.AuthRequestID, nil
+}
+
+// CreateAccessToken stores t. Returns authstate.ErrConflict if the ID is taken.
+func (s *Store) CreateAccessToken(ctx context.Context, t authstate.AccessToken) error {
+	if err := s.create(ctx, s.tokenKey(t.ID), toToken(t), t.ExpiresAt); err != nil {
+		return fmt.Errorf("create access token: %w", err)
+	}
+	return nil
+}
+
+// GetAccessToken returns the token, or authstate.ErrNotFound.
+func (s *Store) GetAccessToken(ctx context.Context, id string) (authstate.AccessToken, error) {
+	b, err := s.c.Get(ctx, s.tokenKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return authstate.AccessToken{}, fmt.Errorf("get access token: %w", authstate.ErrNotFound)
+	}
+	if err != nil {
+		return authstate.AccessToken{}, fmt.Errorf("get access token: %w", err)
+	}
+	var rec token
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return authstate.AccessToken{}, fmt.Errorf("get access token: decode: %w", err)
+	}
+	t := rec.accessToken(id)
+	if !s.clk.Now().Before(t.ExpiresAt) {
+		return authstate.AccessToken{}, fmt.Errorf("get access token: %w", authstate.ErrNotFound)
+	}
+	return t, nil
+}
+
+// DeleteAccessToken removes it; deleting a missing token is not an error.
+func (s *Store) DeleteAccessToken(ctx context.Context, id string) error {
+	if err := s.c.Del(ctx, s.tokenKey(id)).Err(); err != nil {
+		return fmt.Errorf("delete access token: %w", err)
+	}
+	return nil
+}
+
+// Ping reports whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+const configsDir = "../../configs"
+
+// TestConfigsDir loads and validates every file in configs/. A new file
+// fails until it is given a case here.
+func TestConfigsDir(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		opts Options
+		// valid and invalid list the modes the file must pass and fail.
+		valid, invalid []Mode
+	}{
+		{file: "dev.yaml", valid: []Mode{ModeDev}, invalid: []Mode{ModeServe}},
+		{file: "example.yaml", opts: Options{SkipMissingSecretFiles: true}, valid: []Mode{ModeServe}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			path := filepath.Join(configsDir, tc.file)
+			for _, m := range tc.valid {
+				if _, err := Check(path, tc.opts, m); err != nil {
+					t.Errorf("Check(%s, %s):\n%v", tc.file, m, err)
+				}
+			}
+			for _, m := range tc.invalid {
+				if _, err := Check(path, tc.opts, m); err == nil {
+					t.Errorf("Check(%s, %s) passed, want problems", tc.file, m)
+				}
+			}
+		})
+	}
+
+	files, err := filepath.Glob(filepath.Join(configsDir, "*.y*ml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, filepath.Base(f))
+	}
+	if want := []string{"dev.yaml", "example.yaml"}; !slices.Equal(names, want) {
+		t.Errorf("configs/ holds %q; give each file a case in TestConfigsDir (have %q)", names, want)
+	}
+}
+
+// TestDevConfig checks what design.md §6 and the dashboard rely on.
+func TestDevConfig(t *testing.T) {
+	cfg, err := Check(filepath.Join(configsDir, "dev.yaml"), Options{}, ModeDev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Issuer != "http://localhost:8080" || cfg.Dev.DashboardURL != "http://localhost:8081" {
+		t.Errorf("issuer %q, dashboard %q", cfg.Issuer, cfg.Dev.DashboardURL)
+	}
+	dash, ok := cfg.Client("dashboard")
+	if !ok {
+		t.Fatal("no dashboard client")
+	}
+	sum := sha256.Sum256([]byte(cfg.Dev.DashboardSecret))
+	if want := "sha256:" + hex.EncodeToString(sum[:]); dash.SecretHash != want {
+		t.Errorf("dashboard secret_hash = %s, want the hash of dev.dashboard_secret, %s", dash.SecretHash, want)
+	}
+	if !slices.Contains(dash.RedirectURIs, cfg.Dev.DashboardURL+"/callback") {
+		t.Errorf("dashboard redirect_uris %q lack %s/callback", dash.RedirectURIs, cfg.Dev.DashboardURL)
+	}
+	pub, ok := cfg.Client("dev-public")
+	if !ok {
+		t.Fatal("no dev-public client")
+	}
+	want := []string{"http://localhost:9999/callback", "http://127.0.0.1:9999/callback"}
+	if !pub.Public || pub.AuthMethod != "none" || !slices.Equal(pub.RedirectURIs, want) {
+		t.Errorf("dev-public = %+v", pub)
+	}
+	for _, k := range []string{cfg.Keys.EncryptionKey, cfg.Keys.Pepper} {
+		if _, err := DecodeKey(k); err != nil {
+			t.Errorf("dev key %q: %v", k, err)
+		}
+	}
+}
+
+// TestExampleConfigWithSecrets gives example.yaml real secrets through
+// IDP_*_FILE overrides, except the clients' (not overridable), which come
+// from a copy next to secret files: then serve accepts it without skipping.
+func TestExampleConfigWithSecrets(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(configsDir, "example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := writeFile(t, dir, "example.yaml", string(data))
+	l, err := loadBytes(data, dir, Options{SkipMissingSecretFiles: true}, readSecretFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every secret in example.yaml comes from a file.
+	for _, r := range secretRefs(l.cfg) {
+		if *r.value != "" {
+			t.Errorf("example.yaml sets %s inline", r.key)
+		}
+	}
+	env := map[string]string{
+		"IDP_POSTGRES_URL_FILE":        writeFile(t, dir, "s/pg", "postgres://carekey:Zq8Jw1@db.internal/carekey"),
+		"IDP_REDIS_PASSWORD_FILE":      writeFile(t, dir, "s/redis", "Hb3kQ9vLx2"),
+		"IDP_KEYS_ENCRYPTION_KEY_FILE": writeFile(t, dir, "s/key", goodKey),
+		"IDP_KEYS_PEPPER_FILE":         writeFile(t, dir, "s/pepper", goodPepper),
+	}
+	var missing []string
+	_, err = Check(path, Options{
+		Env:                    mapEnv(env),
+		SkipMissingSecretFiles: true,
+		MissingSecretFile:      func(key, _ string) { missing = append(missing, key) },
+	}, ModeServe)
+	if err != nil {
+		t.Fatalf("Check with secrets: %v", err)
+	}
+	if want := []string{"clients[0].secret_hash_file", "clients[1].secret_hash_file"}; !slices.Equal(missing, want) {
+		t.Errorf("missing secret files = %q, want only the clients' %q", missing, want)
+	}
+}

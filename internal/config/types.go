@@ -1,0 +1,132 @@
+package config
+
+import "time"
+
+// Config is the whole configuration file. YAML keys are the snake_case names in
+// the tags; every scalar can be overridden by an IDP_* environment variable
+// named by its key path (IDP_POSTGRES_URL, IDP_KEYS_ENCRYPTION_KEY, ...), and
+// every field ending in _file names a file whose trimmed contents replace the
+// field it belongs to.
+type Config struct {
+	Issuer   string   `yaml:"issuer"`
+	HTTP     HTTP     `yaml:"http"`
+	Postgres Postgres `yaml:"postgres"`
+	Redis    Redis    `yaml:"redis"`
+	Keys     Keys     `yaml:"keys"`
+	Clients  []Client `yaml:"clients"`
+	Tokens   Tokens   `yaml:"tokens"`
+	Sessions Sessions `yaml:"sessions"`
+	Branding Branding `yaml:"branding"`
+	Log      Log      `yaml:"log"`
+	Dev      Dev      `yaml:"dev"`
+}
+
+// HTTP is the listener.
+type HTTP struct {
+	Addr              string        `yaml:"addr"`                // default ":8080"
+	MaxBodyBytes      int64         `yaml:"max_body_bytes"`      // default 65536
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"` // default 5s
+	ReadTimeout       time.Duration `yaml:"read_timeout"`        // default 15s
+	WriteTimeout      time.Duration `yaml:"write_timeout"`       // default 30s
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`        // default 120s
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`    // default 20s
+	TrustedProxies    []string      `yaml:"trusted_proxies"`     // CIDRs whose X-Forwarded-For is believed
+}
+
+// Postgres is the system of record.
+type Postgres struct {
+	URL      string `yaml:"url"`
+	URLFile  string `yaml:"url_file"`
+	Migrate  string `yaml:"migrate"`   // "auto" (serve applies migrations) or "manual" (default)
+	MaxConns int32  `yaml:"max_conns"` // default 20
+}
+
+// Redis holds sessions and short-lived state. One address: a single node;
+// several: Cluster; with MasterName: Sentinel.
+type Redis struct {
+	Addrs        []string `yaml:"addrs"`
+	Username     string   `yaml:"username"`
+	Password     string   `yaml:"password"`
+	PasswordFile string   `yaml:"password_file"`
+	DB           int      `yaml:"db"`
+	MasterName   string   `yaml:"master_name"`
+	TLS          bool     `yaml:"tls"`
+	KeyPrefix    string   `yaml:"key_prefix"` // default "carekey:"
+}
+
+// Keys are the provider's secrets.
+type Keys struct {
+	// EncryptionKey: base64 of 32 random bytes. Encrypts signing keys at rest
+	// and opaque access tokens.
+	EncryptionKey     string `yaml:"encryption_key"`
+	EncryptionKeyFile string `yaml:"encryption_key_file"`
+	// Pepper: base64 of at least 32 random bytes; the HMAC key for one-time codes.
+	Pepper     string `yaml:"pepper"`
+	PepperFile string `yaml:"pepper_file"`
+	// Algorithm signs ID tokens: "ES256" (default) or "RS256".
+	Algorithm      string        `yaml:"algorithm"`
+	RotationPeriod time.Duration `yaml:"rotation_period"` // default 720h
+}
+
+// Client is a relying party.
+type Client struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	// Public clients (no secret) must use PKCE S256.
+	Public bool `yaml:"public"`
+	// SecretHash: "sha256:<hex>" of the client secret. Confidential clients only.
+	SecretHash     string   `yaml:"secret_hash"`
+	SecretHashFile string   `yaml:"secret_hash_file"`
+	AuthMethod     string   `yaml:"auth_method"` // client_secret_basic (default for confidential) | client_secret_post | none (public)
+	RedirectURIs   []string `yaml:"redirect_uris"`
+	PostLogoutURIs []string `yaml:"post_logout_redirect_uris"`
+	Scopes         []string `yaml:"scopes"`      // scopes the client may request
+	GrantTypes     []string `yaml:"grant_types"` // authorization_code, refresh_token, client_credentials
+	IDTokenAlg     string   `yaml:"id_token_signing_alg"`
+	// BackchannelLogoutURI receives logout tokens (OpenID Back-Channel Logout 1.0).
+	BackchannelLogoutURI string `yaml:"backchannel_logout_uri"`
+	// AllowInsecureRedirects permits http://localhost and http://127.0.0.1
+	// redirect URIs. Dev only.
+	AllowInsecureRedirects bool `yaml:"allow_insecure_redirects"`
+}
+
+// Tokens are token and code lifetimes.
+type Tokens struct {
+	AuthRequestTTL  time.Duration `yaml:"auth_request_ttl"`  // default 30m
+	CodeTTL         time.Duration `yaml:"code_ttl"`          // default 60s
+	AccessTokenTTL  time.Duration `yaml:"access_token_ttl"`  // default 5m
+	IDTokenTTL      time.Duration `yaml:"id_token_ttl"`      // default 5m
+	RefreshTokenTTL time.Duration `yaml:"refresh_token_ttl"` // default 12h
+}
+
+// Sessions are browser sessions at the provider.
+type Sessions struct {
+	IdleTimeout     time.Duration `yaml:"idle_timeout"`     // default 15m
+	AbsoluteTimeout time.Duration `yaml:"absolute_timeout"` // default 12h
+}
+
+// Branding is what users see.
+type Branding struct {
+	CouncilName  string `yaml:"council_name"` // default "Norfolk County Council"
+	ServiceName  string `yaml:"service_name"` // default "Children's Services Portal"
+	LogoURL      string `yaml:"logo_url"`
+	PrimaryColor string `yaml:"primary_color"` // "#rrggbb"
+	HelpURL      string `yaml:"help_url"`
+}
+
+// Log is logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug | info (default) | warn | error
+	Format string `yaml:"format"` // json (default) | text
+}
+
+// Dev holds dev-only settings; `idp serve` refuses a config that sets any.
+type Dev struct {
+	Enabled         bool   `yaml:"enabled"`          // memory backends, seeded users
+	Outbox          bool   `yaml:"outbox"`           // dev outbox instead of real senders
+	InsecureCookies bool   `yaml:"insecure_cookies"` // cookies without Secure, for http://localhost
+	DashboardAddr   string `yaml:"dashboard_addr"`   // serve the reference dashboard here, e.g. ":8081"
+	DashboardURL    string `yaml:"dashboard_url"`    // its public URL, e.g. "http://localhost:8081"
+	DashboardSecret string `yaml:"dashboard_secret"` // the dashboard client's secret (dev only)
+	SeedPassword    string `yaml:"seed_password"`    // the seeded users' password; empty: random, printed at start-up
+}

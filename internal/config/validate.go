@@ -1,0 +1,432 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Mode says which command the config is validated for.
+type Mode int
+
+const (
+	// ModeServe is `idp serve`: PostgreSQL, Redis and real secrets are
+	// required; dev-only settings are refused. The zero Mode, the strictest.
+	ModeServe Mode = iota
+	// ModeDev is `idp dev`: memory backends, dev settings allowed, secrets
+	// optional (checked only when set).
+	ModeDev
+)
+
+// String returns "serve" or "dev".
+func (m Mode) String() string {
+	switch m {
+	case ModeServe:
+		return "serve"
+	case ModeDev:
+		return "dev"
+	default:
+		return fmt.Sprintf("Mode(%d)", int(m))
+	}
+}
+
+// Allowed values, in the order error messages list them.
+func grantTypes() []string {
+	return []string{"authorization_code", "refresh_token", "client_credentials"}
+}
+
+func scopeNames() []string {
+	return []string{"openid", "profile", "email", "phone", "accounts", "offline_access", "carekey:admin"}
+}
+
+func algorithms() []string { return []string{"ES256", "RS256"} }
+
+// Messages used by more than one rule.
+const (
+	msgRequired     = "required"
+	msgDevOnly      = "dev-only setting: not allowed in serve"
+	msgPlaceholder  = "looks like an example or placeholder value: generate a real secret"
+	msgInsecureURI  = "must be https (or http://localhost with allow_insecure_redirects)"
+	msgPositiveTime = "must be a positive duration"
+)
+
+// Validate checks c for mode and returns a *ValidationError listing every
+// problem, or nil. Call it on a config from Load, whose defaults are filled.
+func (c *Config) Validate(mode Mode) error {
+	if ps := c.validate(mode, nil); len(ps) > 0 {
+		return &ValidationError{Problems: ps}
+	}
+	return nil
+}
+
+// Client returns the client with the given id.
+func (c *Config) Client(id string) (Client, bool) {
+	for _, cl := range c.Clients {
+		if cl.ID == id {
+			return cl, true
+		}
+	}
+	return Client{}, false
+}
+
+// validator collects problems. unchecked holds the key paths of secrets
+// Load could not read (already reported, or skipped on purpose).
+type validator struct {
+	mode      Mode
+	unchecked map[string]bool
+	problems  []Problem
+}
+
+func (v *validator) add(path, format string, args ...any) {
+	v.problems = append(v.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *Config) validate(mode Mode, unchecked map[string]bool) []Problem {
+	v := &validator{mode: mode, unchecked: unchecked}
+	v.issuer(c.Issuer)
+	v.http(&c.HTTP)
+	v.postgres(&c.Postgres)
+	v.redis(&c.Redis)
+	v.keys(&c.Keys)
+	v.clients(c.Clients)
+	v.tokens(&c.Tokens)
+	v.sessions(&c.Sessions)
+	v.branding(&c.Branding)
+	v.log(&c.Log)
+	v.dev(&c.Dev)
+	return v.problems
+}
+
+func (v *validator) serve() bool { return v.mode == ModeServe }
+
+func (v *validator) issuer(s string) {
+	if s == "" {
+		v.add("issuer", msgRequired)
+		return
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		v.add("issuer", "must be an absolute URL such as https://signin.council.gov.uk")
+		return
+	}
+	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname())) {
+		v.add("issuer", "must be https (http only for localhost or 127.0.0.1)")
+	}
+	if u.User != nil {
+		v.add("issuer", "must not contain a user name or password")
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		v.add("issuer", "must not have a query")
+	}
+	if u.Fragment != "" || strings.Contains(s, "#") {
+		v.add("issuer", "must not have a fragment")
+	}
+	if strings.HasSuffix(s, "/") {
+		v.add("issuer", "must not end with a slash")
+	}
+}
+
+func (v *validator) http(h *HTTP) {
+	if h.Addr == "" {
+		v.add("http.addr", msgRequired)
+	} else {
+		v.hostPort("http.addr", h.Addr)
+	}
+	if h.MaxBodyBytes <= 0 {
+		v.add("http.max_body_bytes", "must be positive")
+	}
+	v.positive("http.read_header_timeout", h.ReadHeaderTimeout)
+	v.positive("http.read_timeout", h.ReadTimeout)
+	v.positive("http.write_timeout", h.WriteTimeout)
+	v.positive("http.idle_timeout", h.IdleTimeout)
+	v.positive("http.shutdown_timeout", h.ShutdownTimeout)
+	for i, p := range h.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(p); err != nil {
+			v.add(fmt.Sprintf("http.trusted_proxies[%d]", i), "must be an IP address or CIDR such as 10.0.0.0/8")
+		}
+	}
+}
+
+func (v *validator) postgres(p *Postgres) {
+	switch {
+	case v.unchecked["postgres.url"]:
+	case p.URL == "":
+		if v.serve() {
+			v.add("postgres.url", msgRequired)
+		}
+	case v.serve() && isPlaceholder(p.URL):
+		v.add("postgres.url", msgPlaceholder)
+	}
+	v.oneOf("postgres.migrate", p.Migrate, []string{"auto", "manual"})
+	if p.MaxConns <= 0 {
+		v.add("postgres.max_conns", "must be positive")
+	}
+}
+
+func (v *validator) redis(r *Redis) {
+	if len(r.Addrs) == 0 && v.serve() {
+		v.add("redis.addrs", "at least one address is required")
+	}
+	for i, a := range r.Addrs {
+		v.hostPort(fmt.Sprintf("redis.addrs[%d]", i), a)
+	}
+	if !v.unchecked["redis.password"] && r.Password != "" && v.serve() && isPlaceholder(r.Password) {
+		v.add("redis.password", msgPlaceholder)
+	}
+	if r.DB < 0 {
+		v.add("redis.db", "must not be negative")
+	}
+	if r.DB != 0 && len(r.Addrs) > 1 && r.MasterName == "" {
+		v.add("redis.db", "Redis Cluster has only database 0")
+	}
+}
+
+func (v *validator) keys(k *Keys) {
+	v.key("keys.encryption_key", k.EncryptionKey, func(n int) string {
+		if n != 32 {
+			return fmt.Sprintf("must decode to exactly 32 bytes, not %d", n)
+		}
+		return ""
+	})
+	v.key("keys.pepper", k.Pepper, func(n int) string {
+		if n < 32 {
+			return fmt.Sprintf("must decode to at least 32 bytes, not %d", n)
+		}
+		return ""
+	})
+	v.oneOf("keys.algorithm", k.Algorithm, algorithms())
+	v.positive("keys.rotation_period", k.RotationPeriod)
+}
+
+// key checks a base64 secret: required in serve, decodable, of a length
+// sizeErr accepts, and in serve no placeholder.
+func (v *validator) key(path, s string, sizeErr func(n int) string) {
+	if v.unchecked[path] {
+		return
+	}
+	if s == "" {
+		if v.serve() {
+			v.add(path, msgRequired)
+		}
+		return
+	}
+	b, err := DecodeKey(s)
+	if err != nil {
+		v.add(path, "must be base64 (standard, or URL alphabet without padding)")
+		return
+	}
+	if msg := sizeErr(len(b)); msg != "" {
+		v.add(path, "%s", msg)
+		return
+	}
+	if v.serve() && (isPlaceholder(s) || isPlaceholder(string(b)) || allZero(b)) {
+		v.add(path, msgPlaceholder)
+	}
+}
+
+func (v *validator) clients(cs []Client) {
+	seen := map[string]int{}
+	for i := range cs {
+		v.client(fmt.Sprintf("clients[%d]", i), &cs[i])
+		switch j, dup := seen[cs[i].ID]; {
+		case cs[i].ID == "":
+		case dup:
+			v.add(fmt.Sprintf("clients[%d].id", i), "%q is already the id of clients[%d]", cs[i].ID, j)
+		default:
+			seen[cs[i].ID] = i
+		}
+	}
+}
+
+func (v *validator) client(p string, cl *Client) {
+	if cl.ID == "" {
+		v.add(p+".id", msgRequired)
+	}
+	if len(cl.GrantTypes) == 0 {
+		v.add(p+".grant_types", "at least one grant type is required; allowed: %s", strings.Join(grantTypes(), ", "))
+	}
+	for i, g := range cl.GrantTypes {
+		v.oneOf(fmt.Sprintf("%s.grant_types[%d]", p, i), g, grantTypes())
+	}
+	if slices.Contains(cl.GrantTypes, "authorization_code") && len(cl.RedirectURIs) == 0 {
+		v.add(p+".redirect_uris", "at least one is required for authorization_code")
+	}
+	for i, u := range cl.RedirectURIs {
+		v.redirectURI(fmt.Sprintf("%s.redirect_uris[%d]", p, i), u, cl.AllowInsecureRedirects)
+	}
+	for i, u := range cl.PostLogoutURIs {
+		v.redirectURI(fmt.Sprintf("%s.post_logout_redirect_uris[%d]", p, i), u, cl.AllowInsecureRedirects)
+	}
+	if cl.BackchannelLogoutURI != "" {
+		v.redirectURI(p+".backchannel_logout_uri", cl.BackchannelLogoutURI, cl.AllowInsecureRedirects)
+	}
+
+	if cl.Public {
+		switch {
+		case cl.SecretHashFile != "":
+			v.add(p+".secret_hash_file", "public clients must not have a secret")
+		case cl.SecretHash != "":
+			v.add(p+".secret_hash", "public clients must not have a secret")
+		}
+		if cl.AuthMethod != "none" {
+			v.add(p+".auth_method", "public clients must use none")
+		}
+		if slices.Contains(cl.GrantTypes, "client_credentials") {
+			v.add(p+".grant_types", "client_credentials needs a confidential client")
+		}
+	} else {
+		v.secretHash(p+".secret_hash", cl.SecretHash)
+		if cl.AuthMethod != "client_secret_basic" && cl.AuthMethod != "client_secret_post" {
+			v.add(p+".auth_method", "confidential clients must use client_secret_basic or client_secret_post")
+		}
+	}
+
+	for i, s := range cl.Scopes {
+		v.oneOf(fmt.Sprintf("%s.scopes[%d]", p, i), s, scopeNames())
+	}
+	if cl.IDTokenAlg != "" {
+		v.oneOf(p+".id_token_signing_alg", cl.IDTokenAlg, algorithms())
+	}
+	if cl.AllowInsecureRedirects && v.serve() {
+		v.add(p+".allow_insecure_redirects", msgDevOnly)
+	}
+}
+
+func (v *validator) secretHash(path, s string) {
+	if v.unchecked[path] {
+		return
+	}
+	if s == "" {
+		v.add(path, "required for confidential clients")
+		return
+	}
+	digest, ok := parseSecretHash(s)
+	if !ok {
+		v.add(path, "must be sha256:<64 hex digits>")
+		return
+	}
+	if v.serve() && isPlaceholderHash(digest) {
+		v.add(path, "is the hash of an example or placeholder secret: generate a real secret")
+	}
+}
+
+// redirectURI checks a URI the provider sends users or logout tokens to.
+func (v *validator) redirectURI(path, s string, allowInsecure bool) {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		v.add(path, "must be an absolute URL")
+		return
+	}
+	if u.Fragment != "" || strings.Contains(s, "#") {
+		v.add(path, "must not have a fragment")
+	}
+	if u.Scheme != "https" && (u.Scheme != "http" || !allowInsecure || !isLoopback(u.Hostname())) {
+		v.add(path, msgInsecureURI)
+	}
+}
+
+func (v *validator) tokens(t *Tokens) {
+	v.positive("tokens.auth_request_ttl", t.AuthRequestTTL)
+	v.positive("tokens.code_ttl", t.CodeTTL)
+	v.positive("tokens.access_token_ttl", t.AccessTokenTTL)
+	v.positive("tokens.id_token_ttl", t.IDTokenTTL)
+	v.positive("tokens.refresh_token_ttl", t.RefreshTokenTTL)
+}
+
+func (v *validator) sessions(s *Sessions) {
+	v.positive("sessions.idle_timeout", s.IdleTimeout)
+	v.positive("sessions.absolute_timeout", s.AbsoluteTimeout)
+	if s.IdleTimeout > s.AbsoluteTimeout {
+		v.add("sessions.idle_timeout", "must not exceed sessions.absolute_timeout (%s)", s.AbsoluteTimeout)
+	}
+}
+
+func (v *validator) branding(b *Branding) {
+	if b.PrimaryColor != "" && !isColor(b.PrimaryColor) {
+		v.add("branding.primary_color", "must be a colour such as #1d70b8")
+	}
+	if b.LogoURL != "" && !strings.HasPrefix(b.LogoURL, "/") && !isWebURL(b.LogoURL, "https") {
+		v.add("branding.logo_url", "must be an https URL or a path starting with /")
+	}
+	if b.HelpURL != "" && !isWebURL(b.HelpURL, "https", "http") {
+		v.add("branding.help_url", "must be an absolute http(s) URL")
+	}
+}
+
+func (v *validator) log(l *Log) {
+	v.oneOf("log.level", l.Level, []string{"debug", "info", "warn", "error"})
+	v.oneOf("log.format", l.Format, []string{"json", "text"})
+}
+
+func (v *validator) dev(d *Dev) {
+	if v.serve() {
+		for _, s := range []struct {
+			path string
+			set  bool
+		}{
+			{"dev.enabled", d.Enabled},
+			{"dev.outbox", d.Outbox},
+			{"dev.insecure_cookies", d.InsecureCookies},
+			{"dev.dashboard_addr", d.DashboardAddr != ""},
+			{"dev.dashboard_url", d.DashboardURL != ""},
+			{"dev.dashboard_secret", d.DashboardSecret != ""},
+			{"dev.seed_password", d.SeedPassword != ""},
+		} {
+			if s.set {
+				v.add(s.path, msgDevOnly)
+			}
+		}
+		return
+	}
+	if d.DashboardAddr != "" {
+		v.hostPort("dev.dashboard_addr", d.DashboardAddr)
+	}
+	if d.DashboardURL != "" && !isWebURL(d.DashboardURL, "https", "http") {
+		v.add("dev.dashboard_url", "must be an absolute http(s) URL")
+	}
+}
+
+func (v *validator) positive(path string, d time.Duration) {
+	if d <= 0 {
+		v.add(path, msgPositiveTime)
+	}
+}
+
+func (v *validator) oneOf(path, s string, allowed []string) {
+	if !slices.Contains(allowed, s) {
+		v.add(path, "%q is not one of %s", s, strings.Join(allowed, ", "))
+	}
+}
+
+func (v *validator) hostPort(path, s string) {
+	if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
+		v.add(path, "must be host:port or :port")
+	}
+}
+
+func isLoopback(host string) bool { return host == "localhost" || host == "127.0.0.1" }
+
+func isWebURL(s string, schemes ...string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Host != "" && slices.Contains(schemes, u.Scheme)
+}
+
+// isColor reports whether s is "#rrggbb".
+func isColor(s string) bool {
+	if len(s) != 7 || s[0] != '#' {
+		return false
+	}
+	for _, r := range s[1:] {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,31 @@
+// Package dashboard is the reference relying party: the council's children's
+// services dashboard, which signs users in at carekey by OpenID Connect and
+// lets them pick one of the accounts they may manage.
+//
+// It is an ordinary OIDC client built on go-oidc and x/oauth2 and imports
+// nothing else of carekey but pkg/claims, so it shows what any council app
+// needs to do:
+//
+//	GET  /           signed out: a "Sign in" link; signed in: the account chooser
+//	                 ("Select an account to manage"), or straight to the only account
+//	GET  /login      authorization code flow with PKCE S256, state and nonce
+//	GET  /callback   checks state, exchanges the code (client_secret_basic), verifies
+//	                 the ID token, reads name, email and the accounts claim
+//	                 (falling back to userinfo) and starts a local session
+//	POST /logout     CSRF-checked; ends the local session and sends the browser to
+//	                 the IdP's end_session_endpoint with id_token_hint
+//	GET  /accounts/{id}  the "Social Care Dashboard" of one of the user's accounts
+//
+// Discovery is lazy: New does not contact the issuer, the first request that
+// needs it does, and a failed discovery is tried again on the next request, so
+// the dashboard may start before (or beside) the IdP.
+//
+// Sessions live in memory (a map behind a mutex) keyed by a random cookie
+// value; a session unused for Config.IdleTimeout is gone, and each request
+// slides it. The login state (state, nonce, PKCE verifier) is a short-lived
+// server-side record bound to its own cookie, used once.
+//
+// Pages are html/template files embedded from templates/, styled by
+// static/dashboard.css, and work without JavaScript; every response carries a
+// Content-Security-Policy without inline script.
+package dashboard

@@ -1,0 +1,14 @@
+// Package redisflow keeps journey flows in Redis (single node, Sentinel or
+// Cluster, through redis.UniversalClient). It passes flow/flowtest like
+// flow/memflow.
+//
+// Each flow is one key, prefix+"flow:"+id, holding compact JSON. Create uses
+// SET NX; Update is an optimistic WATCH/MULTI transaction on that key (so
+// compare-and-swap on Version), retried up to a bound and then reported as
+// flow.ErrConflict. Expiry is judged by the injected clock.Clock: an expired
+// flow stays readable for GracePeriod after its ExpiresAt, then Get reports
+// flow.ErrNotFound. The Redis TTL (that lifetime plus a margin, at least 1 s)
+// only collects garbage.
+//
+//	flows := redisflow.New(client, "carekey:", clock.System())
+package redisflow

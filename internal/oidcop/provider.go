@@ -1,0 +1,170 @@
+package oidcop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/op"
+	"golang.org/x/text/language"
+
+	"github.com/carekey/carekey/internal/authstate"
+	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/config"
+	"github.com/carekey/carekey/internal/keys"
+	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/pkg/claims"
+)
+
+// Users is what the provider reads of the system of record's users.
+type Users interface {
+	GetUser(ctx context.Context, id string) (store.User, error)
+}
+
+// RefreshTokens is the refresh-token part of the system of record.
+type RefreshTokens interface {
+	CreateRefreshToken(ctx context.Context, t store.RefreshToken) error
+	GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, error)
+	RotateRefreshToken(ctx context.Context, oldID string, next store.RefreshToken, now time.Time) error
+	RevokeRefreshToken(ctx context.Context, id string, now time.Time) error
+	RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error
+}
+
+// Sessions is what the provider needs of browser sessions: end_session ends one.
+type Sessions interface {
+	AddClient(ctx context.Context, id, clientID string) error
+	Delete(ctx context.Context, id string) error
+}
+
+// SigningKeys gives the keys that sign ID tokens and the keys to publish.
+type SigningKeys interface {
+	Signing(ctx context.Context, alg string) (keys.Key, error)
+	Public(ctx context.Context) ([]keys.Key, error)
+}
+
+// AccountsFunc returns the accounts a user may manage, for the accounts claim.
+type AccountsFunc func(ctx context.Context, userID string) ([]claims.Account, error)
+
+// Config wires a Provider.
+type Config struct {
+	Issuer  string
+	Clients []config.Client
+	// LoginURL is the hosted sign-in page for an auth request ID.
+	LoginURL func(authRequestID string) string
+
+	Users         Users
+	RefreshTokens RefreshTokens
+	State         authstate.Store
+	Sessions      Sessions
+	Keys          SigningKeys
+	Accounts      AccountsFunc // optional
+	Health        func(ctx context.Context) error
+
+	Algorithm string   // "ES256" or "RS256"
+	CryptoKey [32]byte // encrypts opaque access tokens
+
+	Tokens config.Tokens
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// Insecure allows an http issuer (dev mode on localhost only).
+	Insecure bool
+}
+
+// Provider is the OpenID Connect provider.
+type Provider struct {
+	op      *op.Provider
+	storage *storage
+}
+
+// New builds the provider. It does not touch the backends.
+func New(cfg Config) (*Provider, error) {
+	if cfg.Clock == nil || cfg.Users == nil || cfg.RefreshTokens == nil || cfg.State == nil ||
+		cfg.Sessions == nil || cfg.Keys == nil || cfg.LoginURL == nil {
+		return nil, errors.New("oidcop: incomplete config")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &storage{cfg: cfg, clients: make(map[string]*client, len(cfg.Clients))}
+	for _, c := range cfg.Clients {
+		s.clients[c.ID] = &client{cfg: c, loginURL: cfg.LoginURL, idTTL: cfg.Tokens.IDTokenTTL}
+	}
+	opCfg := &op.Config{
+		CryptoKey:                cfg.CryptoKey,
+		DefaultLogoutRedirectURI: "/logged-out",
+		CodeMethodS256:           true,
+		AuthMethodPost:           true,
+		GrantTypeRefreshToken:    true,
+		SupportedUILocales:       []language.Tag{language.BritishEnglish},
+		SupportedScopes:          []string{"openid", "profile", "email", "phone", claims.ScopeAccounts, "offline_access"},
+		SupportedClaims: []string{
+			"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr", "azp", "sid",
+			"name", "given_name", "family_name", "email", "email_verified",
+			"phone_number", "phone_number_verified", claims.ClaimAccounts,
+		},
+	}
+	opts := []op.Option{op.WithLogger(cfg.Logger)}
+	if cfg.Insecure {
+		opts = append(opts, op.WithAllowInsecure())
+	}
+	p, err := op.NewProvider(opCfg, s, op.StaticIssuer(cfg.Issuer), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("create provider: %w", err)
+	}
+	return &Provider{op: p, storage: s}, nil
+}
+
+// Handler serves the OIDC endpoints (discovery, /keys, /authorize, /oauth/token,
+// /userinfo, /oauth/introspect, /revoke, /end_session, /authorize/callback).
+func (p *Provider) Handler() http.Handler { return p.op }
+
+// Login is a completed sign-in, handed to CompleteAuthRequest.
+type Login struct {
+	UserID    string
+	SessionID string
+	AuthTime  time.Time
+	AMR       []string
+}
+
+// AuthRequest returns a pending auth request, for the sign-in pages
+// (authstate.ErrNotFound if unknown or expired).
+func (p *Provider) AuthRequest(ctx context.Context, id string) (authstate.AuthRequest, error) {
+	return p.storage.cfg.State.GetAuthRequest(ctx, id)
+}
+
+// ClientName returns the display name of a client (its ID if it has none).
+func (p *Provider) ClientName(id string) string {
+	if c, ok := p.storage.clients[id]; ok && c.cfg.Name != "" {
+		return c.cfg.Name
+	}
+	return id
+}
+
+// CompleteAuthRequest marks the auth request signed in by l and returns the
+// URL (relative to the issuer) that issues the code and returns to the client.
+// It is called only after every factor has been verified.
+func (p *Provider) CompleteAuthRequest(ctx context.Context, id string, l Login) (string, error) {
+	var clientID string
+	_, err := p.storage.cfg.State.UpdateAuthRequest(ctx, id, func(r *authstate.AuthRequest) error {
+		if r.Done {
+			return errAlreadyDone
+		}
+		r.UserID, r.SessionID, r.AuthTime, r.AMR, r.Done = l.UserID, l.SessionID, l.AuthTime.UTC(), l.AMR, true
+		clientID = r.ClientID
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("complete auth request %s: %w", id, err)
+	}
+	if l.SessionID != "" {
+		if err := p.storage.cfg.Sessions.AddClient(ctx, l.SessionID, clientID); err != nil {
+			return "", fmt.Errorf("record client in session: %w", err)
+		}
+	}
+	return op.AuthCallbackURL(p.op)(op.ContextWithIssuer(ctx, p.storage.cfg.Issuer), id), nil
+}
+
+var errAlreadyDone = errors.New("oidcop: auth request already completed")

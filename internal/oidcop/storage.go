@@ -1,0 +1,478 @@
+package oidcop
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/carekey/carekey/internal/authstate"
+	"github.com/carekey/carekey/internal/keys"
+	"github.com/carekey/carekey/internal/secret"
+	"github.com/carekey/carekey/internal/store"
+)
+
+// storage implements op.Storage. Each method's comment says when op calls it.
+type storage struct {
+	cfg     Config
+	clients map[string]*client
+}
+
+var (
+	_ op.Storage                        = (*storage)(nil)
+	_ op.ClientCredentialsStorage       = (*storage)(nil)
+	_ op.CanSetUserinfoFromRequest      = (*storage)(nil)
+	_ op.CanTerminateSessionFromRequest = (*storage)(nil)
+)
+
+func (s *storage) now() time.Time { return s.cfg.Clock.Now() }
+
+// authRequest adapts a stored auth request to op.AuthRequest.
+type authRequest struct{ r authstate.AuthRequest }
+
+var _ op.AuthRequest = authRequest{}
+
+func (a authRequest) GetID() string          { return a.r.ID }
+func (a authRequest) GetACR() string         { return "" }
+func (a authRequest) GetAMR() []string       { return a.r.AMR }
+func (a authRequest) GetAudience() []string  { return []string{a.r.ClientID} }
+func (a authRequest) GetAuthTime() time.Time { return a.r.AuthTime }
+func (a authRequest) GetClientID() string    { return a.r.ClientID }
+func (a authRequest) GetNonce() string       { return a.r.Nonce }
+func (a authRequest) GetRedirectURI() string { return a.r.RedirectURI }
+func (a authRequest) GetScopes() []string    { return a.r.Scopes }
+func (a authRequest) GetState() string       { return a.r.State }
+func (a authRequest) GetSubject() string     { return a.r.UserID }
+func (a authRequest) Done() bool             { return a.r.Done }
+func (a authRequest) sessionID() string      { return a.r.SessionID }
+func (a authRequest) GetResponseType() oidc.ResponseType {
+	return oidc.ResponseType(a.r.ResponseType)
+}
+func (a authRequest) GetResponseMode() oidc.ResponseMode {
+	return oidc.ResponseMode(a.r.ResponseMode)
+}
+func (a authRequest) GetCodeChallenge() *oidc.CodeChallenge {
+	if a.r.CodeChallenge == "" {
+		return nil
+	}
+	return &oidc.CodeChallenge{Challenge: a.r.CodeChallenge, Method: oidc.CodeChallengeMethod(a.r.CodeChallengeMethod)}
+}
+
+// CreateAuthRequest is called by /authorize once op has validated the client,
+// redirect URI, response type and scopes.
+func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+	c, ok := s.clients[req.ClientID]
+	if !ok {
+		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
+	}
+	switch {
+	case req.CodeChallenge == "" && c.cfg.Public:
+		return nil, oidc.ErrInvalidRequest().WithDescription("PKCE with code_challenge_method=S256 is required")
+	case req.CodeChallenge != "" && req.CodeChallengeMethod != oidc.CodeChallengeMethodS256:
+		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
+	}
+	now := s.now()
+	r := authstate.AuthRequest{
+		ID:                  secret.ID("ar_"),
+		ClientID:            req.ClientID,
+		RedirectURI:         req.RedirectURI,
+		State:               req.State,
+		Nonce:               req.Nonce,
+		Scopes:              req.Scopes,
+		ResponseType:        string(req.ResponseType),
+		ResponseMode:        string(req.ResponseMode),
+		CodeChallenge:       req.CodeChallenge,
+		CodeChallengeMethod: string(req.CodeChallengeMethod),
+		Prompt:              req.Prompt,
+		MaxAge:              req.MaxAge,
+		LoginHint:           req.LoginHint,
+		ACRValues:           req.ACRValues,
+		CreatedAt:           now,
+		ExpiresAt:           now.Add(s.cfg.Tokens.AuthRequestTTL),
+	}
+	for _, t := range req.UILocales {
+		r.UILocales = append(r.UILocales, t.String())
+	}
+	if err := s.cfg.State.CreateAuthRequest(ctx, r); err != nil {
+		return nil, fmt.Errorf("create auth request: %w", err)
+	}
+	return authRequest{r}, nil
+}
+
+// AuthRequestByID is called by the callback after sign-in and by op when it
+// needs the request again.
+func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
+	r, err := s.cfg.State.GetAuthRequest(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("auth request %s: %w", id, err)
+	}
+	return authRequest{r}, nil
+}
+
+// AuthRequestByCode is called by the token endpoint. The code is consumed here,
+// atomically, and the auth request is removed: one code, one set of tokens.
+func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
+	id, err := s.cfg.State.ConsumeCode(ctx, secret.HashToken(code))
+	if err != nil {
+		return nil, oidc.ErrInvalidGrant().WithDescription("invalid or used code").WithParent(err)
+	}
+	r, err := s.cfg.State.GetAuthRequest(ctx, id)
+	if err != nil {
+		return nil, oidc.ErrInvalidGrant().WithDescription("invalid or used code").WithParent(err)
+	}
+	if err := s.cfg.State.DeleteAuthRequest(ctx, id); err != nil {
+		return nil, fmt.Errorf("delete auth request: %w", err)
+	}
+	if !r.Done {
+		return nil, oidc.ErrInvalidGrant().WithDescription("invalid or used code")
+	}
+	return authRequest{r}, nil
+}
+
+// SaveAuthCode is called by the callback when it issues a code.
+func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
+	return s.cfg.State.SaveCode(ctx, secret.HashToken(code), id, s.now().Add(s.cfg.Tokens.CodeTTL))
+}
+
+// DeleteAuthRequest is called by op after tokens were issued for a code.
+func (s *storage) DeleteAuthRequest(ctx context.Context, id string) error {
+	return s.cfg.State.DeleteAuthRequest(ctx, id)
+}
+
+// tokenInfo is what every token request carries, whatever its origin.
+type tokenInfo struct {
+	subject, clientID, sessionID string
+	scopes, audience, amr        []string
+	authTime                     time.Time
+}
+
+func infoOf(req op.TokenRequest) tokenInfo {
+	t := tokenInfo{subject: req.GetSubject(), scopes: req.GetScopes(), audience: req.GetAudience()}
+	switch r := req.(type) {
+	case authRequest:
+		t.clientID, t.sessionID, t.amr, t.authTime = r.r.ClientID, r.r.SessionID, r.r.AMR, r.r.AuthTime
+	case *refreshRequest:
+		t.clientID, t.sessionID, t.amr, t.authTime = r.t.ClientID, r.t.SessionID, r.t.AMR, r.t.AuthTime
+	case *clientCredentialsRequest:
+		t.clientID = r.clientID
+	}
+	return t
+}
+
+// CreateAccessToken is called by the token endpoint when no refresh token is
+// issued (no offline_access, client credentials).
+func (s *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
+	info := infoOf(req)
+	return s.createAccessToken(ctx, info, "")
+}
+
+func (s *storage) createAccessToken(ctx context.Context, info tokenInfo, refreshID string) (string, time.Time, error) {
+	now := s.now()
+	t := authstate.AccessToken{
+		ID:             secret.ID("at_"),
+		ClientID:       info.clientID,
+		Subject:        info.subject,
+		SessionID:      info.sessionID,
+		RefreshTokenID: refreshID,
+		Scopes:         info.scopes,
+		Audience:       info.audience,
+		CreatedAt:      now,
+		ExpiresAt:      now.Add(s.cfg.Tokens.AccessTokenTTL),
+	}
+	if err := s.cfg.State.CreateAccessToken(ctx, t); err != nil {
+		return "", time.Time{}, fmt.Errorf("create access token: %w", err)
+	}
+	return t.ID, t.ExpiresAt, nil
+}
+
+// CreateAccessAndRefreshTokens is called by the token endpoint for a code with
+// offline_access (currentRefreshToken empty: a new family) and for every
+// refresh (the presented token is rotated).
+func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, current string) (string, string, time.Time, error) {
+	info := infoOf(req)
+	now := s.now()
+	token := secret.Token()
+	next := store.RefreshToken{
+		ID:        secret.HashToken(token),
+		ClientID:  info.clientID,
+		UserID:    info.subject,
+		SessionID: info.sessionID,
+		Scopes:    info.scopes,
+		Audience:  info.audience,
+		AMR:       info.amr,
+		AuthTime:  info.authTime,
+		CreatedAt: now,
+		ExpiresAt: now.Add(s.cfg.Tokens.RefreshTokenTTL),
+	}
+	if current == "" {
+		next.FamilyID = secret.ID("rtf_")
+		if err := s.cfg.RefreshTokens.CreateRefreshToken(ctx, next); err != nil {
+			return "", "", time.Time{}, fmt.Errorf("create refresh token: %w", err)
+		}
+	} else {
+		oldID := secret.HashToken(current)
+		old, err := s.cfg.RefreshTokens.GetRefreshToken(ctx, oldID)
+		if err != nil {
+			return "", "", time.Time{}, op.ErrInvalidRefreshToken
+		}
+		next.FamilyID = old.FamilyID
+		if rr, ok := req.(*refreshRequest); ok {
+			// op may have narrowed the scopes (SetCurrentScopes).
+			next.Scopes = rr.scopes
+		}
+		err = s.cfg.RefreshTokens.RotateRefreshToken(ctx, oldID, next, now)
+		switch {
+		case errors.Is(err, store.ErrTokenUsed):
+			s.revokeFamily(ctx, old, "refresh token reused during rotation")
+			return "", "", time.Time{}, op.ErrInvalidRefreshToken
+		case err != nil:
+			return "", "", time.Time{}, fmt.Errorf("rotate refresh token: %w", err)
+		}
+	}
+	id, exp, err := s.createAccessToken(ctx, info, next.ID)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	return id, token, exp, nil
+}
+
+func (s *storage) revokeFamily(ctx context.Context, t store.RefreshToken, why string) {
+	if err := s.cfg.RefreshTokens.RevokeRefreshFamily(ctx, t.FamilyID, s.now()); err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "revoke refresh token family", "family", t.FamilyID, "err", err)
+		return
+	}
+	s.cfg.Logger.WarnContext(ctx, "refresh token family revoked", "family", t.FamilyID, "client", t.ClientID, "user", t.UserID, "reason", why)
+}
+
+// refreshRequest adapts a stored refresh token to op.RefreshTokenRequest.
+type refreshRequest struct {
+	t      store.RefreshToken
+	scopes []string
+}
+
+var _ op.RefreshTokenRequest = (*refreshRequest)(nil)
+
+func (r *refreshRequest) GetAMR() []string                 { return r.t.AMR }
+func (r *refreshRequest) GetAudience() []string            { return r.t.Audience }
+func (r *refreshRequest) GetAuthTime() time.Time           { return r.t.AuthTime }
+func (r *refreshRequest) GetClientID() string              { return r.t.ClientID }
+func (r *refreshRequest) GetScopes() []string              { return r.scopes }
+func (r *refreshRequest) GetSubject() string               { return r.t.UserID }
+func (r *refreshRequest) SetCurrentScopes(scopes []string) { r.scopes = scopes }
+
+// TokenRequestByRefreshToken is called by the token endpoint for the
+// refresh_token grant. A token that was already rotated is a replay: the
+// family is revoked.
+func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
+	t, err := s.activeRefreshToken(ctx, secret.HashToken(token))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.cfg.Users.GetUser(ctx, t.UserID); err != nil {
+		return nil, op.ErrInvalidRefreshToken
+	}
+	return &refreshRequest{t: t, scopes: t.Scopes}, nil
+}
+
+func (s *storage) activeRefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {
+	t, err := s.cfg.RefreshTokens.GetRefreshToken(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return t, op.ErrInvalidRefreshToken
+	case err != nil:
+		return t, fmt.Errorf("get refresh token: %w", err)
+	case !t.UsedAt.IsZero():
+		s.revokeFamily(ctx, t, "used refresh token presented again")
+		return t, op.ErrInvalidRefreshToken
+	case !t.RevokedAt.IsZero(), !s.now().Before(t.ExpiresAt):
+		return t, op.ErrInvalidRefreshToken
+	}
+	return t, nil
+}
+
+// TerminateSession is not used: TerminateSessionFromRequest replaces it.
+func (s *storage) TerminateSession(context.Context, string, string) error { return nil }
+
+// TerminateSessionFromRequest is called by /end_session after op validated the
+// id_token_hint and post_logout_redirect_uri. It ends the browser session named
+// by the hint's sid claim.
+func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
+	if req.IDTokenHintClaims != nil {
+		if sid, _ := req.IDTokenHintClaims.Claims["sid"].(string); sid != "" {
+			if err := s.cfg.Sessions.Delete(ctx, sid); err != nil {
+				return "", fmt.Errorf("end session: %w", err)
+			}
+		}
+	}
+	if sid := SessionIDFromContext(ctx); sid != "" {
+		if err := s.cfg.Sessions.Delete(ctx, sid); err != nil {
+			return "", fmt.Errorf("end session: %w", err)
+		}
+	}
+	return req.RedirectURI, nil
+}
+
+// GetRefreshTokenInfo is called by /revoke and /oauth/introspect to tell a
+// refresh token from an access token.
+func (s *storage) GetRefreshTokenInfo(ctx context.Context, clientID, token string) (string, string, error) {
+	t, err := s.cfg.RefreshTokens.GetRefreshToken(ctx, secret.HashToken(token))
+	if err != nil || t.ClientID != clientID {
+		return "", "", op.ErrInvalidRefreshToken
+	}
+	return t.UserID, t.ID, nil
+}
+
+// RevokeToken is called by /revoke with an access token ID or a refresh token
+// ID (from GetRefreshTokenInfo). Revoking a refresh token revokes its family.
+func (s *storage) RevokeToken(ctx context.Context, tokenOrID, _ string, clientID string) *oidc.Error {
+	if t, err := s.cfg.RefreshTokens.GetRefreshToken(ctx, tokenOrID); err == nil {
+		if t.ClientID != clientID {
+			return oidc.ErrInvalidClient().WithDescription("token was not issued to this client")
+		}
+		if err := s.cfg.RefreshTokens.RevokeRefreshFamily(ctx, t.FamilyID, s.now()); err != nil {
+			return oidc.ErrServerError().WithParent(err)
+		}
+		return nil
+	}
+	at, err := s.cfg.State.GetAccessToken(ctx, tokenOrID)
+	if errors.Is(err, authstate.ErrNotFound) {
+		return nil // RFC 7009: an unknown token is not an error
+	}
+	if err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	if at.ClientID != clientID {
+		return oidc.ErrInvalidClient().WithDescription("token was not issued to this client")
+	}
+	if err := s.cfg.State.DeleteAccessToken(ctx, at.ID); err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	return nil
+}
+
+// signingKey adapts a keys.Key to op.SigningKey and op.Key.
+type signingKey struct{ k keys.Key }
+
+func (k signingKey) SignatureAlgorithm() jose.SignatureAlgorithm {
+	return jose.SignatureAlgorithm(k.k.Algorithm)
+}
+func (k signingKey) Algorithm() jose.SignatureAlgorithm { return k.SignatureAlgorithm() }
+func (k signingKey) Key() any                           { return k.k.Private }
+func (k signingKey) ID() string                         { return k.k.ID }
+func (k signingKey) Use() string                        { return "sig" }
+
+type publicKey struct{ signingKey }
+
+func (k publicKey) Key() any {
+	switch p := k.k.Public.(type) {
+	case *ecdsa.PublicKey, *rsa.PublicKey:
+		return p
+	}
+	return k.k.Public
+}
+
+// SigningKey is called for every ID token.
+func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
+	k, err := s.cfg.Keys.Signing(ctx, s.cfg.Algorithm)
+	if err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	return signingKey{k}, nil
+}
+
+// SignatureAlgorithms is called by discovery.
+func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
+	return []jose.SignatureAlgorithm{jose.SignatureAlgorithm(s.cfg.Algorithm)}, nil
+}
+
+// KeySet is called by /keys and when op verifies its own tokens (id_token_hint).
+func (s *storage) KeySet(ctx context.Context) ([]op.Key, error) {
+	ks, err := s.cfg.Keys.Public(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("key set: %w", err)
+	}
+	out := make([]op.Key, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, publicKey{signingKey{k}})
+	}
+	return out, nil
+}
+
+// GetClientByClientID is called whenever op meets a client_id.
+func (s *storage) GetClientByClientID(_ context.Context, id string) (op.Client, error) {
+	c, ok := s.clients[id]
+	if !ok {
+		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
+	}
+	return c, nil
+}
+
+// AuthorizeClientIDSecret is called by the token, introspection and revocation
+// endpoints for confidential clients.
+func (s *storage) AuthorizeClientIDSecret(_ context.Context, id, secretValue string) error {
+	c, ok := s.clients[id]
+	if !ok || !c.checkSecret(secretValue) {
+		return oidc.ErrInvalidClient().WithDescription("client authentication failed")
+	}
+	return nil
+}
+
+// ClientCredentials is called by the token endpoint for client_credentials.
+func (s *storage) ClientCredentials(ctx context.Context, id, secretValue string) (op.Client, error) {
+	if err := s.AuthorizeClientIDSecret(ctx, id, secretValue); err != nil {
+		return nil, err
+	}
+	c := s.clients[id]
+	if !c.hasGrant("client_credentials") {
+		return nil, oidc.ErrUnauthorizedClient().WithDescription("client_credentials not allowed for this client")
+	}
+	return c, nil
+}
+
+type clientCredentialsRequest struct {
+	clientID string
+	scopes   []string
+}
+
+func (r *clientCredentialsRequest) GetSubject() string    { return r.clientID }
+func (r *clientCredentialsRequest) GetAudience() []string { return []string{r.clientID} }
+func (r *clientCredentialsRequest) GetScopes() []string   { return r.scopes }
+
+// ClientCredentialsTokenRequest is called after ClientCredentials succeeded.
+func (s *storage) ClientCredentialsTokenRequest(_ context.Context, id string, scopes []string) (op.TokenRequest, error) {
+	c, ok := s.clients[id]
+	if !ok {
+		return nil, oidc.ErrInvalidClient()
+	}
+	for _, sc := range scopes {
+		if !c.IsScopeAllowed(sc) {
+			return nil, oidc.ErrInvalidScope().WithDescription("scope not allowed: %s", sc)
+		}
+	}
+	return &clientCredentialsRequest{clientID: id, scopes: slices.Clone(scopes)}, nil
+}
+
+// GetKeyByIDAndClientID is for the JWT profile grant, which carekey does not offer.
+func (s *storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
+	return nil, oidc.ErrUnsupportedGrantType().WithDescription("jwt profile is not supported")
+}
+
+// ValidateJWTProfileScopes is for the JWT profile grant, which carekey does not offer.
+func (s *storage) ValidateJWTProfileScopes(context.Context, string, []string) ([]string, error) {
+	return nil, oidc.ErrUnsupportedGrantType().WithDescription("jwt profile is not supported")
+}
+
+// Health is called by op's /healthz and /ready.
+func (s *storage) Health(ctx context.Context) error {
+	if s.cfg.Health == nil {
+		return nil
+	}
+	return s.cfg.Health(ctx)
+}

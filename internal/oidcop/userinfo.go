@@ -1,0 +1,160 @@
+package oidcop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/carekey/carekey/internal/authstate"
+	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/pkg/claims"
+)
+
+type ctxKey struct{}
+
+// WithSessionID returns ctx carrying the browser's session ID (from its
+// cookie), so /end_session can end it even without an id_token_hint.
+func WithSessionID(ctx context.Context, sid string) context.Context {
+	return context.WithValue(ctx, ctxKey{}, sid)
+}
+
+// SessionIDFromContext returns the session ID set by WithSessionID, or "".
+func SessionIDFromContext(ctx context.Context) string {
+	s, _ := ctx.Value(ctxKey{}).(string)
+	return s
+}
+
+// setUserinfo fills info with the claims that scopes allow.
+func (s *storage) setUserinfo(ctx context.Context, info *oidc.UserInfo, userID, clientID string, scopes []string) error {
+	u, err := s.cfg.Users.GetUser(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return oidc.ErrInvalidRequest().WithDescription("user no longer exists")
+	}
+	if err != nil {
+		return fmt.Errorf("get user %s: %w", userID, err)
+	}
+	c := s.clients[clientID]
+	for _, sc := range scopes {
+		if c != nil && !c.IsScopeAllowed(sc) {
+			continue
+		}
+		switch sc {
+		case oidc.ScopeOpenID:
+			info.Subject = u.ID
+		case oidc.ScopeProfile:
+			info.GivenName = u.GivenName
+			info.FamilyName = u.FamilyName
+			info.Name = strings.TrimSpace(u.GivenName + " " + u.FamilyName)
+			info.UpdatedAt = oidc.FromTime(u.UpdatedAt)
+		case oidc.ScopeEmail:
+			info.Email = u.Email
+			info.EmailVerified = oidc.Bool(u.EmailVerified)
+		case oidc.ScopePhone:
+			if u.Phone != "" {
+				info.PhoneNumber = u.Phone
+				info.PhoneNumberVerified = oidc.Bool(u.PhoneVerified)
+			}
+		case claims.ScopeAccounts:
+			if s.cfg.Accounts == nil {
+				continue
+			}
+			accs, err := s.cfg.Accounts(ctx, u.ID)
+			if err != nil {
+				return fmt.Errorf("accounts of %s: %w", u.ID, err)
+			}
+			if accs == nil {
+				accs = []claims.Account{}
+			}
+			info.AppendClaims(claims.ClaimAccounts, accs)
+		}
+	}
+	return nil
+}
+
+// SetUserinfoFromScopes is called when op builds an ID token.
+func (s *storage) SetUserinfoFromScopes(ctx context.Context, info *oidc.UserInfo, userID, clientID string, scopes []string) error {
+	return s.setUserinfo(ctx, info, userID, clientID, scopes)
+}
+
+// SetUserinfoFromRequest is called after SetUserinfoFromScopes when op builds an
+// ID token; it adds the session ID (sid) for logout.
+func (s *storage) SetUserinfoFromRequest(_ context.Context, info *oidc.UserInfo, req op.IDTokenRequest, _ []string) error {
+	var sid string
+	switch r := req.(type) {
+	case authRequest:
+		sid = r.r.SessionID
+	case *refreshRequest:
+		sid = r.t.SessionID
+	}
+	if sid != "" {
+		info.AppendClaims("sid", sid)
+	}
+	return nil
+}
+
+// liveAccessToken returns the access token if it exists, has not expired and
+// its refresh family (if any) has not been revoked.
+func (s *storage) liveAccessToken(ctx context.Context, id, subject string) (authstate.AccessToken, error) {
+	t, err := s.cfg.State.GetAccessToken(ctx, id)
+	if err != nil {
+		return t, oidc.ErrInvalidRequest().WithDescription("invalid token").WithParent(err)
+	}
+	if t.Subject != subject || !s.now().Before(t.ExpiresAt) {
+		return t, oidc.ErrInvalidRequest().WithDescription("invalid token")
+	}
+	if t.RefreshTokenID != "" {
+		rt, err := s.cfg.RefreshTokens.GetRefreshToken(ctx, t.RefreshTokenID)
+		if err != nil || !rt.RevokedAt.IsZero() {
+			return t, oidc.ErrInvalidRequest().WithDescription("invalid token")
+		}
+	}
+	return t, nil
+}
+
+// SetUserinfoFromToken is called by /userinfo with the access token's ID.
+func (s *storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
+	t, err := s.liveAccessToken(ctx, tokenID, subject)
+	if err != nil {
+		return err
+	}
+	return s.setUserinfo(ctx, info, t.Subject, t.ClientID, t.Scopes)
+}
+
+// SetIntrospectionFromToken is called by /oauth/introspect for a live access
+// token; clientID is the introspecting client.
+func (s *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
+	t, err := s.liveAccessToken(ctx, tokenID, subject)
+	if err != nil {
+		return err
+	}
+	if t.ClientID != clientID && !slices.Contains(t.Audience, clientID) {
+		return oidc.ErrInvalidRequest().WithDescription("token not issued to this client")
+	}
+	info := new(oidc.UserInfo)
+	if _, ok := s.clients[t.Subject]; !ok { // a user, not a client-credentials token
+		if err := s.setUserinfo(ctx, info, t.Subject, t.ClientID, t.Scopes); err != nil {
+			return err
+		}
+	}
+	resp.SetUserInfo(info)
+	resp.Active = true
+	resp.Subject = t.Subject
+	resp.ClientID = t.ClientID
+	resp.Scope = oidc.SpaceDelimitedArray(t.Scopes)
+	resp.Audience = t.Audience
+	resp.Expiration = oidc.FromTime(t.ExpiresAt)
+	resp.IssuedAt = oidc.FromTime(t.CreatedAt)
+	resp.TokenType = oidc.BearerToken
+	return nil
+}
+
+// GetPrivateClaimsFromScopes is called for JWT access tokens, which carekey
+// does not issue; it adds nothing.
+func (s *storage) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
+	return nil, nil
+}

@@ -1,0 +1,90 @@
+package redislimit
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/carekey/carekey/internal/clock/clocktest"
+	"github.com/carekey/carekey/internal/ratelimit"
+	"github.com/carekey/carekey/internal/ratelimit/ratelimittest"
+	"github.com/carekey/carekey/internal/testenv"
+)
+
+func TestConformance(t *testing.T) {
+	ratelimittest.Run(t, func(t *testing.T, clk *clocktest.Clock) ratelimit.Limiter {
+		c, prefix := testenv.RedisClient(t)
+		return New(c, prefix, clk)
+	})
+}
+
+// TestKeys checks that counters live under the prefix, that both windows of a
+// key share a hash tag, and that each expires within two windows.
+func TestKeys(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	lim := New(c, prefix, clk)
+	l := ratelimit.Limit{Name: "codes-phone", Max: 5, Window: 15 * time.Minute}
+	if _, err := lim.Allow(t.Context(), "+447700900047", l); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(15 * time.Minute)
+	if _, err := lim.Allow(t.Context(), "+447700900047", l); err != nil {
+		t.Fatal(err)
+	}
+
+	keys := scan(t, c, prefix)
+	if len(keys) != 2 {
+		t.Fatalf("keys under %s: have %q, want 2 (one per window)", prefix, keys)
+	}
+	for _, k := range keys {
+		tag := "{codes-phone:900000:+447700900047}:"
+		if !strings.HasPrefix(k, prefix+tag) {
+			t.Errorf("key %q: want prefix %q", k, prefix+tag)
+		}
+		ttl, err := c.PTTL(t.Context(), k).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ttl <= 0 || ttl > 2*l.Window {
+			t.Errorf("key %q: TTL %s, want in (0, %s]", k, ttl, 2*l.Window)
+		}
+	}
+}
+
+// TestDeniedCountsNothing checks that a refused event writes nothing, so a
+// client hammering a limit does not push its RetryAfter further away.
+func TestDeniedCountsNothing(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	lim := New(c, prefix, clk)
+	l := ratelimit.Limit{Name: "calls-phone", Max: 3, Window: 15 * time.Minute}
+	for range 10 {
+		if _, err := lim.Allow(t.Context(), "k", l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := scan(t, c, prefix)
+	if len(keys) != 1 {
+		t.Fatalf("keys: have %q, want one", keys)
+	}
+	if have, err := c.Get(t.Context(), keys[0]).Int(); err != nil || have != 3 {
+		t.Errorf("counter after 10 events, 3 allowed: have %d, %v; want 3", have, err)
+	}
+}
+
+// scan returns the keys under prefix (SCAN, not KEYS: the server is shared).
+func scan(t *testing.T, c redis.UniversalClient, prefix string) []string {
+	t.Helper()
+	var keys []string
+	iter := c.Scan(t.Context(), 0, prefix+"*", 100).Iterator()
+	for iter.Next(t.Context()) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatalf("scan %s: %v", prefix, err)
+	}
+	return keys
+}

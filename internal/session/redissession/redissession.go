@@ -1,0 +1,337 @@
+package redissession
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/session"
+)
+
+var _ session.Store = (*Store)(nil)
+
+const (
+	// ttlMargin is added to a record's remaining lifetime for its Redis TTL,
+	// so that a replica whose clock runs a little behind still finds it.
+	ttlMargin = 5 * time.Second
+	// maxRetries bounds the optimistic transactions of Touch and AddClient.
+	maxRetries = 64
+)
+
+// errConflict: an optimistic transaction lost maxRetries times in a row.
+var errConflict = errors.New("redissession: too much contention")
+
+// Store is a Redis session.Store.
+type Store struct {
+	c      redis.UniversalClient
+	prefix string
+	clk    clock.Clock
+}
+
+// New returns a store that keeps its keys in c under prefix and reads the
+// time from clk.
+func New(c redis.UniversalClient, prefix string, clk clock.Clock) *Store {
+	return &Store{c: c, prefix: prefix, clk: clk}
+}
+
+// record is the stored form of a session: short keys, empty fields omitted,
+// the ID in the key only.
+type record struct {
+	UserID      string        `json:"u"`
+	AuthTime    time.Time     `json:"at,omitzero"`
+	AMR         []string      `json:"amr,omitempty"`
+	Clients     []string      `json:"c,omitempty"`
+	CreatedAt   time.Time     `json:"ca,omitzero"`
+	LastSeen    time.Time     `json:"ls,omitzero"`
+	IdleTimeout time.Duration `json:"it,omitempty"`
+	ExpiresAt   time.Time     `json:"ea,omitzero"`
+}
+
+func encode(s session.Session) ([]byte, error) {
+	return json.Marshal(record{
+		UserID:      s.UserID,
+		AuthTime:    s.AuthTime.UTC(),
+		AMR:         s.AMR,
+		Clients:     s.Clients,
+		CreatedAt:   s.CreatedAt.UTC(),
+		LastSeen:    s.LastSeen.UTC(),
+		IdleTimeout: s.IdleTimeout,
+		ExpiresAt:   s.ExpiresAt.UTC(),
+	})
+}
+
+func decode(id string, b []byte) (session.Session, error) {
+	var r record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return session.Session{}, fmt.Errorf("decode session %s: %w", id, err)
+	}
+	return session.Session{
+		ID:          id,
+		UserID:      r.UserID,
+		AuthTime:    r.AuthTime.UTC(),
+		AMR:         r.AMR,
+		Clients:     r.Clients,
+		CreatedAt:   r.CreatedAt.UTC(),
+		LastSeen:    r.LastSeen.UTC(),
+		IdleTimeout: r.IdleTimeout,
+		ExpiresAt:   r.ExpiresAt.UTC(),
+	}, nil
+}
+
+func (s *Store) sessionKey(id string) string  { return s.prefix + "session:" + id }
+func (s *Store) userKey(userID string) string { return s.prefix + "user:" + userID }
+
+// ttl is the Redis TTL for a record that ends at end.
+func ttl(end, now time.Time) time.Duration {
+	return max(end.Sub(now)+ttlMargin, time.Second).Round(time.Second)
+}
+
+// idleEnd is when s ends if nobody touches it.
+func idleEnd(s session.Session) time.Time {
+	if end := s.LastSeen.Add(s.IdleTimeout); end.Before(s.ExpiresAt) {
+		return end
+	}
+	return s.ExpiresAt
+}
+
+// indexScript adds a session ID to a user's index and lengthens the index's
+// TTL to ARGV[2] milliseconds if it is shorter (or unset). One key only, so it
+// runs on Cluster.
+var indexScript = redis.NewScript(`
+redis.call('SADD', KEYS[1], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+local want = tonumber(ARGV[2])
+if ttl < want then
+	redis.call('PEXPIRE', KEYS[1], want)
+end
+return 1
+`)
+
+// Create stores a new session and adds it to its user's index. Returns an
+// error if the ID is taken.
+func (s *Store) Create(ctx context.Context, sess session.Session) error {
+	b, err := encode(sess)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	now := s.clk.Now()
+	ok, err := s.c.SetNX(ctx, s.sessionKey(sess.ID), b, ttl(idleEnd(sess), now)).Result()
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("create session: id taken")
+	}
+	indexTTL := ttl(sess.ExpiresAt, now).Milliseconds()
+	if err := indexScript.Run(ctx, s.c, []string{s.userKey(sess.UserID)}, sess.ID, indexTTL).Err(); err != nil {
+		// A session missing from its user's index could not be revoked:
+		// take it back. Use a fresh context: ctx may be what failed.
+		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		s.c.Del(cleanup, s.sessionKey(sess.ID))
+		return fmt.Errorf("create session: index by user: %w", err)
+	}
+	return nil
+}
+
+// Get returns a live session, or session.ErrNotFound.
+func (s *Store) Get(ctx context.Context, id string) (session.Session, error) {
+	sess, err := s.get(ctx, s.c, id)
+	if err != nil {
+		return session.Session{}, fmt.Errorf("get session: %w", err)
+	}
+	return sess, nil
+}
+
+// get reads a live session through c (the client or a WATCHing Tx).
+func (s *Store) get(ctx context.Context, c redis.Cmdable, id string) (session.Session, error) {
+	b, err := c.Get(ctx, s.sessionKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return session.Session{}, session.ErrNotFound
+	}
+	if err != nil {
+		return session.Session{}, err
+	}
+	sess, err := decode(id, b)
+	if err != nil {
+		return session.Session{}, err
+	}
+	if !sess.Valid(s.clk.Now()) {
+		return session.Session{}, session.ErrNotFound
+	}
+	return sess, nil
+}
+
+// Touch slides the idle timer to now, re-sets the TTL and returns the session.
+func (s *Store) Touch(ctx context.Context, id string) (session.Session, error) {
+	sess, err := s.update(ctx, id, func(sess *session.Session, now time.Time) bool {
+		sess.LastSeen = now.UTC()
+		return true
+	})
+	if err != nil {
+		return session.Session{}, fmt.Errorf("touch session: %w", err)
+	}
+	return sess, nil
+}
+
+// AddClient records that clientID received tokens in the session.
+func (s *Store) AddClient(ctx context.Context, id, clientID string) error {
+	_, err := s.update(ctx, id, func(sess *session.Session, _ time.Time) bool {
+		if slices.Contains(sess.Clients, clientID) {
+			return false
+		}
+		sess.Clients = append(sess.Clients, clientID)
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("add client to session: %w", err)
+	}
+	return nil
+}
+
+// update applies fn to a live session in an optimistic transaction. fn
+// reports whether it changed anything worth saving.
+func (s *Store) update(ctx context.Context, id string, fn func(sess *session.Session, now time.Time) bool) (session.Session, error) {
+	key := s.sessionKey(id)
+	var out session.Session
+	txf := func(tx *redis.Tx) error {
+		sess, err := s.get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		now := s.clk.Now()
+		if !fn(&sess, now) {
+			out = sess
+			return nil
+		}
+		b, err := encode(sess)
+		if err != nil {
+			return err
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, key, b, ttl(idleEnd(sess), now))
+			return nil
+		})
+		if err == nil {
+			out = sess
+		}
+		return err
+	}
+	for range maxRetries {
+		err := s.c.Watch(ctx, txf, key)
+		if !errors.Is(err, redis.TxFailedErr) {
+			return out, err
+		}
+		if err := ctx.Err(); err != nil {
+			return session.Session{}, err
+		}
+	}
+	return session.Session{}, errConflict
+}
+
+// Delete ends a session; deleting a missing session is not an error.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	b, err := s.c.GetDel(ctx, s.sessionKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	sess, err := decode(id, b)
+	if err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	if err := s.c.SRem(ctx, s.userKey(sess.UserID), id).Err(); err != nil {
+		return fmt.Errorf("delete session: unindex: %w", err)
+	}
+	return nil
+}
+
+// ListByUser returns the user's live sessions, oldest first. Index entries
+// whose session has gone are pruned.
+func (s *Store) ListByUser(ctx context.Context, userID string) ([]session.Session, error) {
+	out, err := s.byUser(ctx, userID, false)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteByUser ends every session of the user and returns those that were
+// live, oldest first. Each session is read and deleted in one step (GETDEL),
+// so two concurrent calls never both return the same session.
+func (s *Store) DeleteByUser(ctx context.Context, userID string) ([]session.Session, error) {
+	out, err := s.byUser(ctx, userID, true)
+	if err != nil {
+		return nil, fmt.Errorf("delete sessions: %w", err)
+	}
+	return out, nil
+}
+
+// byUser reads (or, if del, reads and deletes) every session in the user's
+// index and returns the live ones. It removes from the index the IDs it
+// deleted or found gone; one pipeline of single-key commands, so it runs on
+// Cluster.
+func (s *Store) byUser(ctx context.Context, userID string, del bool) ([]session.Session, error) {
+	ids, err := s.c.SMembers(ctx, s.userKey(userID)).Result()
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.StringCmd, len(ids))
+	_, err = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			if del {
+				cmds[i] = p.GetDel(ctx, s.sessionKey(id))
+			} else {
+				cmds[i] = p.Get(ctx, s.sessionKey(id))
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	now := s.clk.Now()
+	var out []session.Session
+	var gone []any
+	for i, id := range ids {
+		b, err := cmds[i].Bytes()
+		if errors.Is(err, redis.Nil) {
+			gone = append(gone, id)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		sess, err := decode(id, b)
+		if err != nil {
+			return nil, err
+		}
+		if del {
+			gone = append(gone, id)
+		}
+		if sess.UserID == userID && sess.Valid(now) {
+			out = append(out, sess)
+		}
+	}
+	if len(gone) > 0 {
+		if err := s.c.SRem(ctx, s.userKey(userID), gone...).Err(); err != nil {
+			return nil, fmt.Errorf("unindex: %w", err)
+		}
+	}
+	slices.SortFunc(out, func(a, b session.Session) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}

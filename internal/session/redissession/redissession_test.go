@@ -1,0 +1,118 @@
+package redissession_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/carekey/carekey/internal/clock/clocktest"
+	"github.com/carekey/carekey/internal/session"
+	"github.com/carekey/carekey/internal/session/redissession"
+	"github.com/carekey/carekey/internal/session/sessiontest"
+	"github.com/carekey/carekey/internal/testenv"
+)
+
+func TestConformance(t *testing.T) {
+	sessiontest.Run(t, func(t *testing.T, clk *clocktest.Clock) session.Store {
+		c, prefix := testenv.RedisClient(t)
+		return redissession.New(c, prefix, clk)
+	})
+}
+
+// keysContaining returns every key in the database that contains marker, with
+// its TTL. The marker is random, so no other test's keys match.
+func keysContaining(t *testing.T, c redis.UniversalClient, marker string) map[string]time.Duration {
+	t.Helper()
+	out := make(map[string]time.Duration)
+	iter := c.Scan(t.Context(), 0, "*"+marker+"*", 1000).Iterator()
+	for iter.Next(t.Context()) {
+		ttl, err := c.TTL(t.Context(), iter.Val()).Result()
+		if err != nil {
+			t.Fatalf("TTL %s: %v", iter.Val(), err)
+		}
+		out[iter.Val()] = ttl
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	return out
+}
+
+func TestKeysHaveTTLAndPrefix(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	marker := strings.TrimSuffix(strings.TrimPrefix(prefix, "test:"), ":") // random per test
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	st := redissession.New(c, prefix, clk)
+	ctx := t.Context()
+	now := clk.Now()
+	s := session.Session{
+		ID: "sess-" + marker, UserID: "user-" + marker, LastSeen: now, CreatedAt: now,
+		IdleTimeout: 15 * time.Minute, ExpiresAt: now.Add(12 * time.Hour),
+	}
+	if err := st.Create(ctx, s); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	clk.Advance(10 * time.Minute)
+	if _, err := st.Touch(ctx, s.ID); err != nil {
+		t.Fatalf("Touch: %v", err)
+	}
+	if err := st.AddClient(ctx, s.ID, "rp"); err != nil {
+		t.Fatalf("AddClient: %v", err)
+	}
+
+	keys := keysContaining(t, c, marker)
+	for _, want := range []string{prefix + "session:" + s.ID, prefix + "user:" + s.UserID} {
+		if _, ok := keys[want]; !ok {
+			t.Errorf("key %s missing; have %v", want, keys)
+		}
+	}
+	for k, ttl := range keys {
+		if !strings.HasPrefix(k, prefix) {
+			t.Errorf("key %s is not under the prefix %s", k, prefix)
+		}
+		if ttl <= 0 {
+			t.Errorf("key %s has TTL %v, want > 0", k, ttl)
+		}
+	}
+	// The session key lives for the idle timeout (plus a margin), the index
+	// for the absolute one.
+	if ttl := keys[prefix+"session:"+s.ID]; ttl < 14*time.Minute || ttl > 16*time.Minute {
+		t.Errorf("session TTL = %v after Touch, want about 15m", ttl)
+	}
+	if ttl := keys[prefix+"user:"+s.UserID]; ttl < 11*time.Hour || ttl > 13*time.Hour {
+		t.Errorf("user index TTL = %v, want about 12h", ttl)
+	}
+}
+
+// TestSessionSize holds design.md's budget: at most 512 bytes of Redis memory
+// for a typical session (three AMR values, three clients).
+func TestSessionSize(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 123456789, time.UTC))
+	st := redissession.New(c, prefix, clk)
+	now := clk.Now()
+	s := session.Session{
+		ID:          "ses_ABCDEFGHIJKLMNOPQRSTUVWXYZ234567ABCDEFGHIJ", // 256-bit ID
+		UserID:      "usr_ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+		AuthTime:    now,
+		AMR:         []string{"pwd", "sms", "mfa"},
+		Clients:     []string{"dashboard", "dev-public", "council-case-portal"},
+		CreatedAt:   now,
+		LastSeen:    now.Add(3 * time.Minute),
+		IdleTimeout: 15 * time.Minute,
+		ExpiresAt:   now.Add(12 * time.Hour),
+	}
+	if err := st.Create(t.Context(), s); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	n, err := c.MemoryUsage(t.Context(), prefix+"session:"+s.ID).Result()
+	if err != nil {
+		t.Fatalf("MEMORY USAGE: %v", err)
+	}
+	if n > 512 {
+		t.Errorf("session uses %d bytes in Redis, want at most 512", n)
+	}
+	t.Logf("session: %d bytes in Redis", n)
+}

@@ -1,0 +1,115 @@
+// Package signin checks the first sign-in factor: email and password. It knows
+// nothing of HTTP; the web layer turns its typed results into pages.
+//
+// A wrong email and a wrong password give the same error (ErrInvalidCredentials)
+// after the same work: for an unknown email a dummy argon2id verification runs,
+// so timing does not reveal which addresses have accounts. Every attempt writes
+// an audit event; a password hashed with outdated parameters is rehashed.
+package signin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/store"
+)
+
+// ErrInvalidCredentials: the email or the password is wrong (callers must not
+// say which).
+var ErrInvalidCredentials = errors.New("signin: invalid email or password")
+
+// Users is what sign-in needs of the system of record.
+type Users interface {
+	GetUserByEmail(ctx context.Context, email string) (store.User, error)
+	UpdateUser(ctx context.Context, id string, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error)
+	AppendAudit(ctx context.Context, events ...store.AuditEvent) error
+}
+
+// Hasher verifies and (re)hashes passwords.
+type Hasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+	Verify(ctx context.Context, password, phc string) (ok, needsRehash bool, err error)
+	VerifyDummy(ctx context.Context, password string)
+}
+
+// Service checks passwords.
+type Service struct {
+	Users  Users
+	Hasher Hasher
+	Clock  clock.Clock
+	Logger *slog.Logger
+}
+
+// Attempt is one sign-in attempt.
+type Attempt struct {
+	Email    string
+	Password string
+	IP       string
+}
+
+// NormalizeEmail trims and lower-cases an email address, as stored.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Password returns the user if a's email and password match, or
+// ErrInvalidCredentials.
+func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
+	email := NormalizeEmail(a.Email)
+	u, err := s.Users.GetUserByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		s.Hasher.VerifyDummy(ctx, a.Password)
+		s.audit(ctx, store.AuditEvent{Type: "signin.unknown_email", IP: a.IP})
+		return store.User{}, ErrInvalidCredentials
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("look up user: %w", err)
+	}
+	ok, rehash, err := s.Hasher.Verify(ctx, a.Password, u.PasswordHash)
+	if err != nil {
+		return store.User{}, fmt.Errorf("verify password of %s: %w", u.ID, err)
+	}
+	now := s.Clock.Now()
+	if !ok {
+		_, err := s.Users.UpdateUser(ctx, u.ID, func(u *store.User) ([]store.AuditEvent, error) {
+			u.FailedLogins++
+			u.UpdatedAt = now
+			return []store.AuditEvent{{Time: now, Type: "signin.password_failed", UserID: u.ID, Actor: "user", IP: a.IP}}, nil
+		})
+		if err != nil {
+			return store.User{}, fmt.Errorf("record failed password of %s: %w", u.ID, err)
+		}
+		return store.User{}, ErrInvalidCredentials
+	}
+	newHash := ""
+	if rehash {
+		if newHash, err = s.Hasher.Hash(ctx, a.Password); err != nil {
+			s.Logger.WarnContext(ctx, "rehash password", "user", u.ID, "err", err)
+			newHash = ""
+		}
+	}
+	u, err = s.Users.UpdateUser(ctx, u.ID, func(u *store.User) ([]store.AuditEvent, error) {
+		u.FailedLogins = 0
+		if newHash != "" {
+			u.PasswordHash = newHash
+		}
+		u.UpdatedAt = now
+		return []store.AuditEvent{{Time: now, Type: "signin.password_ok", UserID: u.ID, Actor: "user", IP: a.IP}}, nil
+	})
+	if err != nil {
+		return store.User{}, fmt.Errorf("record sign-in of %s: %w", u.ID, err)
+	}
+	return u, nil
+}
+
+func (s *Service) audit(ctx context.Context, e store.AuditEvent) {
+	e.Time = s.Clock.Now()
+	if e.Actor == "" {
+		e.Actor = "user"
+	}
+	if err := s.Users.AppendAudit(ctx, e); err != nil {
+		s.Logger.ErrorContext(ctx, "append audit event", "type", e.Type, "err", err)
+	}
+}

@@ -1,0 +1,138 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/carekey/carekey/internal/store"
+)
+
+var _ store.Store = (*Store)(nil)
+
+// Config says how to reach the database.
+type Config struct {
+	// URL is a libpq connection string or URL; its search_path, if any, picks
+	// the schema. It may hold a password: Open never puts it in an error.
+	URL string
+	// MaxConns caps the pool; 0 keeps pgx's default (the larger of 4 and the
+	// number of CPUs).
+	MaxConns int32
+}
+
+// Store is the PostgreSQL store.Store. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database and pings it. It does not migrate: call
+// Migrate (or run `idp migrate`) for that.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	pc, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		// pgx redacts passwords here only on a best-effort basis, so the
+		// cause is withheld.
+		return nil, errors.New("open postgres: malformed connection string (details withheld: it may contain a password)")
+	}
+	if cfg.MaxConns > 0 {
+		pc.MaxConns = cfg.MaxConns
+	}
+	password := pc.ConnConfig.Password
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, redact(fmt.Errorf("open postgres: %w", err), password)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, redact(fmt.Errorf("open postgres: ping: %w", err), password)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// redactedError is err with the password masked in its message; errors.Is and
+// errors.As still see err.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+func redact(err error, password string) error {
+	if password == "" || !strings.Contains(err.Error(), password) {
+		return err
+	}
+	return &redactedError{msg: strings.ReplaceAll(err.Error(), password, "xxxxx"), err: err}
+}
+
+// Pool returns the connection pool, for callers that share it (the audit
+// recorder in a wider transaction, health checks).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping postgres: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool, waiting for connections in use to be returned.
+func (s *Store) Close() { s.pool.Close() }
+
+// mapErr turns unique violations into store.ErrConflict and missing rows into
+// store.ErrNotFound, keeping the cause.
+func mapErr(err error) error {
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &pgErr) && pgErr.Code == "23505":
+		return fmt.Errorf("%w: %w", store.ErrConflict, err)
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("%w: %w", store.ErrNotFound, err)
+	}
+	return err
+}
+
+// ts is the stored form of a time: UTC, truncated to microseconds (what
+// timestamptz keeps), zero as NULL.
+func ts(t time.Time) pgtype.Timestamptz {
+	if t.IsZero() {
+		return pgtype.Timestamptz{}
+	}
+	return pgtype.Timestamptz{Time: t.UTC().Truncate(time.Microsecond), Valid: true}
+}
+
+// fromTS is the inverse of ts.
+func fromTS(t pgtype.Timestamptz) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+// norm is the time the database will return for t.
+func norm(t time.Time) time.Time { return fromTS(ts(t)) }
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func orNil[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,91 @@
+package postgres_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/internal/store/postgres"
+	"github.com/carekey/carekey/internal/store/storetest"
+	"github.com/carekey/carekey/internal/testenv"
+)
+
+// openTest opens a store on url and closes it when the test ends.
+func openTest(t *testing.T, url string) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(t.Context(), postgres.Config{URL: url, MaxConns: 8})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s := openTest(t, testenv.PostgresURL(t))
+		if err := s.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+		return s
+	})
+}
+
+func TestMigrateConcurrent(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	const replicas = 4
+	stores := make([]*postgres.Store, replicas)
+	for i := range stores {
+		stores[i] = openTest(t, url)
+	}
+	errs := make([]error, replicas)
+	var wg sync.WaitGroup
+	for i, s := range stores {
+		wg.Go(func() { errs[i] = s.Migrate(t.Context()) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Migrate on replica %d: %v", i, err)
+		}
+	}
+	// Each migration is recorded once, and migrating again changes nothing.
+	if err := stores[0].Migrate(t.Context()); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	var total, distinct int
+	if err := stores[0].Pool().QueryRow(t.Context(),
+		`SELECT count(*), count(DISTINCT version) FROM schema_migrations`).Scan(&total, &distinct); err != nil {
+		t.Fatalf("count migrations: %v", err)
+	}
+	if total == 0 || total != distinct {
+		t.Errorf("schema_migrations has %d rows, %d distinct; want each migration once", total, distinct)
+	}
+	if err := stores[1].CreateUser(t.Context(), store.User{ID: "u1", Email: "a@example.org"}); err != nil {
+		t.Errorf("CreateUser after migrating: %v", err)
+	}
+}
+
+func TestOpenKeepsPasswordOutOfErrors(t *testing.T) {
+	const password = "s3cr3t-pw"
+	for _, tc := range []struct {
+		name string
+		have string
+	}{
+		{"unreachable", "postgres://carekey:" + password + "@127.0.0.1:1/db?sslmode=disable&connect_timeout=5"},
+		{"malformed", "postgres://carekey:" + password + "@127.0.0.1:port/db"},
+		{"keyword form", "host=127.0.0.1 port=1 user=carekey password=" + password + " sslmode=disable connect_timeout=5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := postgres.Open(t.Context(), postgres.Config{URL: tc.have})
+			if err == nil {
+				s.Close()
+				t.Fatal("Open succeeded, want an error")
+			}
+			if strings.Contains(err.Error(), password) {
+				t.Errorf("error reveals the password: %v", err)
+			}
+		})
+	}
+}

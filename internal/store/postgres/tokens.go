@@ -1,0 +1,120 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/carekey/carekey/internal/store"
+)
+
+const tokenColumns = `id, family_id, client_id, user_id, session_id, scopes, audience, amr,
+	auth_time, created_at, expires_at, used_at, revoked_at`
+
+func insertToken(ctx context.Context, db interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, t store.RefreshToken) error {
+	_, err := db.Exec(ctx, `INSERT INTO refresh_tokens (`+tokenColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		t.ID, t.FamilyID, t.ClientID, t.UserID, t.SessionID,
+		orEmpty(t.Scopes), orEmpty(t.Audience), orEmpty(t.AMR),
+		ts(t.AuthTime), ts(t.CreatedAt), ts(t.ExpiresAt), ts(t.UsedAt), ts(t.RevokedAt))
+	return mapErr(err)
+}
+
+// CreateRefreshToken stores t, or returns store.ErrConflict if the ID is taken.
+func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
+	if err := insertToken(ctx, s.pool, t); err != nil {
+		return fmt.Errorf("create refresh token: %w", err)
+	}
+	return nil
+}
+
+// GetRefreshToken returns the token with that ID, or store.ErrNotFound.
+func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {
+	var (
+		t                                         store.RefreshToken
+		authTime, created, expires, used, revoked pgtype.Timestamptz
+	)
+	err := s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM refresh_tokens WHERE id = $1`, id).Scan(
+		&t.ID, &t.FamilyID, &t.ClientID, &t.UserID, &t.SessionID, &t.Scopes, &t.Audience, &t.AMR,
+		&authTime, &created, &expires, &used, &revoked)
+	if err != nil {
+		return store.RefreshToken{}, fmt.Errorf("get refresh token: %w", mapErr(err))
+	}
+	t.Scopes, t.Audience, t.AMR = orNil(t.Scopes), orNil(t.Audience), orNil(t.AMR)
+	t.AuthTime, t.CreatedAt, t.ExpiresAt = fromTS(authTime), fromTS(created), fromTS(expires)
+	t.UsedAt, t.RevokedAt = fromTS(used), fromTS(revoked)
+	return t, nil
+}
+
+// RotateRefreshToken consumes oldID with a conditional UPDATE (so that of
+// concurrent rotations exactly one matches a row), then stores next. When the
+// UPDATE matches nothing it reads the row to say why.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store.RefreshToken, now time.Time) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = $2
+			WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL`, oldID, ts(now))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			var used, revoked bool
+			err := tx.QueryRow(ctx, `SELECT used_at IS NOT NULL, revoked_at IS NOT NULL
+				FROM refresh_tokens WHERE id = $1`, oldID).Scan(&used, &revoked)
+			switch {
+			case err != nil:
+				return mapErr(err)
+			case revoked:
+				return store.ErrTokenRevoked
+			case used:
+				return store.ErrTokenUsed
+			}
+			return errors.New("token neither consumed nor refused") // cannot happen under READ COMMITTED
+		}
+		if err := insertToken(ctx, tx, next); err != nil {
+			return fmt.Errorf("next: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rotate refresh token: %w", err)
+	}
+	return nil
+}
+
+// RevokeRefreshToken revokes one token; revoking it again keeps the first time.
+func (s *Store) RevokeRefreshToken(ctx context.Context, id string, now time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, $2)
+		WHERE id = $1`, id, ts(now))
+	if err != nil {
+		return fmt.Errorf("revoke refresh token: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("revoke refresh token: %w", store.ErrNotFound)
+	}
+	return nil
+}
+
+// RevokeRefreshFamily revokes every token of the family not yet revoked.
+func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2
+		WHERE family_id = $1 AND revoked_at IS NULL`, familyID, ts(now)); err != nil {
+		return fmt.Errorf("revoke refresh family %s: %w", familyID, err)
+	}
+	return nil
+}
+
+// RevokeUserRefreshTokens revokes every token of the user not yet revoked.
+func (s *Store) RevokeUserRefreshTokens(ctx context.Context, userID string, now time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2
+		WHERE user_id = $1 AND revoked_at IS NULL`, userID, ts(now)); err != nil {
+		return fmt.Errorf("revoke refresh tokens of %s: %w", userID, err)
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+// Package store is carekey's system of record: users, their password history,
+// signing keys, refresh tokens and the audit trail. It defines the contract
+// (Store) and its sentinel errors; backends live in store/postgres and
+// store/memstore, and both pass the one conformance suite in store/storetest.
+//
+// Every method takes ctx first and returns promptly when it is cancelled. Times
+// go in and come out in UTC. Read-modify-write goes through updater closures
+// that the backend makes atomic, so callers change only the fields they own.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Callers branch on them with errors.Is.
+var (
+	// ErrNotFound: no record with that key.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: a unique key (user ID, email, key ID, token ID) is taken.
+	ErrConflict = errors.New("store: conflict")
+	// ErrTokenUsed: a refresh token was presented for rotation after it had
+	// already been rotated: a sign of theft, so the caller revokes the family.
+	ErrTokenUsed = errors.New("store: refresh token already used")
+	// ErrTokenRevoked: the refresh token (or its family) was revoked.
+	ErrTokenRevoked = errors.New("store: refresh token revoked")
+)
+
+// User is a person who signs in to carekey.
+type User struct {
+	ID            string
+	Email         string // normalised: trimmed and lower-case; unique
+	EmailVerified bool
+	GivenName     string
+	FamilyName    string
+	PasswordHash  string // argon2id PHC string
+	Phone         string // E.164; empty until a phone is enrolled
+	PhoneVerified bool
+	Profile       Profile
+
+	// Lockout bookkeeping (design.md §3.3), durable here so a cache flush
+	// cannot reset it.
+	FailedLogins int       // wrong passwords in a row
+	LockedUntil  time.Time // zero: not locked
+	LockCount    int       // locks so far, for the doubling lock period
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Profile is what registration step 1 asks for.
+type Profile struct {
+	Professional bool
+	Role         string
+	Organisation string
+	Street       string
+	Town         string
+	Postcode     string
+}
+
+// SigningKey is one key pair of the provider's key set. The private key is
+// encrypted at rest by the caller (internal/keys); the store keeps bytes.
+type SigningKey struct {
+	ID         string
+	Algorithm  string // "ES256" or "RS256"
+	PrivateKey []byte // encrypted PKCS #8
+	PublicKey  []byte // PKIX DER
+	CreatedAt  time.Time
+	// ExpiresAt: after it the key is neither used nor published. Zero: never.
+	ExpiresAt time.Time
+}
+
+// RefreshToken is one refresh token. Rotation links tokens into a family: the
+// family is revoked as a whole when a used token is presented again.
+type RefreshToken struct {
+	ID        string // SHA-256 (hex) of the token the client holds, never the token
+	FamilyID  string
+	ClientID  string
+	UserID    string
+	SessionID string
+	Scopes    []string
+	Audience  []string
+	AMR       []string
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until rotated
+	RevokedAt time.Time // zero until revoked
+}
+
+// AuditEvent is one security-relevant action. Audit events are appended in the
+// same transaction as the change they record.
+type AuditEvent struct {
+	ID       int64 // assigned by the store, increasing
+	Time     time.Time
+	Type     string // e.g. "user.created", "signin.password_failed"
+	UserID   string // subject of the action, if any
+	ClientID string // OIDC or admin client, if any
+	Actor    string // who did it: "user", "admin:<client>", "system"
+	IP       string
+	Detail   map[string]string // never secrets, codes or passwords
+}
+
+// AuditFilter selects audit events; zero fields match everything.
+type AuditFilter struct {
+	UserID string
+	Type   string
+	Limit  int // 0: all
+}
+
+// Store is the system-of-record contract. Consumers declare the smaller
+// interfaces they use; this one is for the conformance suite and internal/app.
+type Store interface {
+	// CreateUser stores u, its first password-history entry (when
+	// u.PasswordHash is set) and events, in one transaction. Returns
+	// ErrConflict if the ID or the email is taken.
+	CreateUser(ctx context.Context, u User, events ...AuditEvent) error
+	// GetUser returns the user with that ID, or ErrNotFound.
+	GetUser(ctx context.Context, id string) (User, error)
+	// GetUserByEmail returns the user with that (normalised) email, or ErrNotFound.
+	GetUserByEmail(ctx context.Context, email string) (User, error)
+	// UpdateUser calls fn on the user inside a transaction and saves the result
+	// together with the audit events fn returns. fn may run more than once, so it
+	// must only change u. When PasswordHash changes, the new hash is appended to
+	// the password history. Returns ErrNotFound, ErrConflict (email taken), or
+	// fn's error (wrapped) after saving nothing.
+	UpdateUser(ctx context.Context, id string, fn func(u *User) ([]AuditEvent, error)) (User, error)
+	// PasswordHistory returns the user's last n password hashes, newest first
+	// (the current one included).
+	PasswordHistory(ctx context.Context, userID string, n int) ([]string, error)
+
+	// CreateSigningKey stores k. Returns ErrConflict if the ID is taken.
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+	// ListSigningKeys returns every key, oldest first (ties by ID).
+	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	// DeleteSigningKey removes a key; deleting a missing key is not an error.
+	DeleteSigningKey(ctx context.Context, id string) error
+
+	// CreateRefreshToken stores t. Returns ErrConflict if the ID is taken.
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// GetRefreshToken returns the token with that ID (used or revoked ones
+	// too), or ErrNotFound.
+	GetRefreshToken(ctx context.Context, id string) (RefreshToken, error)
+	// RotateRefreshToken marks oldID used at now and stores next, atomically.
+	// Of concurrent rotations of one token exactly one succeeds; the others get
+	// ErrTokenUsed. Returns ErrNotFound, ErrTokenUsed or ErrTokenRevoked and
+	// stores nothing in those cases.
+	RotateRefreshToken(ctx context.Context, oldID string, next RefreshToken, now time.Time) error
+	// RevokeRefreshToken revokes one token (idempotent; ErrNotFound if missing).
+	RevokeRefreshToken(ctx context.Context, id string, now time.Time) error
+	// RevokeRefreshFamily revokes every token of the family (idempotent).
+	RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error
+	// RevokeUserRefreshTokens revokes every token of the user (idempotent).
+	RevokeUserRefreshTokens(ctx context.Context, userID string, now time.Time) error
+
+	// AppendAudit appends events on their own (when no other change goes with them).
+	AppendAudit(ctx context.Context, events ...AuditEvent) error
+	// ListAudit returns matching events, oldest first.
+	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+
+	// DeleteExpired removes refresh tokens and signing keys that expired before
+	// now, and returns how many records it removed.
+	DeleteExpired(ctx context.Context, now time.Time) (int, error)
+	// Ping reports whether the backend is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the backend's resources.
+	Close()
+}

@@ -1,0 +1,397 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/carekey/carekey/internal/store"
+)
+
+func testNotFound(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	now := base
+	for _, tc := range []struct {
+		name string
+		have func() error
+	}{
+		{"GetUser", func() error { _, err := s.GetUser(ctx, "nobody"); return err }},
+		{"GetUserByEmail", func() error { _, err := s.GetUserByEmail(ctx, "nobody@example.org"); return err }},
+		{"UpdateUser", func() error {
+			_, err := s.UpdateUser(ctx, "nobody", func(*store.User) ([]store.AuditEvent, error) {
+				return nil, errors.New("fn called for a missing user")
+			})
+			return err
+		}},
+		{"GetRefreshToken", func() error { _, err := s.GetRefreshToken(ctx, "nothing"); return err }},
+		{"RotateRefreshToken", func() error {
+			return s.RotateRefreshToken(ctx, "nothing", store.RefreshToken{ID: "next", FamilyID: "f", ExpiresAt: now.Add(time.Hour)}, now)
+		}},
+		{"RevokeRefreshToken", func() error { return s.RevokeRefreshToken(ctx, "nothing", now) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.have(); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("err = %v, want store.ErrNotFound", err)
+			}
+		})
+	}
+	// A failed rotation of a missing token stores nothing.
+	if _, err := s.GetRefreshToken(ctx, "next"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("next token after failed rotation: err = %v, want store.ErrNotFound", err)
+	}
+}
+
+func testCreateUserConflict(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	first := newUser("u1", "ann@example.org")
+	mustCreateUser(t, s, first, store.AuditEvent{Type: "user.created", UserID: "u1", Time: base})
+	for _, tc := range []struct {
+		name string
+		have store.User
+	}{
+		{"same ID", newUser("u1", "other@example.org")},
+		{"same email", newUser("u2", "ann@example.org")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := s.CreateUser(ctx, tc.have, store.AuditEvent{Type: "user.created", UserID: tc.have.ID, Time: base})
+			if !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("CreateUser: err = %v, want store.ErrConflict", err)
+			}
+		})
+	}
+	// Nothing of the refused creations was stored: not the user, not its
+	// password history, not its audit event.
+	got, err := s.GetUser(ctx, "u1")
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	checkUser(t, got, first)
+	if _, err := s.GetUser(ctx, "u2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetUser(u2) err = %v, want store.ErrNotFound", err)
+	}
+	if _, err := s.GetUserByEmail(ctx, "other@example.org"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetUserByEmail(other) err = %v, want store.ErrNotFound", err)
+	}
+	if h, err := s.PasswordHistory(ctx, "u2", 10); err != nil || len(h) != 0 {
+		t.Errorf("PasswordHistory(u2) = %v, %v; want empty", h, err)
+	}
+	if h, err := s.PasswordHistory(ctx, "u1", 10); err != nil || !reflect.DeepEqual(h, []string{first.PasswordHash}) {
+		t.Errorf("PasswordHistory(u1) = %v, %v; want [%s]", h, err, first.PasswordHash)
+	}
+	if evs := auditEvents(t, s, store.AuditFilter{}); len(evs) != 1 || evs[0].UserID != "u1" {
+		t.Errorf("audit = %+v, want only u1's creation", evs)
+	}
+}
+
+func testGetUserByEmail(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	// Emails are stored as given: callers normalise.
+	ann, bob := newUser("u1", "Ann@Example.org"), newUser("u2", "bob@example.org")
+	mustCreateUser(t, s, ann)
+	mustCreateUser(t, s, bob)
+	for _, tc := range []struct {
+		have string
+		want store.User
+	}{{"Ann@Example.org", ann}, {"bob@example.org", bob}} {
+		got, err := s.GetUserByEmail(ctx, tc.have)
+		if err != nil {
+			t.Fatalf("GetUserByEmail(%q): %v", tc.have, err)
+		}
+		checkUser(t, got, tc.want)
+	}
+}
+
+func testUserRoundTrip(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	full := store.User{
+		ID:            "u-full",
+		Email:         "full@example.org",
+		EmailVerified: true,
+		GivenName:     "Siân",
+		FamilyName:    "O'Brien-Jones",
+		PasswordHash:  "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+		Phone:         "+447700900123",
+		PhoneVerified: true,
+		Profile: store.Profile{
+			Professional: true,
+			Role:         "Social worker",
+			Organisation: "Example Council",
+			Street:       "1 High Street",
+			Town:         "Exampleton",
+			Postcode:     "EX1 2MP",
+		},
+		FailedLogins: 7,
+		LockedUntil:  base.Add(15*time.Minute + 987),
+		LockCount:    3,
+		CreatedAt:    base.Add(-time.Hour),
+		UpdatedAt:    base.Add(999), // below a microsecond: truncated away
+	}
+	bare := store.User{ID: "u-bare", Email: "bare@example.org"} // every time zero, no password
+	for _, u := range []store.User{full, bare} {
+		t.Run(u.ID, func(t *testing.T) {
+			mustCreateUser(t, s, u)
+			got, err := s.GetUser(ctx, u.ID)
+			if err != nil {
+				t.Fatalf("GetUser: %v", err)
+			}
+			checkUser(t, got, u)
+			got, err = s.GetUserByEmail(ctx, u.Email)
+			if err != nil {
+				t.Fatalf("GetUserByEmail: %v", err)
+			}
+			checkUser(t, got, u)
+			// An update that changes nothing keeps everything.
+			got, err = s.UpdateUser(ctx, u.ID, func(have *store.User) ([]store.AuditEvent, error) {
+				checkUser(t, *have, u)
+				return nil, nil
+			})
+			if err != nil {
+				t.Fatalf("UpdateUser: %v", err)
+			}
+			checkUser(t, got, u)
+		})
+	}
+	if h, err := s.PasswordHistory(ctx, "u-bare", 5); err != nil || len(h) != 0 {
+		t.Errorf("PasswordHistory of a user without password = %v, %v; want empty", h, err)
+	}
+}
+
+func testUpdateUser(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	u := newUser("u1", "ann@example.org")
+	mustCreateUser(t, s, u)
+	later := base.Add(time.Minute)
+	ev := store.AuditEvent{
+		Time: later, Type: "signin.password_failed", UserID: "u1", ClientID: "portal",
+		Actor: "user", IP: "192.0.2.1", Detail: map[string]string{"count": "1"},
+	}
+	got, err := s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) {
+		u.FailedLogins++
+		u.Phone = "+447700900123"
+		u.UpdatedAt = later
+		return []store.AuditEvent{ev}, nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	want := u
+	want.FailedLogins, want.Phone, want.UpdatedAt = 1, "+447700900123", later
+	checkUser(t, got, want)
+	stored, err := s.GetUser(ctx, "u1")
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	checkUser(t, stored, want)
+	checkEvents(t, auditEvents(t, s, store.AuditFilter{}), []store.AuditEvent{ev})
+	// The hash did not change: no new history entry.
+	if h, err := s.PasswordHistory(ctx, "u1", 10); err != nil || !reflect.DeepEqual(h, []string{u.PasswordHash}) {
+		t.Errorf("PasswordHistory = %v, %v; want [%s]", h, err, u.PasswordHash)
+	}
+	// The caller's event map is not aliased by the store.
+	ev.Detail["count"] = "changed"
+	if evs := auditEvents(t, s, store.AuditFilter{}); evs[0].Detail["count"] != "1" {
+		t.Errorf("stored detail changed with the caller's map: %v", evs[0].Detail)
+	}
+}
+
+func testUpdateUserFnError(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	u := newUser("u1", "ann@example.org")
+	mustCreateUser(t, s, u)
+	errStop := errors.New("stop")
+	_, err := s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) {
+		u.FailedLogins = 99
+		u.PasswordHash = "new-hash"
+		return []store.AuditEvent{{Type: "should.not.appear", UserID: "u1", Time: base}}, errStop
+	})
+	if !errors.Is(err, errStop) {
+		t.Fatalf("UpdateUser err = %v, want fn's error", err)
+	}
+	got, err := s.GetUser(ctx, "u1")
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	checkUser(t, got, u)
+	if evs := auditEvents(t, s, store.AuditFilter{}); len(evs) != 0 {
+		t.Errorf("audit = %+v, want none", evs)
+	}
+	if h, err := s.PasswordHistory(ctx, "u1", 10); err != nil || !reflect.DeepEqual(h, []string{u.PasswordHash}) {
+		t.Errorf("PasswordHistory = %v, %v; want [%s]", h, err, u.PasswordHash)
+	}
+}
+
+func testUpdateUserEmailConflict(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ann, bob := newUser("u1", "ann@example.org"), newUser("u2", "bob@example.org")
+	mustCreateUser(t, s, ann)
+	mustCreateUser(t, s, bob)
+	_, err := s.UpdateUser(ctx, "u2", func(u *store.User) ([]store.AuditEvent, error) {
+		u.Email = "ann@example.org"
+		return []store.AuditEvent{{Type: "user.email_changed", UserID: "u2", Time: base}}, nil
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("UpdateUser err = %v, want store.ErrConflict", err)
+	}
+	got, err := s.GetUser(ctx, "u2")
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	checkUser(t, got, bob)
+	if evs := auditEvents(t, s, store.AuditFilter{}); len(evs) != 0 {
+		t.Errorf("audit = %+v, want none", evs)
+	}
+	// Bob may take a free address, and his old one is then free for others.
+	if _, err := s.UpdateUser(ctx, "u2", func(u *store.User) ([]store.AuditEvent, error) {
+		u.Email = "robert@example.org"
+		return nil, nil
+	}); err != nil {
+		t.Fatalf("UpdateUser to a free email: %v", err)
+	}
+	if got, err := s.GetUserByEmail(ctx, "robert@example.org"); err != nil || got.ID != "u2" {
+		t.Errorf("GetUserByEmail(new) = %v, %v; want u2", got.ID, err)
+	}
+	if _, err := s.GetUserByEmail(ctx, "bob@example.org"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetUserByEmail(old) err = %v, want store.ErrNotFound", err)
+	}
+	mustCreateUser(t, s, newUser("u3", "bob@example.org"))
+}
+
+func testUpdateUserConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	mustCreateUser(t, s, newUser("u1", "ann@example.org"))
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			_, err := s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) {
+				have := u.FailedLogins
+				runtime.Gosched() // widen the read-modify-write window
+				u.FailedLogins = have + 1
+				return []store.AuditEvent{{Type: "signin.password_failed", UserID: "u1", Time: base,
+					Detail: map[string]string{"n": fmt.Sprint(i)}}}, nil
+			})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("UpdateUser: %v", err)
+		}
+	}
+	got, err := s.GetUser(ctx, "u1")
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	if got.FailedLogins != n {
+		t.Errorf("FailedLogins = %d, want %d: an update was lost", got.FailedLogins, n)
+	}
+	// One event per successful update, even if fn ran more than once.
+	if evs := auditEvents(t, s, store.AuditFilter{UserID: "u1"}); len(evs) != n {
+		t.Errorf("got %d audit events, want %d", len(evs), n)
+	}
+}
+
+func testPasswordHistory(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	u := newUser("u1", "ann@example.org")
+	u.PasswordHash = "h0"
+	mustCreateUser(t, s, u)
+	mustCreateUser(t, s, newUser("u2", "bob@example.org")) // another user's history stays apart
+	for _, h := range []string{"h1", "h2", "h3"} {
+		if _, err := s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) {
+			u.PasswordHash = h
+			return nil, nil
+		}); err != nil {
+			t.Fatalf("UpdateUser(%s): %v", h, err)
+		}
+	}
+	for _, tc := range []struct {
+		have int
+		want []string
+	}{
+		{1, []string{"h3"}},
+		{3, []string{"h3", "h2", "h1"}},
+		{4, []string{"h3", "h2", "h1", "h0"}},
+		{10, []string{"h3", "h2", "h1", "h0"}},
+		{0, nil},
+	} {
+		t.Run(fmt.Sprint(tc.have), func(t *testing.T) {
+			got, err := s.PasswordHistory(ctx, "u1", tc.have)
+			if err != nil {
+				t.Fatalf("PasswordHistory: %v", err)
+			}
+			if len(got) != len(tc.want) || (len(got) > 0 && !reflect.DeepEqual(got, tc.want)) {
+				t.Errorf("PasswordHistory(%d) = %q, want %q", tc.have, got, tc.want)
+			}
+		})
+	}
+	// The returned slice is the caller's own.
+	got, _ := s.PasswordHistory(ctx, "u1", 4)
+	got[0] = "changed"
+	if again, _ := s.PasswordHistory(ctx, "u1", 1); !reflect.DeepEqual(again, []string{"h3"}) {
+		t.Errorf("history changed through a returned slice: %q", again)
+	}
+	if got, err := s.PasswordHistory(ctx, "nobody", 5); err != nil || len(got) != 0 {
+		t.Errorf("PasswordHistory(nobody) = %q, %v; want empty, nil", got, err)
+	}
+}
+
+func testCancelledContext(t *testing.T, s store.Store) {
+	mustCreateUser(t, s, newUser("u1", "ann@example.org"))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	now := base
+	for _, tc := range []struct {
+		name string
+		have func() error
+	}{
+		{"CreateUser", func() error { return s.CreateUser(ctx, newUser("u2", "bob@example.org")) }},
+		{"GetUser", func() error { _, err := s.GetUser(ctx, "u1"); return err }},
+		{"UpdateUser", func() error {
+			_, err := s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) {
+				have := u.FailedLogins
+				runtime.Gosched() // widen the read-modify-write window
+				u.FailedLogins = have + 1
+				return nil, nil
+			})
+			return err
+		}},
+		{"ListSigningKeys", func() error { _, err := s.ListSigningKeys(ctx); return err }},
+		{"RotateRefreshToken", func() error {
+			return s.RotateRefreshToken(ctx, "t1", store.RefreshToken{ID: "t2"}, now)
+		}},
+		{"AppendAudit", func() error { return s.AppendAudit(ctx, store.AuditEvent{Type: "x", Time: now}) }},
+		{"ListAudit", func() error { _, err := s.ListAudit(ctx, store.AuditFilter{}); return err }},
+		{"DeleteExpired", func() error { _, err := s.DeleteExpired(ctx, now); return err }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.have(); !errors.Is(err, context.Canceled) {
+				t.Errorf("err = %v, want context.Canceled", err)
+			}
+		})
+	}
+	got, err := s.GetUser(t.Context(), "u1")
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	if got.FailedLogins != 0 {
+		t.Errorf("FailedLogins = %d after a cancelled update, want 0", got.FailedLogins)
+	}
+	if _, err := s.GetUser(t.Context(), "u2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetUser(u2) err = %v after a cancelled create, want store.ErrNotFound", err)
+	}
+}
+
+func testPing(t *testing.T, s store.Store) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+}

@@ -1,0 +1,127 @@
+// Package testenv gives tests an isolated slice of the real PostgreSQL and Redis
+// servers named by IDP_TEST_POSTGRES_URL and IDP_TEST_REDIS_URL: a fresh schema
+// or a fresh key prefix per test, removed in t.Cleanup. It never flushes or stops
+// the shared servers.
+//
+// When a variable is unset the test is skipped, except when CI=true, where it
+// fails: a missing service must never show as green.
+//
+//	url := testenv.PostgresURL(t) // connection string whose search_path is a new schema
+//	opts, prefix := testenv.Redis(t)
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
+)
+
+func require(t testing.TB, name string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s unset but CI=true: the suite that needs it must run", name)
+		}
+		t.Skipf("%s unset", name)
+	}
+	return v
+}
+
+func suffix() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// PostgresURL creates a new, empty schema on the server named by
+// IDP_TEST_POSTGRES_URL and returns a connection string whose search_path is that
+// schema. The schema is dropped when the test ends.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	base := require(t, "IDP_TEST_POSTGRES_URL")
+	schema := "t_" + suffix()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("connect to IDP_TEST_POSTGRES_URL: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema %s: %v", schema, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	return withParam(base, "search_path", schema)
+}
+
+func withParam(raw, key, value string) string {
+	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {
+		u, err := url.Parse(raw)
+		if err == nil {
+			q := u.Query()
+			q.Set(key, value)
+			u.RawQuery = q.Encode()
+			return u.String()
+		}
+	}
+	return raw + " " + key + "=" + value
+}
+
+// Redis returns options for the server named by IDP_TEST_REDIS_URL and a key
+// prefix unique to this test. Keys under the prefix are deleted when the test
+// ends (by SCAN on the prefix, never FLUSHDB).
+func Redis(t testing.TB) (*redis.Options, string) {
+	t.Helper()
+	raw := require(t, "IDP_TEST_REDIS_URL")
+	opts, err := redis.ParseURL(raw)
+	if err != nil {
+		t.Fatalf("parse IDP_TEST_REDIS_URL: %v", err)
+	}
+	prefix := "test:" + suffix() + ":"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c := redis.NewClient(opts)
+		defer c.Close()
+		iter := c.Scan(ctx, 0, prefix+"*", 500).Iterator()
+		for iter.Next(ctx) {
+			c.Del(ctx, iter.Val())
+		}
+	})
+	return opts, prefix
+}
+
+// RedisClient is Redis with a connected client, closed when the test ends.
+func RedisClient(t testing.TB) (redis.UniversalClient, string) {
+	t.Helper()
+	opts, prefix := Redis(t)
+	c := redis.NewClient(opts)
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatalf("ping IDP_TEST_REDIS_URL: %v", err)
+	}
+	return c, prefix
+}

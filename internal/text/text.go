@@ -1,0 +1,50 @@
+// Package text maps stable message IDs to the exact words users see. The words
+// come from the council's user guides (shared/seeds) or, where the guides are
+// silent, from the hosted service carekey replaces. Code refers to messages by
+// ID; only this package holds the wording, so a Welsh translation can follow.
+//
+//	page.Error(text.SignInFailed, "email")
+package text
+
+// ID identifies a user-facing message.
+type ID string
+
+// Message IDs.
+const (
+	SignInFailed        ID = "signin.failed"
+	EmailRequired       ID = "field.email.required"
+	PasswordRequired    ID = "field.password.required"
+	FlowExpired         ID = "flow.expired"
+	FormOutOfDate       ID = "flow.csrf"
+	SomethingWentWrong  ID = "error.internal"
+	ServiceUnavailable  ID = "error.unavailable"
+	BadRequest          ID = "error.bad_request"
+	NotFound            ID = "error.not_found"
+	LinkInvalid         ID = "signin.link_invalid"
+	TooManyRequests     ID = "error.rate_limited"
+	ErrorSummaryHeading ID = "error.summary"
+)
+
+var en = map[ID]string{
+	SignInFailed:        "The email address or password you entered is incorrect.",
+	EmailRequired:       "Please enter your email address",
+	PasswordRequired:    "Please enter your password",
+	FlowExpired:         "Your session on this page has expired. Please start again.",
+	FormOutOfDate:       "This form is out of date. Please try again.",
+	SomethingWentWrong:  "Sorry, something went wrong. Please try again.",
+	ServiceUnavailable:  "Sorry, the service is unavailable at the moment. Please try again in a few minutes.",
+	BadRequest:          "Sorry, we could not understand that request.",
+	NotFound:            "Page not found",
+	LinkInvalid:         "This sign-in link is not valid or has expired. Please go back to the service you came from and try again.",
+	TooManyRequests:     "Too many attempts. Please wait a few minutes and try again.",
+	ErrorSummaryHeading: "There is a problem",
+}
+
+// Get returns the English words for id (the ID itself if unknown, so a missing
+// message is visible rather than blank).
+func Get(id ID) string {
+	if s, ok := en[id]; ok {
+		return s
+	}
+	return string(id)
+}

@@ -1,0 +1,50 @@
+package web
+
+import (
+	"net/http"
+	"time"
+)
+
+// cookies names and writes carekey's cookies: __Host- prefixed, HttpOnly,
+// Secure and SameSite=Lax; in dev on http://localhost (Insecure) without the
+// prefix and Secure, which browsers refuse over plain HTTP.
+type cookies struct{ Insecure bool }
+
+const (
+	sessionCookie = "carekey_session"
+	flowCookie    = "carekey_flow"
+)
+
+func (c cookies) name(base string) string {
+	if c.Insecure {
+		return base
+	}
+	return "__Host-" + base
+}
+
+func (c cookies) set(w http.ResponseWriter, base, value string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     c.name(base),
+		Value:    value,
+		Path:     "/",
+		MaxAge:   int(maxAge / time.Second),
+		HttpOnly: true,
+		Secure:   !c.Insecure,
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (c cookies) clear(w http.ResponseWriter, base string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: c.name(base), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: !c.Insecure, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (c cookies) get(r *http.Request, base string) string {
+	ck, err := r.Cookie(c.name(base))
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}

@@ -1,0 +1,117 @@
+// Package render turns carekey's embedded html/template pages into responses.
+// Every page is parsed together with the shared layout at start-up (New fails
+// if a required page is missing), rendered into a buffer and only then written,
+// so a template error never sends half a page.
+//
+//	pages, err := render.New(ui.Templates(), brand, "signin", "error")
+//	pages.Render(w, http.StatusOK, "signin", &render.Page{Title: "Sign in"})
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/carekey/carekey/internal/config"
+	"github.com/carekey/carekey/internal/text"
+)
+
+// FieldError is one error message, tied to the input with ID Field ("" for a
+// form-level error).
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+// Page is the data every template receives.
+type Page struct {
+	Title  string
+	Brand  config.Branding
+	CSRF   string
+	Errors []FieldError
+	Values map[string]string
+	Data   any
+}
+
+// FieldError returns the error for field, or nil.
+func (p *Page) FieldError(field string) *FieldError {
+	for i := range p.Errors {
+		if p.Errors[i].Field == field {
+			return &p.Errors[i]
+		}
+	}
+	return nil
+}
+
+// Value returns the submitted value of a field, for re-display.
+func (p *Page) Value(field string) string { return p.Values[field] }
+
+// AddError appends the message with ID id for field.
+func (p *Page) AddError(id text.ID, field string) {
+	p.Errors = append(p.Errors, FieldError{Field: field, Message: text.Get(id)})
+}
+
+// Pages holds the parsed templates.
+type Pages struct {
+	brand  config.Branding
+	pages  map[string]*template.Template
+	logger *slog.Logger
+}
+
+// New parses layout.html with each named page (<name>.html) from fsys.
+func New(fsys fs.FS, brand config.Branding, logger *slog.Logger, names ...string) (*Pages, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	p := &Pages{brand: brand, pages: make(map[string]*template.Template, len(names)), logger: logger}
+	for _, name := range names {
+		t, err := template.New(name).ParseFS(fsys, "layout.html", name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse page %s: %w", name, err)
+		}
+		p.pages[name] = t
+	}
+	return p, nil
+}
+
+// Render writes page name with status. The brand is filled in here.
+func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name string, data *Page) {
+	t, ok := p.pages[name]
+	if !ok {
+		p.logger.ErrorContext(r.Context(), "render: unknown page", "page", name)
+		http.Error(w, text.Get(text.SomethingWentWrong), http.StatusInternalServerError)
+		return
+	}
+	data.Brand = p.brand
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		p.logger.ErrorContext(r.Context(), "render page", "page", name, "err", err)
+		http.Error(w, text.Get(text.SomethingWentWrong), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// ErrorData is the data of the "error" page.
+type ErrorData struct {
+	Heading    string
+	Message    string
+	StartAgain string // link target for "Start again", if any
+}
+
+// Error renders the error page with status.
+func (p *Pages) Error(w http.ResponseWriter, r *http.Request, status int, heading string, id text.ID, startAgain string) {
+	p.Render(w, r, status, "error", &Page{
+		Title: heading,
+		Data:  ErrorData{Heading: heading, Message: text.Get(id), StartAgain: startAgain},
+	})
+}

@@ -1,0 +1,370 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/carekey/carekey/internal/authstate"
+	"github.com/carekey/carekey/internal/flow"
+	"github.com/carekey/carekey/internal/oidcop"
+	"github.com/carekey/carekey/internal/secret"
+	"github.com/carekey/carekey/internal/session"
+	"github.com/carekey/carekey/internal/signin"
+	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/internal/web/render"
+)
+
+// Sign-in flow states.
+const (
+	kindSignin    = "signin"
+	statePassword = "password"
+)
+
+const maxEmailLen, maxPasswordLen = 254, 1024
+
+// login is op's LoginURL: /login?authRequestID=…. An existing session that
+// satisfies prompt and max_age completes the request at once; otherwise a
+// sign-in flow starts.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.URL.Query().Get("authRequestID")
+	ar, err := s.cfg.Provider.AuthRequest(ctx, id)
+	if errors.Is(err, authstate.ErrNotFound) || id == "" {
+		s.cfg.Pages.Error(w, r, http.StatusBadRequest, "Sign in", text.LinkInvalid, "")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, "load auth request", err)
+		return
+	}
+	now := s.cfg.Clock.Now()
+	if sess, ok := s.currentSession(ctx, r); ok && reusable(ar, sess, now) {
+		s.complete(w, r, ar.ID, sess)
+		return
+	}
+	if slices.Contains(ar.Prompt, "none") {
+		http.Redirect(w, r, errorRedirect(ar, "login_required"), http.StatusSeeOther)
+		return
+	}
+	if err := s.startFlow(ctx, w, ar.ID); err != nil {
+		s.serverError(w, r, "start sign-in flow", err)
+		return
+	}
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// reusable reports whether an existing session may answer the auth request
+// without a new sign-in.
+func reusable(ar authstate.AuthRequest, sess session.Session, now time.Time) bool {
+	if slices.Contains(ar.Prompt, "login") || slices.Contains(ar.Prompt, "select_account") {
+		return false
+	}
+	if ar.MaxAge != nil && now.Sub(sess.AuthTime) > time.Duration(*ar.MaxAge)*time.Second {
+		return false
+	}
+	return true
+}
+
+// errorRedirect builds the client's redirect URI (validated by op when the
+// request was created) with an OAuth error.
+func errorRedirect(ar authstate.AuthRequest, code string) string {
+	u, err := url.Parse(ar.RedirectURI)
+	if err != nil {
+		return "/"
+	}
+	q := u.Query()
+	q.Set("error", code)
+	if ar.State != "" {
+		q.Set("state", ar.State)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func (s *Server) startFlow(ctx context.Context, w http.ResponseWriter, authRequestID string) error {
+	now := s.cfg.Clock.Now()
+	token := secret.Token()
+	sum := sha256.Sum256([]byte(token))
+	f := flow.Flow{
+		ID:        secret.ID("flw_"),
+		Kind:      kindSignin,
+		State:     statePassword,
+		CSRFHash:  sum[:],
+		Data:      map[string]string{},
+		CreatedAt: now,
+		ExpiresAt: now.Add(s.cfg.FlowTTL),
+	}
+	if authRequestID != "" {
+		f.Data["auth_request"] = authRequestID
+	}
+	if err := s.cfg.Flows.Create(ctx, f); err != nil {
+		return err
+	}
+	s.cookies.set(w, flowCookie, f.ID+"."+token, s.cfg.FlowTTL)
+	return nil
+}
+
+// loadFlow returns the sign-in flow named by the cookie and its CSRF token.
+func (s *Server) loadFlow(ctx context.Context, r *http.Request) (flow.Flow, string, error) {
+	id, token, ok := strings.Cut(s.cookies.get(r, flowCookie), ".")
+	if !ok {
+		return flow.Flow{}, "", flow.ErrNotFound
+	}
+	f, err := s.cfg.Flows.Get(ctx, id)
+	if err != nil {
+		return f, "", err
+	}
+	sum := sha256.Sum256([]byte(token))
+	if f.Kind != kindSignin || subtle.ConstantTimeCompare(sum[:], f.CSRFHash) != 1 {
+		return flow.Flow{}, "", flow.ErrNotFound
+	}
+	return f, token, nil
+}
+
+func (s *Server) showSignin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f, token, err := s.loadFlow(ctx, r)
+	switch {
+	case errors.Is(err, flow.ErrNotFound):
+		if _, ok := s.currentSession(ctx, r); ok {
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+		if err := s.startFlow(ctx, w, ""); err != nil {
+			s.serverError(w, r, "start sign-in flow", err)
+			return
+		}
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	case err != nil:
+		s.serverError(w, r, "load sign-in flow", err)
+		return
+	case !f.Valid(s.cfg.Clock.Now()):
+		s.expired(w, r)
+		return
+	}
+	s.cfg.Pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: "Sign in", CSRF: token})
+}
+
+func (s *Server) expired(w http.ResponseWriter, r *http.Request) {
+	s.cookies.clear(w, flowCookie)
+	s.cfg.Pages.Error(w, r, http.StatusGone, "Sign in", text.FlowExpired, "/signin")
+}
+
+func (s *Server) submitSignin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !s.parseForm(w, r) {
+		return
+	}
+	f, token, err := s.loadFlow(ctx, r)
+	switch {
+	case errors.Is(err, flow.ErrNotFound):
+		s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
+		return
+	case err != nil:
+		s.serverError(w, r, "load sign-in flow", err)
+		return
+	case !secret.Equal(r.PostFormValue("csrf_token"), token):
+		s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
+		return
+	case !f.Valid(s.cfg.Clock.Now()):
+		s.expired(w, r)
+		return
+	case f.State != statePassword:
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	password := r.PostFormValue("password")
+	page := &render.Page{Title: "Sign in", CSRF: token, Values: map[string]string{"email": email}}
+	if email == "" || len(email) > maxEmailLen {
+		page.AddError(text.EmailRequired, "email")
+	}
+	if password == "" || len(password) > maxPasswordLen {
+		page.AddError(text.PasswordRequired, "password")
+	}
+	if len(page.Errors) > 0 {
+		s.cfg.Pages.Render(w, r, http.StatusBadRequest, "signin", page)
+		return
+	}
+	u, err := s.cfg.Signin.Password(ctx, signin.Attempt{Email: email, Password: password, IP: clientIP(r)})
+	if errors.Is(err, signin.ErrInvalidCredentials) {
+		page.AddError(text.SignInFailed, "email")
+		s.cfg.Pages.Render(w, r, http.StatusUnauthorized, "signin", page)
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, "check password", err)
+		return
+	}
+	sess, err := s.newSession(ctx, w, u.ID, []string{"pwd"})
+	if err != nil {
+		s.serverError(w, r, "create session", err)
+		return
+	}
+	if err := s.cfg.Flows.Delete(ctx, f.ID); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "delete finished flow", "flow", f.ID, "err", err)
+	}
+	s.cookies.clear(w, flowCookie)
+	if ar := f.Data["auth_request"]; ar != "" {
+		s.complete(w, r, ar, sess)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// complete finishes the OIDC auth request with sess and sends the browser on.
+func (s *Server) complete(w http.ResponseWriter, r *http.Request, authRequestID string, sess session.Session) {
+	next, err := s.cfg.Provider.CompleteAuthRequest(r.Context(), authRequestID, oidcop.Login{
+		UserID: sess.UserID, SessionID: sess.ID, AuthTime: sess.AuthTime, AMR: sess.AMR,
+	})
+	if errors.Is(err, authstate.ErrNotFound) {
+		s.cfg.Pages.Error(w, r, http.StatusBadRequest, "Sign in", text.LinkInvalid, "")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, "complete auth request", err)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// newSession starts a browser session with a fresh ID and sets its cookie.
+func (s *Server) newSession(ctx context.Context, w http.ResponseWriter, userID string, amr []string) (session.Session, error) {
+	now := s.cfg.Clock.Now()
+	sess := session.Session{
+		ID:          secret.Token(),
+		UserID:      userID,
+		AuthTime:    now,
+		AMR:         amr,
+		CreatedAt:   now,
+		LastSeen:    now,
+		IdleTimeout: s.cfg.SessionIdle,
+		ExpiresAt:   now.Add(s.cfg.SessionAbsolute),
+	}
+	if err := s.cfg.Sessions.Create(ctx, sess); err != nil {
+		return sess, err
+	}
+	s.cookies.set(w, sessionCookie, sess.ID, s.cfg.SessionAbsolute)
+	return sess, nil
+}
+
+// currentSession returns the browser's live session, sliding its idle timer.
+func (s *Server) currentSession(ctx context.Context, r *http.Request) (session.Session, bool) {
+	id := s.cookies.get(r, sessionCookie)
+	if id == "" {
+		return session.Session{}, false
+	}
+	sess, err := s.cfg.Sessions.Touch(ctx, id)
+	if err != nil {
+		if !errors.Is(err, session.ErrNotFound) {
+			s.cfg.Logger.WarnContext(ctx, "load session", "err", err)
+		}
+		return session.Session{}, false
+	}
+	return sess, true
+}
+
+// sessionCSRF is the CSRF token of forms shown to a signed-in browser.
+func (s *Server) sessionCSRF(sessionID string) string {
+	return secret.HashToken(string(secret.HMAC(s.cfg.Pepper, "csrf:"+sessionID)))
+}
+
+type homeData struct{ Email string }
+
+// home shows who is signed in (to a visitor who came to carekey directly).
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sess, ok := s.currentSession(ctx, r)
+	if !ok {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	u, err := s.cfg.Users.GetUser(ctx, sess.UserID)
+	if err != nil {
+		s.serverError(w, r, "load signed-in user", err)
+		return
+	}
+	s.cfg.Pages.Render(w, r, http.StatusOK, "signed_in", &render.Page{
+		Title: "You are signed in", CSRF: s.sessionCSRF(sess.ID), Data: homeData{Email: u.Email},
+	})
+}
+
+// logout ends the browser's session at carekey (the signed-in page's button).
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	if id := s.cookies.get(r, sessionCookie); id != "" {
+		if !secret.Equal(r.PostFormValue("csrf_token"), s.sessionCSRF(id)) {
+			s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign out", text.FormOutOfDate, "/")
+			return
+		}
+		if err := s.cfg.Sessions.Delete(r.Context(), id); err != nil {
+			s.serverError(w, r, "delete session", err)
+			return
+		}
+	}
+	s.cookies.clear(w, sessionCookie)
+	http.Redirect(w, r, "/logged-out", http.StatusSeeOther)
+}
+
+func (s *Server) loggedOut(w http.ResponseWriter, r *http.Request) {
+	s.cookies.clear(w, sessionCookie)
+	s.cfg.Pages.Render(w, r, http.StatusOK, "logged_out", &render.Page{Title: "You have signed out"})
+}
+
+func (s *Server) comingSoon(heading, message string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.cfg.Pages.Render(w, r, http.StatusOK, "coming_soon", &render.Page{
+			Title: heading, Data: render.ErrorData{Heading: heading, Message: message},
+		})
+	}
+}
+
+// parseForm parses a POSTed form, answering 413 for an oversize body and 400
+// for a malformed one.
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return false
+		}
+		s.cfg.Pages.Error(w, r, http.StatusBadRequest, "Sorry, there is a problem", text.BadRequest, "")
+		return false
+	}
+	return true
+}
+
+// serverError logs err once and shows a generic page: 503 when a backend is
+// unreachable, 500 otherwise.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, doing string, err error) {
+	s.cfg.Logger.ErrorContext(r.Context(), doing, "err", err)
+	status, id := http.StatusInternalServerError, text.SomethingWentWrong
+	if s.cfg.Ready != nil {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), time.Second)
+		defer cancel()
+		if s.cfg.Ready(ctx) != nil {
+			status, id = http.StatusServiceUnavailable, text.ServiceUnavailable
+			w.Header().Set("Retry-After", "30")
+		}
+	}
+	s.cfg.Pages.Error(w, r, status, "Sorry, there is a problem", id, "")
+}
+
+// clientIP is the peer address (proxies are not trusted yet).
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}

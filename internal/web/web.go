@@ -1,0 +1,142 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/carekey/carekey/internal/authstate"
+	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/flow"
+	"github.com/carekey/carekey/internal/oidcop"
+	"github.com/carekey/carekey/internal/session"
+	"github.com/carekey/carekey/internal/signin"
+	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/internal/web/render"
+)
+
+// Provider is what the web layer needs of the OIDC provider.
+type Provider interface {
+	Handler() http.Handler
+	AuthRequest(ctx context.Context, id string) (authstate.AuthRequest, error)
+	CompleteAuthRequest(ctx context.Context, id string, l oidcop.Login) (string, error)
+}
+
+// Users reads users of the system of record.
+type Users interface {
+	GetUser(ctx context.Context, id string) (store.User, error)
+}
+
+// Config wires the web layer. Every field is required unless marked optional.
+type Config struct {
+	Provider Provider
+	Signin   *signin.Service
+	Users    Users
+	Flows    flow.Store
+	Sessions session.Store
+	Pages    *render.Pages
+	Static   fs.FS
+	Clock    clock.Clock
+	Logger   *slog.Logger
+	// Pepper keys the HMACs of CSRF tokens.
+	Pepper          []byte
+	InsecureCookies bool
+	MaxBodyBytes    int64
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+	FlowTTL         time.Duration // optional: default 30m
+	// Ready reports whether the backends are reachable (for /readyz).
+	Ready func(ctx context.Context) error
+	// Mount adds optional routes (the dev outbox) to the router.
+	Mount func(r *mux.Router)
+}
+
+// Server is the HTTP face of carekey.
+type Server struct {
+	cfg     Config
+	cookies cookies
+	router  *mux.Router
+}
+
+// New builds the router.
+func New(cfg Config) (*Server, error) {
+	if cfg.Provider == nil || cfg.Signin == nil || cfg.Users == nil || cfg.Flows == nil || cfg.Sessions == nil ||
+		cfg.Pages == nil || cfg.Clock == nil || len(cfg.Pepper) == 0 {
+		return nil, errors.New("web: incomplete config")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.FlowTTL == 0 {
+		cfg.FlowTTL = 30 * time.Minute
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 64 << 10
+	}
+	s := &Server{cfg: cfg, cookies: cookies{Insecure: cfg.InsecureCookies}}
+	r := mux.NewRouter()
+	r.Use(logRequests(cfg.Logger), secure, limits(cfg.MaxBodyBytes))
+
+	pages := r.NewRoute().Subrouter()
+	cop := http.NewCrossOriginProtection()
+	pages.Use(cop.Handler)
+	pages.HandleFunc("/login", s.login).Methods(http.MethodGet)
+	pages.HandleFunc("/signin", s.showSignin).Methods(http.MethodGet)
+	pages.HandleFunc("/signin", s.submitSignin).Methods(http.MethodPost)
+	pages.HandleFunc("/logout", s.logout).Methods(http.MethodPost)
+	pages.HandleFunc("/logged-out", s.loggedOut).Methods(http.MethodGet)
+	pages.HandleFunc("/", s.home).Methods(http.MethodGet)
+	pages.HandleFunc("/register", s.comingSoon("Create an account", "Registration is not available yet. Please ask the council to create your account.")).Methods(http.MethodGet)
+	pages.HandleFunc("/forgot-password", s.comingSoon("Forgot your password?", "Password reset is not available yet. Please contact the council to reset your password.")).Methods(http.MethodGet)
+	if cfg.Mount != nil {
+		cfg.Mount(pages)
+	}
+	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	r.HandleFunc("/readyz", s.readyz)
+	if cfg.Static != nil {
+		r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", staticFiles(cfg.Static)))
+	}
+	// Everything else is the OIDC provider's.
+	r.PathPrefix("/").Handler(s.withSessionID(cfg.Provider.Handler()))
+	s.router = r
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+func staticFiles(fsys fs.FS) http.Handler {
+	fileServer := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fileServer.ServeHTTP(w, r)
+	})
+}
+
+// withSessionID hands the browser's session ID to the provider (end_session).
+func (s *Server) withSessionID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sid := s.cookies.get(r, sessionCookie); sid != "" {
+			r = r.WithContext(oidcop.WithSessionID(r.Context(), sid))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.cfg.Ready(ctx); err != nil {
+			s.cfg.Logger.WarnContext(r.Context(), "not ready", "err", err)
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
