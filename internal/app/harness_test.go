@@ -1,10 +1,6 @@
 package app_test
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -187,11 +183,6 @@ func (e *env) signIn(c *http.Client, authURL, email, password string) *url.URL {
 	return u
 }
 
-func sha256Hex(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])
-}
-
 func mustStatus(t *testing.T, resp *http.Response, want int) string {
 	t.Helper()
 	body := readBody(t, resp)
@@ -200,6 +191,3 @@ func mustStatus(t *testing.T, resp *http.Response, want int) string {
 	}
 	return body
 }
-
-var _ = context.Background
-var _ = fmt.Sprint

@@ -51,7 +51,6 @@ func (a authRequest) GetScopes() []string    { return a.r.Scopes }
 func (a authRequest) GetState() string       { return a.r.State }
 func (a authRequest) GetSubject() string     { return a.r.UserID }
 func (a authRequest) Done() bool             { return a.r.Done }
-func (a authRequest) sessionID() string      { return a.r.SessionID }
 func (a authRequest) GetResponseType() oidc.ResponseType {
 	return oidc.ResponseType(a.r.ResponseType)
 }
