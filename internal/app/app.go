@@ -75,6 +75,9 @@ type App struct {
 	dashboard http.Handler
 	backends  Backends
 	closers   []func()
+	senders   Senders
+	// pressHash receives key presses on dev outbox calls (set by the voice journey).
+	pressHash func(ctx context.Context, reference string) error
 	// SeedPassword is the dev users' password (dev mode only).
 	SeedPassword string
 }
@@ -125,6 +128,10 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 	b := a.backends
+
+	if err := a.openSenders(cfg, clk); err != nil {
+		return nil, err
+	}
 
 	hasher := password.NewHasher(password.DefaultParams(), hashConcurrency())
 	if opts.Mode == config.ModeDev {
@@ -191,6 +198,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		SessionIdle:     cfg.Sessions.IdleTimeout,
 		SessionAbsolute: cfg.Sessions.AbsoluteTimeout,
 		Ready:           ready,
+		Mounts:          a.mounts(),
 	})
 	if err != nil {
 		return nil, err

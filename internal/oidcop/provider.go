@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -168,3 +169,26 @@ func (p *Provider) CompleteAuthRequest(ctx context.Context, id string, l Login) 
 }
 
 var errAlreadyDone = errors.New("oidcop: auth request already completed")
+
+// ErrInvalidToken: an access token that is malformed, unknown, expired or
+// revoked.
+var ErrInvalidToken = errors.New("oidcop: invalid access token")
+
+// AccessToken verifies an opaque bearer access token issued by this provider
+// and returns its record (for resource servers inside carekey, such as the
+// admin API). Returns ErrInvalidToken for any token that is not live.
+func (p *Provider) AccessToken(ctx context.Context, raw string) (authstate.AccessToken, error) {
+	plain, err := p.op.Crypto().Decrypt(raw)
+	if err != nil {
+		return authstate.AccessToken{}, ErrInvalidToken
+	}
+	id, subject, ok := strings.Cut(plain, ":")
+	if !ok {
+		return authstate.AccessToken{}, ErrInvalidToken
+	}
+	t, err := p.storage.liveAccessToken(ctx, id, subject)
+	if err != nil {
+		return authstate.AccessToken{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	return t, nil
+}

@@ -52,8 +52,8 @@ type Config struct {
 	FlowTTL         time.Duration // optional: default 30m
 	// Ready reports whether the backends are reachable (for /readyz).
 	Ready func(ctx context.Context) error
-	// Mount adds optional routes (the dev outbox) to the router.
-	Mount func(r *mux.Router)
+	// Mounts are extra handlers by path prefix (the dev outbox at "/dev/").
+	Mounts map[string]http.Handler
 }
 
 // Server is the HTTP face of carekey.
@@ -93,8 +93,8 @@ func New(cfg Config) (*Server, error) {
 	pages.HandleFunc("/", s.home).Methods(http.MethodGet)
 	pages.HandleFunc("/register", s.comingSoon("Create an account", "Registration is not available yet. Please ask the council to create your account.")).Methods(http.MethodGet)
 	pages.HandleFunc("/forgot-password", s.comingSoon("Forgot your password?", "Password reset is not available yet. Please contact the council to reset your password.")).Methods(http.MethodGet)
-	if cfg.Mount != nil {
-		cfg.Mount(pages)
+	for prefix, h := range cfg.Mounts {
+		pages.PathPrefix(prefix).Handler(h)
 	}
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	r.HandleFunc("/readyz", s.readyz)
