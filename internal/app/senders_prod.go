@@ -1,12 +1,23 @@
 package app
 
 import (
+	"fmt"
+
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/config"
 )
 
-// openProductionSenders builds the real senders from config. Journeys that
-// need a sender which is not configured refuse to start (see their wiring).
-func (a *App) openProductionSenders(_ *config.Config, _ clock.Clock) error {
+// openProductionSenders builds the real senders from the email, sms and voice
+// sections of the config.
+func (a *App) openProductionSenders(cfg *config.Config, clk clock.Clock) error {
+	email, err := openEmailSender(cfg, clk)
+	if err != nil {
+		return fmt.Errorf("email sender: %w", err)
+	}
+	sms, voice, err := openPhoneSenders(cfg, clk)
+	if err != nil {
+		return fmt.Errorf("phone senders: %w", err)
+	}
+	a.senders = Senders{Email: email, SMS: sms, Voice: voice}
 	return nil
 }
