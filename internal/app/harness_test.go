@@ -55,6 +55,13 @@ func backends(t *testing.T, fn func(t *testing.T, e *env)) {
 // backends or on PostgreSQL + Redis.
 func start(t *testing.T, real bool) *env {
 	t.Helper()
+	return startWith(t, real, nil)
+}
+
+// startWith is start with a chance to change the config before the app opens
+// its backends.
+func startWith(t *testing.T, real bool, mutate func(*config.Config)) *env {
+	t.Helper()
 	cfg, err := config.Load(repoFile(t, "configs/dev.yaml"), config.Options{Env: func(string) string { return "" }})
 	if err != nil {
 		t.Fatalf("load dev config: %v", err)
@@ -75,6 +82,9 @@ func start(t *testing.T, real bool) *env {
 		cfg.Redis.DB = opts.DB
 		cfg.Redis.KeyPrefix = prefix
 		cfg.Dev = config.Dev{InsecureCookies: true}
+	}
+	if mutate != nil {
+		mutate(cfg)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {

@@ -349,13 +349,9 @@ func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, doing string, err error) {
 	s.cfg.Logger.ErrorContext(r.Context(), doing, "err", err)
 	status, id := http.StatusInternalServerError, text.SomethingWentWrong
-	if s.cfg.Ready != nil {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), time.Second)
-		defer cancel()
-		if s.cfg.Ready(ctx) != nil {
-			status, id = http.StatusServiceUnavailable, text.ServiceUnavailable
-			w.Header().Set("Retry-After", "30")
-		}
+	if s.backendsDown(r.Context()) {
+		status, id = http.StatusServiceUnavailable, text.ServiceUnavailable
+		w.Header().Set("Retry-After", "30")
 	}
 	s.cfg.Pages.Error(w, r, status, "Sorry, there is a problem", id, "")
 }

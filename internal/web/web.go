@@ -102,7 +102,7 @@ func New(cfg Config) (*Server, error) {
 		r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", staticFiles(cfg.Static)))
 	}
 	// Everything else is the OIDC provider's.
-	r.PathPrefix("/").Handler(s.withSessionID(cfg.Provider.Handler()))
+	r.PathPrefix("/").Handler(s.unavailableOnOutage(s.withSessionID(cfg.Provider.Handler())))
 	s.router = r
 	return s, nil
 }
