@@ -178,6 +178,11 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, alg := range provider.Algorithms() {
+		if _, err := km.Signing(ctx, alg); err != nil {
+			return nil, fmt.Errorf("load %s signing key: %w", alg, err)
+		}
+	}
 	rp, err := render.New(ui.Templates(), cfg.Branding, logger, pages...)
 	if err != nil {
 		return nil, err

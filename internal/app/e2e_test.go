@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/password"
 )
 
@@ -359,4 +361,45 @@ func TestRedirectURIVariantsRefusedWithoutRedirect(t *testing.T) {
 			t.Errorf("status %d, Location %q: want 400 and no redirect", resp.StatusCode, resp.Header.Get("Location"))
 		}
 	})
+}
+
+func TestClientWithRS256GetsRS256IDTokens(t *testing.T) {
+	e := startWith(t, false, func(c *config.Config) {
+		for i := range c.Clients {
+			if c.Clients[i].ID == "dashboard" {
+				c.Clients[i].IDTokenAlg = "RS256"
+			}
+		}
+	})
+	r := e.rp("dashboard", dashSecret, dashRedirect, "profile")
+	ctx := oidc.ClientContext(t.Context(), r.http)
+	verifier := oauth2.GenerateVerifier()
+	code := e.login(e.browser(), r, verifier, "n")
+	tok, err := r.conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if _, err := r.verifier.Verify(ctx, raw); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	header, _, _ := strings.Cut(raw, ".")
+	hb, _ := base64.RawURLEncoding.DecodeString(header)
+	if !strings.Contains(string(hb), `"alg":"RS256"`) {
+		t.Errorf("ID token header %s, want alg RS256", hb)
+	}
+	// Other clients keep the default (ES256).
+	p := e.rp(publicID, "", publicRedir)
+	v2 := oauth2.GenerateVerifier()
+	code = e.login(e.browser(), p, v2, "n")
+	tok, err = p.conf.Exchange(ctx, code, oauth2.VerifierOption(v2))
+	if err != nil {
+		t.Fatalf("exchange public: %v", err)
+	}
+	raw, _ = tok.Extra("id_token").(string)
+	header, _, _ = strings.Cut(raw, ".")
+	hb, _ = base64.RawURLEncoding.DecodeString(header)
+	if !strings.Contains(string(hb), `"alg":"ES256"`) {
+		t.Errorf("public client's ID token header %s, want ES256", hb)
+	}
 }

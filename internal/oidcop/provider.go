@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -118,9 +119,42 @@ func New(cfg Config) (*Provider, error) {
 	return &Provider{op: p, storage: s}, nil
 }
 
+// Algorithms lists every algorithm the provider signs ID tokens with (the
+// default and the clients' own), so keys can be made before the first login.
+func (p *Provider) Algorithms() []string {
+	var out []string
+	for _, a := range p.storage.algorithms() {
+		out = append(out, string(a))
+	}
+	return out
+}
+
 // Handler serves the OIDC endpoints (discovery, /keys, /authorize, /oauth/token,
 // /userinfo, /oauth/introspect, /revoke, /end_session, /authorize/callback).
-func (p *Provider) Handler() http.Handler { return p.op }
+func (p *Provider) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/oauth/token" {
+			r = r.WithContext(withClientID(r.Context(), tokenClientID(r)))
+		}
+		p.op.ServeHTTP(w, r)
+	})
+}
+
+// tokenClientID names the client of a token request (Basic auth or the form),
+// so that SigningKey can sign with the algorithm that client is registered
+// for. It only selects a key: op authenticates the client as usual.
+func tokenClientID(r *http.Request) string {
+	if id, _, ok := r.BasicAuth(); ok {
+		if u, err := url.QueryUnescape(id); err == nil {
+			return u
+		}
+		return id
+	}
+	if err := r.ParseForm(); err != nil {
+		return ""
+	}
+	return r.PostForm.Get("client_id")
+}
 
 // Login is a completed sign-in, handed to CompleteAuthRequest.
 type Login struct {

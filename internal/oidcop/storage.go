@@ -377,18 +377,35 @@ func (k publicKey) Key() any {
 	return k.k.Public
 }
 
-// SigningKey is called for every ID token.
+// SigningKey is called for every ID token. It signs with the algorithm of the
+// client named in the token request (id_token_signing_alg), else the default.
 func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
-	k, err := s.cfg.Keys.Signing(ctx, s.cfg.Algorithm)
+	alg := s.cfg.Algorithm
+	if c, ok := s.clients[clientIDFromContext(ctx)]; ok && c.cfg.IDTokenAlg != "" {
+		alg = c.cfg.IDTokenAlg
+	}
+	k, err := s.cfg.Keys.Signing(ctx, alg)
 	if err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
 	return signingKey{k}, nil
 }
 
-// SignatureAlgorithms is called by discovery.
+// SignatureAlgorithms is called by discovery: the default algorithm and any
+// other a client is registered for.
 func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
-	return []jose.SignatureAlgorithm{jose.SignatureAlgorithm(s.cfg.Algorithm)}, nil
+	return s.algorithms(), nil
+}
+
+func (s *storage) algorithms() []jose.SignatureAlgorithm {
+	algs := []jose.SignatureAlgorithm{jose.SignatureAlgorithm(s.cfg.Algorithm)}
+	for _, c := range s.clients {
+		if a := jose.SignatureAlgorithm(c.cfg.IDTokenAlg); a != "" && !slices.Contains(algs, a) {
+			algs = append(algs, a)
+		}
+	}
+	slices.Sort(algs)
+	return algs
 }
 
 // KeySet is called by /keys and when op verifies its own tokens (id_token_hint).

@@ -17,6 +17,17 @@ import (
 
 type ctxKey struct{}
 
+type clientCtxKey struct{}
+
+func withClientID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, clientCtxKey{}, id)
+}
+
+func clientIDFromContext(ctx context.Context) string {
+	s, _ := ctx.Value(clientCtxKey{}).(string)
+	return s
+}
+
 // WithSessionID returns ctx carrying the browser's session ID (from its
 // cookie), so /end_session can end it even without an id_token_hint.
 func WithSessionID(ctx context.Context, sid string) context.Context {
