@@ -17,7 +17,7 @@ import (
 	"github.com/carekey/carekey/internal/password"
 )
 
-func devHash(t *testing.T) string {
+func devHash(t testing.TB) string {
 	h := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 2)
 	s, err := h.Hash(t.Context(), testPassword)
 	if err != nil {
@@ -167,7 +167,7 @@ func TestEndToEndCodeFlow(t *testing.T) {
 	})
 }
 
-func (e *env) tokenRequest(t *testing.T, clientID, secret string, form url.Values) (*http.Response, map[string]any) {
+func (e *env) tokenRequest(t testing.TB, clientID, secret string, form url.Values) (*http.Response, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, e.issuer+"/oauth/token", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -188,7 +188,7 @@ func (e *env) tokenRequest(t *testing.T, clientID, secret string, form url.Value
 	return resp, out
 }
 
-func (e *env) refresh(t *testing.T, clientID, secret, rt string, want int) map[string]any {
+func (e *env) refresh(t testing.TB, clientID, secret, rt string, want int) map[string]any {
 	t.Helper()
 	resp, out := e.tokenRequest(t, clientID, secret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
 	if resp.StatusCode != want {
@@ -197,7 +197,7 @@ func (e *env) refresh(t *testing.T, clientID, secret, rt string, want int) map[s
 	return out
 }
 
-func (e *env) introspect(t *testing.T, clientID, secret, token string) map[string]any {
+func (e *env) introspect(t testing.TB, clientID, secret, token string) map[string]any {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, e.issuer+"/oauth/introspect",
 		strings.NewReader(url.Values{"token": {token}}.Encode()))
@@ -214,7 +214,7 @@ func (e *env) introspect(t *testing.T, clientID, secret, token string) map[strin
 	return out
 }
 
-func (e *env) revoke(t *testing.T, clientID, secret, token string) {
+func (e *env) revoke(t testing.TB, clientID, secret, token string) {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, e.issuer+"/revoke",
 		strings.NewReader(url.Values{"token": {token}}.Encode()))

@@ -33,13 +33,13 @@ const (
 
 // env is one running carekey under test.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	app    *app.App
 	issuer string
 }
 
-func repoFile(t *testing.T, rel string) string {
+func repoFile(t testing.TB, rel string) string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", rel)
 }
@@ -53,14 +53,14 @@ func backends(t *testing.T, fn func(t *testing.T, e *env)) {
 
 // start runs carekey over TLS on a random port with configs/dev.yaml, on memory
 // backends or on PostgreSQL + Redis.
-func start(t *testing.T, real bool) *env {
+func start(t testing.TB, real bool) *env {
 	t.Helper()
 	return startWith(t, real, nil)
 }
 
 // startWith is start with a chance to change the config before the app opens
 // its backends.
-func startWith(t *testing.T, real bool, mutate func(*config.Config)) *env {
+func startWith(t testing.TB, real bool, mutate func(*config.Config)) *env {
 	t.Helper()
 	cfg, err := config.Load(repoFile(t, "configs/dev.yaml"), config.Options{Env: func(string) string { return "" }})
 	if err != nil {
@@ -102,7 +102,7 @@ func startWith(t *testing.T, real bool, mutate func(*config.Config)) *env {
 	return &env{t: t, srv: srv, app: a, issuer: srv.URL}
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -110,7 +110,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 // seedUser creates the test user in a production-mode store (dev mode seeds it).
-func seedUser(t *testing.T, a *app.App) {
+func seedUser(t testing.TB, a *app.App) {
 	t.Helper()
 	st := a.Backends().Store
 	hash := devHash(t)
@@ -128,7 +128,7 @@ func seedUser(t *testing.T, a *app.App) {
 // and stops at any redirect that leaves it (to a client's redirect URI).
 func (e *env) browser() *http.Client {
 	jar, _ := cookiejar.New(nil)
-	c := e.srv.Client()
+	c := *e.srv.Client() // a copy: each browser has its own cookie jar
 	c.Jar = jar
 	c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
 		if !strings.HasPrefix(req.URL.String(), e.issuer) {
@@ -136,12 +136,12 @@ func (e *env) browser() *http.Client {
 		}
 		return nil
 	}
-	return c
+	return &c
 }
 
 var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
-func csrfOf(t *testing.T, body string) string {
+func csrfOf(t testing.TB, body string) string {
 	t.Helper()
 	m := csrfRE.FindStringSubmatch(body)
 	if m == nil {
@@ -150,7 +150,7 @@ func csrfOf(t *testing.T, body string) string {
 	return html.UnescapeString(m[1])
 }
 
-func readBody(t *testing.T, resp *http.Response) string {
+func readBody(t testing.TB, resp *http.Response) string {
 	t.Helper()
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -193,7 +193,7 @@ func (e *env) signIn(c *http.Client, authURL, email, password string) *url.URL {
 	return u
 }
 
-func mustStatus(t *testing.T, resp *http.Response, want int) string {
+func mustStatus(t testing.TB, resp *http.Response, want int) string {
 	t.Helper()
 	body := readBody(t, resp)
 	if resp.StatusCode != want {

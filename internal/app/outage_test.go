@@ -15,7 +15,7 @@ import (
 
 // startBehindProxies runs carekey on PostgreSQL and Redis reached through TCP
 // proxies the test can cut.
-func startBehindProxies(t *testing.T) (e *env, pg, rd *testenv.Proxy) {
+func startBehindProxies(t testing.TB) (e *env, pg, rd *testenv.Proxy) {
 	t.Helper()
 	e = startWith(t, true, func(c *config.Config) {
 		u, err := url.Parse(c.Postgres.URL)
@@ -31,7 +31,7 @@ func startBehindProxies(t *testing.T) (e *env, pg, rd *testenv.Proxy) {
 	return e, pg, rd
 }
 
-func (e *env) status(t *testing.T, path string) int {
+func (e *env) status(t testing.TB, path string) int {
 	t.Helper()
 	resp, err := e.srv.Client().Get(e.issuer + path)
 	if err != nil {

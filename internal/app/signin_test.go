@@ -9,7 +9,7 @@ import (
 )
 
 // signinPage starts a sign-in flow in c and returns the page.
-func (e *env) signinPage(t *testing.T, c *http.Client) string {
+func (e *env) signinPage(t testing.TB, c *http.Client) string {
 	t.Helper()
 	resp, err := c.Get(e.issuer + "/signin")
 	if err != nil {
