@@ -34,6 +34,7 @@ import (
 	"github.com/carekey/carekey/internal/keys"
 	"github.com/carekey/carekey/internal/oidcop"
 	"github.com/carekey/carekey/internal/password"
+	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/session/memsession"
 	"github.com/carekey/carekey/internal/session/redissession"
@@ -83,7 +84,7 @@ type App struct {
 }
 
 // pages are the templates every deployment needs.
-var pages = []string{"signin", "signed_in", "logged_out", "error", "coming_soon"}
+var pages = []string{"signin", "signin_enrol", "signin_confirm", "signin_code", "signin_call", "signed_in", "logged_out", "error", "coming_soon"}
 
 // New opens the backends and builds the handler. It fails, naming the cause, if
 // a backend is unreachable or a secret is unusable.
@@ -189,7 +190,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	}
 	srv, err := web.New(web.Config{
 		Provider:        provider,
-		Signin:          &signin.Service{Users: b.Store, Hasher: hasher, Clock: clk, Logger: logger},
+		Signin:          &signin.Service{Users: b.Store, Hasher: hasher, Clock: clk, Logger: logger, Lockout: ratelimit.DefaultLockout()},
+		Phones:          a.newPhones(cfg, clk, pepper),
 		Users:           b.Store,
 		Flows:           b.Flows,
 		Sessions:        b.Sessions,

@@ -81,7 +81,8 @@ func startWith(t testing.TB, real bool, mutate func(*config.Config)) *env {
 		cfg.Redis.Addrs = []string{opts.Addr}
 		cfg.Redis.DB = opts.DB
 		cfg.Redis.KeyPrefix = prefix
-		cfg.Dev = config.Dev{InsecureCookies: true}
+		// The dev outbox stands in for SMS and voice so journeys can read codes.
+		cfg.Dev = config.Dev{InsecureCookies: true, Outbox: true}
 	}
 	if mutate != nil {
 		mutate(cfg)
@@ -182,15 +183,83 @@ func (e *env) signIn(c *http.Client, authURL, email, password string) *url.URL {
 	if err != nil {
 		t.Fatalf("POST signin: %v", err)
 	}
-	body = readBody(t, resp)
-	if resp.StatusCode/100 != 3 {
-		t.Fatalf("sign in: want a redirect to the client, got %d:\n%s", resp.StatusCode, body)
+	return e.confirmPhone(c, resp, "sms")
+}
+
+// confirmPhone completes "Confirm your identity" from the page in resp by
+// method "sms" (the code read from the dev outbox, as the user reads their
+// phone) or "tel" (the outbox presses #), enrolling testPhone first if asked,
+// and returns the redirect back to the client.
+func (e *env) confirmPhone(c *http.Client, resp *http.Response, method string) *url.URL {
+	t := e.t
+	t.Helper()
+	body := readBody(t, resp)
+	for range 6 {
+		if resp.StatusCode/100 == 3 {
+			u, err := url.Parse(resp.Header.Get("Location"))
+			if err != nil {
+				t.Fatalf("parse redirect: %v", err)
+			}
+			return u
+		}
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("sign in: status %d at %s:\n%s", resp.StatusCode, resp.Request.URL.Path, body)
+		}
+		csrf := csrfOf(t, body)
+		var err error
+		switch {
+		case strings.Contains(body, `action="/signin/enrol"`):
+			resp, err = c.PostForm(e.issuer+"/signin/enrol", url.Values{"csrf_token": {csrf}, "country": {"44"}, "phone": {testPhone}})
+		case strings.Contains(body, `action="/signin/verify"`):
+			resp, err = c.PostForm(e.issuer+"/signin/verify", url.Values{"csrf_token": {csrf}, "code": {e.lastCode(t)}})
+		case strings.Contains(body, `action="/signin/continue"`):
+			e.pressHash(t)
+			resp, err = c.PostForm(e.issuer+"/signin/continue", url.Values{"csrf_token": {csrf}})
+		case strings.Contains(body, `action="/signin/send-code"`) && method == "sms":
+			resp, err = c.PostForm(e.issuer+"/signin/send-code", url.Values{"csrf_token": {csrf}})
+		case strings.Contains(body, `action="/signin/call"`) && method == "tel":
+			resp, err = c.PostForm(e.issuer+"/signin/call", url.Values{"csrf_token": {csrf}})
+		default:
+			t.Fatalf("sign in: unexpected page at %s:\n%s", resp.Request.URL.Path, body)
+		}
+		if err != nil {
+			t.Fatalf("sign in: %v", err)
+		}
+		body = readBody(t, resp)
 	}
-	u, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil {
-		t.Fatalf("parse redirect: %v", err)
+	t.Fatalf("sign in: did not get back to the client")
+	return nil
+}
+
+// testPhone is the number tests enrol for users without one.
+const testPhone = "07700 900111"
+
+// lastCode is the newest SMS code in the dev outbox.
+func (e *env) lastCode(t testing.TB) string {
+	t.Helper()
+	for _, m := range e.app.Senders().Outbox.Messages() {
+		if m.Channel == "sms" && m.Code != nil {
+			return *m.Code
+		}
 	}
-	return u
+	t.Fatal("no SMS code in the dev outbox")
+	return ""
+}
+
+// pressHash answers the newest pending call in the dev outbox.
+func (e *env) pressHash(t testing.TB) {
+	t.Helper()
+	for _, m := range e.app.Senders().Outbox.Messages() {
+		if m.Pending() {
+			resp, err := e.srv.Client().Post(e.issuer+"/dev/outbox/"+m.ID+"/press-hash", "application/x-www-form-urlencoded", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			readBody(t, resp)
+			return
+		}
+	}
+	t.Fatal("no pending call in the dev outbox")
 }
 
 func mustStatus(t testing.TB, resp *http.Response, want int) string {

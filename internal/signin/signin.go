@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/store"
 )
 
@@ -42,6 +44,9 @@ type Service struct {
 	Hasher Hasher
 	Clock  clock.Clock
 	Logger *slog.Logger
+	// Lockout locks an account after too many wrong passwords in a row; the
+	// counters live in the user record, so they survive a cache flush.
+	Lockout ratelimit.Lockout
 }
 
 // Attempt is one sign-in attempt.
@@ -67,16 +72,34 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 	if err != nil {
 		return store.User{}, fmt.Errorf("look up user: %w", err)
 	}
+	now := s.Clock.Now()
+	if s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now) {
+		// Same work and same answer as a wrong password: nothing tells a
+		// guesser that the account is locked.
+		s.Hasher.VerifyDummy(ctx, a.Password)
+		s.audit(ctx, store.AuditEvent{Type: "signin.locked_attempt", UserID: u.ID, IP: a.IP})
+		return store.User{}, ErrInvalidCredentials
+	}
 	ok, rehash, err := s.Hasher.Verify(ctx, a.Password, u.PasswordHash)
 	if err != nil {
 		return store.User{}, fmt.Errorf("verify password of %s: %w", u.ID, err)
 	}
-	now := s.Clock.Now()
 	if !ok {
 		_, err := s.Users.UpdateUser(ctx, u.ID, func(u *store.User) ([]store.AuditEvent, error) {
-			u.FailedLogins++
+			events := []store.AuditEvent{{Time: now, Type: "signin.password_failed", UserID: u.ID, Actor: "user", IP: a.IP}}
+			if s.Lockout.Threshold > 0 {
+				var until time.Time
+				u.FailedLogins, u.LockCount, until = s.Lockout.Fail(u.FailedLogins, u.LockCount, now)
+				if !until.IsZero() {
+					u.LockedUntil = until
+					events = append(events, store.AuditEvent{Time: now, Type: "user.locked", UserID: u.ID, Actor: "system", IP: a.IP,
+						Detail: map[string]string{"until": until.Format(time.RFC3339)}})
+				}
+			} else {
+				u.FailedLogins++
+			}
 			u.UpdatedAt = now
-			return []store.AuditEvent{{Time: now, Type: "signin.password_failed", UserID: u.ID, Actor: "user", IP: a.IP}}, nil
+			return events, nil
 		})
 		if err != nil {
 			return store.User{}, fmt.Errorf("record failed password of %s: %w", u.ID, err)
@@ -91,7 +114,7 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 		}
 	}
 	u, err = s.Users.UpdateUser(ctx, u.ID, func(u *store.User) ([]store.AuditEvent, error) {
-		u.FailedLogins = 0
+		u.FailedLogins, u.LockCount = 0, 0
 		if newHash != "" {
 			u.PasswordHash = newHash
 		}
@@ -112,4 +135,24 @@ func (s *Service) audit(ctx context.Context, e store.AuditEvent) {
 	if err := s.Users.AppendAudit(ctx, e); err != nil {
 		s.Logger.ErrorContext(ctx, "append audit event", "type", e.Type, "err", err)
 	}
+}
+
+// EnrolPhone saves a phone number the user has just confirmed by method
+// ("sms" or "tel") at their first sign-in, with an audit event.
+func (s *Service) EnrolPhone(ctx context.Context, userID, phone, method string, now time.Time) error {
+	_, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
+		u.Phone, u.PhoneVerified, u.UpdatedAt = phone, true, now
+		return []store.AuditEvent{{Time: now, Type: "user.phone_enrolled", UserID: u.ID, Actor: "user",
+			Detail: map[string]string{"method": method}}}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("enrol phone of %s: %w", userID, err)
+	}
+	return nil
+}
+
+// SecondFactorOK records a successful phone confirmation by method.
+func (s *Service) SecondFactorOK(ctx context.Context, userID, method, ip string) error {
+	return s.Users.AppendAudit(ctx, store.AuditEvent{Time: s.Clock.Now(), Type: "signin.second_factor_ok", UserID: userID,
+		Actor: "user", IP: ip, Detail: map[string]string{"method": method}})
 }

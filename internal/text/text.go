@@ -23,6 +23,12 @@ const (
 	LinkInvalid         ID = "signin.link_invalid"
 	TooManyRequests     ID = "error.rate_limited"
 	ErrorSummaryHeading ID = "error.summary"
+	CodeRequired        ID = "mfa.code.required"
+	CodeMismatch        ID = "mfa.code.mismatch"
+	PhoneInvalid        ID = "mfa.phone.invalid"
+	PhoneUnavailable    ID = "mfa.phone.unavailable"
+	CallFailed          ID = "mfa.call.failed"
+	CallPending         ID = "mfa.call.pending"
 )
 
 var en = map[ID]string{
@@ -38,6 +44,12 @@ var en = map[ID]string{
 	LinkInvalid:         "This sign-in link is not valid or has expired. Please go back to the service you came from and try again.",
 	TooManyRequests:     "Too many attempts. Please wait a few minutes and try again.",
 	ErrorSummaryHeading: "There is a problem",
+	CodeRequired:        "Please enter the 6-digit code you received",
+	CodeMismatch:        "The verification code you have entered does not match our records. Please try again, or request a new code.",
+	PhoneInvalid:        "Please enter a valid phone number",
+	PhoneUnavailable:    "The phone number you provided is busy or unavailable. Please check the number and try again.",
+	CallFailed:          "We could not confirm your identity by phone because the call was not answered or # was not pressed. Please try again, or choose Send Code.",
+	CallPending:         "We have not yet heard that you pressed #. Answer the call and press the # key, then select Continue.",
 }
 
 // Get returns the English words for id (the ID itself if unknown, so a missing

@@ -150,6 +150,10 @@ func (s *Server) showSignin(w http.ResponseWriter, r *http.Request) {
 		s.expired(w, r)
 		return
 	}
+	if f.State != statePassword {
+		s.renderPhoneStep(w, r, f, token, http.StatusOK, nil)
+		return
+	}
 	s.cfg.Pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: "Sign in", CSRF: token})
 }
 
@@ -204,20 +208,12 @@ func (s *Server) submitSignin(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, "check password", err)
 		return
 	}
-	sess, err := s.newSession(ctx, w, u.ID, []string{"pwd"})
-	if err != nil {
-		s.serverError(w, r, "create session", err)
+	// The password is right: on to the phone. No session exists yet.
+	if err := s.afterPassword(ctx, f.ID, u.ID, u.Phone); err != nil {
+		s.serverError(w, r, "advance sign-in flow", err)
 		return
 	}
-	if err := s.cfg.Flows.Delete(ctx, f.ID); err != nil {
-		s.cfg.Logger.WarnContext(ctx, "delete finished flow", "flow", f.ID, "err", err)
-	}
-	s.cookies.clear(w, flowCookie)
-	if ar := f.Data["auth_request"]; ar != "" {
-		s.complete(w, r, ar, sess)
-		return
-	}
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
 // complete finishes the OIDC auth request with sess and sends the browser on.

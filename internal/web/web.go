@@ -36,6 +36,7 @@ type Users interface {
 type Config struct {
 	Provider Provider
 	Signin   *signin.Service
+	Phones   *signin.Phones
 	Users    Users
 	Flows    flow.Store
 	Sessions session.Store
@@ -65,7 +66,7 @@ type Server struct {
 
 // New builds the router.
 func New(cfg Config) (*Server, error) {
-	if cfg.Provider == nil || cfg.Signin == nil || cfg.Users == nil || cfg.Flows == nil || cfg.Sessions == nil ||
+	if cfg.Provider == nil || cfg.Signin == nil || cfg.Phones == nil || cfg.Users == nil || cfg.Flows == nil || cfg.Sessions == nil ||
 		cfg.Pages == nil || cfg.Clock == nil || len(cfg.Pepper) == 0 {
 		return nil, errors.New("web: incomplete config")
 	}
@@ -88,6 +89,13 @@ func New(cfg Config) (*Server, error) {
 	pages.HandleFunc("/login", s.login).Methods(http.MethodGet)
 	pages.HandleFunc("/signin", s.showSignin).Methods(http.MethodGet)
 	pages.HandleFunc("/signin", s.submitSignin).Methods(http.MethodPost)
+	pages.HandleFunc("/signin/enrol", s.submitEnrol).Methods(http.MethodPost)
+	pages.HandleFunc("/signin/send-code", s.sendCode).Methods(http.MethodPost)
+	pages.HandleFunc("/signin/verify", s.verifyCode).Methods(http.MethodPost)
+	pages.HandleFunc("/signin/call", s.placeCall).Methods(http.MethodPost)
+	pages.HandleFunc("/signin/call-status", s.callStatus).Methods(http.MethodGet)
+	pages.HandleFunc("/signin/continue", s.continueCall).Methods(http.MethodPost)
+	pages.HandleFunc("/signin/cancel", s.cancelSignin).Methods(http.MethodPost)
 	pages.HandleFunc("/logout", s.logout).Methods(http.MethodPost)
 	pages.HandleFunc("/logged-out", s.loggedOut).Methods(http.MethodGet)
 	pages.HandleFunc("/", s.home).Methods(http.MethodGet)
