@@ -62,6 +62,17 @@ func start(t testing.TB, real bool) *env {
 // its backends.
 func startWith(t testing.TB, real bool, mutate func(*config.Config)) *env {
 	t.Helper()
+	return startFull(t, real, mutate, nil)
+}
+
+// startWithLogger runs carekey in dev mode with logger, to read what it logs.
+func startWithLogger(t testing.TB, logger *slog.Logger) *env {
+	t.Helper()
+	return startFull(t, false, nil, logger)
+}
+
+func startFull(t testing.TB, real bool, mutate func(*config.Config), logger *slog.Logger) *env {
+	t.Helper()
 	cfg, err := config.Load(repoFile(t, "configs/dev.yaml"), config.Options{Env: func(string) string { return "" }})
 	if err != nil {
 		t.Fatalf("load dev config: %v", err)
@@ -87,8 +98,10 @@ func startWith(t testing.TB, real bool, mutate func(*config.Config)) *env {
 	if mutate != nil {
 		mutate(cfg)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if testing.Verbose() && logger.Handler().Enabled(t.Context(), slog.LevelDebug) == false {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	a, err := app.New(t.Context(), app.Options{Config: cfg, Mode: mode, Logger: logger})

@@ -3,6 +3,8 @@ package app_test
 import (
 	"net/http"
 	"testing"
+
+	"github.com/carekey/carekey/internal/config"
 )
 
 func TestDevOutboxServedOnlyInDevMode(t *testing.T) {
@@ -20,7 +22,7 @@ func TestDevOutboxServedOnlyInDevMode(t *testing.T) {
 }
 
 func TestNoDevOutboxInProduction(t *testing.T) {
-	e := start(t, true)
+	e := startWith(t, true, func(c *config.Config) { c.Dev.Outbox = false })
 	resp, err := e.srv.Client().Get(e.issuer + "/dev/outbox.json")
 	if err != nil {
 		t.Fatal(err)

@@ -61,3 +61,11 @@ type Store interface {
 	// Delete removes a flow; deleting a missing flow is not an error.
 	Delete(ctx context.Context, id string) error
 }
+
+// Set stores a value in f.Data, creating the map if the store returned none.
+func (f *Flow) Set(key, value string) {
+	if f.Data == nil {
+		f.Data = map[string]string{}
+	}
+	f.Data[key] = value
+}

@@ -140,7 +140,7 @@ func (p *Phones) VerifyCode(ctx context.Context, flowID, typed string) error {
 		if secret.Verify(p.Pepper, typed, c.HMAC) {
 			ok = true
 			f.Code = nil
-			f.Data[DataCallState] = ""
+			f.Set(DataCallState, "")
 		}
 		return nil
 	})
@@ -161,8 +161,8 @@ func (p *Phones) PlaceCall(ctx context.Context, flowID, phone string) error {
 		return err
 	}
 	_, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
-		f.Data[DataCallRef] = secret.HashToken(tok)
-		f.Data[DataCallState] = "pending"
+		f.Set(DataCallRef, secret.HashToken(tok))
+		f.Set(DataCallState, "pending")
 		return nil
 	})
 	if err != nil {
@@ -188,9 +188,9 @@ func (p *Phones) CallAnswered(ctx context.Context, reference string, pressed boo
 		}
 		delete(f.Data, DataCallRef)
 		if pressed {
-			f.Data[DataCallState] = "verified"
+			f.Set(DataCallState, "verified")
 		} else {
-			f.Data[DataCallState] = "failed"
+			f.Set(DataCallState, "failed")
 		}
 		return nil
 	})

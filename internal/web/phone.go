@@ -42,12 +42,12 @@ type phoneData struct {
 // afterPassword moves the flow to the phone step for user u.
 func (s *Server) afterPassword(ctx context.Context, flowID, userID, userPhone string) error {
 	_, err := s.cfg.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
-		f.Data[dataUser] = userID
+		f.Set(dataUser, userID)
 		if userPhone == "" {
 			f.State = stateEnrol
 			return nil
 		}
-		f.Data[dataPhone] = userPhone
+		f.Set(dataPhone, userPhone)
 		f.State = stateConfirm
 		return nil
 	})
@@ -129,8 +129,8 @@ func (s *Server) submitEnrol(w http.ResponseWriter, r *http.Request) {
 		if f.State != stateEnrol {
 			return nil
 		}
-		f.Data[dataPhone] = n.E164
-		f.Data[dataEnrolling] = "1"
+		f.Set(dataPhone, n.E164)
+		f.Set(dataEnrolling, "1")
 		f.State = stateConfirm
 		return nil
 	})
