@@ -4,6 +4,7 @@
 //	idp serve --config FILE      production: PostgreSQL + Redis
 //	idp migrate --config FILE    apply database migrations
 //	idp config check FILE        validate a config file and exit
+//	idp admin …                  accounts, grants and users through the admin API (admin.go)
 //	idp version
 package main
 
@@ -37,6 +38,7 @@ const usage = `usage:
   idp serve --config FILE
   idp migrate --config FILE
   idp config check FILE
+  idp admin COMMAND … (idp admin for help)
   idp version
 `
 
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return serve(ctx, args[1:], config.ModeDev, "configs/dev.yaml", stdout, stderr)
 	case "serve":
 		return serve(ctx, args[1:], config.ModeServe, "", stdout, stderr)
+	case "admin":
+		return admin(ctx, args[1:], os.Getenv, stdout, stderr)
 	case "migrate":
 		cfg, code := loadFlags("migrate", args[1:], config.ModeServe, "", stderr)
 		if cfg == nil {

@@ -22,6 +22,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/carekey/carekey/internal/accounts"
+	"github.com/carekey/carekey/internal/adminapi"
 	"github.com/carekey/carekey/internal/authstate"
 	"github.com/carekey/carekey/internal/authstate/memauth"
 	"github.com/carekey/carekey/internal/authstate/redisauth"
@@ -34,11 +36,9 @@ import (
 	"github.com/carekey/carekey/internal/keys"
 	"github.com/carekey/carekey/internal/oidcop"
 	"github.com/carekey/carekey/internal/password"
-	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/session/memsession"
 	"github.com/carekey/carekey/internal/session/redissession"
-	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/store/memstore"
 	"github.com/carekey/carekey/internal/store/postgres"
@@ -84,7 +84,9 @@ type App struct {
 }
 
 // pages are the templates every deployment needs.
-var pages = []string{"signin", "signin_enrol", "signin_confirm", "signin_code", "signin_call", "signed_in", "logged_out", "error", "coming_soon"}
+var pages = []string{"signin", "signin_enrol", "signin_confirm", "signin_code", "signin_call", "signed_in", "logged_out", "error", "coming_soon",
+	"register_profile", "register_credentials", "register_verify", // issue 4 (journeys_register.go)
+	"forgot_email", "forgot_verify", "forgot_password", "forgot_done"}
 
 // New opens the backends and builds the handler. It fails, naming the cause, if
 // a backend is unreachable or a secret is unusable.
@@ -135,12 +137,16 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	}
 
 	hasher := password.NewHasher(password.DefaultParams(), hashConcurrency())
+	accountsSvc := &accounts.Service{Store: b.Store, Clock: clk}
 	if opts.Mode == config.ModeDev {
 		pw, err := seed(ctx, b.Store, hasher, clk, cfg.Dev.SeedPassword)
 		if err != nil {
 			return nil, fmt.Errorf("seed dev data: %w", err)
 		}
 		a.SeedPassword = pw
+		if err := seedGrants(ctx, accountsSvc); err != nil {
+			return nil, fmt.Errorf("seed dev accounts: %w", err)
+		}
 		if opts.Out != nil {
 			fmt.Fprintf(opts.Out, "\ncarekey dev mode: %s\n  dashboard:  %s\n  sign in as: %s / %s\n  (also %s, same password)\n\n",
 				cfg.Issuer, cfg.Dev.DashboardURL, seedPenny.email, pw, seedSam.email)
@@ -156,6 +162,11 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, fmt.Errorf("load signing key: %w", err)
 	}
 
+	logout, err := a.newBackchannel(cfg, km, clk, logger) // back-channel logout (issue 6)
+	if err != nil {
+		return nil, err
+	}
+
 	ready := a.Ready
 	var cryptoKey [32]byte
 	copy(cryptoKey[:], tokenKey)
@@ -168,10 +179,12 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		State:         b.State,
 		Sessions:      b.Sessions,
 		Keys:          km,
+		Logout:        logout,
 		Health:        ready,
 		Algorithm:     cfg.Keys.Algorithm,
 		CryptoKey:     cryptoKey,
 		Tokens:        cfg.Tokens,
+		Accounts:      accountsSvc.Claim,
 		Clock:         clk,
 		Logger:        logger,
 		Insecure:      opts.Mode == config.ModeDev || isLocalhostHTTP(cfg.Issuer),
@@ -184,14 +197,25 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			return nil, fmt.Errorf("load %s signing key: %w", alg, err)
 		}
 	}
+	admin, err := newAdminAPI(provider, accountsSvc, b.Store, clk, logger, cfg.HTTP.MaxBodyBytes)
+	if err != nil {
+		return nil, err
+	}
+	mounts := a.mounts()
+	mounts[adminapi.Prefix] = admin
 	rp, err := render.New(ui.Templates(), cfg.Branding, logger, pages...)
+	if err != nil {
+		return nil, err
+	}
+	hook, err := voiceWebhook(cfg) // Call Me webhooks (senders_phone.go)
 	if err != nil {
 		return nil, err
 	}
 	srv, err := web.New(web.Config{
 		Provider:        provider,
-		Signin:          &signin.Service{Users: b.Store, Hasher: hasher, Clock: clk, Logger: logger, Lockout: ratelimit.DefaultLockout()},
-		Phones:          a.newPhones(cfg, clk, pepper),
+		Signin:          a.newSignin(clk, hasher),      // phones.go
+		Phones:          a.newPhones(cfg, clk, pepper), // phones.go
+		VoiceWebhook:    hook,                          // senders_phone.go
 		Users:           b.Store,
 		Flows:           b.Flows,
 		Sessions:        b.Sessions,
@@ -205,7 +229,11 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		SessionIdle:     cfg.Sessions.IdleTimeout,
 		SessionAbsolute: cfg.Sessions.AbsoluteTimeout,
 		Ready:           ready,
-		Mounts:          a.mounts(),
+		Logout:          logout,
+		Mounts:          mounts,
+		Register:        a.newRegistration(cfg, clk, hasher, pepper), // journeys_register.go
+		Recovery:        a.newRecovery(cfg, clk, hasher, pepper),     // journeys_register.go
+		Policy:          passwordPolicy(cfg.PasswordPolicy),          // journeys_register.go
 	})
 	if err != nil {
 		return nil, err

@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"encoding/json"
+	"errors"
 	"html"
 	"io"
 	"log/slog"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/carekey/carekey/internal/app"
+	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/testenv"
@@ -37,6 +40,7 @@ type env struct {
 	srv    *httptest.Server
 	app    *app.App
 	issuer string
+	cfg    *config.Config
 }
 
 func repoFile(t testing.TB, rel string) string {
@@ -49,6 +53,18 @@ func repoFile(t testing.TB, rel string) string {
 func backends(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Run("memory", func(t *testing.T) { fn(t, start(t, false)) })
 	t.Run("postgres+redis", func(t *testing.T) { fn(t, start(t, true)) })
+}
+
+// backendsWith is backends with a config change.
+func backendsWith(t *testing.T, mutate func(*config.Config), fn func(t *testing.T, e *env)) {
+	t.Run("memory", func(t *testing.T) { fn(t, startWith(t, false, mutate)) })
+	t.Run("postgres+redis", func(t *testing.T) { fn(t, startWith(t, true, mutate)) })
+}
+
+// generousLimits raises the sign-in rate limits out of a test's way.
+func generousLimits(c *config.Config) {
+	c.RateLimits.SigninPerIP.Max = 10000
+	c.RateLimits.SigninPerAccount.Max = 10000
 }
 
 // start runs carekey over TLS on a random port with configs/dev.yaml, on memory
@@ -72,6 +88,18 @@ func startWithLogger(t testing.TB, logger *slog.Logger) *env {
 }
 
 func startFull(t testing.TB, real bool, mutate func(*config.Config), logger *slog.Logger) *env {
+	t.Helper()
+	return startClock(t, real, mutate, logger, nil)
+}
+
+// startWithClock runs carekey with clk as its clock (a clocktest.Clock), so
+// a test can move time (code expiry, resend cooldown) without sleeping.
+func startWithClock(t testing.TB, real bool, clk clock.Clock) *env {
+	t.Helper()
+	return startClock(t, real, nil, nil, clk)
+}
+
+func startClock(t testing.TB, real bool, mutate func(*config.Config), logger *slog.Logger, clk clock.Clock) *env {
 	t.Helper()
 	cfg, err := config.Load(repoFile(t, "configs/dev.yaml"), config.Options{Env: func(string) string { return "" }})
 	if err != nil {
@@ -104,7 +132,7 @@ func startFull(t testing.TB, real bool, mutate func(*config.Config), logger *slo
 	if testing.Verbose() && logger.Handler().Enabled(t.Context(), slog.LevelDebug) == false {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	a, err := app.New(t.Context(), app.Options{Config: cfg, Mode: mode, Logger: logger})
+	a, err := app.New(t.Context(), app.Options{Config: cfg, Mode: mode, Logger: logger, Clock: clk})
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}
@@ -113,7 +141,7 @@ func startFull(t testing.TB, real bool, mutate func(*config.Config), logger *slo
 		seedUser(t, a)
 	}
 	srv.Config.Handler = a.Handler()
-	return &env{t: t, srv: srv, app: a, issuer: srv.URL}
+	return &env{t: t, srv: srv, app: a, issuer: srv.URL, cfg: cfg}
 }
 
 type testWriter struct{ t testing.TB }
@@ -133,7 +161,7 @@ func seedUser(t testing.TB, a *app.App) {
 		ID: "usr_penny", Email: testEmail, EmailVerified: true, GivenName: "Penny QQ", FamilyName: "Plumber",
 		PasswordHash: hash, Phone: "+447700900047", PhoneVerified: true, CreatedAt: now, UpdatedAt: now,
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrConflict) { // a second instance on the same schema
 		t.Fatalf("seed user: %v", err)
 	}
 }
@@ -247,10 +275,24 @@ func (e *env) confirmPhone(c *http.Client, resp *http.Response, method string) *
 // testPhone is the number tests enrol for users without one.
 const testPhone = "07700 900111"
 
-// lastCode is the newest SMS code in the dev outbox.
+// lastCode is the newest SMS code in the dev outbox, read from
+// GET /dev/outbox.json as a developer would.
 func (e *env) lastCode(t testing.TB) string {
 	t.Helper()
-	for _, m := range e.app.Senders().Outbox.Messages() {
+	resp, err := e.srv.Client().Get(e.issuer + "/dev/outbox.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var box struct {
+		Messages []struct {
+			Channel string  `json:"channel"`
+			Code    *string `json:"code"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal([]byte(mustStatus(t, resp, http.StatusOK)), &box); err != nil {
+		t.Fatalf("decode outbox: %v", err)
+	}
+	for _, m := range box.Messages { // newest first
 		if m.Channel == "sms" && m.Code != nil {
 			return *m.Code
 		}

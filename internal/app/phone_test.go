@@ -14,6 +14,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/store"
 )
 
@@ -234,7 +235,8 @@ func TestSMSCodeSingleUseUnderConcurrency(t *testing.T) {
 }
 
 func TestLockoutAfterTenWrongPasswords(t *testing.T) {
-	backends(t, func(t *testing.T, e *env) {
+	// Rate limits high enough that every one of the 100 reaches the lockout.
+	backendsWith(t, generousLimits, func(t *testing.T, e *env) {
 		try := func(password string) (int, string) {
 			c := e.browser()
 			csrf := csrfOf(t, e.signinPage(t, c))
@@ -254,12 +256,17 @@ func TestLockoutAfterTenWrongPasswords(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u.LockedUntil.IsZero() || u.FailedLogins >= 10 {
-			t.Errorf("after 100 wrong passwords: locked until %v, failed %d", u.LockedUntil, u.FailedLogins)
+		if u.LockedUntil.IsZero() || u.FailedLogins != 0 || u.LockCount != 1 || time.Until(u.LockedUntil) > 15*time.Minute {
+			t.Errorf("after 100 wrong passwords: locked until %v, failed %d, locks %d; want one 15-minute lock",
+				u.LockedUntil, u.FailedLogins, u.LockCount)
+		}
+		counted, err := e.app.Backends().Store.ListAudit(t.Context(), store.AuditFilter{UserID: "usr_penny", Type: "signin.password_failed"})
+		if err != nil || len(counted) != 10 {
+			t.Errorf("%d wrong passwords counted (%v), want exactly the threshold, 10", len(counted), err)
 		}
 		wrongStatus, wrongBody := try("Wrong-password-123")
 		rightStatus, rightBody := try(testPassword)
-		if rightStatus != wrongStatus || rightBody != wrongBody {
+		if rightStatus != http.StatusUnauthorized || rightStatus != wrongStatus || rightBody != wrongBody {
 			t.Errorf("locked: right password got %d, wrong got %d (bodies equal: %v)", rightStatus, wrongStatus, rightBody == wrongBody)
 		}
 		events, err := e.app.Backends().Store.ListAudit(t.Context(), store.AuditFilter{UserID: "usr_penny", Type: "user.locked"})
@@ -330,4 +337,32 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// TestLockHoldsWithEmptyRedis locks the account on one instance, then signs
+// in on a second instance sharing PostgreSQL but with an empty Redis key space
+// (what a FLUSHALL would leave, without flushing the shared test server).
+func TestLockHoldsWithEmptyRedis(t *testing.T) {
+	e1 := start(t, true)
+	try := func(e *env, password string) (int, string) {
+		c := e.browser()
+		csrf := csrfOf(t, e.signinPage(t, c))
+		resp, err := c.PostForm(e.issuer+"/signin", url.Values{"csrf_token": {csrf}, "email": {testEmail}, "password": {password}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, csrfRE.ReplaceAllString(readBody(t, resp), "")
+	}
+	for range 10 {
+		try(e1, "Wrong-password-123")
+	}
+	e2 := startWith(t, true, func(c *config.Config) { c.Postgres.URL = e1.cfg.Postgres.URL })
+	if e2.cfg.Redis.KeyPrefix == e1.cfg.Redis.KeyPrefix {
+		t.Fatal("second instance shares the Redis key space")
+	}
+	ws, wb := try(e2, "Wrong-password-123")
+	rs, rb := try(e2, testPassword)
+	if rs != http.StatusUnauthorized || rs != ws || rb != wb {
+		t.Errorf("on a fresh Redis the right password got %d, a wrong one %d: the lock did not hold", rs, ws)
+	}
 }

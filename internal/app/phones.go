@@ -22,29 +22,69 @@ type unconfigured struct{}
 func (unconfigured) SendSMS(context.Context, notify.SMS) error    { return errNoProvider }
 func (unconfigured) PlaceCall(context.Context, notify.Call) error { return errNoProvider }
 
+// newLimiter counts rate limits in Redis (production, under the configured
+// key prefix, shared by every replica) or in memory (dev mode).
+func (a *App) newLimiter(clk clock.Clock) ratelimit.Limiter {
+	if a.backends.Redis != nil {
+		return redislimit.New(a.backends.Redis, a.cfg.Redis.KeyPrefix+"rl:", clk)
+	}
+	return memlimit.New(clk)
+}
+
+// limits turns the rate_limits section into ratelimit.Limits.
+func limits(c config.RateLimits) ratelimit.Limits {
+	ls := ratelimit.Defaults()
+	set := func(l *ratelimit.Limit, r config.RateLimit) { l.Max, l.Window = r.Max, r.Window }
+	set(&ls.SigninPerIP, c.SigninPerIP)
+	set(&ls.SigninPerAccount, c.SigninPerAccount)
+	set(&ls.CodesPerPhone, c.CodesPerPhone)
+	set(&ls.CallsPerPhone, c.CallsPerPhone)
+	set(&ls.EmailCodesPerAddress, c.EmailCodesPerAddress)
+	set(&ls.RegistrationsPerIP, c.RegistrationsPerIP)
+	return ls
+}
+
+// newSignin builds the password step with the lockout and rate limits.
+func (a *App) newSignin(clk clock.Clock, hasher signin.Hasher) *signin.Service {
+	cfg := a.cfg
+	return &signin.Service{
+		Users:   a.backends.Store,
+		Hasher:  hasher,
+		Clock:   clk,
+		Logger:  a.logger,
+		Lockout: ratelimit.Lockout{Threshold: cfg.Lockout.Threshold, Base: cfg.Lockout.Base, Max: cfg.Lockout.Max},
+		Limiter: a.newLimiter(clk),
+		Limits:  limits(cfg.RateLimits),
+	}
+}
+
 // newPhones builds phone confirmation (design.md §3.3) and registers it as
 // the receiver of dev outbox key presses.
 func (a *App) newPhones(cfg *config.Config, clk clock.Clock, pepper []byte) *signin.Phones {
-	var limiter ratelimit.Limiter = memlimit.New(clk)
-	if a.backends.Redis != nil {
-		limiter = redislimit.New(a.backends.Redis, cfg.Redis.KeyPrefix+"rl:", clk)
-	}
 	sms, voice := a.senders.SMS, a.senders.Voice
 	if sms == nil {
+		a.logger.Warn("no SMS provider (sms.provider): Send Code will fail")
 		sms = unconfigured{}
 	}
 	if voice == nil {
+		a.logger.Warn("no voice provider (voice.provider): Call Me will fail")
 		voice = unconfigured{}
 	}
 	p := &signin.Phones{
-		Flows:     a.backends.Flows,
-		SMS:       sms,
-		Voice:     voice,
-		Templates: notify.Templates{ServiceName: cfg.Branding.ServiceName, CouncilName: cfg.Branding.CouncilName},
-		Limiter:   limiter,
-		Limits:    ratelimit.Defaults(),
-		Pepper:    pepper,
-		Clock:     clk,
+		Flows:       a.backends.Flows,
+		SMS:         sms,
+		Voice:       voice,
+		Templates:   notify.Templates{ServiceName: cfg.Branding.ServiceName, CouncilName: cfg.Branding.CouncilName},
+		Limiter:     a.newLimiter(clk),
+		Limits:      limits(cfg.RateLimits),
+		Pepper:      pepper,
+		Clock:       clk,
+		Audit:       a.backends.Store,
+		CodeTTL:     cfg.MFA.CodeTTL,
+		MaxAttempts: cfg.MFA.MaxAttempts,
+		MaxSends:    cfg.MFA.MaxSends,
+		Cooldown:    cfg.MFA.ResendCooldown,
+		CallTimeout: cfg.MFA.CallTimeout,
 	}
 	a.pressHash = func(ctx context.Context, ref string) error { return p.CallAnswered(ctx, ref, true) }
 	return p

@@ -122,6 +122,19 @@ func rules() []rule {
 			"any council's app could use (the standard library, pkg/claims, an OIDC client), never carekey's internals",
 	}}
 
+	// The accounts service is a service like the journeys: no HTTP, no backend.
+	rs = append(rs, rule{
+		name: "accounts service stands alone",
+		from: []string{mod("internal/accounts/...")},
+		ban: []banned{
+			{"net/http", "internal/accounts returns typed results; internal/adminapi is its HTTP face"},
+			{"net/http/...", "internal/accounts returns typed results; internal/adminapi is its HTTP face"},
+			{mod("internal/store/postgres/..."), whyJourneyBackend},
+			{mod("internal/store/memstore/..."), whyJourneyBackend},
+			{"github.com/jackc/pgx/...", whyJourneyBackend},
+		},
+	})
+
 	for _, j := range journeys {
 		r := rule{
 			name: "journey " + j + " stands alone",

@@ -113,6 +113,10 @@ func TestRulesCatchViolations(t *testing.T) {
 		want:    []found{{"journey recovery stands alone", mod("internal/recovery"), "net/http"}},
 		wantVia: [][]string{{mod("internal/helper")}},
 	}, {
+		name: "accounts service speaks HTTP",
+		have: map[string][]string{mod("internal/accounts"): {"net/http"}},
+		want: []found{{"accounts service stands alone", mod("internal/accounts"), "net/http"}},
+	}, {
 		name: "journey imports a memory backend",
 		have: map[string][]string{mod("internal/registration"): {mod("internal/flow/memflow")}},
 		want: []found{

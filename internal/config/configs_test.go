@@ -111,6 +111,11 @@ func TestExampleConfigWithSecrets(t *testing.T) {
 		"IDP_REDIS_PASSWORD_FILE":      writeFile(t, dir, "s/redis", "Hb3kQ9vLx2"),
 		"IDP_KEYS_ENCRYPTION_KEY_FILE": writeFile(t, dir, "s/key", goodKey),
 		"IDP_KEYS_PEPPER_FILE":         writeFile(t, dir, "s/pepper", goodPepper),
+		// sms and voice (phone.go)
+		"IDP_SMS_GOVUKNOTIFY_API_KEY_FILE": writeFile(t, dir, "s/notify", "carekey-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0"),
+		"IDP_VOICE_TWILIO_AUTH_TOKEN_FILE": writeFile(t, dir, "s/twilio", "9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c"),
+		// email (email.go)
+		"IDP_EMAIL_SMTP_PASSWORD_FILE": writeFile(t, dir, "s/smtp", "Qm7rT2vX9kLp"),
 	}
 	var missing []string
 	_, err = Check(path, Options{

@@ -44,6 +44,9 @@ func applyDefaults(c *Config) {
 
 	setDefault(&c.Log.Level, "info")
 	setDefault(&c.Log.Format, "json")
+	applyEmailDefaults(c) // email.go
+
+	applyPhoneDefaults(c) // mfa, lockout, rate_limits (phone.go)
 }
 
 func setDefault[T comparable](field *T, value T) {

@@ -140,6 +140,8 @@ func secretRefs(c *Config) []secretRef {
 		cl := &c.Clients[i]
 		refs = append(refs, secretRef{fmt.Sprintf("clients[%d].secret_hash", i), &cl.SecretHash, &cl.SecretHashFile})
 	}
+	refs = append(refs, phoneSecretRefs(c)...) // sms, voice (phone.go)
+	refs = append(refs, emailSecretRefs(c)...) // email.go
 	return refs
 }
 

@@ -163,6 +163,8 @@ clients:
 		Branding: Branding{CouncilName: "Norfolk County Council", ServiceName: "Children's Services Portal"},
 		Log:      Log{Level: "info", Format: "json"},
 	}
+	applyPhoneDefaults(&want) // checked in phone_test.go
+	applyEmailDefaults(&want) // checked in email_test.go
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", *cfg, want)
 	}
@@ -401,6 +403,7 @@ redis: {addrs: ["r:6379"]}
 keys: {encryption_key_file: /nonexistent/carekey/key, pepper_file: missing-pepper}
 clients:
   - {id: a, secret_hash_file: /nonexistent/carekey/a, grant_types: [client_credentials]}
+email: {provider: smtp, from: "no-reply@council.gov.uk", smtp: {host: smtp.council.gov.uk}}
 `)
 	type skipped struct{ key, file string }
 	var got []skipped
@@ -455,6 +458,7 @@ clients:
     redirect_uris: [https://portal.council.gov.uk/callback]
     scopes: [openid, profle]
     grant_types: [authorization_code]
+email: {provider: smtp, from: "no-reply@council.gov.uk", smtp: {host: smtp.council.gov.uk}}
 `)
 	_, err := Check(path, Options{}, ModeServe)
 	var ve *ValidationError
@@ -481,7 +485,7 @@ keys: {pepper_file: missing}
 `)
 	_, err := Check(path, Options{Env: mapEnv(map[string]string{"IDP_DEV_ENABLED": "yes please"})}, ModeServe)
 	got := problemPaths(t, err)
-	want := []string{"dev.enabled", "issuer", "keys.encryption_key", "keys.pepper_file", "postgres.url", "redis.addrs"}
+	want := []string{"dev.enabled", "email.provider", "issuer", "keys.encryption_key", "keys.pepper_file", "postgres.url", "redis.addrs"}
 	if !slices.Equal(got, want) {
 		t.Errorf("problem paths = %q, want %q\n%v", got, want, err)
 	}

@@ -8,17 +8,26 @@ import "time"
 // every field ending in _file names a file whose trimmed contents replace the
 // field it belongs to.
 type Config struct {
-	Issuer   string   `yaml:"issuer"`
-	HTTP     HTTP     `yaml:"http"`
-	Postgres Postgres `yaml:"postgres"`
-	Redis    Redis    `yaml:"redis"`
-	Keys     Keys     `yaml:"keys"`
-	Clients  []Client `yaml:"clients"`
-	Tokens   Tokens   `yaml:"tokens"`
-	Sessions Sessions `yaml:"sessions"`
-	Branding Branding `yaml:"branding"`
-	Log      Log      `yaml:"log"`
-	Dev      Dev      `yaml:"dev"`
+	Issuer     string     `yaml:"issuer"`
+	HTTP       HTTP       `yaml:"http"`
+	Postgres   Postgres   `yaml:"postgres"`
+	Redis      Redis      `yaml:"redis"`
+	Keys       Keys       `yaml:"keys"`
+	Clients    []Client   `yaml:"clients"`
+	Tokens     Tokens     `yaml:"tokens"`
+	Sessions   Sessions   `yaml:"sessions"`
+	Branding   Branding   `yaml:"branding"`
+	Log        Log        `yaml:"log"`
+	Dev        Dev        `yaml:"dev"`
+	MFA        MFA        `yaml:"mfa"`
+	Lockout    Lockout    `yaml:"lockout"`
+	RateLimits RateLimits `yaml:"rate_limits"`
+	SMS        SMS        `yaml:"sms"`
+	Voice      Voice      `yaml:"voice"`
+
+	// Issue 4 (email.go).
+	Email          Email          `yaml:"email"`
+	PasswordPolicy PasswordPolicy `yaml:"password_policy"`
 }
 
 // HTTP is the listener.

@@ -26,6 +26,10 @@ clients:
     redirect_uris: [https://portal.council.gov.uk/callback]
     scopes: [openid, profile]
     grant_types: [authorization_code, refresh_token]
+email: # email_test.go
+  provider: smtp
+  from: "Children's Services Portal <no-reply@council.gov.uk>"
+  smtp: {host: smtp.council.gov.uk}
 `
 
 // withSections returns baseYAML with the top-level sections in have

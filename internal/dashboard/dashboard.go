@@ -165,6 +165,8 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("GET /callback", d.callback)
 	mux.HandleFunc("POST /logout", d.logout)
 	mux.HandleFunc("GET /accounts/{id}", d.account)
+	mux.HandleFunc("POST /keep-alive", d.keepAlive)
+	mux.HandleFunc("POST /backchannel-logout", d.backchannelLogout)
 	mux.Handle("GET /static/", staticHandler())
 
 	cop := http.NewCrossOriginProtection()

@@ -62,10 +62,28 @@ type crumb struct {
 	Text, Href string
 }
 
-// user is the signed-in user as the header shows them.
+// user is the signed-in user as the header shows them, with the idle
+// timings the idle warning script reads.
 type user struct {
-	Name string
-	CSRF string
+	Name        string
+	CSRF        string
+	IdleSeconds int // the session ends after this long without activity
+	WarnSeconds int // the warning opens after this long without activity
+}
+
+// userView is the header's view of session s.
+func (d *Dashboard) userView(s session) *user {
+	return &user{
+		Name: s.name, CSRF: s.csrf,
+		IdleSeconds: int(d.cfg.IdleTimeout / time.Second),
+		WarnSeconds: int(d.cfg.WarnAfter / time.Second),
+	}
+}
+
+// WarnCountdown is the countdown's first value, mm:ss.
+func (u *user) WarnCountdown() string {
+	s := u.IdleSeconds - u.WarnSeconds
+	return fmt.Sprintf("%02d:%02d", s/60, s%60)
 }
 
 // accountCard is one account on the chooser or its dashboard.
@@ -186,7 +204,7 @@ func (d *Dashboard) home(w http.ResponseWriter, r *http.Request) {
 		d.signedOut(w, r, http.StatusOK, found)
 		return
 	}
-	u := &user{Name: s.name, CSRF: s.csrf}
+	u := d.userView(s)
 	switch len(s.accounts) {
 	case 0:
 		d.render(w, r, http.StatusOK, pageWelcome, view{
@@ -210,7 +228,7 @@ func (d *Dashboard) account(w http.ResponseWriter, r *http.Request) {
 		d.signedOut(w, r, http.StatusUnauthorized, found)
 		return
 	}
-	u := &user{Name: s.name, CSRF: s.csrf}
+	u := d.userView(s)
 	id := r.PathValue("id")
 	for _, a := range s.accounts {
 		if a.ID != id {

@@ -13,7 +13,9 @@ type provider struct {
 	oidc       *oidc.Provider // nil in tests that set the endpoints by hand
 	oauth2     oauth2.Config
 	verifier   *oidc.IDTokenVerifier
-	endSession string // end_session_endpoint; empty if the issuer has none
+	endSession string      // end_session_endpoint; empty if the issuer has none
+	issuer     string      // the issuer as discovery names it (iss of its tokens)
+	keys       oidc.KeySet // the issuer's JWKS, for logout tokens; nil in tests without one
 }
 
 // provider returns the issuer's metadata, fetching the discovery document
@@ -34,11 +36,18 @@ func (d *Dashboard) provider(ctx context.Context) (*provider, error) {
 	}
 	var meta struct {
 		EndSession string `json:"end_session_endpoint"`
+		Issuer     string `json:"issuer"`
+		JWKS       string `json:"jwks_uri"`
 	}
 	if err := p.Claims(&meta); err != nil {
 		return nil, fmt.Errorf("read discovery document of %s: %w", d.issuer, err)
 	}
 	d.prov = d.newProvider(p, p.Endpoint(), meta.EndSession)
+	d.prov.issuer = meta.Issuer
+	if meta.JWKS != "" {
+		// The key set outlives this request: it keeps only the HTTP client.
+		d.prov.keys = oidc.NewRemoteKeySet(d.clientContext(context.WithoutCancel(ctx)), meta.JWKS)
+	}
 	return d.prov, nil
 }
 

@@ -13,7 +13,7 @@ import (
 type session struct {
 	csrf       string // per-session token for POST forms
 	subject    string
-	sid        string // the IdP's session ID, for back-channel logout later
+	sid        string // the IdP's session ID, for back-channel logout
 	name       string // what the header and "Welcome, …." show
 	accounts   []claims.Account
 	claims     []claimField // user claims received, for the no-accounts page
@@ -98,6 +98,26 @@ func (st *sessionStore) delete(cookie string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	delete(st.sessions, key(cookie))
+}
+
+// endIdPSession deletes every session of the IdP session sid (of user sub,
+// if sub is set), or with no sid every session of user sub, and returns how
+// many it deleted.
+func (st *sessionStore) endIdPSession(sid, sub string) int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	n := 0
+	for k, s := range st.sessions {
+		match := s.sid == sid && (sub == "" || s.subject == sub)
+		if sid == "" {
+			match = sub != "" && s.subject == sub
+		}
+		if match {
+			delete(st.sessions, k)
+			n++
+		}
+	}
+	return n
 }
 
 func (st *sessionStore) idleExpired(s *session, now time.Time) bool {

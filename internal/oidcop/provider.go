@@ -17,6 +17,7 @@ import (
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/keys"
+	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/pkg/claims"
 )
@@ -38,7 +39,15 @@ type RefreshTokens interface {
 // Sessions is what the provider needs of browser sessions: end_session ends one.
 type Sessions interface {
 	AddClient(ctx context.Context, id, clientID string) error
+	Get(ctx context.Context, id string) (session.Session, error)
 	Delete(ctx context.Context, id string) error
+}
+
+// LogoutNotifier is told of each browser session end_session ends, to send
+// back-channel logout tokens to the clients that held it (backchannel.Sender).
+// SessionEnded must return at once.
+type LogoutNotifier interface {
+	SessionEnded(ctx context.Context, s session.Session)
 }
 
 // SigningKeys gives the keys that sign ID tokens and the keys to publish.
@@ -63,7 +72,10 @@ type Config struct {
 	Sessions      Sessions
 	Keys          SigningKeys
 	Accounts      AccountsFunc // optional
-	Health        func(ctx context.Context) error
+	// Logout sends back-channel logout tokens (optional; without it discovery
+	// does not advertise back-channel logout).
+	Logout LogoutNotifier
+	Health func(ctx context.Context) error
 
 	Algorithm string   // "ES256" or "RS256"
 	CryptoKey [32]byte // encrypts opaque access tokens
@@ -100,8 +112,11 @@ func New(cfg Config) (*Provider, error) {
 		CodeMethodS256:           true,
 		AuthMethodPost:           true,
 		GrantTypeRefreshToken:    true,
-		SupportedUILocales:       []language.Tag{language.BritishEnglish},
-		SupportedScopes:          []string{"openid", "profile", "email", "phone", claims.ScopeAccounts, "offline_access"},
+		// OpenID Connect Back-Channel Logout 1.0, sent with sid.
+		BackChannelLogoutSupported:        cfg.Logout != nil,
+		BackChannelLogoutSessionSupported: cfg.Logout != nil,
+		SupportedUILocales:                []language.Tag{language.BritishEnglish},
+		SupportedScopes:                   []string{"openid", "profile", "email", "phone", claims.ScopeAccounts, "offline_access"},
 		SupportedClaims: []string{
 			"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr", "azp", "sid",
 			"name", "given_name", "family_name", "email", "email_verified",

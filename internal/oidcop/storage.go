@@ -16,6 +16,7 @@ import (
 	"github.com/carekey/carekey/internal/authstate"
 	"github.com/carekey/carekey/internal/keys"
 	"github.com/carekey/carekey/internal/secret"
+	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/store"
 )
 
@@ -301,21 +302,40 @@ func (s *storage) TerminateSession(context.Context, string, string) error { retu
 
 // TerminateSessionFromRequest is called by /end_session after op validated the
 // id_token_hint and post_logout_redirect_uri. It ends the browser session named
-// by the hint's sid claim.
+// by the hint's sid claim and the browser's own session, and has back-channel
+// logout tokens sent to the clients that held them.
 func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
+	var sids []string
 	if req.IDTokenHintClaims != nil {
 		if sid, _ := req.IDTokenHintClaims.Claims["sid"].(string); sid != "" {
-			if err := s.cfg.Sessions.Delete(ctx, sid); err != nil {
-				return "", fmt.Errorf("end session: %w", err)
-			}
+			sids = append(sids, sid)
 		}
 	}
-	if sid := SessionIDFromContext(ctx); sid != "" {
-		if err := s.cfg.Sessions.Delete(ctx, sid); err != nil {
-			return "", fmt.Errorf("end session: %w", err)
+	if sid := SessionIDFromContext(ctx); sid != "" && !slices.Contains(sids, sid) {
+		sids = append(sids, sid)
+	}
+	for _, sid := range sids {
+		if err := s.endSession(ctx, sid); err != nil {
+			return "", err
 		}
 	}
 	return req.RedirectURI, nil
+}
+
+// endSession deletes a browser session and tells the LogoutNotifier, if the
+// session was still alive.
+func (s *storage) endSession(ctx context.Context, sid string) error {
+	sess, err := s.cfg.Sessions.Get(ctx, sid)
+	if err != nil && !errors.Is(err, session.ErrNotFound) {
+		return fmt.Errorf("load session: %w", err)
+	}
+	if err := s.cfg.Sessions.Delete(ctx, sid); err != nil {
+		return fmt.Errorf("end session: %w", err)
+	}
+	if err == nil && s.cfg.Logout != nil {
+		s.cfg.Logout.SessionEnded(ctx, sess)
+	}
+	return nil
 }
 
 // GetRefreshTokenInfo is called by /revoke and /oauth/introspect to tell a

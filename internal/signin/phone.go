@@ -10,8 +10,10 @@ import (
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/notify"
+	"github.com/carekey/carekey/internal/phone"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/secret"
+	"github.com/carekey/carekey/internal/store"
 )
 
 // Sentinel errors of phone confirmation. The web layer maps each to the
@@ -21,65 +23,103 @@ var (
 	ErrNoCode           = errors.New("signin: no code to check (expired, used or too many tries)")
 	ErrTooManySends     = errors.New("signin: too many codes sent for this sign-in")
 	ErrCooldown         = errors.New("signin: a code was sent moments ago")
+	ErrCallPending      = errors.New("signin: no answer from the call yet")
 	ErrCallNotAnswered  = errors.New("signin: the call was not answered with #")
+	ErrCallUnavailable  = errors.New("signin: the number was busy or the call failed")
 	ErrUnknownReference = errors.New("signin: unknown or used call reference")
 )
 
-// RateLimitedError says when the phone may be sent another code or call.
+// RateLimitedError says when another attempt, code or call will be allowed.
 type RateLimitedError struct{ RetryAfter time.Duration }
 
 func (e *RateLimitedError) Error() string {
 	return fmt.Sprintf("signin: rate limited, retry after %s", e.RetryAfter)
 }
 
-// Flow data keys used by phone confirmation.
+// Flow data keys of a sign-in flow. None holds a secret in plain.
 const (
-	DataCallRef   = "call_ref_hash" // SHA-256 of the call reference's secret part
-	DataCallState = "call_state"    // "", "pending", "verified", "failed"
+	DataUser        = "user"          // user ID, set when the password was right
+	DataPhone       = "phone"         // E.164 number being confirmed
+	DataPhoneKind   = "phone_kind"    // mobile, landline or other (enrolment)
+	DataEnrolling   = "enrolling"     // "1" when the number is new (first sign-in)
+	DataAuthRequest = "auth_request"  // the OIDC auth request to complete
+	DataCallRef     = "call_ref_hash" // SHA-256 of the call reference's secret part
+	DataCallState   = "call_state"    // "pending", "verified", "failed"
+	DataCallStatus  = "call_status"   // the provider's final status of a failed call
+	DataCallAt      = "call_at"       // when the call was placed (RFC 3339)
 )
 
-// Phones sends and checks the second factor: a 6-digit SMS code or a voice
-// call answered with #. Codes are stored as an HMAC with the pepper, counted
-// before a constant-time comparison, single use, and replaced (never reset)
-// by a resend.
+// Call states, as the status endpoint reports them.
+const (
+	CallPending  = "pending"
+	CallVerified = "verified"
+	CallFailed   = "failed"
+)
+
+// Auditor appends audit events.
+type Auditor interface {
+	AppendAudit(ctx context.Context, events ...store.AuditEvent) error
+}
+
+// Phones moves a sign-in flow through the phone step: enrolment, Send Code,
+// Call Me. Codes are stored as an HMAC with the pepper, counted before a
+// constant-time comparison, single use, and replaced (never reset) by a
+// resend. Every transition goes through Next inside the flow's
+// compare-and-swap.
 type Phones struct {
 	Flows     flow.Store
 	SMS       notify.SMSSender
 	Voice     notify.VoiceCaller
 	Templates notify.Templates
 	Limiter   ratelimit.Limiter
-	Limits    ratelimit.Limits
+	Limits    ratelimit.Limits // CodesPerPhone, CallsPerPhone
 	Pepper    []byte
 	Clock     clock.Clock
+	Audit     Auditor // optional
 
 	CodeTTL     time.Duration // default 10m
 	MaxAttempts int           // default 5
 	MaxSends    int           // default 5 per flow
 	Cooldown    time.Duration // default 30s between sends
+	CallTimeout time.Duration // default 2m: a call with no outcome by then has failed
 }
 
-func (p *Phones) defaults() (ttl time.Duration, attempts, sends int, cooldown time.Duration) {
-	ttl, attempts, sends, cooldown = p.CodeTTL, p.MaxAttempts, p.MaxSends, p.Cooldown
-	if ttl == 0 {
-		ttl = 10 * time.Minute
+type phoneSettings struct {
+	ttl, cooldown, callTimeout time.Duration
+	attempts, sends            int
+}
+
+func (p *Phones) settings() phoneSettings {
+	s := phoneSettings{p.CodeTTL, p.Cooldown, p.CallTimeout, p.MaxAttempts, p.MaxSends}
+	if s.ttl == 0 {
+		s.ttl = 10 * time.Minute
 	}
-	if attempts == 0 {
-		attempts = 5
+	if s.attempts == 0 {
+		s.attempts = 5
 	}
-	if sends == 0 {
-		sends = 5
+	if s.sends == 0 {
+		s.sends = 5
 	}
-	if cooldown == 0 {
-		cooldown = 30 * time.Second
+	if s.cooldown == 0 {
+		s.cooldown = 30 * time.Second
 	}
-	return
+	if s.callTimeout == 0 {
+		s.callTimeout = 2 * time.Minute
+	}
+	return s
 }
 
 func (p *Phones) limit(ctx context.Context, l ratelimit.Limit, key string) error {
-	if p.Limiter == nil || l.Max == 0 {
+	return allow(ctx, p.Limiter, l, key)
+}
+
+// allow counts one event for key under l, returning *RateLimitedError when
+// it is over the limit. A nil limiter or a zero limit allows everything.
+func allow(ctx context.Context, limiter ratelimit.Limiter, l ratelimit.Limit, key string) error {
+	if limiter == nil || l.Max == 0 {
 		return nil
 	}
-	res, err := p.Limiter.Allow(ctx, key, l)
+	res, err := limiter.Allow(ctx, key, l)
 	if err != nil {
 		return fmt.Errorf("rate limit %s: %w", l.Name, err)
 	}
@@ -89,27 +129,103 @@ func (p *Phones) limit(ctx context.Context, l ratelimit.Limit, key string) error
 	return nil
 }
 
-// SendCode sends a new 6-digit code by SMS to phone (E.164) for the flow. The
-// new code replaces any earlier one; the count of wrong tries carries over.
-func (p *Phones) SendCode(ctx context.Context, flowID, phone string) error {
-	ttl, _, maxSends, cooldown := p.defaults()
-	now := p.Clock.Now()
-	code := secret.NumericCode(6)
-	if err := p.limit(ctx, p.Limits.CodesPerPhone, phone); err != nil {
+func (p *Phones) audit(ctx context.Context, f flow.Flow, typ string, detail map[string]string) {
+	if p.Audit == nil {
+		return
+	}
+	// Best effort: the audit log of a factor must not block the sign-in, and
+	// its failure is visible in the error the store returns to its own logs.
+	_ = p.Audit.AppendAudit(ctx, store.AuditEvent{Time: p.Clock.Now(), Type: typ, UserID: f.Data[DataUser], Actor: "user", Detail: detail})
+}
+
+// transition applies e to f, or returns ErrBadTransition.
+func transition(f *flow.Flow, e Event) error {
+	next, err := Next(State(f.State), e)
+	if err != nil {
 		return err
 	}
+	f.State = string(next)
+	return nil
+}
+
+// AfterPassword moves the flow on once the password of user u was right: to
+// "Confirm your identity", or to enrolment if u has no phone.
+func (p *Phones) AfterPassword(ctx context.Context, flowID string, u store.User) error {
 	_, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
+		f.Set(DataUser, u.ID)
+		if u.Phone == "" {
+			return transition(f, EventPasswordOKNoPhone)
+		}
+		f.Set(DataPhone, u.Phone)
+		return transition(f, EventPasswordOK)
+	})
+	if err != nil {
+		return fmt.Errorf("advance flow %s after password: %w", flowID, err)
+	}
+	return nil
+}
+
+// EnterPhone takes the number typed at enrolment (input, with the country
+// calling code chosen). An invalid number returns a *phone.Error matching
+// phone.ErrInvalid and changes nothing; a valid one is kept in the flow, not
+// yet on the user, until it is confirmed.
+func (p *Phones) EnterPhone(ctx context.Context, flowID, input, country string) error {
+	n, err := phone.Parse(input, country)
+	if err != nil {
+		return err
+	}
+	_, err = p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
+		if err := transition(f, EventPhoneEntered); err != nil {
+			return err
+		}
+		f.Set(DataPhone, n.E164)
+		f.Set(DataPhoneKind, string(n.Kind))
+		f.Set(DataEnrolling, "1")
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("enter phone for flow %s: %w", flowID, err)
+	}
+	return nil
+}
+
+// SendCode sends a new 6-digit code by SMS to the flow's phone. The new code
+// replaces any earlier one; the count of wrong tries carries over. Within
+// the cooldown after a send it returns ErrCooldown and sends nothing (the
+// code just sent is still good).
+func (p *Phones) SendCode(ctx context.Context, flowID string) error {
+	set := p.settings()
+	now := p.Clock.Now()
+	code := secret.NumericCode(6)
+	cur, err := p.Flows.Get(ctx, flowID)
+	if err != nil {
+		return fmt.Errorf("load flow %s: %w", flowID, err)
+	}
+	if !Can(State(cur.State), EventSendCode) {
+		return ErrBadTransition
+	}
+	if c := cur.Code; c != nil && c.Channel == "sms" && now.Sub(c.LastSentAt) < set.cooldown {
+		return p.moveTo(ctx, flowID, EventSendCode, ErrCooldown)
+	}
+	to := cur.Data[DataPhone]
+	if err := p.limit(ctx, p.Limits.CodesPerPhone, to); err != nil {
+		p.audit(ctx, cur, "signin.code_limited", map[string]string{"to": notify.MaskPhone(to)})
+		return err
+	}
+	var prevState string
+	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
+		prevState = f.State
 		prev := f.Code
-		if prev != nil && prev.Sends >= maxSends {
+		if prev != nil && prev.Sends >= set.sends {
 			return ErrTooManySends
 		}
-		if prev != nil && prev.Channel == "sms" && now.Sub(prev.LastSentAt) < cooldown {
-			return ErrCooldown
+		if err := transition(f, EventSendCode); err != nil {
+			return err
 		}
-		c := &flow.Code{HMAC: secret.HMAC(p.Pepper, code), Channel: "sms", Target: phone, ExpiresAt: now.Add(ttl), LastSentAt: now, Sends: 1}
+		c := &flow.Code{HMAC: secret.HMAC(p.Pepper, code), Channel: "sms", Target: to, ExpiresAt: now.Add(set.ttl), LastSentAt: now, Sends: 1}
 		if prev != nil {
 			c.Sends = prev.Sends + 1
-			c.Attempts = prev.Attempts
+			c.Attempts = prev.Attempts // a resend never resets the tries
 		}
 		f.Code = c
 		return nil
@@ -117,85 +233,246 @@ func (p *Phones) SendCode(ctx context.Context, flowID, phone string) error {
 	if err != nil {
 		return fmt.Errorf("store code for flow %s: %w", flowID, err)
 	}
-	if err := p.SMS.SendSMS(ctx, p.Templates.SignInCodeSMS(phone, code)); err != nil {
+	if err := p.SMS.SendSMS(ctx, p.Templates.SignInCodeSMS(to, code)); err != nil {
+		p.revert(ctx, flowID, string(StateCode), prevState)
+		p.audit(ctx, f, "signin.code_not_sent", map[string]string{"to": notify.MaskPhone(to)})
 		return fmt.Errorf("send code: %w", err)
 	}
+	p.audit(ctx, f, "signin.code_sent", map[string]string{"to": notify.MaskPhone(to)})
 	return nil
 }
 
+// moveTo applies e (a move that sends nothing) and returns ret.
+func (p *Phones) moveTo(ctx context.Context, flowID string, e Event, ret error) error {
+	_, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error { return transition(f, e) })
+	if err != nil {
+		return fmt.Errorf("update flow %s: %w", flowID, err)
+	}
+	return ret
+}
+
+// revert puts the flow back in state prev after a send failed, if it is
+// still in the state the send moved it to.
+func (p *Phones) revert(ctx context.Context, flowID, moved, prev string) {
+	_, _ = p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
+		if f.State == moved && prev != "" {
+			f.State = prev
+		}
+		return nil
+	})
+}
+
 // VerifyCode checks a code typed by the user. The attempt is counted before
-// the comparison; a right code is consumed in the same write, so of many
-// concurrent submissions exactly one succeeds.
-func (p *Phones) VerifyCode(ctx context.Context, flowID, typed string) error {
-	_, maxAttempts, _, _ := p.defaults()
+// the comparison; a right code is consumed and the flow moved to verified in
+// the same write, so of many concurrent submissions exactly one succeeds. It
+// returns the verified flow, or ErrWrongCode, or ErrNoCode (expired, used,
+// too many tries: callers show the same words for both).
+func (p *Phones) VerifyCode(ctx context.Context, flowID, typed string) (flow.Flow, error) {
+	set := p.settings()
 	now := p.Clock.Now()
 	var ok bool
-	_, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
-		ok = false // fn may be retried
+	var seen flow.Flow
+	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
+		ok, seen = false, *f // fn may be retried
 		c := f.Code
-		if c == nil || c.Channel != "sms" || !now.Before(c.ExpiresAt) || c.Attempts >= maxAttempts {
+		if !Can(State(f.State), EventCodeOK) || c == nil || c.Channel != "sms" || !now.Before(c.ExpiresAt) || c.Attempts >= set.attempts {
 			return ErrNoCode
 		}
 		c.Attempts++ // saved even when the code is wrong
 		if secret.Verify(p.Pepper, typed, c.HMAC) {
 			ok = true
 			f.Code = nil
-			f.Set(DataCallState, "")
+			return transition(f, EventCodeOK)
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("check code for flow %s: %w", flowID, err)
+	switch {
+	case errors.Is(err, ErrNoCode), errors.Is(err, flow.ErrNotFound):
+		p.audit(ctx, seen, "signin.code_failed", map[string]string{"reason": "no live code"})
+		return f, ErrNoCode
+	case err != nil:
+		return f, fmt.Errorf("check code for flow %s: %w", flowID, err)
+	case !ok:
+		p.audit(ctx, f, "signin.code_failed", map[string]string{"reason": "wrong code"})
+		return f, ErrWrongCode
 	}
-	if !ok {
-		return ErrWrongCode
-	}
-	return nil
+	return f, nil
 }
 
-// PlaceCall calls phone; the call asks the user to press #. The reference in
-// the call is "<flowID>.<secret>": the flow keeps only the secret's hash.
-func (p *Phones) PlaceCall(ctx context.Context, flowID, phone string) error {
+// PlaceCall calls the flow's phone; the call asks the user to press #. The
+// reference in the call is "<flowID>.<secret>": the flow keeps only the
+// secret's hash.
+func (p *Phones) PlaceCall(ctx context.Context, flowID string) error {
 	tok := secret.Token()
-	if err := p.limit(ctx, p.Limits.CallsPerPhone, phone); err != nil {
+	now := p.Clock.Now()
+	cur, err := p.Flows.Get(ctx, flowID)
+	if err != nil {
+		return fmt.Errorf("load flow %s: %w", flowID, err)
+	}
+	if !Can(State(cur.State), EventPlaceCall) {
+		return ErrBadTransition
+	}
+	to := cur.Data[DataPhone]
+	if err := p.limit(ctx, p.Limits.CallsPerPhone, to); err != nil {
+		p.audit(ctx, cur, "signin.call_limited", map[string]string{"to": notify.MaskPhone(to)})
 		return err
 	}
-	_, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
+	var prevState string
+	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
+		prevState = f.State
+		if err := transition(f, EventPlaceCall); err != nil {
+			return err
+		}
 		f.Set(DataCallRef, secret.HashToken(tok))
-		f.Set(DataCallState, "pending")
+		f.Set(DataCallState, CallPending)
+		f.Set(DataCallAt, now.UTC().Format(time.RFC3339Nano))
+		delete(f.Data, DataCallStatus)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("store call reference for flow %s: %w", flowID, err)
 	}
-	if err := p.Voice.PlaceCall(ctx, p.Templates.SignInCall(phone, flowID+"."+tok)); err != nil {
+	if err := p.Voice.PlaceCall(ctx, p.Templates.SignInCall(to, flowID+"."+tok)); err != nil {
+		p.revert(ctx, flowID, string(StateCall), prevState)
+		p.audit(ctx, f, "signin.call_not_placed", map[string]string{"to": notify.MaskPhone(to)})
 		return fmt.Errorf("place call: %w", err)
 	}
+	p.audit(ctx, f, "signin.call_placed", map[string]string{"to": notify.MaskPhone(to)})
 	return nil
 }
 
-// CallAnswered records the outcome of a call named by its reference: pressed
-// reports whether the user pressed #. A reference is good for one outcome.
+// CallAnswered records the key pressed on the call named by reference:
+// pressed reports whether it was #. A reference is good for one answer: an
+// unknown, forged or already answered reference returns ErrUnknownReference
+// and changes nothing.
 func (p *Phones) CallAnswered(ctx context.Context, reference string, pressed bool) error {
+	return p.callOutcome(ctx, reference, func(f *flow.Flow) error {
+		if f.Data[DataCallState] != CallPending {
+			return ErrUnknownReference // used
+		}
+		if pressed {
+			f.Data[DataCallState] = CallVerified
+		} else {
+			f.Data[DataCallState] = CallFailed
+			f.Data[DataCallStatus] = "wrong-key"
+		}
+		return nil
+	})
+}
+
+// CallEnded records the provider's final status of the call named by
+// reference (completed, busy, no-answer, failed, canceled). A call that ends
+// while still waiting for # has failed; after an answer it changes nothing.
+// An unknown or forged reference returns ErrUnknownReference.
+func (p *Phones) CallEnded(ctx context.Context, reference, status string) error {
+	return p.callOutcome(ctx, reference, func(f *flow.Flow) error {
+		if f.Data[DataCallState] != CallPending {
+			return errNothingToDo
+		}
+		f.Data[DataCallState] = CallFailed
+		f.Data[DataCallStatus] = status
+		return nil
+	})
+}
+
+var errNothingToDo = errors.New("signin: nothing to change")
+
+func (p *Phones) callOutcome(ctx context.Context, reference string, fn func(f *flow.Flow) error) error {
 	flowID, tok, ok := strings.Cut(reference, ".")
 	if !ok || flowID == "" || tok == "" {
 		return ErrUnknownReference
 	}
-	_, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
+	var matched bool
+	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
 		want := f.Data[DataCallRef]
-		if want == "" || f.Data[DataCallState] != "pending" || !secret.Equal(secret.HashToken(tok), want) {
+		matched = want != "" && State(f.State) == StateCall && secret.Equal(secret.HashToken(tok), want)
+		if !matched {
 			return ErrUnknownReference
 		}
-		delete(f.Data, DataCallRef)
-		if pressed {
-			f.Set(DataCallState, "verified")
-		} else {
-			f.Set(DataCallState, "failed")
-		}
-		return nil
+		return fn(f)
 	})
-	if errors.Is(err, flow.ErrNotFound) {
+	switch {
+	case errors.Is(err, errNothingToDo):
+		return nil
+	case errors.Is(err, flow.ErrNotFound), errors.Is(err, ErrUnknownReference):
 		return ErrUnknownReference
+	case err != nil:
+		return fmt.Errorf("record call outcome for flow %s: %w", flowID, err)
 	}
-	return err
+	switch f.Data[DataCallState] {
+	case CallVerified:
+		p.audit(ctx, f, "signin.call_answered", nil)
+	case CallFailed:
+		p.audit(ctx, f, "signin.call_failed", map[string]string{"status": f.Data[DataCallStatus]})
+	}
+	return nil
+}
+
+// CallState is what the waiting page shows for f at now: CallPending,
+// CallVerified or CallFailed (also when the call has had no outcome for
+// longer than CallTimeout, or f is not waiting for a call).
+func (p *Phones) CallState(f flow.Flow, now time.Time) string {
+	if State(f.State) != StateCall {
+		return CallFailed
+	}
+	st := f.Data[DataCallState]
+	if st == CallPending {
+		at, err := time.Parse(time.RFC3339Nano, f.Data[DataCallAt])
+		if err != nil || !now.Before(at.Add(p.settings().callTimeout)) {
+			return CallFailed
+		}
+	}
+	return st
+}
+
+// FinishCall is the browser's Continue after Call Me. It moves the flow to
+// verified if # was pressed (one request wins; the others get
+// ErrBadTransition), back to "Confirm your identity" if the call failed
+// (ErrCallUnavailable for a busy or failed line, else ErrCallNotAnswered),
+// and leaves it waiting with ErrCallPending.
+func (p *Phones) FinishCall(ctx context.Context, flowID string) (flow.Flow, error) {
+	now := p.Clock.Now()
+	var result error
+	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
+		result = nil
+		switch p.CallState(*f, now) {
+		case CallVerified:
+			delete(f.Data, DataCallState)
+			return transition(f, EventCallAnswered)
+		case CallFailed:
+			if !Can(State(f.State), EventCallFailed) {
+				return ErrBadTransition
+			}
+			result = ErrCallNotAnswered
+			if s := f.Data[DataCallStatus]; s == "busy" || s == "failed" {
+				result = ErrCallUnavailable
+			}
+			for _, k := range []string{DataCallState, DataCallStatus, DataCallAt} {
+				delete(f.Data, k)
+			}
+			return transition(f, EventCallFailed)
+		default:
+			return ErrCallPending
+		}
+	})
+	if err != nil {
+		return f, fmt.Errorf("finish call for flow %s: %w", flowID, err)
+	}
+	if result != nil {
+		p.audit(ctx, f, "signin.call_failed", map[string]string{"reason": result.Error()})
+	}
+	return f, result
+}
+
+// Cancel ends the sign-in at the user's request and returns the flow as it
+// was, for the caller to send the browser back to the relying party.
+func (p *Phones) Cancel(ctx context.Context, flowID string) (flow.Flow, error) {
+	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error { return transition(f, EventCancel) })
+	if err != nil {
+		return f, fmt.Errorf("cancel flow %s: %w", flowID, err)
+	}
+	if err := p.Flows.Delete(ctx, flowID); err != nil {
+		return f, fmt.Errorf("delete cancelled flow %s: %w", flowID, err)
+	}
+	return f, nil
 }

@@ -1,10 +1,3 @@
-// Package signin checks the first sign-in factor: email and password. It knows
-// nothing of HTTP; the web layer turns its typed results into pages.
-//
-// A wrong email and a wrong password give the same error (ErrInvalidCredentials)
-// after the same work: for an unknown email a dummy argon2id verification runs,
-// so timing does not reveal which addresses have accounts. Every attempt writes
-// an audit event; a password hashed with outdated parameters is rehashed.
 package signin
 
 import (
@@ -16,6 +9,7 @@ import (
 	"time"
 
 	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/store"
 )
@@ -47,6 +41,11 @@ type Service struct {
 	// Lockout locks an account after too many wrong passwords in a row; the
 	// counters live in the user record, so they survive a cache flush.
 	Lockout ratelimit.Lockout
+	// Limiter and Limits throttle attempts per IP address and per account
+	// (SigninPerIP, SigninPerAccount). A nil Limiter or a zero Limit does
+	// not limit.
+	Limiter ratelimit.Limiter
+	Limits  ratelimit.Limits
 }
 
 // Attempt is one sign-in attempt.
@@ -60,9 +59,22 @@ type Attempt struct {
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // Password returns the user if a's email and password match, or
-// ErrInvalidCredentials.
+// ErrInvalidCredentials (also while the account is locked), or a
+// *RateLimitedError when too many attempts came from a.IP or for a.Email.
 func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 	email := NormalizeEmail(a.Email)
+	for _, c := range []struct {
+		l   ratelimit.Limit
+		key string
+	}{{s.Limits.SigninPerIP, a.IP}, {s.Limits.SigninPerAccount, email}} {
+		if err := allow(ctx, s.Limiter, c.l, c.key); err != nil {
+			var limited *RateLimitedError
+			if errors.As(err, &limited) {
+				s.audit(ctx, store.AuditEvent{Type: "signin.rate_limited", IP: a.IP, Detail: map[string]string{"limit": c.l.Name}})
+			}
+			return store.User{}, err
+		}
+	}
 	u, err := s.Users.GetUserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		s.Hasher.VerifyDummy(ctx, a.Password)
@@ -86,7 +98,14 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 	}
 	if !ok {
 		_, err := s.Users.UpdateUser(ctx, u.ID, func(u *store.User) ([]store.AuditEvent, error) {
-			events := []store.AuditEvent{{Time: now, Type: "signin.password_failed", UserID: u.ID, Actor: "user", IP: a.IP}}
+			if s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now) {
+				// A concurrent wrong password locked the account after we
+				// read it: this one is not counted again, so parallel
+				// guesses never count past the threshold.
+				return []store.AuditEvent{{Time: now, Type: "signin.locked_attempt", UserID: u.ID, Actor: "user", IP: a.IP}}, nil
+			}
+			events := s.unlockExpired(u, now, a.IP)
+			events = append(events, store.AuditEvent{Time: now, Type: "signin.password_failed", UserID: u.ID, Actor: "user", IP: a.IP})
 			if s.Lockout.Threshold > 0 {
 				var until time.Time
 				u.FailedLogins, u.LockCount, until = s.Lockout.Fail(u.FailedLogins, u.LockCount, now)
@@ -113,18 +132,38 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 			newHash = ""
 		}
 	}
+	locked := false
 	u, err = s.Users.UpdateUser(ctx, u.ID, func(u *store.User) ([]store.AuditEvent, error) {
+		locked = s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now)
+		if locked {
+			// Locked by concurrent wrong passwords since we read the user.
+			return []store.AuditEvent{{Time: now, Type: "signin.locked_attempt", UserID: u.ID, Actor: "user", IP: a.IP}}, nil
+		}
+		events := s.unlockExpired(u, now, a.IP)
 		u.FailedLogins, u.LockCount = 0, 0
 		if newHash != "" {
 			u.PasswordHash = newHash
 		}
 		u.UpdatedAt = now
-		return []store.AuditEvent{{Time: now, Type: "signin.password_ok", UserID: u.ID, Actor: "user", IP: a.IP}}, nil
+		return append(events, store.AuditEvent{Time: now, Type: "signin.password_ok", UserID: u.ID, Actor: "user", IP: a.IP}), nil
 	})
 	if err != nil {
 		return store.User{}, fmt.Errorf("record sign-in of %s: %w", u.ID, err)
 	}
+	if locked {
+		return store.User{}, ErrInvalidCredentials
+	}
 	return u, nil
+}
+
+// unlockExpired clears a lock that has run out, returning its audit event.
+func (s *Service) unlockExpired(u *store.User, now time.Time, ip string) []store.AuditEvent {
+	if u.LockedUntil.IsZero() || s.Lockout.Locked(u.LockedUntil, now) {
+		return nil
+	}
+	u.LockedUntil = time.Time{}
+	return []store.AuditEvent{{Time: now, Type: "user.unlocked", UserID: u.ID, Actor: "system", IP: ip,
+		Detail: map[string]string{"reason": "lock expired"}}}
 }
 
 func (s *Service) audit(ctx context.Context, e store.AuditEvent) {
@@ -137,13 +176,14 @@ func (s *Service) audit(ctx context.Context, e store.AuditEvent) {
 	}
 }
 
-// EnrolPhone saves a phone number the user has just confirmed by method
-// ("sms" or "tel") at their first sign-in, with an audit event.
-func (s *Service) EnrolPhone(ctx context.Context, userID, phone, method string, now time.Time) error {
+// EnrolPhone saves a phone number (E.164, of kind mobile, landline or
+// other) the user has just confirmed by method ("sms" or "tel") at their
+// first sign-in, with an audit event.
+func (s *Service) EnrolPhone(ctx context.Context, userID, phone, kind, method string, now time.Time) error {
 	_, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
 		u.Phone, u.PhoneVerified, u.UpdatedAt = phone, true, now
 		return []store.AuditEvent{{Time: now, Type: "user.phone_enrolled", UserID: u.ID, Actor: "user",
-			Detail: map[string]string{"method": method}}}, nil
+			Detail: map[string]string{"method": method, "kind": kind, "phone": notify.MaskPhone(phone)}}}, nil
 	})
 	if err != nil {
 		return fmt.Errorf("enrol phone of %s: %w", userID, err)

@@ -1,7 +1,8 @@
 // Package store is carekey's system of record: users, their password history,
-// signing keys, refresh tokens and the audit trail. It defines the contract
-// (Store) and its sentinel errors; backends live in store/postgres and
-// store/memstore, and both pass the one conformance suite in store/storetest.
+// managed accounts and grants, signing keys, refresh tokens and the audit
+// trail. It defines the contract (Store) and its sentinel errors; backends
+// live in store/postgres and store/memstore, and both pass the one
+// conformance suite in store/storetest.
 //
 // Every method takes ctx first and returns promptly when it is cancelled. Times
 // go in and come out in UTC. Read-modify-write goes through updater closures
@@ -112,6 +113,9 @@ type AuditFilter struct {
 // Store is the system-of-record contract. Consumers declare the smaller
 // interfaces they use; this one is for the conformance suite and internal/app.
 type Store interface {
+	// AccountStore: managed accounts and grants (accounts.go).
+	AccountStore
+
 	// CreateUser stores u, its first password-history entry (when
 	// u.PasswordHash is set) and events, in one transaction. Returns
 	// ErrConflict if the ID or the email is taken.

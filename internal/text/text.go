@@ -58,5 +58,8 @@ func Get(id ID) string {
 	if s, ok := en[id]; ok {
 		return s
 	}
+	if s, ok := enJourneys[id]; ok { // journeys.go
+		return s
+	}
 	return string(id)
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -17,41 +16,15 @@ import (
 	"github.com/carekey/carekey/internal/web/render"
 )
 
-// Sign-in flow states after the password (design.md §3.3). Every sign-in
-// passes through the phone step; a session exists only after it.
-const (
-	stateEnrol   = "enrol"   // no phone yet: enter one
-	stateConfirm = "confirm" // "Confirm your identity": Send Code, Call Me, Cancel
-	stateCode    = "code"    // a code was sent by SMS
-	stateCall    = "call"    // a call was placed
-)
-
-// Flow data keys.
-const (
-	dataUser      = "user"      // user ID, set when the password was right
-	dataPhone     = "phone"     // E.164 number being confirmed
-	dataEnrolling = "enrolling" // "1" when the number is new (first sign-in)
-)
+// The phone step of sign-in (design.md §3.3). Every POST loads the flow,
+// checks CSRF and expiry, asks the journey (internal/signin) to apply one
+// event and answers 303 or re-renders the current step. Which page shows is
+// read off the flow's state only.
 
 type phoneData struct {
 	Masked    string
 	Countries []phone.Country
 	Country   string
-}
-
-// afterPassword moves the flow to the phone step for user u.
-func (s *Server) afterPassword(ctx context.Context, flowID, userID, userPhone string) error {
-	_, err := s.cfg.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
-		f.Set(dataUser, userID)
-		if userPhone == "" {
-			f.State = stateEnrol
-			return nil
-		}
-		f.Set(dataPhone, userPhone)
-		f.State = stateConfirm
-		return nil
-	})
-	return err
 }
 
 // renderPhoneStep shows the page for the flow's phone state.
@@ -61,28 +34,27 @@ func (s *Server) renderPhoneStep(w http.ResponseWriter, r *http.Request, f flow.
 	}
 	page.Title = "Confirm your identity"
 	page.CSRF = token
-	data := phoneData{Masked: phone.Mask(f.Data[dataPhone]), Countries: phone.Countries(), Country: phone.DefaultCountryCode}
-	page.Data = data
+	data := phoneData{Masked: phone.Mask(f.Data[signin.DataPhone]), Countries: phone.Countries(), Country: phone.DefaultCountryCode}
 	name := "signin_confirm"
-	switch f.State {
-	case stateEnrol:
+	switch signin.State(f.State) {
+	case signin.StateEnrol:
 		name = "signin_enrol"
 		if c := page.Value("country"); c != "" {
 			data.Country = c
-			page.Data = data
 		}
-	case stateCode:
+	case signin.StateCode:
 		name = "signin_code"
-	case stateCall:
+	case signin.StateCall:
 		name = "signin_call"
 	}
+	page.Data = data
 	s.cfg.Pages.Render(w, r, status, name, page)
 }
 
 // phoneFlow loads the flow for a POST of the phone step, checking CSRF,
-// expiry and that the flow is in one of states. It answers the request itself
-// and returns false when the caller must stop.
-func (s *Server) phoneFlow(w http.ResponseWriter, r *http.Request, states ...string) (flow.Flow, string, bool) {
+// expiry and that event applies in the flow's state. It answers the request
+// itself and returns false when the caller must stop.
+func (s *Server) phoneFlow(w http.ResponseWriter, r *http.Request, event signin.Event) (flow.Flow, string, bool) {
 	if !s.parseForm(w, r) {
 		return flow.Flow{}, "", false
 	}
@@ -100,82 +72,64 @@ func (s *Server) phoneFlow(w http.ResponseWriter, r *http.Request, states ...str
 	case !f.Valid(s.cfg.Clock.Now()):
 		s.expired(w, r)
 		return f, "", false
+	case !signin.Can(signin.State(f.State), event):
+		// A form for another step: show the current one, change nothing.
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return f, "", false
 	}
-	for _, st := range states {
-		if f.State == st {
-			return f, token, true
-		}
-	}
-	// A form for another step: show the current one, change nothing.
-	http.Redirect(w, r, "/signin", http.StatusSeeOther)
-	return f, "", false
+	return f, token, true
 }
 
 func (s *Server) submitEnrol(w http.ResponseWriter, r *http.Request) {
-	f, token, ok := s.phoneFlow(w, r, stateEnrol)
+	f, token, ok := s.phoneFlow(w, r, signin.EventPhoneEntered)
 	if !ok {
 		return
 	}
-	country := r.PostFormValue("country")
-	input := r.PostFormValue("phone")
-	n, err := phone.Parse(input, country)
-	if err != nil {
+	country, input := r.PostFormValue("country"), r.PostFormValue("phone")
+	err := s.cfg.Phones.EnterPhone(r.Context(), f.ID, input, country)
+	switch {
+	case errors.Is(err, phone.ErrInvalid):
 		page := &render.Page{Values: map[string]string{"phone": input, "country": country}}
 		page.AddError(text.PhoneInvalid, "phone")
 		s.renderPhoneStep(w, r, f, token, http.StatusBadRequest, page)
 		return
-	}
-	_, err = s.cfg.Flows.Update(r.Context(), f.ID, func(f *flow.Flow) error {
-		if f.State != stateEnrol {
-			return nil
-		}
-		f.Set(dataPhone, n.E164)
-		f.Set(dataEnrolling, "1")
-		f.State = stateConfirm
-		return nil
-	})
-	if err != nil {
-		s.serverError(w, r, "save phone number", err)
+	case s.journeyFailed(w, r, "save phone number", err):
 		return
 	}
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
 func (s *Server) sendCode(w http.ResponseWriter, r *http.Request) {
-	f, token, ok := s.phoneFlow(w, r, stateConfirm, stateCode, stateCall)
+	f, token, ok := s.phoneFlow(w, r, signin.EventSendCode)
 	if !ok {
 		return
 	}
-	err := s.cfg.Phones.SendCode(r.Context(), f.ID, f.Data[dataPhone])
+	err := s.cfg.Phones.SendCode(r.Context(), f.ID)
 	if errors.Is(err, signin.ErrCooldown) {
 		err = nil // the code sent moments ago is still good
 	}
 	if s.phoneSendFailed(w, r, f, token, err) {
 		return
 	}
-	s.setState(w, r, f.ID, stateCode)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
 func (s *Server) placeCall(w http.ResponseWriter, r *http.Request) {
-	f, token, ok := s.phoneFlow(w, r, stateConfirm, stateCode, stateCall)
+	f, token, ok := s.phoneFlow(w, r, signin.EventPlaceCall)
 	if !ok {
 		return
 	}
-	if s.phoneSendFailed(w, r, f, token, s.cfg.Phones.PlaceCall(r.Context(), f.ID, f.Data[dataPhone])) {
+	if s.phoneSendFailed(w, r, f, token, s.cfg.Phones.PlaceCall(r.Context(), f.ID)) {
 		return
 	}
-	s.setState(w, r, f.ID, stateCall)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
 // phoneSendFailed answers a failed send or call and reports whether it did.
 func (s *Server) phoneSendFailed(w http.ResponseWriter, r *http.Request, f flow.Flow, token string, err error) bool {
-	var limited *signin.RateLimitedError
 	switch {
 	case err == nil:
 		return false
-	case errors.As(err, &limited):
-		w.Header().Set("Retry-After", strconv.Itoa(int(limited.RetryAfter.Seconds())+1))
-		s.cfg.Pages.Error(w, r, http.StatusTooManyRequests, "Confirm your identity", text.TooManyRequests, "")
 	case errors.Is(err, signin.ErrTooManySends):
 		s.cfg.Pages.Error(w, r, http.StatusTooManyRequests, "Confirm your identity", text.TooManyRequests, "/signin")
 	case errors.Is(err, notify.ErrUndeliverable):
@@ -183,36 +137,49 @@ func (s *Server) phoneSendFailed(w http.ResponseWriter, r *http.Request, f flow.
 		page.AddError(text.PhoneUnavailable, "")
 		s.renderPhoneStep(w, r, f, token, http.StatusBadRequest, page)
 	default:
-		s.serverError(w, r, "send code or call", err)
+		s.journeyFailed(w, r, "send code or call", err)
 	}
 	return true
 }
 
-func (s *Server) setState(w http.ResponseWriter, r *http.Request, flowID, state string) {
-	_, err := s.cfg.Flows.Update(r.Context(), flowID, func(f *flow.Flow) error {
-		f.State = state
-		return nil
-	})
-	if err != nil {
-		s.serverError(w, r, "update sign-in flow", err)
-		return
+// journeyFailed answers the errors every journey step may return, and
+// reports whether err was one (nil is not).
+func (s *Server) journeyFailed(w http.ResponseWriter, r *http.Request, doing string, err error) bool {
+	var limited *signin.RateLimitedError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &limited):
+		s.tooManyRequests(w, r, limited)
+	case errors.Is(err, signin.ErrBadTransition), errors.Is(err, flow.ErrNotFound):
+		// Another request moved or ended the flow meanwhile.
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	default:
+		s.serverError(w, r, doing, err)
 	}
-	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	return true
+}
+
+// tooManyRequests is the 429 page with Retry-After in whole seconds.
+func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request, limited *signin.RateLimitedError) {
+	secs := int((limited.RetryAfter + 999_999_999) / 1_000_000_000)
+	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+	s.cfg.Pages.Error(w, r, http.StatusTooManyRequests, "Sign in", text.TooManyRequests, "")
 }
 
 func (s *Server) verifyCode(w http.ResponseWriter, r *http.Request) {
-	f, token, ok := s.phoneFlow(w, r, stateCode)
+	f, token, ok := s.phoneFlow(w, r, signin.EventCodeOK)
 	if !ok {
 		return
 	}
-	typed := secret.NormalizeCode(r.PostFormValue("code"))
+	typed := codeDigits(r.PostFormValue("code"))
 	page := &render.Page{}
 	if len(typed) != 6 || strings.Trim(typed, "0123456789") != "" {
 		page.AddError(text.CodeRequired, "code")
 		s.renderPhoneStep(w, r, f, token, http.StatusBadRequest, page)
 		return
 	}
-	err := s.cfg.Phones.VerifyCode(r.Context(), f.ID, typed)
+	done, err := s.cfg.Phones.VerifyCode(r.Context(), f.ID, typed)
 	switch {
 	case errors.Is(err, signin.ErrWrongCode), errors.Is(err, signin.ErrNoCode):
 		page.AddError(text.CodeMismatch, "code")
@@ -222,19 +189,29 @@ func (s *Server) verifyCode(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, "check code", err)
 		return
 	}
-	s.finishSignin(w, r, f, "sms")
+	s.finishSignin(w, r, done, "sms")
+}
+
+// codeDigits trims what users paste around a code: spaces and dashes.
+func codeDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' || r == '\t' {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(s))
 }
 
 type callStatus struct {
 	State string `json:"state"`
 }
 
-// callStatus tells the waiting page's script how the call went.
+// callStatus tells the waiting page's script how the call went (JSON).
 func (s *Server) callStatus(w http.ResponseWriter, r *http.Request) {
 	f, _, err := s.loadFlow(r.Context(), r)
-	st := "failed"
-	if err == nil && f.Valid(s.cfg.Clock.Now()) && f.State == stateCall {
-		st = f.Data[signin.DataCallState]
+	st := signin.CallFailed
+	if now := s.cfg.Clock.Now(); err == nil && f.Valid(now) {
+		st = s.cfg.Phones.CallState(f, now)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -242,40 +219,39 @@ func (s *Server) callStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) continueCall(w http.ResponseWriter, r *http.Request) {
-	f, token, ok := s.phoneFlow(w, r, stateCall)
+	f, token, ok := s.phoneFlow(w, r, signin.EventCallAnswered)
 	if !ok {
 		return
 	}
-	switch f.Data[signin.DataCallState] {
-	case "verified":
-		s.finishSignin(w, r, f, "tel")
-	case "failed":
-		page := &render.Page{}
-		page.AddError(text.CallFailed, "")
-		f.State = stateConfirm
-		if _, err := s.cfg.Flows.Update(r.Context(), f.ID, func(fl *flow.Flow) error { fl.State = stateConfirm; return nil }); err != nil {
-			s.serverError(w, r, "update sign-in flow", err)
-			return
-		}
-		s.renderPhoneStep(w, r, f, token, http.StatusBadRequest, page)
-	default:
-		page := &render.Page{}
+	done, err := s.cfg.Phones.FinishCall(r.Context(), f.ID)
+	page := &render.Page{}
+	switch {
+	case err == nil:
+		s.finishSignin(w, r, done, "tel")
+	case errors.Is(err, signin.ErrCallPending):
 		page.AddError(text.CallPending, "")
 		s.renderPhoneStep(w, r, f, token, http.StatusOK, page)
+	case errors.Is(err, signin.ErrCallUnavailable):
+		page.AddError(text.PhoneUnavailable, "")
+		s.renderPhoneStep(w, r, done, token, http.StatusBadRequest, page)
+	case errors.Is(err, signin.ErrCallNotAnswered):
+		page.AddError(text.CallFailed, "")
+		s.renderPhoneStep(w, r, done, token, http.StatusBadRequest, page)
+	default:
+		s.journeyFailed(w, r, "finish call", err)
 	}
 }
 
 func (s *Server) cancelSignin(w http.ResponseWriter, r *http.Request) {
-	f, _, ok := s.phoneFlow(w, r, statePassword, stateEnrol, stateConfirm, stateCode, stateCall)
+	f, _, ok := s.phoneFlow(w, r, signin.EventCancel)
 	if !ok {
 		return
 	}
-	if err := s.cfg.Flows.Delete(r.Context(), f.ID); err != nil {
-		s.serverError(w, r, "cancel sign-in", err)
+	if _, err := s.cfg.Phones.Cancel(r.Context(), f.ID); s.journeyFailed(w, r, "cancel sign-in", err) {
 		return
 	}
 	s.cookies.clear(w, flowCookie)
-	if id := f.Data["auth_request"]; id != "" {
+	if id := f.Data[signin.DataAuthRequest]; id != "" {
 		if ar, err := s.cfg.Provider.AuthRequest(r.Context(), id); err == nil {
 			http.Redirect(w, r, errorRedirect(ar, "access_denied"), http.StatusSeeOther)
 			return
@@ -284,15 +260,19 @@ func (s *Server) cancelSignin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
-// finishSignin runs once the phone is confirmed by method ("sms" or "tel"):
-// a new phone is saved, the session starts with a fresh ID and the OIDC
-// request is completed.
+// finishSignin runs once the journey has moved f to verified by method
+// ("sms" or "tel"): a new phone is saved, the session starts with a fresh ID
+// and the OIDC request is completed. Nothing before this creates a session.
 func (s *Server) finishSignin(w http.ResponseWriter, r *http.Request, f flow.Flow, method string) {
 	ctx := r.Context()
-	userID := f.Data[dataUser]
+	if signin.State(f.State) != signin.StateVerified {
+		s.serverError(w, r, "finish sign-in", errors.New("flow is not verified"))
+		return
+	}
+	userID := f.Data[signin.DataUser]
 	now := s.cfg.Clock.Now()
-	if f.Data[dataEnrolling] == "1" {
-		if err := s.cfg.Signin.EnrolPhone(ctx, userID, f.Data[dataPhone], method, now); err != nil {
+	if f.Data[signin.DataEnrolling] == "1" {
+		if err := s.cfg.Signin.EnrolPhone(ctx, userID, f.Data[signin.DataPhone], f.Data[signin.DataPhoneKind], method, now); err != nil {
 			s.serverError(w, r, "save enrolled phone", err)
 			return
 		}
@@ -309,7 +289,7 @@ func (s *Server) finishSignin(w http.ResponseWriter, r *http.Request, f flow.Flo
 		s.cfg.Logger.WarnContext(ctx, "delete finished flow", "flow", f.ID, "err", err)
 	}
 	s.cookies.clear(w, flowCookie)
-	if ar := f.Data["auth_request"]; ar != "" {
+	if ar := f.Data[signin.DataAuthRequest]; ar != "" {
 		s.complete(w, r, ar, sess)
 		return
 	}

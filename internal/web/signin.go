@@ -21,11 +21,8 @@ import (
 	"github.com/carekey/carekey/internal/web/render"
 )
 
-// Sign-in flow states.
-const (
-	kindSignin    = "signin"
-	statePassword = "password"
-)
+// kindSignin is the flow kind of sign-in; its states are internal/signin's.
+const kindSignin = "signin"
 
 const maxEmailLen, maxPasswordLen = 254, 1024
 
@@ -95,14 +92,14 @@ func (s *Server) startFlow(ctx context.Context, w http.ResponseWriter, authReque
 	f := flow.Flow{
 		ID:        secret.ID("flw_"),
 		Kind:      kindSignin,
-		State:     statePassword,
+		State:     string(signin.StatePassword),
 		CSRFHash:  sum[:],
 		Data:      map[string]string{},
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.FlowTTL),
 	}
 	if authRequestID != "" {
-		f.Data["auth_request"] = authRequestID
+		f.Data[signin.DataAuthRequest] = authRequestID
 	}
 	if err := s.cfg.Flows.Create(ctx, f); err != nil {
 		return err
@@ -150,7 +147,14 @@ func (s *Server) showSignin(w http.ResponseWriter, r *http.Request) {
 		s.expired(w, r)
 		return
 	}
-	if f.State != statePassword {
+	switch signin.State(f.State) {
+	case signin.StatePassword:
+	case signin.StateVerified, signin.StateCancelled:
+		// Finished by another request: start again.
+		s.cookies.clear(w, flowCookie)
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	default:
 		s.renderPhoneStep(w, r, f, token, http.StatusOK, nil)
 		return
 	}
@@ -181,7 +185,7 @@ func (s *Server) submitSignin(w http.ResponseWriter, r *http.Request) {
 	case !f.Valid(s.cfg.Clock.Now()):
 		s.expired(w, r)
 		return
-	case f.State != statePassword:
+	case !signin.Can(signin.State(f.State), signin.EventPasswordOK):
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
 	}
@@ -204,13 +208,17 @@ func (s *Server) submitSignin(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Pages.Render(w, r, http.StatusUnauthorized, "signin", page)
 		return
 	}
+	var limited *signin.RateLimitedError
+	if errors.As(err, &limited) {
+		s.tooManyRequests(w, r, limited)
+		return
+	}
 	if err != nil {
 		s.serverError(w, r, "check password", err)
 		return
 	}
 	// The password is right: on to the phone. No session exists yet.
-	if err := s.afterPassword(ctx, f.ID, u.ID, u.Phone); err != nil {
-		s.serverError(w, r, "advance sign-in flow", err)
+	if s.journeyFailed(w, r, "advance sign-in flow", s.cfg.Phones.AfterPassword(ctx, f.ID, u)) {
 		return
 	}
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
@@ -303,9 +311,13 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 			s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign out", text.FormOutOfDate, "/")
 			return
 		}
+		sess, getErr := s.cfg.Sessions.Get(r.Context(), id)
 		if err := s.cfg.Sessions.Delete(r.Context(), id); err != nil {
 			s.serverError(w, r, "delete session", err)
 			return
+		}
+		if getErr == nil && s.cfg.Logout != nil {
+			s.cfg.Logout.SessionEnded(r.Context(), sess) // back-channel logout
 		}
 	}
 	s.cookies.clear(w, sessionCookie)

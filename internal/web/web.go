@@ -14,6 +14,9 @@ import (
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/oidcop"
+	"github.com/carekey/carekey/internal/password"
+	"github.com/carekey/carekey/internal/recovery"
+	"github.com/carekey/carekey/internal/registration"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
@@ -55,6 +58,18 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Mounts are extra handlers by path prefix (the dev outbox at "/dev/").
 	Mounts map[string]http.Handler
+	// Logout is told of each session the sign-out button ends, to send
+	// back-channel logout tokens (optional).
+	Logout oidcop.LogoutNotifier
+	// VoiceWebhook authenticates the telephony provider's Call Me webhooks
+	// (optional: without it the webhook routes are not served).
+	VoiceWebhook VoiceWebhook
+
+	// Self-service journeys (register.go, recovery.go). Optional: without
+	// them /register and /forgot-password say "coming soon".
+	Register *registration.Service
+	Recovery *recovery.Service
+	Policy   password.Policy // for the "Password policy" list
 }
 
 // Server is the HTTP face of carekey.
@@ -99,11 +114,12 @@ func New(cfg Config) (*Server, error) {
 	pages.HandleFunc("/logout", s.logout).Methods(http.MethodPost)
 	pages.HandleFunc("/logged-out", s.loggedOut).Methods(http.MethodGet)
 	pages.HandleFunc("/", s.home).Methods(http.MethodGet)
-	pages.HandleFunc("/register", s.comingSoon("Create an account", "Registration is not available yet. Please ask the council to create your account.")).Methods(http.MethodGet)
-	pages.HandleFunc("/forgot-password", s.comingSoon("Forgot your password?", "Password reset is not available yet. Please contact the council to reset your password.")).Methods(http.MethodGet)
+	s.mountRegister(pages) // register.go
+	s.mountRecovery(pages) // recovery.go
 	for prefix, h := range cfg.Mounts {
 		pages.PathPrefix(prefix).Handler(h)
 	}
+	s.mountVoiceWebhooks(r) // issue 5: Call Me webhooks, signed by the provider
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	r.HandleFunc("/readyz", s.readyz)
 	if cfg.Static != nil {

@@ -23,6 +23,10 @@ type Store struct {
 	tokens    map[string]store.RefreshToken
 	audit     []store.AuditEvent
 	nextAudit int64
+
+	accounts map[string]store.Account // by ID
+	byRef    map[accountRef]string    // (source, external ref) → account ID
+	grants   map[grantKey]store.Grant
 }
 
 type userRecord struct {
@@ -38,6 +42,10 @@ func New() *Store {
 		byEmail: make(map[string]string),
 		keys:    make(map[string]store.SigningKey),
 		tokens:  make(map[string]store.RefreshToken),
+
+		accounts: make(map[string]store.Account),
+		byRef:    make(map[accountRef]string),
+		grants:   make(map[grantKey]store.Grant),
 	}
 }
 

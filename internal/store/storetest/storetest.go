@@ -32,6 +32,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RevokeRefreshTokens", testRevoke},
 		{"DeleteExpired", testDeleteExpired},
 		{"Audit", testAudit},
+		{"UpsertAccount", testUpsertAccount},
+		{"ListAccounts", testListAccounts},
+		{"Grant", testGrant},
+		{"RevokeGrant", testRevokeGrant},
+		{"LiveAccounts", testLiveAccounts},
+		{"GrantConcurrent", testGrantConcurrent},
+		{"AccountsCancelledContext", testAccountsCancelledContext},
 		{"CancelledContext", testCancelledContext},
 		{"Ping", testPing},
 	} {

@@ -1,0 +1,271 @@
+package adminapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/carekey/carekey/internal/accounts"
+	"github.com/carekey/carekey/internal/signin"
+	"github.com/carekey/carekey/internal/store"
+)
+
+// accountJSON is an account as the API shows it.
+type accountJSON struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Birthdate   string    `json:"birthdate,omitempty"`
+	Source      string    `json:"source"`
+	ExternalRef string    `json:"external_ref"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func toAccount(a store.Account) accountJSON {
+	return accountJSON{a.ID, a.Name, a.Birthdate, a.Source, a.ExternalRef, a.CreatedAt, a.UpdatedAt}
+}
+
+// grantJSON is a grant as the API shows it.
+type grantJSON struct {
+	UserID       string     `json:"user_id"`
+	AccountID    string     `json:"account_id"`
+	Relationship string     `json:"relationship"`
+	GrantedBy    string     `json:"granted_by"`
+	GrantedAt    time.Time  `json:"granted_at"`
+	ExpiresAt    *time.Time `json:"expires_at,omitempty"`
+	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
+	Live         bool       `json:"live"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func toGrant(g store.Grant, now time.Time) grantJSON {
+	return grantJSON{g.UserID, g.AccountID, g.Relationship, g.GrantedBy, g.GrantedAt,
+		timePtr(g.ExpiresAt), timePtr(g.RevokedAt), g.Live(now)}
+}
+
+// userJSON is a user as the API shows it: no password hash, no profile.
+type userJSON struct {
+	ID            string     `json:"id"`
+	Email         string     `json:"email"`
+	GivenName     string     `json:"given_name"`
+	FamilyName    string     `json:"family_name"`
+	PhoneEnrolled bool       `json:"phone_enrolled"`
+	FailedLogins  int        `json:"failed_logins"`
+	LockedUntil   *time.Time `json:"locked_until,omitempty"`
+}
+
+func toUser(u store.User) userJSON {
+	return userJSON{u.ID, u.Email, u.GivenName, u.FamilyName, u.Phone != "" && u.PhoneVerified, u.FailedLogins, timePtr(u.LockedUntil)}
+}
+
+const (
+	defaultPage = 100
+	maxPage     = 500
+)
+
+// listAccounts: GET /accounts?source=&after=&limit=
+func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit := defaultPage
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxPage {
+			writeProblem(w, r, validationProblem(fieldError{"limit", "must be a whole number from 1 to " + strconv.Itoa(maxPage)}))
+			return
+		}
+		limit = n
+	}
+	list, err := a.cfg.Accounts.Accounts(r.Context(), store.AccountFilter{Source: q.Get("source"), After: q.Get("after"), Limit: limit + 1})
+	if err != nil {
+		a.fail(w, r, err, "")
+		return
+	}
+	out := struct {
+		Accounts []accountJSON `json:"accounts"`
+		Next     string        `json:"next,omitempty"`
+	}{Accounts: []accountJSON{}}
+	if len(list) > limit {
+		list = list[:limit]
+		out.Next = list[limit-1].ID
+	}
+	for _, acc := range list {
+		out.Accounts = append(out.Accounts, toAccount(acc))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// getAccount: GET /accounts/{id}
+func (a *API) getAccount(w http.ResponseWriter, r *http.Request) {
+	acc, err := a.cfg.Accounts.Account(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		a.fail(w, r, err, "no account with this id")
+		return
+	}
+	writeJSON(w, http.StatusOK, toAccount(acc))
+}
+
+// putAccount: PUT /accounts/by-ref/{source}/{ref} {name, birthdate}
+func (a *API) putAccount(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name      string `json:"name"`
+		Birthdate string `json:"birthdate"`
+	}
+	if !a.decode(w, r, &body) {
+		return
+	}
+	v := mux.Vars(r)
+	acc, created, err := a.cfg.Accounts.PutAccount(r.Context(), actor(r.Context()), accounts.AccountInput{
+		Source: v["source"], ExternalRef: v["ref"], Name: body.Name, Birthdate: body.Birthdate})
+	if err != nil {
+		a.fail(w, r, err, "")
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		w.Header().Set("Location", Prefix+"accounts/"+acc.ID)
+	}
+	writeJSON(w, status, toAccount(acc))
+}
+
+// findUsers: GET /users?email=
+func (a *API) findUsers(w http.ResponseWriter, r *http.Request) {
+	email := signin.NormalizeEmail(r.URL.Query().Get("email"))
+	if email == "" {
+		writeProblem(w, r, validationProblem(fieldError{"email", "is required"}))
+		return
+	}
+	out := struct {
+		Users []userJSON `json:"users"`
+	}{Users: []userJSON{}}
+	u, err := a.cfg.Users.GetUserByEmail(r.Context(), email)
+	switch {
+	case err == nil:
+		out.Users = append(out.Users, toUser(u))
+	case !isNotFound(err):
+		a.fail(w, r, err, "")
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// getUser: GET /users/{id}
+func (a *API) getUser(w http.ResponseWriter, r *http.Request) {
+	u, err := a.cfg.Users.GetUser(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		a.fail(w, r, err, "no user with this id")
+		return
+	}
+	writeJSON(w, http.StatusOK, toUser(u))
+}
+
+// resetPhone: POST /users/{id}/reset-phone. The next sign-in enrols a phone.
+func (a *API) resetPhone(w http.ResponseWriter, r *http.Request) {
+	a.updateUser(w, r, "user.phone_reset", func(u *store.User) bool {
+		if u.Phone == "" && !u.PhoneVerified {
+			return false
+		}
+		u.Phone, u.PhoneVerified = "", false
+		return true
+	})
+}
+
+// unlock: POST /users/{id}/unlock. Clears the wrong-password count and the lock.
+func (a *API) unlock(w http.ResponseWriter, r *http.Request) {
+	a.updateUser(w, r, "user.unlocked", func(u *store.User) bool {
+		if u.FailedLogins == 0 && u.LockedUntil.IsZero() {
+			return false
+		}
+		u.FailedLogins, u.LockedUntil = 0, time.Time{}
+		return true
+	})
+}
+
+// updateUser applies change to the user and writes event typ with it, in one
+// transaction; a change that changes nothing writes nothing.
+func (a *API) updateUser(w http.ResponseWriter, r *http.Request, typ string, change func(u *store.User) bool) {
+	by := actor(r.Context())
+	id := mux.Vars(r)["id"]
+	u, err := a.cfg.Users.UpdateUser(r.Context(), id, func(u *store.User) ([]store.AuditEvent, error) {
+		now := a.cfg.Clock.Now()
+		if !change(u) {
+			return nil, nil
+		}
+		u.UpdatedAt = now
+		return []store.AuditEvent{{Time: now, Type: typ, UserID: id, ClientID: by.ClientID, Actor: by.Name}}, nil
+	})
+	if err != nil {
+		a.fail(w, r, err, "no user with this id")
+		return
+	}
+	writeJSON(w, http.StatusOK, toUser(u))
+}
+
+// listGrants: GET /users/{id}/grants
+func (a *API) listGrants(w http.ResponseWriter, r *http.Request) {
+	gs, err := a.cfg.Accounts.Grants(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		a.fail(w, r, err, "no user with this id")
+		return
+	}
+	now := a.cfg.Clock.Now()
+	out := struct {
+		Grants []grantJSON `json:"grants"`
+	}{Grants: []grantJSON{}}
+	for _, g := range gs {
+		out.Grants = append(out.Grants, toGrant(g, now))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// putGrant: PUT /users/{id}/grants/{accountID} {relationship, expires_at?}.
+// 201 for a new grant, 200 with the existing one for a repeat.
+func (a *API) putGrant(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Relationship string `json:"relationship"`
+		ExpiresAt    string `json:"expires_at"`
+	}
+	if !a.decode(w, r, &body) {
+		return
+	}
+	var exp time.Time
+	if body.ExpiresAt != "" {
+		t, err := time.Parse(time.RFC3339, body.ExpiresAt)
+		if err != nil {
+			writeProblem(w, r, validationProblem(fieldError{"expires_at", "must be a date and time as RFC 3339, such as 2026-03-31T23:59:59Z"}))
+			return
+		}
+		exp = t
+	}
+	v := mux.Vars(r)
+	g, created, err := a.cfg.Accounts.Grant(r.Context(), actor(r.Context()), accounts.GrantInput{
+		UserID: v["id"], AccountID: v["accountID"], Relationship: body.Relationship, ExpiresAt: exp})
+	if err != nil {
+		a.fail(w, r, err, "no such user or account")
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, toGrant(g, a.cfg.Clock.Now()))
+}
+
+// revokeGrant: DELETE /users/{id}/grants/{accountID}. Idempotent.
+func (a *API) revokeGrant(w http.ResponseWriter, r *http.Request) {
+	v := mux.Vars(r)
+	g, err := a.cfg.Accounts.Revoke(r.Context(), actor(r.Context()), v["id"], v["accountID"])
+	if err != nil {
+		a.fail(w, r, err, "this user has no grant to this account")
+		return
+	}
+	writeJSON(w, http.StatusOK, toGrant(g, a.cfg.Clock.Now()))
+}

@@ -1,0 +1,83 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/config"
+	"github.com/carekey/carekey/internal/notify"
+	"github.com/carekey/carekey/internal/password"
+	"github.com/carekey/carekey/internal/recovery"
+	"github.com/carekey/carekey/internal/registration"
+)
+
+// passwordPolicy turns the password_policy section (defaults filled by
+// config) into a password.Policy.
+func passwordPolicy(c config.PasswordPolicy) password.Policy {
+	on := func(b *bool) bool { return b == nil || *b }
+	return password.Policy{
+		MinLength:                 c.MinLength,
+		RequireLetter:             on(c.RequireLetter),
+		OnlyLettersDigitsSpecials: on(c.OnlyAllowedChars),
+		StartWithLetter:           on(c.StartWithLetter),
+		RequireUpper:              on(c.RequireUpper),
+		RequireDigit:              on(c.RequireDigit),
+		RequireSpecial:            on(c.RequireSpecial),
+		Specials:                  c.Specials,
+		HistorySize:               c.HistorySize,
+	}
+}
+
+// emailSender is the email sender, or one that fails every send (logged at
+// start-up) when no provider is configured.
+func (a *App) emailSender() notify.EmailSender {
+	if a.senders.Email != nil {
+		return a.senders.Email
+	}
+	a.logger.Warn("no email provider (email.provider): registration and password reset emails will fail")
+	return unconfiguredEmail{}
+}
+
+// errNoEmailProvider is what a send returns when the config names no email provider.
+var errNoEmailProvider = errors.New("no email provider configured (email section)")
+
+type unconfiguredEmail struct{}
+
+func (unconfiguredEmail) SendEmail(context.Context, notify.Email) error { return errNoEmailProvider }
+
+// newRegistration builds the registration journey (design.md §3.1).
+func (a *App) newRegistration(cfg *config.Config, clk clock.Clock, hasher *password.Hasher, pepper []byte) *registration.Service {
+	return &registration.Service{
+		Flows:     a.backends.Flows,
+		Users:     a.backends.Store,
+		Hasher:    hasher,
+		Policy:    passwordPolicy(cfg.PasswordPolicy),
+		Email:     a.emailSender(),
+		Templates: notify.Templates{ServiceName: cfg.Branding.ServiceName, CouncilName: cfg.Branding.CouncilName},
+		Pepper:    pepper,
+		Clock:     clk,
+		BaseURL:   cfg.Issuer,
+		Limiter:   a.newLimiter(clk),
+		Limits:    limits(cfg.RateLimits),
+		Logger:    a.logger,
+	}
+}
+
+// newRecovery builds the forgotten-password journey (design.md §3.4).
+func (a *App) newRecovery(cfg *config.Config, clk clock.Clock, hasher *password.Hasher, pepper []byte) *recovery.Service {
+	return &recovery.Service{
+		Flows:     a.backends.Flows,
+		Users:     a.backends.Store,
+		Sessions:  a.backends.Sessions,
+		Hasher:    hasher,
+		Policy:    passwordPolicy(cfg.PasswordPolicy),
+		Email:     a.emailSender(),
+		Templates: notify.Templates{ServiceName: cfg.Branding.ServiceName, CouncilName: cfg.Branding.CouncilName},
+		Pepper:    pepper,
+		Clock:     clk,
+		Limiter:   a.newLimiter(clk),
+		Limits:    limits(cfg.RateLimits),
+		Logger:    a.logger,
+	}
+}

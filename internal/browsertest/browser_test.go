@@ -1,0 +1,355 @@
+package browsertest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/carekey/carekey/internal/app"
+	"github.com/carekey/carekey/internal/config"
+	"github.com/carekey/carekey/internal/dashboard"
+)
+
+const (
+	chromium      = "/usr/bin/chromium"
+	pennyEmail    = "penny.plumber.portal@example.com"
+	pennyPassword = "Correct-Horse-42!"
+	// stepTimeout bounds each step in the browser.
+	stepTimeout = 15 * time.Second
+)
+
+// stack is carekey and the dashboard, each on its own test server.
+type stack struct {
+	app  *app.App
+	idp  *httptest.Server
+	dash *httptest.Server
+}
+
+// startStack runs carekey in dev mode and the dashboard with the given idle
+// timings (zero: the defaults, 15 and 10 minutes).
+func startStack(t *testing.T, idle, warn time.Duration) *stack {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	cfg, err := config.Load(filepath.Join(filepath.Dir(file), "..", "..", "configs", "dev.yaml"), config.Options{Env: func(string) string { return "" }})
+	if err != nil {
+		t.Fatalf("load dev config: %v", err)
+	}
+	idp := httptest.NewServer(nil)
+	t.Cleanup(idp.Close)
+	dash := httptest.NewServer(nil)
+	t.Cleanup(dash.Close)
+	cfg.Issuer = idp.URL
+	cfg.Dev.DashboardURL = "" // the test builds its own, with its own timings
+	cfg.Dev.SeedPassword = pennyPassword
+	for i, c := range cfg.Clients {
+		if c.ID == "dashboard" {
+			cfg.Clients[i].RedirectURIs = []string{dash.URL + "/callback"}
+			cfg.Clients[i].PostLogoutURIs = []string{dash.URL + "/"}
+			cfg.Clients[i].BackchannelLogoutURI = dash.URL + "/backchannel-logout"
+		}
+	}
+	a, err := app.New(t.Context(), app.Options{Config: cfg, Mode: config.ModeDev, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatalf("start carekey: %v", err)
+	}
+	t.Cleanup(a.Close)
+	idp.Config.Handler = a.Handler()
+	d, err := dashboard.New(dashboard.Config{
+		Issuer: idp.URL, ClientID: "dashboard", ClientSecret: cfg.Dev.DashboardSecret, BaseURL: dash.URL,
+		IdleTimeout: idle, WarnAfter: warn,
+	})
+	if err != nil {
+		t.Fatalf("dashboard: %v", err)
+	}
+	dash.Config.Handler = d.Handler()
+	return &stack{app: a, idp: idp, dash: dash}
+}
+
+// browser starts a headless chromium for the test and returns its context.
+func browser(t *testing.T, withJS bool) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s missing but CI=true: browser tests must run", chromium)
+		}
+		t.Skipf("%s missing (apt-get install chromium)", chromium)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		if t.Failed() {
+			screenshot(t, ctx)
+		}
+		cancelCtx()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil { // start the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+	if !withJS {
+		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+			t.Fatalf("disable JavaScript: %v", err)
+		}
+	}
+	return ctx
+}
+
+// screenshot saves the page as it is to $TEST_OUTPUT_DIR or a temporary
+// directory (never the source tree).
+func screenshot(t *testing.T, ctx context.Context) {
+	dir := os.Getenv("TEST_OUTPUT_DIR")
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "carekey-browsertest-"); err != nil {
+			t.Logf("screenshot: %v", err)
+			return
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Logf("screenshot: %v", err)
+		return
+	}
+	html, _ := chromedp.Run(sctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("screenshot: %v", err)
+		return
+	}
+	base := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
+	_ = os.WriteFile(base+".png", png, 0o644)
+	_ = os.WriteFile(base+".html", []byte(html), 0o644)
+	t.Logf("screenshot of the failure: %s.png (and .html)", base)
+}
+
+// byLabel is the XPath of the input whose id the label starting with text
+// names (label[for]).
+func byLabel(text string) string {
+	return fmt.Sprintf(`//input[@id=//label[starts-with(normalize-space(.), %q)]/@for]`, text)
+}
+
+// button is the XPath of a button (or submit) with the given text.
+func button(text string) string {
+	return fmt.Sprintf(`//button[normalize-space(.)=%q]`, text)
+}
+
+// link is the XPath of a link with the given text.
+func link(text string) string {
+	return fmt.Sprintf(`//a[normalize-space(.)=%q]`, text)
+}
+
+// heading is the XPath of the page's h1 with the given text.
+func heading(text string) string {
+	return fmt.Sprintf(`//h1[normalize-space(.)=%q]`, text)
+}
+
+func run(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		url, _ := chromedp.Run(ctx, chromedp.Location())
+		t.Fatalf("%s (at %s): %v", step, url, err)
+	}
+}
+
+// get runs one action that returns a value.
+func get[T any](t *testing.T, ctx context.Context, step string, a chromedp.Action[T]) T {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(sctx, a)
+	if err != nil {
+		url, _ := chromedp.Run(ctx, chromedp.Location())
+		t.Fatalf("%s (at %s): %v", step, url, err)
+	}
+	return v
+}
+
+// waitHeading waits until the page's h1 reads text, polling from a fresh
+// query each time (a query begun before a navigation may wait on the old
+// document).
+func waitHeading(t *testing.T, ctx context.Context, text string) {
+	t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for {
+		sctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := chromedp.Do(sctx, chromedp.WaitVisible(heading(text)))
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			url, _ := chromedp.Run(ctx, chromedp.Location())
+			t.Fatalf("wait for heading %q (at %s): %v", text, url, err)
+		}
+	}
+}
+
+// signIn takes the browser from the dashboard's signed-out page through
+// carekey's sign-in and phone confirmation (the SMS code read from the dev
+// outbox, as Penny would read her phone) back to the dashboard.
+func (s *stack) signIn(t *testing.T, ctx context.Context, withJS bool) {
+	t.Helper()
+	run(t, ctx, "open the dashboard",
+		chromedp.Navigate(s.dash.URL+"/"),
+		chromedp.Click(link("Sign in")),
+		chromedp.WaitVisible(heading("Sign in")),
+		chromedp.SendKeys(byLabel("Email address"), pennyEmail),
+		chromedp.SendKeys(byLabel("Password"), pennyPassword),
+		chromedp.Click(button("Sign in")),
+		chromedp.WaitVisible(heading("Confirm your identity")),
+		chromedp.Click(button("Send Code")),
+		chromedp.WaitVisible(byLabel("Enter your verification code")),
+	)
+	code := s.lastCode(t)
+	// With JavaScript the form submits itself once the code is typed
+	// (autosubmit.js); without it the user selects Verify Code.
+	steps := []chromedp.Action[chromedp.Void]{chromedp.SendKeys(byLabel("Enter your verification code"), code)}
+	if !withJS {
+		steps = append(steps, chromedp.Click(button("Verify Code")))
+	}
+	run(t, ctx, "enter the code", steps...)
+	waitHeading(t, ctx, "Select an account to manage")
+}
+
+func (s *stack) lastCode(t *testing.T) string {
+	t.Helper()
+	for _, m := range s.app.Senders().Outbox.Messages() {
+		if m.Channel == "sms" && m.Code != nil {
+			return *m.Code
+		}
+	}
+	t.Fatal("no SMS code in the dev outbox")
+	return ""
+}
+
+// idpAsksToSignIn checks that a fresh /authorize (the dashboard's "Sign in")
+// shows carekey's sign-in page, so the IdP session is gone.
+func (s *stack) idpAsksToSignIn(t *testing.T, ctx context.Context) {
+	t.Helper()
+	run(t, ctx, "a fresh sign-in asks for the password again",
+		chromedp.Navigate(s.dash.URL+"/"),
+		chromedp.Click(link("Sign in")),
+		chromedp.WaitVisible(heading("Sign in")),
+		chromedp.WaitVisible(byLabel("Password")),
+	)
+}
+
+// chooserAndLogout checks the chooser (acceptance 1 of issue 6), picks an
+// account, and logs out from the name menu.
+func (s *stack) chooserAndLogout(t *testing.T, ctx context.Context) {
+	t.Helper()
+	text := get(t, ctx, "read the chooser", chromedp.Text(chromedp.CSS("main")))
+	text = strings.Join(strings.Fields(text), " ")
+	for _, want := range []string{
+		"Welcome, Penny QQ Plumber.", "Please select the account you would like to access.", "Select an Account",
+		"Charlie QQ Cherry", "07 Nov 2013", "Pedro QQ Plumber", "01 May 2006", "Peter QQ Plumber", "04 Feb 1981",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("chooser lacks %q:\n%s", want, text)
+		}
+	}
+	if n := strings.Count(text, "View Social Care Dashboard"); n != 3 {
+		t.Errorf("%d accounts on the chooser, want 3", n)
+	}
+	run(t, ctx, "pick Charlie and log out",
+		chromedp.Click(`//li[.//h3[normalize-space(.)="Charlie QQ Cherry"]]//a[normalize-space(.)="View Social Care Dashboard"]`),
+		chromedp.WaitVisible(`//h1[contains(., "Charlie QQ Cherry")]`),
+		chromedp.Click(`//summary[normalize-space(.)="Penny QQ Plumber"]`),
+		chromedp.Click(button("Logout")),
+		chromedp.WaitVisible(link("Sign in")),
+	)
+	url := get(t, ctx, "location", chromedp.Location())
+	if url != s.dash.URL+"/" && !strings.HasPrefix(url, s.dash.URL+"/?") {
+		t.Errorf("after logout at %s, want the dashboard's signed-out page", url)
+	}
+}
+
+// Acceptance 1 of issue 6: Penny signs in at the dashboard, sees her three
+// accounts, picks one, logs out from the name menu, and is asked to sign in
+// again.
+func TestSignInChooseLogout(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 0, 0)
+	ctx := browser(t, true)
+	s.signIn(t, ctx, true)
+	s.chooserAndLogout(t, ctx)
+	s.idpAsksToSignIn(t, ctx)
+}
+
+// The same journey with JavaScript disabled.
+func TestSignInChooseLogoutWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 0, 0)
+	ctx := browser(t, false)
+	s.signIn(t, ctx, false)
+	s.chooserAndLogout(t, ctx)
+	s.idpAsksToSignIn(t, ctx)
+}
+
+var mmss = regexp.MustCompile(`^\d\d:\d\d$`)
+
+// Acceptance 3 of issue 6 (browser part), with the timings shortened: the
+// countdown dialog opens after WarnAfter, takes focus, a key press closes it
+// and returns focus; left alone it logs out at zero, at the dashboard and at
+// carekey.
+func TestIdleWarning(t *testing.T) {
+	t.Parallel()
+	s := startStack(t, 6*time.Second, 2*time.Second)
+	ctx := browser(t, true)
+	s.signIn(t, ctx, true)
+
+	run(t, ctx, "the warning opens", chromedp.WaitVisible(`//dialog[@id="idle-dialog"][@open]`))
+	focused := get(t, ctx, "focus", chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`))
+	countdown := get(t, ctx, "countdown", chromedp.Text(chromedp.ID("idle-countdown")))
+	live := get(t, ctx, "live region", chromedp.Poll[string](`document.getElementById("idle-live").textContent`, chromedp.WithPollingTimeout(3*time.Second)))
+	if focused != "idle-stay" {
+		t.Errorf("focus on %q when the dialog opened, want the Stay signed in button", focused)
+	}
+	if !mmss.MatchString(countdown) {
+		t.Errorf("countdown %q, want mm:ss", countdown)
+	}
+	if !strings.HasPrefix(live, "You will be logged out in ") {
+		t.Errorf("live region says %q", live)
+	}
+
+	run(t, ctx, "a key press dismisses it",
+		chromedp.KeyEvent("a"),
+		chromedp.WaitNotPresent(`//dialog[@id="idle-dialog"][@open]`),
+	)
+	focused = get(t, ctx, "focus", chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`))
+	if focused == "idle-stay" {
+		t.Error("focus stayed on the closed dialog")
+	}
+
+	run(t, ctx, "left alone, it opens again and logs out at zero",
+		chromedp.WaitVisible(`//dialog[@id="idle-dialog"][@open]`),
+		chromedp.WaitVisible(link("Sign in")),
+		chromedp.WaitVisible(heading("Childrens Services Online")),
+	)
+	s.idpAsksToSignIn(t, ctx)
+}

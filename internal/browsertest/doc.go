@@ -1,0 +1,14 @@
+// Package browsertest drives carekey and the reference dashboard in a real
+// browser (Debian's chromium through chromedp): the journeys of issue 6 —
+// sign in at the dashboard, choose an account, log out; the idle warning and
+// its automatic logout; and the same sign-in with JavaScript disabled.
+//
+// The tests start carekey in dev mode in-process (memory backends, the dev
+// outbox for SMS codes) on one httptest server and the dashboard on another,
+// with the dashboard client's redirect, post-logout and back-channel URIs
+// pointed at it. Fields are found by their label text, as a person would.
+//
+// Without /usr/bin/chromium the tests skip, unless CI=true: then they fail.
+// Screenshots of failures go to $TEST_OUTPUT_DIR (or a temporary directory),
+// never the source tree.
+package browsertest

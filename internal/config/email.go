@@ -1,0 +1,168 @@
+package config
+
+import (
+	"net/mail"
+	"strings"
+)
+
+// Email is the email section: how carekey sends its emails (codes, "you
+// already have an account", "your password has been changed"). `idp serve`
+// requires a provider; in dev mode the dev outbox is used instead.
+type Email struct {
+	Provider    string      `yaml:"provider"` // smtp | govuknotify
+	From        string      `yaml:"from"`     // "Children's Services Portal <no-reply@council.gov.uk>" (smtp)
+	SMTP        EmailSMTP   `yaml:"smtp"`
+	GOVUKNotify EmailNotify `yaml:"govuknotify"`
+}
+
+// EmailSMTP is an SMTP relay.
+type EmailSMTP struct {
+	Host         string `yaml:"host"`
+	Port         int    `yaml:"port"` // default 587, or 465 with tls "tls"
+	Username     string `yaml:"username"`
+	Password     string `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	TLS          string `yaml:"tls"` // starttls (default) | tls | none (dev only)
+}
+
+// EmailNotify is GOV.UK Notify for email.
+type EmailNotify struct {
+	APIKey     string `yaml:"api_key"`
+	APIKeyFile string `yaml:"api_key_file"`
+	BaseURL    string `yaml:"base_url"` // default https://api.notifications.service.gov.uk
+	// Templates maps each kind of email to its Notify template ID: verify_email,
+	// already_registered, password_reset_code, password_changed.
+	Templates map[string]string `yaml:"templates"`
+}
+
+// PasswordPolicy is the password_policy section (design.md §3.2). Every field
+// defaults to the council's policy; the booleans default to true.
+type PasswordPolicy struct {
+	MinLength   int    `yaml:"min_length"`   // default 14
+	HistorySize int    `yaml:"history_size"` // previous passwords refused; default 8 (0 means the default)
+	Specials    string `yaml:"specials"`     // default: all printable ASCII punctuation
+	// The composition rules, each on unless set to false.
+	RequireLetter    *bool `yaml:"require_letter"`
+	OnlyAllowedChars *bool `yaml:"only_letters_digits_specials"`
+	StartWithLetter  *bool `yaml:"start_with_letter"`
+	RequireUpper     *bool `yaml:"require_upper"`
+	RequireDigit     *bool `yaml:"require_digit"`
+	RequireSpecial   *bool `yaml:"require_special"`
+}
+
+// EmailTemplates are the kinds of email a GOV.UK Notify deployment needs a
+// template for.
+func EmailTemplates() []string {
+	return []string{"verify_email", "already_registered", "password_reset_code", "password_changed"}
+}
+
+// asciiPunctuation is the default set of special characters.
+const asciiPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+// applyEmailDefaults fills the email and password_policy defaults.
+func applyEmailDefaults(c *Config) {
+	if c.Email.Provider == "smtp" {
+		setDefault(&c.Email.SMTP.TLS, "starttls")
+		if c.Email.SMTP.Port == 0 {
+			c.Email.SMTP.Port = 587
+			if c.Email.SMTP.TLS == "tls" {
+				c.Email.SMTP.Port = 465
+			}
+		}
+	}
+	if c.Email.Provider == "govuknotify" {
+		setDefault(&c.Email.GOVUKNotify.BaseURL, "https://api.notifications.service.gov.uk")
+	}
+	p := &c.PasswordPolicy
+	setDefault(&p.MinLength, 14)
+	setDefault(&p.HistorySize, 8)
+	setDefault(&p.Specials, asciiPunctuation)
+	for _, b := range []**bool{&p.RequireLetter, &p.OnlyAllowedChars, &p.StartWithLetter, &p.RequireUpper, &p.RequireDigit, &p.RequireSpecial} {
+		if *b == nil {
+			t := true
+			*b = &t
+		}
+	}
+}
+
+// emailSecretRefs are the email section's secrets with their *_file.
+func emailSecretRefs(c *Config) []secretRef {
+	return []secretRef{
+		{"email.smtp.password", &c.Email.SMTP.Password, &c.Email.SMTP.PasswordFile},
+		{"email.govuknotify.api_key", &c.Email.GOVUKNotify.APIKey, &c.Email.GOVUKNotify.APIKeyFile},
+	}
+}
+
+// validateEmail checks the email and password_policy sections.
+func (v *validator) validateEmail(c *Config) {
+	e := &c.Email
+	switch e.Provider {
+	case "":
+		if v.serve() {
+			v.add("email.provider", "required: smtp or govuknotify")
+		}
+	case "smtp":
+		s := &e.SMTP
+		if s.Host == "" {
+			v.add("email.smtp.host", msgRequired)
+		}
+		if s.Port < 1 || s.Port > 65535 {
+			v.add("email.smtp.port", "must be a port number (1-65535)")
+		}
+		v.oneOf("email.smtp.tls", s.TLS, []string{"starttls", "tls", "none"})
+		if s.TLS == "none" && v.serve() {
+			v.add("email.smtp.tls", "none is dev-only: use starttls or tls")
+		}
+		if e.From == "" {
+			v.add("email.from", msgRequired)
+		} else if _, err := mail.ParseAddress(e.From); err != nil || strings.ContainsAny(e.From, "\r\n") {
+			v.add("email.from", "must be an address such as Children's Services Portal <no-reply@council.gov.uk>")
+		}
+		if s.Username != "" && s.Password == "" && !v.unchecked["email.smtp.password"] {
+			v.add("email.smtp.password", "required with email.smtp.username")
+		}
+	case "govuknotify":
+		n := &e.GOVUKNotify
+		if n.APIKey == "" && !v.unchecked["email.govuknotify.api_key"] {
+			v.add("email.govuknotify.api_key", msgRequired)
+		}
+		if !isWebURL(n.BaseURL, "https") {
+			v.add("email.govuknotify.base_url", "must be an https URL")
+		}
+		for _, k := range EmailTemplates() {
+			if n.Templates[k] == "" {
+				v.add("email.govuknotify.templates."+k, "required: the Notify template ID for this email")
+			}
+		}
+		for k := range n.Templates {
+			if !contains(EmailTemplates(), k) {
+				v.add("email.govuknotify.templates."+k, "unknown template; allowed: %s", strings.Join(EmailTemplates(), ", "))
+			}
+		}
+	default:
+		v.add("email.provider", "%q is not one of smtp, govuknotify", e.Provider)
+	}
+
+	p := &c.PasswordPolicy
+	if p.MinLength < 1 || p.MinLength > 256 {
+		v.add("password_policy.min_length", "must be between 1 and 256")
+	}
+	if p.HistorySize < 0 || p.HistorySize > 24 {
+		v.add("password_policy.history_size", "must be between 0 and 24")
+	}
+	for _, r := range p.Specials {
+		if !strings.ContainsRune(asciiPunctuation, r) {
+			v.add("password_policy.specials", "may hold only printable ASCII punctuation, not %q", r)
+			break
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

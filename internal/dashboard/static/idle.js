@@ -1,0 +1,154 @@
+// Idle warning for the dashboard (design.md 3.5; WCAG 2.2.1 Timing Adjustable).
+//
+// The page's <body> carries the server's timings: data-idle-timeout (the
+// session ends after this many seconds without activity) and data-warn-after.
+// After warn-after seconds without activity a modal dialog shows a countdown
+// (mm:ss) to the logout; a polite live region announces the time left when
+// the dialog opens, at each whole minute and at 30 and 10 seconds, not every
+// second. Any key press, a click or "Stay signed in" closes it, returns focus
+// and extends the session (POST /keep-alive with the CSRF token); activity on
+// the page extends it too. At zero the Logout form is submitted, which ends
+// the session here and at the sign-in service. Without JavaScript nothing of
+// this runs and the server's idle limit still holds.
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var idle = Number(body.getAttribute("data-idle-timeout")) * 1000;
+  var warn = Number(body.getAttribute("data-warn-after")) * 1000;
+  var dialog = document.getElementById("idle-dialog");
+  var form = document.getElementById("logout-form");
+  if (!idle || !warn || warn >= idle || !dialog || !form || typeof dialog.showModal !== "function") {
+    return;
+  }
+  var countdown = document.getElementById("idle-countdown");
+  var live = document.getElementById("idle-live");
+  var stay = document.getElementById("idle-stay");
+  var csrf = form.querySelector('input[name="csrf_token"]').value;
+
+  // Log out a little before the server would, so the logout still finds the
+  // session and can end the sign-in service's session too.
+  var margin = Math.min(5000, idle / 10);
+  var deadline = idle - margin;
+  // Activity is reported to the server at most this often.
+  var throttle = Math.min(60000, warn / 4);
+
+  var lastSeen = Date.now(); // when the server last slid the session (about)
+  var lastActivity = lastSeen;
+  var returnFocus = null;
+  var announced = "";
+  var leaving = false;
+
+  function keepAlive() {
+    lastSeen = Date.now();
+    var data = new URLSearchParams();
+    data.set("csrf_token", csrf);
+    fetch("/keep-alive", { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (r) {
+        if (r.status === 401) {
+          window.location.assign("/"); // the session is gone: show why
+        }
+      })
+      .catch(function () {});
+  }
+
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function clock(ms) {
+    var s = Math.max(0, Math.ceil(ms / 1000));
+    return pad(Math.floor(s / 60)) + ":" + pad(s % 60);
+  }
+
+  // step names the announcement due with ms left: each minute, then 30 s, 10 s.
+  function step(ms) {
+    var s = Math.ceil(ms / 1000);
+    if (s > 60) {
+      var m = Math.ceil(s / 60);
+      return m + " minutes";
+    }
+    if (s > 30) {
+      return "1 minute";
+    }
+    if (s > 10) {
+      return "30 seconds";
+    }
+    return "10 seconds";
+  }
+
+  function show(left) {
+    countdown.textContent = clock(left);
+    var next = step(left);
+    if (next !== announced) {
+      announced = next;
+      live.textContent = "You will be logged out in " + next + ".";
+    }
+  }
+
+  function open(left) {
+    returnFocus = document.activeElement;
+    announced = "";
+    show(left);
+    dialog.showModal();
+    stay.focus();
+  }
+
+  function dismiss() {
+    if (!dialog.open || leaving) {
+      return;
+    }
+    dialog.close();
+    live.textContent = "";
+    keepAlive();
+    lastActivity = lastSeen;
+    if (returnFocus && document.contains(returnFocus) && returnFocus.focus) {
+      returnFocus.focus();
+    }
+    returnFocus = null;
+  }
+
+  function logout() {
+    leaving = true;
+    live.textContent = "You are being logged out.";
+    form.submit();
+  }
+
+  function activity() {
+    if (dialog.open) {
+      dismiss();
+      return;
+    }
+    lastActivity = Date.now();
+  }
+
+  function tick() {
+    if (leaving) {
+      return;
+    }
+    var now = Date.now();
+    if (!dialog.open && lastActivity > lastSeen && now - lastSeen >= throttle) {
+      keepAlive();
+    }
+    var left = lastSeen + deadline - now;
+    if (left <= 0) {
+      logout();
+      return;
+    }
+    if (dialog.open) {
+      show(left);
+    } else if (now - lastSeen >= warn - margin) {
+      open(left);
+    }
+  }
+
+  ["keydown", "pointerdown", "input", "wheel", "touchstart"].forEach(function (type) {
+    document.addEventListener(type, activity, { capture: true, passive: true });
+  });
+  stay.addEventListener("click", dismiss);
+  dialog.addEventListener("cancel", function (e) {
+    e.preventDefault(); // Escape: stay signed in, as any other key
+    dismiss();
+  });
+  window.setInterval(tick, 250);
+})();

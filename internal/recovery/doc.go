@@ -1,0 +1,19 @@
+// Package recovery is the "Forgot your password?" journey (design.md §3.4),
+// a persisted flow of kind "recovery":
+//
+//  1. email: the address, normalised. A code is made for every address but
+//     emailed only to an account's: an unknown address gets the same
+//     screens, status and work (an HMAC and a flow write), and no email.
+//  2. verify: the 8-digit code (internal/emailcode: 30 minutes, 5 wrong
+//     tries, resend after 60 s, at most 5 sends; Back kills the code).
+//  3. password: the new password twice, checked against the policy and the
+//     history (not the current password, nor the previous 8, verified against
+//     the stored argon2id hashes). Then every browser session and refresh
+//     token of the user is revoked, the "password changed" email is sent,
+//     audit events are written, and the user is sent to sign in (phone
+//     confirmation as usual).
+//
+// states.go holds the transition table, states.mermaid draws it and
+// states_test.go walks every (state, event) pair. The service knows nothing
+// of HTTP; internal/web maps its typed errors to pages.
+package recovery

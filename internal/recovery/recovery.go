@@ -1,0 +1,339 @@
+package recovery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/emailcode"
+	"github.com/carekey/carekey/internal/flow"
+	"github.com/carekey/carekey/internal/mailaddr"
+	"github.com/carekey/carekey/internal/notify"
+	"github.com/carekey/carekey/internal/password"
+	"github.com/carekey/carekey/internal/ratelimit"
+	"github.com/carekey/carekey/internal/secret"
+	"github.com/carekey/carekey/internal/session"
+	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/internal/text"
+)
+
+// Kind is flow.Flow.Kind of a forgotten-password flow.
+const Kind = "recovery"
+
+// Form fields and flow data keys.
+const (
+	FieldEmail    = "email"
+	FieldCode     = "code"
+	FieldPassword = "password"
+	FieldConfirm  = "confirm_password"
+	DataUser      = "user" // the user's ID; "" when the address has no account
+)
+
+// Sentinel errors besides ErrBadTransition and emailcode's.
+var (
+	// ErrExpired: the flow's time is up; the user must start again.
+	ErrExpired = errors.New("recovery: flow expired")
+)
+
+// Users is what recovery needs of the system of record.
+type Users interface {
+	GetUserByEmail(ctx context.Context, email string) (store.User, error)
+	UpdateUser(ctx context.Context, id string, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error)
+	PasswordHistory(ctx context.Context, userID string, n int) ([]string, error)
+	RevokeUserRefreshTokens(ctx context.Context, userID string, now time.Time) error
+	AppendAudit(ctx context.Context, events ...store.AuditEvent) error
+}
+
+// Sessions ends a user's browser sessions.
+type Sessions interface {
+	DeleteByUser(ctx context.Context, userID string) ([]session.Session, error)
+}
+
+// Service runs forgotten-password flows. Every field is required unless
+// marked optional.
+type Service struct {
+	Flows     flow.Store
+	Users     Users
+	Sessions  Sessions
+	Hasher    *password.Hasher
+	Policy    password.Policy
+	Email     notify.EmailSender
+	Templates notify.Templates
+	Pepper    []byte
+	Clock     clock.Clock
+	Limiter   ratelimit.Limiter // optional
+	Limits    ratelimit.Limits  // EmailCodesPerAddress
+	Codes     emailcode.Rules   // optional: emailcode.DefaultRules()
+	FlowTTL   time.Duration     // optional: 1 hour
+	Logger    *slog.Logger      // optional
+}
+
+func (s *Service) rules() emailcode.Rules {
+	if s.Codes == (emailcode.Rules{}) {
+		return emailcode.DefaultRules()
+	}
+	return s.Codes
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+// Start creates a flow at "Forgot your password?".
+func (s *Service) Start(ctx context.Context, csrfHash []byte) (flow.Flow, error) {
+	now := s.Clock.Now()
+	ttl := s.FlowTTL
+	if ttl == 0 {
+		ttl = time.Hour
+	}
+	f := flow.Flow{ID: secret.ID("flw_"), Kind: Kind, State: string(StateEmail), CSRFHash: csrfHash,
+		Data: map[string]string{}, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if err := s.Flows.Create(ctx, f); err != nil {
+		return f, fmt.Errorf("create recovery flow: %w", err)
+	}
+	return f, nil
+}
+
+func (s *Service) update(ctx context.Context, id string, e Event, change func(f *flow.Flow) error) (flow.Flow, error) {
+	now := s.Clock.Now()
+	return s.Flows.Update(ctx, id, func(f *flow.Flow) error {
+		if !f.Valid(now) {
+			return ErrExpired
+		}
+		next, err := Next(State(f.State), e)
+		if err != nil {
+			return err
+		}
+		f.State = string(next)
+		if change != nil {
+			return change(f)
+		}
+		return nil
+	})
+}
+
+func (s *Service) lookup(ctx context.Context, addr string) (string, error) {
+	u, err := s.Users.GetUserByEmail(ctx, addr)
+	switch {
+	case err == nil:
+		return u.ID, nil
+	case errors.Is(err, store.ErrNotFound):
+		return "", nil
+	default:
+		return "", fmt.Errorf("look up email: %w", err)
+	}
+}
+
+// SubmitEmail takes the email address. A code is made and put on the flow
+// for every address; it is emailed only if the address has an account. The
+// answer, the flow and the work done (an HMAC, a flow write) are the same
+// either way, and a failed send is logged, not shown, since showing it would
+// tell an unknown address from a known one. Errors: *text.Invalid,
+// ErrBadTransition, ErrExpired, *emailcode.LimitError.
+func (s *Service) SubmitEmail(ctx context.Context, id, email string) error {
+	addr, err := mailaddr.Normalize(email)
+	if err != nil {
+		var inv text.Invalid
+		switch {
+		case errors.Is(err, mailaddr.ErrEmpty):
+			inv.Add(FieldEmail, text.EmailRequired)
+		case errors.Is(err, mailaddr.ErrTooLong):
+			inv.Add(FieldEmail, text.EmailTooLong)
+		default:
+			inv.Add(FieldEmail, text.EmailInvalid)
+		}
+		return &inv
+	}
+	cur, err := s.Flows.Get(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load flow %s: %w", id, err)
+	}
+	if !Can(State(cur.State), EventSubmitEmail) {
+		return ErrBadTransition
+	}
+	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
+		return err
+	}
+	userID, err := s.lookup(ctx, addr)
+	if err != nil {
+		return err
+	}
+	return s.issue(ctx, id, EventSubmitEmail, addr, userID, false)
+}
+
+// Resend sends a new code (cooldown, maximum of sends, tries carried over).
+func (s *Service) Resend(ctx context.Context, id string) error {
+	cur, err := s.Flows.Get(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load flow %s: %w", id, err)
+	}
+	if !Can(State(cur.State), EventResend) {
+		return ErrBadTransition
+	}
+	addr := cur.Data[FieldEmail]
+	probe := cur
+	if err := emailcode.Issue(&probe, nil, addr, s.Clock.Now(), s.rules(), true); err != nil {
+		return err
+	}
+	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
+		return err
+	}
+	return s.issue(ctx, id, EventResend, addr, cur.Data[DataUser], true)
+}
+
+// issue puts a new code on the flow and emails it if the address is a user's.
+func (s *Service) issue(ctx context.Context, id string, e Event, addr, userID string, resend bool) error {
+	code := secret.NumericCode(s.rules().Digits)
+	mac := secret.HMAC(s.Pepper, code) // computed for unknown addresses too
+	now := s.Clock.Now()
+	_, err := s.update(ctx, id, e, func(f *flow.Flow) error {
+		f.Set(FieldEmail, addr)
+		f.Set(DataUser, userID)
+		return emailcode.Issue(f, mac, addr, now, s.rules(), resend)
+	})
+	if err != nil {
+		return fmt.Errorf("issue code for flow %s: %w", id, err)
+	}
+	if userID == "" {
+		return nil // no account: no email, the same answer
+	}
+	if err := s.Email.SendEmail(ctx, s.Templates.PasswordResetCode(addr, code)); err != nil {
+		s.logger().WarnContext(ctx, "send password reset code", "user", userID, "err", err)
+	}
+	return nil
+}
+
+// Back returns to the email address; the code dies.
+func (s *Service) Back(ctx context.Context, id string) error {
+	_, err := s.update(ctx, id, EventBack, func(f *flow.Flow) error {
+		emailcode.Kill(f)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("back in flow %s: %w", id, err)
+	}
+	return nil
+}
+
+// SubmitCode checks the code; the right one leads to the new password.
+// Errors: *text.Invalid (none typed), ErrBadTransition, emailcode's
+// ErrWrongCode, ErrExpired, ErrNoCode, *LimitError.
+func (s *Service) SubmitCode(ctx context.Context, id, typed string) error {
+	if secret.NormalizeCode(typed) == "" {
+		var inv text.Invalid
+		inv.Add(FieldCode, text.EmailCodeRequired)
+		return &inv
+	}
+	now := s.Clock.Now()
+	_, err := emailcode.Redeem(ctx, s.Flows, id, s.Pepper, typed, now, s.rules(), string(StateVerify), func(f *flow.Flow) error {
+		if !f.Valid(now) {
+			return ErrExpired
+		}
+		next, err := Next(State(f.State), EventSubmitCode)
+		f.State = string(next)
+		return err
+	})
+	if errors.Is(err, emailcode.ErrWrongState) {
+		return ErrBadTransition
+	}
+	return err
+}
+
+// SubmitPassword sets the new password: policy and history (not the current
+// password nor the previous HistorySize) checked, every failed rule listed.
+// Then every session and refresh token of the user is revoked, the user is
+// told by email, and the flow is deleted. Errors: *text.Invalid,
+// ErrBadTransition, ErrExpired.
+func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) error {
+	cur, err := s.Flows.Get(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load flow %s: %w", id, err)
+	}
+	if !Can(State(cur.State), EventSubmitPassword) {
+		return ErrBadTransition
+	}
+	userID := cur.Data[DataUser]
+	var inv text.Invalid
+	var failed []password.Rule
+	if pw == "" {
+		inv.Add(FieldPassword, text.PasswordRequired)
+	} else {
+		var pe *password.PolicyError
+		if errors.As(s.Policy.Check(pw), &pe) {
+			failed = append(failed, pe.Failed...)
+		}
+		history, err := s.Users.PasswordHistory(ctx, userID, 1+s.Policy.HistorySize)
+		if err != nil {
+			return fmt.Errorf("load password history: %w", err)
+		}
+		switch err := s.Policy.CheckHistory(ctx, s.Hasher, pw, history); {
+		case errors.As(err, &pe):
+			failed = append(failed, pe.Failed...)
+		case err != nil:
+			return err
+		}
+		for _, r := range failed {
+			inv.AddWords(FieldPassword, s.Policy.Text(r))
+		}
+	}
+	switch {
+	case confirm == "":
+		inv.Add(FieldConfirm, text.ConfirmRequired)
+	case pw != "" && confirm != pw:
+		inv.Add(FieldConfirm, text.PasswordsDiffer)
+	}
+	if err := inv.Err(); err != nil {
+		return err
+	}
+	hash, err := s.Hasher.Hash(ctx, pw)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	if userID == "" { // a guessed code for an unknown address: nothing to change
+		_ = s.Flows.Delete(ctx, id)
+		return nil
+	}
+	// Claim the flow first, so the password is set once.
+	if _, err := s.update(ctx, id, EventSubmitPassword, nil); err != nil {
+		return fmt.Errorf("finish flow %s: %w", id, err)
+	}
+	now := s.Clock.Now()
+	u, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
+		u.PasswordHash = hash
+		u.UpdatedAt = now
+		return []store.AuditEvent{{Time: now, Type: "user.password_reset", UserID: u.ID, Actor: "user"}}, nil
+	})
+	if err != nil {
+		_, _ = s.Flows.Update(ctx, id, func(f *flow.Flow) error {
+			if f.State == string(StateDone) {
+				f.State = string(StatePassword)
+			}
+			return nil
+		})
+		return fmt.Errorf("set new password: %w", err)
+	}
+	sessions, err := s.Sessions.DeleteByUser(ctx, u.ID)
+	if err != nil {
+		return fmt.Errorf("revoke sessions: %w", err)
+	}
+	if err := s.Users.RevokeUserRefreshTokens(ctx, u.ID, now); err != nil {
+		return fmt.Errorf("revoke refresh tokens: %w", err)
+	}
+	if err := s.Users.AppendAudit(ctx, store.AuditEvent{Time: now, Type: "user.sessions_revoked", UserID: u.ID, Actor: "system",
+		Detail: map[string]string{"reason": "password_reset", "sessions": fmt.Sprint(len(sessions))}}); err != nil {
+		s.logger().WarnContext(ctx, "audit sessions revoked", "user", u.ID, "err", err)
+	}
+	if err := s.Email.SendEmail(ctx, s.Templates.PasswordChanged(u.Email)); err != nil {
+		s.logger().WarnContext(ctx, "send password changed email", "user", u.ID, "err", err)
+	}
+	if err := s.Flows.Delete(ctx, id); err != nil {
+		s.logger().WarnContext(ctx, "delete finished recovery flow", "flow", id, "err", err)
+	}
+	return nil
+}

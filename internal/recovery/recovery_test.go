@@ -1,0 +1,164 @@
+package recovery_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/carekey/carekey/internal/clock/clocktest"
+	"github.com/carekey/carekey/internal/flow"
+	"github.com/carekey/carekey/internal/flow/memflow"
+	"github.com/carekey/carekey/internal/notify"
+	"github.com/carekey/carekey/internal/notify/notifytest"
+	"github.com/carekey/carekey/internal/password"
+	"github.com/carekey/carekey/internal/recovery"
+	"github.com/carekey/carekey/internal/session"
+	"github.com/carekey/carekey/internal/session/memsession"
+	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/internal/store/memstore"
+	"github.com/carekey/carekey/internal/text"
+)
+
+type rig struct {
+	t        *testing.T
+	svc      *recovery.Service
+	clk      *clocktest.Clock
+	mail     *notifytest.Recorder
+	store    *memstore.Store
+	flows    flow.Store
+	sessions session.Store
+	hasher   *password.Hasher
+}
+
+func newRig(t *testing.T) *rig {
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	r := &rig{t: t, clk: clk, mail: &notifytest.Recorder{}, store: memstore.New(), flows: memflow.New(clk),
+		sessions: memsession.New(clk), hasher: password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 4)}
+	r.svc = &recovery.Service{Flows: r.flows, Users: r.store, Sessions: r.sessions, Hasher: r.hasher,
+		Policy: password.DefaultPolicy(), Email: r.mail, Templates: notify.Templates{ServiceName: "Children's Services Portal"},
+		Pepper: []byte("0123456789abcdef0123456789abcdef"), Clock: clk}
+	return r
+}
+
+func pw(i int) string { return fmt.Sprintf("Password-number-%d", i) }
+
+// user creates penny with password pw(0), then changes it to pw(1)..pw(n).
+func (r *rig) user(n int) store.User {
+	r.t.Helper()
+	ctx := r.t.Context()
+	h, _ := r.hasher.Hash(ctx, pw(0))
+	now := r.clk.Now()
+	if err := r.store.CreateUser(ctx, store.User{ID: "usr_p", Email: "penny@example.com", PasswordHash: h, CreatedAt: now, UpdatedAt: now}); err != nil {
+		r.t.Fatal(err)
+	}
+	for i := 1; i <= n; i++ {
+		h, _ := r.hasher.Hash(ctx, pw(i))
+		if _, err := r.store.UpdateUser(ctx, "usr_p", func(u *store.User) ([]store.AuditEvent, error) { u.PasswordHash = h; return nil, nil }); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	u, _ := r.store.GetUser(ctx, "usr_p")
+	return u
+}
+
+func (r *rig) toPassword(email string) string {
+	r.t.Helper()
+	f, _ := r.svc.Start(r.t.Context(), nil)
+	if err := r.svc.SubmitEmail(r.t.Context(), f.ID, email); err != nil {
+		r.t.Fatal(err)
+	}
+	m, ok := r.mail.LastEmail(email)
+	if !ok {
+		r.t.Fatal("no code emailed")
+	}
+	if err := r.svc.SubmitCode(r.t.Context(), f.ID, m.Code); err != nil {
+		r.t.Fatal(err)
+	}
+	return f.ID
+}
+
+// TestHistoryOfEight: the current password and the previous 8 are refused;
+// the 9th previous is allowed again.
+func TestHistoryOfEight(t *testing.T) {
+	r := newRig(t)
+	r.user(9) // current pw(9); previous pw(8)..pw(1); pw(0) is the 9th previous
+	id := r.toPassword("penny@example.com")
+	for _, tc := range []struct {
+		have string
+		want string
+	}{
+		{pw(9), "It must be different to your current password"},
+		{pw(8), "It must be different to your previous 8 passwords."},
+		{pw(1), "It must be different to your previous 8 passwords."},
+	} {
+		err := r.svc.SubmitPassword(t.Context(), id, tc.have, tc.have)
+		var inv *text.Invalid
+		if !errors.As(err, &inv) || len(inv.Fields) != 1 || inv.Fields[0].Message != tc.want {
+			t.Fatalf("%s: got %v, want %q", tc.have, err, tc.want)
+		}
+	}
+	if err := r.svc.SubmitPassword(t.Context(), id, pw(0), pw(0)); err != nil {
+		t.Fatalf("9th previous password: %v", err)
+	}
+	u, _ := r.store.GetUser(t.Context(), "usr_p")
+	if ok, _, _ := r.hasher.Verify(t.Context(), pw(0), u.PasswordHash); !ok {
+		t.Fatal("password not changed")
+	}
+}
+
+func TestResetRevokesSessionsAndTokens(t *testing.T) {
+	r := newRig(t)
+	r.user(0)
+	ctx := t.Context()
+	now := r.clk.Now()
+	for _, id := range []string{"s1", "s2"} {
+		if err := r.sessions.Create(ctx, session.Session{ID: id, UserID: "usr_p", CreatedAt: now, LastSeen: now, IdleTimeout: time.Hour, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.store.CreateRefreshToken(ctx, store.RefreshToken{ID: "rt1", FamilyID: "f", UserID: "usr_p", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	id := r.toPassword("penny@example.com")
+	if err := r.svc.SubmitPassword(ctx, id, "Brand-new-pass-1", "Brand-new-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.sessions.Get(ctx, "s1"); !errors.Is(err, session.ErrNotFound) {
+		t.Fatalf("session s1 still there: %v", err)
+	}
+	if rt, _ := r.store.GetRefreshToken(ctx, "rt1"); rt.RevokedAt.IsZero() {
+		t.Fatal("refresh token not revoked")
+	}
+	if m, _ := r.mail.LastEmail("penny@example.com"); m.Template != notify.TemplatePasswordChanged {
+		t.Fatalf("last email %s, want password changed", m.Template)
+	}
+	for _, typ := range []string{"user.password_reset", "user.sessions_revoked"} {
+		if ev, _ := r.store.ListAudit(ctx, store.AuditFilter{UserID: "usr_p", Type: typ}); len(ev) != 1 {
+			t.Errorf("audit %s: %d events", typ, len(ev))
+		}
+	}
+}
+
+func TestUnknownEmailLooksTheSameAndSendsNothing(t *testing.T) {
+	r := newRig(t)
+	r.user(0)
+	known, _ := r.svc.Start(t.Context(), nil)
+	unknown, _ := r.svc.Start(t.Context(), nil)
+	errK := r.svc.SubmitEmail(t.Context(), known.ID, "penny@example.com")
+	errU := r.svc.SubmitEmail(t.Context(), unknown.ID, "nobody@example.com")
+	if errK != nil || errU != nil {
+		t.Fatal(errK, errU)
+	}
+	fk, _ := r.flows.Get(t.Context(), known.ID)
+	fu, _ := r.flows.Get(t.Context(), unknown.ID)
+	if fk.State != fu.State || (fk.Code == nil) != (fu.Code == nil) {
+		t.Fatalf("flows differ: %+v %+v", fk, fu)
+	}
+	if _, ok := r.mail.LastEmail("nobody@example.com"); ok || len(r.mail.Emails()) != 1 {
+		t.Fatal("an unknown address got an email")
+	}
+	if err := r.svc.SubmitCode(t.Context(), unknown.ID, "12345678"); err == nil {
+		t.Fatal("a code for an unknown address passed")
+	}
+}

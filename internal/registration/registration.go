@@ -1,0 +1,412 @@
+package registration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/emailcode"
+	"github.com/carekey/carekey/internal/flow"
+	"github.com/carekey/carekey/internal/mailaddr"
+	"github.com/carekey/carekey/internal/notify"
+	"github.com/carekey/carekey/internal/password"
+	"github.com/carekey/carekey/internal/ratelimit"
+	"github.com/carekey/carekey/internal/secret"
+	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/internal/text"
+)
+
+// Kind is flow.Flow.Kind of a registration.
+const Kind = "register"
+
+// Flow data keys besides the profile's Field names. None holds a secret in
+// plain: the password is there only as its argon2id hash.
+const (
+	DataPasswordHash = "password_hash"
+	DataExisting     = "existing"     // "1": the email already has an account; no code was sent
+	DataAuthRequest  = "auth_request" // the OIDC auth request to go back to, if any
+)
+
+// Sentinel errors besides ErrBadTransition and emailcode's.
+var (
+	// ErrExpired: the flow's time is up; the user must start again.
+	ErrExpired = errors.New("registration: flow expired")
+	// ErrSendFailed: the email could not be sent; the flow is where it was.
+	ErrSendFailed = errors.New("registration: email not sent")
+)
+
+// Users is what registration needs of the system of record.
+type Users interface {
+	GetUserByEmail(ctx context.Context, email string) (store.User, error)
+	CreateUser(ctx context.Context, u store.User, events ...store.AuditEvent) error
+}
+
+// Service runs registration flows. Every field is required unless marked
+// optional.
+type Service struct {
+	Flows     flow.Store
+	Users     Users
+	Hasher    *password.Hasher
+	Policy    password.Policy
+	Email     notify.EmailSender
+	Templates notify.Templates
+	Pepper    []byte
+	Clock     clock.Clock
+	// BaseURL is the configured issuer: links in emails are built from it,
+	// never from a request's Host header.
+	BaseURL string
+	Limiter ratelimit.Limiter // optional: no per-address / per-IP limits
+	Limits  ratelimit.Limits  // EmailCodesPerAddress, RegistrationsPerIP
+	Codes   emailcode.Rules   // optional: emailcode.DefaultRules()
+	FlowTTL time.Duration     // optional: 1 hour
+	Logger  *slog.Logger      // optional
+}
+
+func (s *Service) rules() emailcode.Rules {
+	if s.Codes == (emailcode.Rules{}) {
+		return emailcode.DefaultRules()
+	}
+	return s.Codes
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+// Start creates a registration flow at step 1. csrfHash is the SHA-256 of the
+// CSRF token the browser holds; authRequest the OIDC auth request to return
+// to afterwards ("" if none).
+func (s *Service) Start(ctx context.Context, csrfHash []byte, authRequest string) (flow.Flow, error) {
+	now := s.Clock.Now()
+	ttl := s.FlowTTL
+	if ttl == 0 {
+		ttl = time.Hour
+	}
+	f := flow.Flow{
+		ID: secret.ID("flw_"), Kind: Kind, State: string(StateProfile), CSRFHash: csrfHash,
+		Data: map[string]string{}, CreatedAt: now, ExpiresAt: now.Add(ttl),
+	}
+	if authRequest != "" {
+		f.Data[DataAuthRequest] = authRequest
+	}
+	if err := s.Flows.Create(ctx, f); err != nil {
+		return f, fmt.Errorf("create registration flow: %w", err)
+	}
+	return f, nil
+}
+
+// update applies e to flow id after checking it is live, then lets change
+// edit it, all in one compare-and-swap.
+func (s *Service) update(ctx context.Context, id string, e Event, change func(f *flow.Flow) error) (flow.Flow, error) {
+	now := s.Clock.Now()
+	return s.Flows.Update(ctx, id, func(f *flow.Flow) error {
+		if !f.Valid(now) {
+			return ErrExpired
+		}
+		next, err := Next(State(f.State), e)
+		if err != nil {
+			return err
+		}
+		f.State = string(next)
+		if change != nil {
+			return change(f)
+		}
+		return nil
+	})
+}
+
+// SubmitProfile takes step 1. It returns a *text.Invalid (nothing changed),
+// ErrBadTransition, ErrExpired, or a *emailcode.LimitError when too many
+// registrations came from ip.
+func (s *Service) SubmitProfile(ctx context.Context, id string, p Profile, ip string) error {
+	p, err := p.Validate()
+	if err != nil {
+		return err
+	}
+	cur, err := s.Flows.Get(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load flow %s: %w", id, err)
+	}
+	if !Can(State(cur.State), EventSubmitProfile) {
+		return ErrBadTransition
+	}
+	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.RegistrationsPerIP, "ip:"+ip); err != nil {
+		return err
+	}
+	_, err = s.update(ctx, id, EventSubmitProfile, func(f *flow.Flow) error {
+		for k, v := range map[string]string{
+			FieldForename: p.Forename, FieldSurname: p.Surname, FieldProfessional: p.Professional, FieldRole: p.Role,
+			FieldOrganisation: p.Organisation, FieldStreet: p.Street, FieldTown: p.Town, FieldPostcode: p.Postcode,
+		} {
+			f.Set(k, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("submit profile to flow %s: %w", id, err)
+	}
+	return nil
+}
+
+// Credentials is what step 2 asks for.
+type Credentials struct {
+	Email, Password, Confirm string
+}
+
+// SubmitCredentials takes step 2: the email is normalised, the password
+// checked against the policy (every failed rule listed) and hashed at once.
+// Then a code goes to the address, or, if it already has an account, the
+// "you already have an account" email: the flow and the answer are the same.
+// Errors: *text.Invalid (nothing changed), ErrBadTransition, ErrExpired,
+// *emailcode.LimitError (codes per address, sends per flow), ErrSendFailed
+// (the flow is back at step 2 as it was).
+func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credentials) error {
+	var inv text.Invalid
+	addr, err := mailaddr.Normalize(c.Email)
+	switch {
+	case errors.Is(err, mailaddr.ErrEmpty):
+		inv.Add(FieldEmail, text.EmailRequired)
+	case errors.Is(err, mailaddr.ErrTooLong):
+		inv.Add(FieldEmail, text.EmailTooLong)
+	case err != nil:
+		inv.Add(FieldEmail, text.EmailInvalid)
+	}
+	switch {
+	case c.Password == "":
+		inv.Add(FieldPassword, text.PasswordRequired)
+	default:
+		var pe *password.PolicyError
+		if errors.As(s.Policy.Check(c.Password), &pe) {
+			for _, words := range pe.Texts() {
+				inv.AddWords(FieldPassword, words)
+			}
+		}
+	}
+	switch {
+	case c.Confirm == "":
+		inv.Add(FieldConfirm, text.ConfirmRequired)
+	case c.Password != "" && c.Confirm != c.Password:
+		inv.Add(FieldConfirm, text.PasswordsDiffer)
+	}
+	if err := inv.Err(); err != nil {
+		return err
+	}
+	cur, err := s.Flows.Get(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load flow %s: %w", id, err)
+	}
+	if !Can(State(cur.State), EventSubmitCredentials) {
+		return ErrBadTransition
+	}
+	hash, err := s.Hasher.Hash(ctx, c.Password)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	existing := false
+	switch _, err := s.Users.GetUserByEmail(ctx, addr); {
+	case err == nil:
+		existing = true
+	case !errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("look up email: %w", err)
+	}
+	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
+		return err
+	}
+	code := secret.NumericCode(s.rules().Digits)
+	mac := secret.HMAC(s.Pepper, code)
+	now := s.Clock.Now()
+	_, err = s.update(ctx, id, EventSubmitCredentials, func(f *flow.Flow) error {
+		f.Set(FieldEmail, addr)
+		f.Set(DataPasswordHash, hash)
+		delete(f.Data, DataExisting)
+		if existing {
+			f.Set(DataExisting, "1")
+		}
+		return emailcode.Issue(f, mac, addr, now, s.rules(), false)
+	})
+	if err != nil {
+		return fmt.Errorf("submit credentials to flow %s: %w", id, err)
+	}
+	if err := s.send(ctx, addr, code, existing); err != nil {
+		s.revert(ctx, id, mac, cur)
+		return err
+	}
+	return nil
+}
+
+// send emails the code, or the "already registered" email instead.
+func (s *Service) send(ctx context.Context, addr, code string, existing bool) error {
+	m := s.Templates.VerifyEmail(addr, code)
+	if existing {
+		base := strings.TrimSuffix(s.BaseURL, "/")
+		m = s.Templates.AlreadyRegistered(addr, base+"/signin", base+"/forgot-password")
+	}
+	if err := s.Email.SendEmail(ctx, m); err != nil {
+		s.logger().WarnContext(ctx, "send registration email", "email", m, "err", err)
+		return fmt.Errorf("%w: %w", ErrSendFailed, err)
+	}
+	return nil
+}
+
+// revert puts back the state and code of prev after a send failed, if the
+// flow still holds the code (mac) whose email was lost.
+func (s *Service) revert(ctx context.Context, id string, mac []byte, prev flow.Flow) {
+	_, err := s.Flows.Update(ctx, id, func(f *flow.Flow) error {
+		if f.Code == nil || string(f.Code.HMAC) != string(mac) {
+			return nil
+		}
+		f.State, f.Code = prev.State, prev.Code
+		if f.Code != nil { // keep the send counted: the limit is on attempts to send
+			c := *f.Code
+			c.Sends++
+			f.Code = &c
+		}
+		return nil
+	})
+	if err != nil {
+		s.logger().WarnContext(ctx, "revert registration flow after failed send", "flow", id, "err", err)
+	}
+}
+
+// Resend sends a new code ("Please send me a new code"): it replaces the old
+// one, keeps the count of tries, and obeys the cooldown and the maximum of
+// sends (*emailcode.LimitError). ErrSendFailed leaves the old code live.
+func (s *Service) Resend(ctx context.Context, id string) error {
+	cur, err := s.Flows.Get(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load flow %s: %w", id, err)
+	}
+	if !Can(State(cur.State), EventResend) {
+		return ErrBadTransition
+	}
+	addr := cur.Data[FieldEmail]
+	// Check the flow's own limits first, so a refused resend does not use up
+	// the address's hourly allowance.
+	probe := cur
+	if err := emailcode.Issue(&probe, nil, addr, s.Clock.Now(), s.rules(), true); err != nil {
+		return err
+	}
+	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
+		return err
+	}
+	code := secret.NumericCode(s.rules().Digits)
+	mac := secret.HMAC(s.Pepper, code)
+	now := s.Clock.Now()
+	f, err := s.update(ctx, id, EventResend, func(f *flow.Flow) error {
+		return emailcode.Issue(f, mac, addr, now, s.rules(), true)
+	})
+	if err != nil {
+		return fmt.Errorf("resend code for flow %s: %w", id, err)
+	}
+	if err := s.send(ctx, addr, code, f.Data[DataExisting] == "1"); err != nil {
+		s.revert(ctx, id, mac, cur)
+		return err
+	}
+	return nil
+}
+
+// Back goes one step back. Leaving step 3 kills the code sent.
+func (s *Service) Back(ctx context.Context, id string) error {
+	_, err := s.update(ctx, id, EventBack, func(f *flow.Flow) error {
+		emailcode.Kill(f)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("back in flow %s: %w", id, err)
+	}
+	return nil
+}
+
+// Completed is the outcome of a finished registration.
+type Completed struct {
+	UserID      string // "" when the address already had an account
+	AuthRequest string // the OIDC auth request to go back to, if any
+}
+
+// SubmitCode takes step 3. The right code creates the user, the first
+// password-history entry and the audit event "user.registered" in one
+// transaction, and deletes the flow. Of concurrent submissions of the right
+// code exactly one completes. Errors: *text.Invalid (no code typed),
+// ErrBadTransition, ErrExpired, emailcode's ErrWrongCode, ErrExpired,
+// ErrNoCode and *LimitError (ErrTooManyTries).
+func (s *Service) SubmitCode(ctx context.Context, id, typed, ip string) (Completed, error) {
+	if secret.NormalizeCode(typed) == "" {
+		var inv text.Invalid
+		inv.Add(FieldCode, text.EmailCodeRequired)
+		return Completed{}, &inv
+	}
+	now := s.Clock.Now()
+	f, err := emailcode.Redeem(ctx, s.Flows, id, s.Pepper, typed, now, s.rules(), string(StateVerify), func(f *flow.Flow) error {
+		if !f.Valid(now) {
+			return ErrExpired
+		}
+		next, err := Next(State(f.State), EventSubmitCode)
+		f.State = string(next)
+		return err
+	})
+	switch {
+	case errors.Is(err, emailcode.ErrWrongState):
+		return Completed{}, ErrBadTransition
+	case err != nil:
+		return Completed{}, err
+	}
+	done := Completed{AuthRequest: f.Data[DataAuthRequest]}
+	u := userOf(f, now)
+	err = s.Users.CreateUser(ctx, u, store.AuditEvent{
+		Time: now, Type: "user.registered", UserID: u.ID, Actor: "user", IP: ip,
+		Detail: map[string]string{"email": notify.MaskEmail(u.Email)},
+	})
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		// The address has an account (registered meanwhile, or all along and
+		// the code was guessed): nothing to create; the user signs in.
+	case err != nil:
+		// Put the code back so the user can press Next again.
+		_, rerr := s.Flows.Update(ctx, id, func(g *flow.Flow) error {
+			if g.State == string(StateDone) && g.Code != nil {
+				g.State = string(StateVerify)
+				g.Code.HMAC = secret.HMAC(s.Pepper, secret.NormalizeCode(typed))
+			}
+			return nil
+		})
+		if rerr != nil {
+			s.logger().WarnContext(ctx, "revert registration flow after failed create", "flow", id, "err", rerr)
+		}
+		return Completed{}, fmt.Errorf("create user: %w", err)
+	default:
+		done.UserID = u.ID
+	}
+	if err := s.Flows.Delete(ctx, id); err != nil {
+		s.logger().WarnContext(ctx, "delete finished registration flow", "flow", id, "err", err)
+	}
+	return done, nil
+}
+
+func userOf(f flow.Flow, now time.Time) store.User {
+	d := f.Data
+	return store.User{
+		ID:            secret.ID("usr_"),
+		Email:         d[FieldEmail],
+		EmailVerified: true,
+		GivenName:     d[FieldForename],
+		FamilyName:    d[FieldSurname],
+		PasswordHash:  d[DataPasswordHash],
+		Profile: store.Profile{
+			Professional: d[FieldProfessional] == "yes",
+			Role:         d[FieldRole],
+			Organisation: d[FieldOrganisation],
+			Street:       d[FieldStreet],
+			Town:         d[FieldTown],
+			Postcode:     d[FieldPostcode],
+		},
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+}

@@ -1,0 +1,122 @@
+package signin
+
+import (
+	"errors"
+	"fmt"
+)
+
+// State is where a sign-in flow stands (flow.Flow.State of kind "signin").
+type State string
+
+// Sign-in states, in the order a user meets them (states.mermaid).
+const (
+	// StatePassword: "Sign in", asking for email and password.
+	StatePassword State = "password"
+	// StateEnrol: the password was right but the user has no phone (first
+	// sign-in, or after an administrator reset): enter one.
+	StateEnrol State = "enrol"
+	// StateConfirm: "Confirm your identity": Send Code, Call Me, Cancel.
+	StateConfirm State = "confirm"
+	// StateCode: a code was sent by SMS; waiting for it to be typed.
+	StateCode State = "code"
+	// StateCall: a call was placed; waiting for the user to press #.
+	StateCall State = "call"
+	// StateVerified: the phone is confirmed. The session is created and the
+	// flow deleted in the same request; nothing leaves this state.
+	StateVerified State = "verified"
+	// StateCancelled: the user chose Cancel; the flow is deleted.
+	StateCancelled State = "cancelled"
+)
+
+// Event is something that happens to a sign-in flow.
+type Event string
+
+// Sign-in events.
+const (
+	// EventPasswordOK: right password, and the user has a phone.
+	EventPasswordOK Event = "password_ok"
+	// EventPasswordOKNoPhone: right password, but no phone yet.
+	EventPasswordOKNoPhone Event = "password_ok_no_phone"
+	// EventPhoneEntered: a valid number was entered for enrolment.
+	EventPhoneEntered Event = "phone_entered"
+	// EventSendCode: "Send Code" or "send a new code".
+	EventSendCode Event = "send_code"
+	// EventPlaceCall: "Call Me" (or call again).
+	EventPlaceCall Event = "place_call"
+	// EventCodeOK: the right code was typed in time.
+	EventCodeOK Event = "code_ok"
+	// EventCallAnswered: the telephony webhook reported # and the browser
+	// continued.
+	EventCallAnswered Event = "call_answered"
+	// EventCallFailed: no answer, busy, no # or timeout.
+	EventCallFailed Event = "call_failed"
+	// EventCancel: "Cancel".
+	EventCancel Event = "cancel"
+)
+
+// ErrBadTransition means the event does not apply in the flow's state (a
+// form posted for an earlier step): nothing changes and the current step is
+// shown again.
+var ErrBadTransition = errors.New("signin: event does not apply in this state")
+
+// transitions is the sign-in journey. A pair missing here changes nothing.
+// (A function, not a package variable, so nothing can change the table.)
+func transitions() map[State]map[Event]State {
+	return map[State]map[Event]State{
+		StatePassword: {
+			EventPasswordOK:        StateConfirm,
+			EventPasswordOKNoPhone: StateEnrol,
+			EventCancel:            StateCancelled,
+		},
+		StateEnrol: {
+			EventPhoneEntered: StateConfirm,
+			EventCancel:       StateCancelled,
+		},
+		StateConfirm: {
+			EventSendCode:  StateCode,
+			EventPlaceCall: StateCall,
+			EventCancel:    StateCancelled,
+		},
+		StateCode: {
+			EventSendCode:  StateCode, // a new code replaces the old; tries carry over
+			EventPlaceCall: StateCall,
+			EventCodeOK:    StateVerified,
+			EventCancel:    StateCancelled,
+		},
+		StateCall: {
+			EventPlaceCall:    StateCall,
+			EventSendCode:     StateCode,
+			EventCallAnswered: StateVerified,
+			EventCallFailed:   StateConfirm,
+			EventCancel:       StateCancelled,
+		},
+		StateVerified:  {},
+		StateCancelled: {},
+	}
+}
+
+// States lists every state; Events every event (for tests and docs).
+func States() []State {
+	return []State{StatePassword, StateEnrol, StateConfirm, StateCode, StateCall, StateVerified, StateCancelled}
+}
+
+// Events lists every event.
+func Events() []Event {
+	return []Event{EventPasswordOK, EventPasswordOKNoPhone, EventPhoneEntered, EventSendCode, EventPlaceCall,
+		EventCodeOK, EventCallAnswered, EventCallFailed, EventCancel}
+}
+
+// Next returns the state event leads to from s, or ErrBadTransition.
+func Next(s State, e Event) (State, error) {
+	to, ok := transitions()[s][e]
+	if !ok {
+		return s, fmt.Errorf("%w: %s in %s", ErrBadTransition, e, s)
+	}
+	return to, nil
+}
+
+// Can reports whether e applies in s.
+func Can(s State, e Event) bool {
+	_, ok := transitions()[s][e]
+	return ok
+}

@@ -1,0 +1,107 @@
+package signin
+
+import (
+	"errors"
+	"os"
+	"regexp"
+	"testing"
+)
+
+// TestEveryStateEventPair walks every (state, event) pair: the listed ones
+// move to the state the journey names, every other pair is refused and leaves
+// the state as it was.
+func TestEveryStateEventPair(t *testing.T) {
+	moves := map[State]map[Event]State{
+		StatePassword: {EventPasswordOK: StateConfirm, EventPasswordOKNoPhone: StateEnrol, EventCancel: StateCancelled},
+		StateEnrol:    {EventPhoneEntered: StateConfirm, EventCancel: StateCancelled},
+		StateConfirm:  {EventSendCode: StateCode, EventPlaceCall: StateCall, EventCancel: StateCancelled},
+		StateCode:     {EventSendCode: StateCode, EventPlaceCall: StateCall, EventCodeOK: StateVerified, EventCancel: StateCancelled},
+		StateCall: {EventPlaceCall: StateCall, EventSendCode: StateCode, EventCallAnswered: StateVerified,
+			EventCallFailed: StateConfirm, EventCancel: StateCancelled},
+	}
+	for _, s := range States() {
+		for _, e := range Events() {
+			t.Run(string(s)+"/"+string(e), func(t *testing.T) {
+				want, listed := moves[s][e]
+				have, err := Next(s, e)
+				switch {
+				case listed && (err != nil || have != want):
+					t.Errorf("have %s, %v; want %s", have, err, want)
+				case !listed && (!errors.Is(err, ErrBadTransition) || have != s):
+					t.Errorf("have %s, %v; want %s unchanged and ErrBadTransition", have, err, s)
+				}
+				if Can(s, e) != listed {
+					t.Errorf("Can = %v, want %v", !listed, listed)
+				}
+			})
+		}
+	}
+}
+
+// TestEveryStateReachesTheEnd checks that from every state some path of
+// events ends in verified or cancelled, and that those two are final.
+func TestEveryStateReachesTheEnd(t *testing.T) {
+	for _, s := range States() {
+		seen := map[State]bool{s: true}
+		queue := []State{s}
+		for len(queue) > 0 {
+			cur := queue[0]
+			queue = queue[1:]
+			for _, e := range Events() {
+				if next, err := Next(cur, e); err == nil && !seen[next] {
+					seen[next] = true
+					queue = append(queue, next)
+				}
+			}
+		}
+		if s != StateVerified && s != StateCancelled && (!seen[StateVerified] || !seen[StateCancelled]) {
+			t.Errorf("from %s: cannot reach both verified and cancelled (%v)", s, seen)
+		}
+	}
+	for _, s := range []State{StateVerified, StateCancelled} {
+		for _, e := range Events() {
+			if Can(s, e) {
+				t.Errorf("%s is final but %s leaves it", s, e)
+			}
+		}
+	}
+	// Only the phone step leads to verified: no path skips it.
+	for _, s := range []State{StatePassword, StateEnrol, StateConfirm} {
+		for _, e := range Events() {
+			if next, err := Next(s, e); err == nil && next == StateVerified {
+				t.Errorf("%s --%s--> verified skips the second factor", s, e)
+			}
+		}
+	}
+}
+
+// TestDiagramMatchesTable keeps states.mermaid equal to the table.
+func TestDiagramMatchesTable(t *testing.T) {
+	b, err := os.ReadFile("states.mermaid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edge := regexp.MustCompile(`(?m)^\s*(\w+) --> (\w+) : (\w+)\s*$`)
+	inDiagram := map[[3]string]bool{}
+	for _, m := range edge.FindAllStringSubmatch(string(b), -1) {
+		inDiagram[[3]string{m[1], m[3], m[2]}] = true
+	}
+	inTable := map[[3]string]bool{}
+	for _, s := range States() {
+		for _, e := range Events() {
+			if next, err := Next(s, e); err == nil {
+				inTable[[3]string{string(s), string(e), string(next)}] = true
+			}
+		}
+	}
+	for k := range inTable {
+		if !inDiagram[k] {
+			t.Errorf("states.mermaid lacks %s --> %s : %s", k[0], k[2], k[1])
+		}
+	}
+	for k := range inDiagram {
+		if !inTable[k] {
+			t.Errorf("states.mermaid has %s --> %s : %s, the table does not", k[0], k[2], k[1])
+		}
+	}
+}
