@@ -15,6 +15,11 @@
 //	POST /logout     CSRF-checked; ends the local session and sends the browser to
 //	                 the IdP's end_session_endpoint with id_token_hint
 //	GET  /accounts/{id}  the "Social Care Dashboard" of one of the user's accounts
+//	POST /keep-alive     CSRF-checked; slides the session's idle limit (idle warning)
+//	POST /backchannel-logout  OpenID Connect Back-Channel Logout 1.0: verifies the
+//	                 logout token (signature against the issuer's JWKS, iss, aud,
+//	                 iat/exp, typ, events, sid or sub, no nonce; else 400) and
+//	                 ends every local session of that sid
 //
 // Discovery is lazy: New does not contact the issuer, the first request that
 // needs it does, and a failed discovery is tried again on the next request, so
@@ -24,6 +29,13 @@
 // value; a session unused for Config.IdleTimeout is gone, and each request
 // slides it. The login state (state, nonce, PKCE verifier) is a short-lived
 // server-side record bound to its own cookie, used once.
+//
+// Signed-in pages carry Config.IdleTimeout and Config.WarnAfter as data
+// attributes for static/idle.js: after WarnAfter without activity it opens a
+// modal countdown dialog (announced politely each minute and at 30 and 10
+// seconds); a key press or "Stay signed in" closes it and calls /keep-alive;
+// at zero it submits the Logout form. Without JavaScript the server's idle
+// limit still holds.
 //
 // Pages are html/template files embedded from templates/, styled by
 // static/dashboard.css, and work without JavaScript; every response carries a
