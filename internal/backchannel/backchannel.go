@@ -124,7 +124,7 @@ func (s *Sender) SessionEnded(ctx context.Context, sess session.Session) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			if err := s.deliver(s.ctx, c, sess.UserID, sess.ID); err != nil {
+			if err := s.deliver(s.ctx, c, sess.UserID, session.PublicID(sess.ID)); err != nil {
 				s.cfg.Logger.WarnContext(ctx, "back-channel logout", "client", c.ID, "err", err)
 			}
 		}()

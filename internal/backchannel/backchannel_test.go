@@ -186,7 +186,7 @@ func TestDelivery(t *testing.T) {
 				t.Fatalf("posts = %d, want %d", len(got), tc.wantPosts)
 			}
 			for i, raw := range got {
-				if _, cl := f.verify(t, raw); cl["sid"] != "sid-1" || cl["aud"] != "dashboard" {
+				if _, cl := f.verify(t, raw); cl["sid"] != session.PublicID("sid-1") || cl["aud"] != "dashboard" {
 					t.Errorf("post %d: claims %v", i, cl)
 				}
 				if rc.types[i] != "application/x-www-form-urlencoded" {

@@ -41,6 +41,7 @@ type Sessions interface {
 	AddClient(ctx context.Context, id, clientID string) error
 	Get(ctx context.Context, id string) (session.Session, error)
 	Delete(ctx context.Context, id string) error
+	ListByUser(ctx context.Context, userID string) ([]session.Session, error)
 }
 
 // LogoutNotifier is told of each browser session end_session ends, to send

@@ -305,17 +305,29 @@ func (s *storage) TerminateSession(context.Context, string, string) error { retu
 // by the hint's sid claim and the browser's own session, and has back-channel
 // logout tokens sent to the clients that held them.
 func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
-	var sids []string
+	// The hint carries the public sid, never the session ID: match it against
+	// the browser's own session, else against the hinted user's sessions.
+	var hintSID string
 	if req.IDTokenHintClaims != nil {
-		if sid, _ := req.IDTokenHintClaims.Claims["sid"].(string); sid != "" {
-			sids = append(sids, sid)
+		hintSID, _ = req.IDTokenHintClaims.Claims["sid"].(string)
+	}
+	var ids []string
+	if sid := SessionIDFromContext(ctx); sid != "" {
+		ids = append(ids, sid)
+	}
+	if hintSID != "" && req.UserID != "" && (len(ids) == 0 || session.PublicID(ids[0]) != hintSID) {
+		sessions, err := s.cfg.Sessions.ListByUser(ctx, req.UserID)
+		if err != nil {
+			return "", fmt.Errorf("list sessions of %s: %w", req.UserID, err)
+		}
+		for _, ss := range sessions {
+			if session.PublicID(ss.ID) == hintSID && !slices.Contains(ids, ss.ID) {
+				ids = append(ids, ss.ID)
+			}
 		}
 	}
-	if sid := SessionIDFromContext(ctx); sid != "" && !slices.Contains(sids, sid) {
-		sids = append(sids, sid)
-	}
-	for _, sid := range sids {
-		if err := s.endSession(ctx, sid); err != nil {
+	for _, id := range ids {
+		if err := s.endSession(ctx, id); err != nil {
 			return "", err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/carekey/carekey/internal/authstate"
+	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/pkg/claims"
 )
@@ -103,7 +104,7 @@ func (s *storage) SetUserinfoFromRequest(_ context.Context, info *oidc.UserInfo,
 		sid = r.t.SessionID
 	}
 	if sid != "" {
-		info.AppendClaims("sid", sid)
+		info.AppendClaims("sid", session.PublicID(sid))
 	}
 	return nil
 }

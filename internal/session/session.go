@@ -7,6 +7,8 @@ package session
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"time"
 )
@@ -49,4 +51,14 @@ type Store interface {
 	ListByUser(ctx context.Context, userID string) ([]Session, error)
 	// DeleteByUser ends every session of the user and returns them.
 	DeleteByUser(ctx context.Context, userID string) ([]Session, error)
+}
+
+// PublicID is the session identifier shown to relying parties (the sid claim
+// of ID tokens and logout tokens). The session ID itself is the browser's
+// cookie and never leaves carekey: PublicID is a one-way hash of it (the ID
+// has 256 random bits, so it cannot be recovered), stable for the session's
+// life so that logout tokens match the sid the relying party saw.
+func PublicID(id string) string {
+	sum := sha256.Sum256([]byte("carekey sid v1:" + id))
+	return base64.RawURLEncoding.EncodeToString(sum[:24])
 }
