@@ -231,9 +231,9 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		Ready:           ready,
 		Logout:          logout,
 		Mounts:          mounts,
-		Register:        a.newRegistration(cfg, clk, hasher, pepper), // journeys_register.go
-		Recovery:        a.newRecovery(cfg, clk, hasher, pepper),     // journeys_register.go
-		Policy:          passwordPolicy(cfg.PasswordPolicy),          // journeys_register.go
+		Register:        a.newRegistration(cfg, clk, hasher, pepper),     // journeys_register.go
+		Recovery:        a.newRecovery(cfg, clk, hasher, pepper, logout), // journeys_register.go
+		Policy:          passwordPolicy(cfg.PasswordPolicy),              // journeys_register.go
 	})
 	if err != nil {
 		return nil, err

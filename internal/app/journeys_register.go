@@ -65,14 +65,25 @@ func (a *App) newRegistration(cfg *config.Config, clk clock.Clock, hasher *passw
 }
 
 // newRecovery builds the forgotten-password journey (design.md §3.4).
-func (a *App) newRecovery(cfg *config.Config, clk clock.Clock, hasher *password.Hasher, pepper []byte) *recovery.Service {
+// A real email provider sends in the background there, so that the answer
+// takes the same time for an address with an account (a code is emailed) and
+// one without (nothing is); the dev outbox is immediate and needs no cover.
+// Sessions a reset ends get back-channel logout.
+func (a *App) newRecovery(cfg *config.Config, clk clock.Clock, hasher *password.Hasher, pepper []byte, logout recovery.LogoutNotifier) *recovery.Service {
+	email := a.emailSender()
+	if a.senders.Outbox == nil {
+		bg := notify.NewBackground(email, a.logger, 0)
+		a.closers = append(a.closers, bg.Close)
+		email = bg
+	}
 	return &recovery.Service{
+		Logout:    logout,
 		Flows:     a.backends.Flows,
 		Users:     a.backends.Store,
 		Sessions:  a.backends.Sessions,
 		Hasher:    hasher,
 		Policy:    passwordPolicy(cfg.PasswordPolicy),
-		Email:     a.emailSender(),
+		Email:     email,
 		Templates: notify.Templates{ServiceName: cfg.Branding.ServiceName, CouncilName: cfg.Branding.CouncilName},
 		Pepper:    pepper,
 		Clock:     clk,

@@ -52,14 +52,24 @@ type Sessions interface {
 	DeleteByUser(ctx context.Context, userID string) ([]session.Session, error)
 }
 
+// LogoutNotifier is told of each session a password reset ends, to send
+// back-channel logout to the relying parties that held it. SessionEnded
+// must return at once.
+type LogoutNotifier interface {
+	SessionEnded(ctx context.Context, sess session.Session)
+}
+
 // Service runs forgotten-password flows. Every field is required unless
 // marked optional.
 type Service struct {
-	Flows     flow.Store
-	Users     Users
-	Sessions  Sessions
-	Hasher    *password.Hasher
-	Policy    password.Policy
+	Flows    flow.Store
+	Users    Users
+	Sessions Sessions
+	Hasher   *password.Hasher
+	Policy   password.Policy
+	// Email sends the code and the "password changed" notice. It should
+	// send in the background (notify.Background) so that the answer takes
+	// the same time whether or not the address has an account.
 	Email     notify.EmailSender
 	Templates notify.Templates
 	Pepper    []byte
@@ -69,6 +79,7 @@ type Service struct {
 	Codes     emailcode.Rules   // optional: emailcode.DefaultRules()
 	FlowTTL   time.Duration     // optional: 1 hour
 	Logger    *slog.Logger      // optional
+	Logout    LogoutNotifier    // optional: back-channel logout of the ended sessions
 }
 
 func (s *Service) rules() emailcode.Rules {
@@ -305,9 +316,19 @@ func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) er
 	}
 	now := s.Clock.Now()
 	u, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
+		events := []store.AuditEvent{{Time: now, Type: "user.password_reset", UserID: u.ID, Actor: "user"}}
 		u.PasswordHash = hash
 		u.UpdatedAt = now
-		return []store.AuditEvent{{Time: now, Type: "user.password_reset", UserID: u.ID, Actor: "user"}}, nil
+		// Whoever was guessing the old password does not know the new one:
+		// the run of wrong passwords and any lock end here. LockCount stays,
+		// so a renewed attack still meets the doubled lock period.
+		if u.LockedUntil.After(now) {
+			events = append(events, store.AuditEvent{Time: now, Type: "user.unlocked", UserID: u.ID, Actor: "user",
+				Detail: map[string]string{"reason": "password_reset"}})
+		}
+		u.FailedLogins = 0
+		u.LockedUntil = time.Time{}
+		return events, nil
 	})
 	if err != nil {
 		_, _ = s.Flows.Update(ctx, id, func(f *flow.Flow) error {
@@ -321,6 +342,11 @@ func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) er
 	sessions, err := s.Sessions.DeleteByUser(ctx, u.ID)
 	if err != nil {
 		return fmt.Errorf("revoke sessions: %w", err)
+	}
+	if s.Logout != nil {
+		for _, sess := range sessions {
+			s.Logout.SessionEnded(ctx, sess)
+		}
 	}
 	if err := s.Users.RevokeUserRefreshTokens(ctx, u.ID, now); err != nil {
 		return fmt.Errorf("revoke refresh tokens: %w", err)

@@ -1,8 +1,11 @@
 package recovery_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,12 +123,30 @@ func TestResetRevokesSessionsAndTokens(t *testing.T) {
 	if err := r.store.CreateRefreshToken(ctx, store.RefreshToken{ID: "rt1", FamilyID: "f", UserID: "usr_p", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
+	// Penny's account was locked by someone guessing her password.
+	if _, err := r.store.UpdateUser(ctx, "usr_p", func(u *store.User) ([]store.AuditEvent, error) {
+		u.FailedLogins, u.LockedUntil, u.LockCount = 10, now.Add(15*time.Minute), 1
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ended := &endedSessions{}
+	r.svc.Logout = ended
 	id := r.toPassword("penny@example.com")
 	if err := r.svc.SubmitPassword(ctx, id, "Brand-new-pass-1", "Brand-new-pass-1"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.sessions.Get(ctx, "s1"); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("session s1 still there: %v", err)
+	}
+	if got := ended.sorted(); fmt.Sprint(got) != "[s1 s2]" {
+		t.Errorf("back-channel logout told of %v, want [s1 s2]", got)
+	}
+	if u, _ := r.store.GetUser(ctx, "usr_p"); u.FailedLogins != 0 || !u.LockedUntil.IsZero() || u.LockCount != 1 {
+		t.Errorf("after the reset: failed %d, locked until %v, locks %d; want 0, zero, 1", u.FailedLogins, u.LockedUntil, u.LockCount)
+	}
+	if ev, _ := r.store.ListAudit(ctx, store.AuditFilter{UserID: "usr_p", Type: "user.unlocked"}); len(ev) != 1 {
+		t.Errorf("audit user.unlocked: %d events", len(ev))
 	}
 	if rt, _ := r.store.GetRefreshToken(ctx, "rt1"); rt.RevokedAt.IsZero() {
 		t.Fatal("refresh token not revoked")
@@ -161,4 +182,22 @@ func TestUnknownEmailLooksTheSameAndSendsNothing(t *testing.T) {
 	if err := r.svc.SubmitCode(t.Context(), unknown.ID, "12345678"); err == nil {
 		t.Fatal("a code for an unknown address passed")
 	}
+}
+
+// endedSessions records what a LogoutNotifier is told.
+type endedSessions struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (e *endedSessions) SessionEnded(_ context.Context, s session.Session) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.ids = append(e.ids, s.ID)
+}
+
+func (e *endedSessions) sorted() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Sorted(slices.Values(e.ids))
 }
