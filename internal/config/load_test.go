@@ -404,6 +404,7 @@ keys: {encryption_key_file: /nonexistent/carekey/key, pepper_file: missing-peppe
 clients:
   - {id: a, secret_hash_file: /nonexistent/carekey/a, grant_types: [client_credentials]}
 email: {provider: smtp, from: "no-reply@council.gov.uk", smtp: {host: smtp.council.gov.uk}}
+voice: {provider: twilio, twilio: {account_sid: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, auth_token: t0k3n, from: "+441632960000", webhook_url: "https://signin.council.gov.uk/webhooks/twilio/voice"}}
 `)
 	type skipped struct{ key, file string }
 	var got []skipped
@@ -459,6 +460,7 @@ clients:
     scopes: [openid, profle]
     grant_types: [authorization_code]
 email: {provider: smtp, from: "no-reply@council.gov.uk", smtp: {host: smtp.council.gov.uk}}
+voice: {provider: twilio, twilio: {account_sid: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, auth_token: t0k3n, from: "+441632960000", webhook_url: "https://signin.council.gov.uk/webhooks/twilio/voice"}}
 `)
 	_, err := Check(path, Options{}, ModeServe)
 	var ve *ValidationError
@@ -485,7 +487,7 @@ keys: {pepper_file: missing}
 `)
 	_, err := Check(path, Options{Env: mapEnv(map[string]string{"IDP_DEV_ENABLED": "yes please"})}, ModeServe)
 	got := problemPaths(t, err)
-	want := []string{"dev.enabled", "email.provider", "issuer", "keys.encryption_key", "keys.pepper_file", "postgres.url", "redis.addrs"}
+	want := []string{"dev.enabled", "email.provider", "issuer", "keys.encryption_key", "keys.pepper_file", "postgres.url", "redis.addrs", "sms.provider"}
 	if !slices.Equal(got, want) {
 		t.Errorf("problem paths = %q, want %q\n%v", got, want, err)
 	}

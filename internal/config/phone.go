@@ -45,7 +45,8 @@ type RateLimits struct {
 // SMS sends sign-in codes by text message.
 type SMS struct {
 	// Provider is "govuknotify" or "twilio"; empty in dev mode (the dev
-	// outbox). Without one in serve, Send Code fails.
+	// outbox). serve needs this or voice.provider; without it Send Code
+	// fails and the app warns at start.
 	Provider    string      `yaml:"provider"`
 	GovUKNotify NotifySMS   `yaml:"govuknotify"`
 	Twilio      TwilioPhone `yaml:"twilio"`
@@ -63,8 +64,9 @@ type NotifySMS struct {
 
 // Voice places "Call Me" calls.
 type Voice struct {
-	// Provider is "twilio"; empty in dev mode (the dev outbox). Without
-	// one in serve, Call Me fails.
+	// Provider is "twilio"; empty in dev mode (the dev outbox). serve
+	// needs this or sms.provider; without it Call Me fails and the app
+	// warns at start.
 	Provider string      `yaml:"provider"`
 	Twilio   TwilioPhone `yaml:"twilio"`
 }
@@ -164,6 +166,10 @@ func (v *validator) phone(c *Config) {
 
 	v.sms(&c.SMS)
 	v.voice(&c.Voice)
+	if v.serve() && c.SMS.Provider == "" && c.Voice.Provider == "" {
+		// Every sign-in confirms the phone: with neither, nobody can sign in.
+		v.add("sms.provider", "required (or voice.provider): every sign-in sends a code by SMS or places a call; govuknotify or twilio")
+	}
 }
 
 func (v *validator) sms(s *SMS) {

@@ -42,7 +42,10 @@ func TestValidatePhoneSections(t *testing.T) {
 		mode     Mode
 		wantErrs []string
 	}{
-		{name: "no providers (dev outbox or none)", have: `mfa: {code_ttl: 5m}`, mode: ModeServe},
+		{name: "defaults", have: `mfa: {code_ttl: 5m}`, mode: ModeServe},
+		// Every sign-in confirms the phone: serve without SMS or voice could sign nobody in.
+		{name: "serve without sms or voice", have: `sms: {provider: ""}`, mode: ModeServe, wantErrs: []string{"sms.provider"}},
+		{name: "voice alone is enough", have: "sms: {provider: \"\"}\nvoice: {provider: twilio, twilio: " + goodTwilio + "}", mode: ModeServe},
 		{name: "twilio for both", have: "sms: {provider: twilio, twilio: " + goodTwilio + "}\nvoice: {provider: twilio, twilio: " + goodTwilio + "}", mode: ModeServe},
 		{
 			name: "notify sms", mode: ModeServe,

@@ -30,6 +30,11 @@ email: # email_test.go
   provider: smtp
   from: "Children's Services Portal <no-reply@council.gov.uk>"
   smtp: {host: smtp.council.gov.uk}
+sms: # phone_test.go
+  provider: govuknotify
+  govuknotify:
+    api_key: carekey-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0
+    sign_in_code_template: f33517ff-2a88-4f6e-b855-c550268ce08a
 `
 
 // withSections returns baseYAML with the top-level sections in have
