@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 const configsDir = "../../configs"
@@ -128,5 +130,51 @@ func TestExampleConfigWithSecrets(t *testing.T) {
 	}
 	if want := []string{"clients[0].secret_hash_file", "clients[1].secret_hash_file"}; !slices.Equal(missing, want) {
 		t.Errorf("missing secret files = %q, want only the clients' %q", missing, want)
+	}
+}
+
+// TestDeployConfig checks deploy/carekey.yaml in serve mode, and that
+// deploy/compose.yaml mounts every secret file it names into both the
+// migrate job and the replicas.
+func TestDeployConfig(t *testing.T) {
+	var files []string
+	opts := Options{SkipMissingSecretFiles: true, MissingSecretFile: func(_, file string) { files = append(files, file) }}
+	if _, err := Check("../../deploy/carekey.yaml", opts, ModeServe); err != nil {
+		t.Fatalf("deploy/carekey.yaml:\n%v", err)
+	}
+	if len(files) == 0 {
+		t.Fatal("deploy/carekey.yaml names no secret files")
+	}
+	raw, err := os.ReadFile("../../deploy/compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Secrets []struct {
+				Source string `yaml:"source"`
+				Target string `yaml:"target"`
+			} `yaml:"secrets"`
+		} `yaml:"services"`
+		Secrets map[string]struct {
+			File string `yaml:"file"`
+		} `yaml:"secrets"`
+	}
+	if err := yaml.Unmarshal(raw, &compose); err != nil {
+		t.Fatalf("deploy/compose.yaml: %v", err)
+	}
+	for _, svc := range []string{"migrate", "carekey"} {
+		var targets []string
+		for _, s := range compose.Services[svc].Secrets {
+			if _, ok := compose.Secrets[s.Source]; !ok {
+				t.Errorf("compose service %s mounts undeclared secret %q", svc, s.Source)
+			}
+			targets = append(targets, s.Target)
+		}
+		for _, f := range files {
+			if !slices.Contains(targets, f) {
+				t.Errorf("compose service %s does not mount %s, which carekey.yaml reads", svc, f)
+			}
+		}
 	}
 }
