@@ -106,26 +106,6 @@ func BenchmarkRefresh(b *testing.B) {
 	}
 }
 
-// BenchmarkLoginParallel runs whole sign-ins (authorize → sign-in page →
-// password → callback → token exchange) from parallel browsers over HTTPS.
-// Compare ns/op with BenchmarkArgon2Parallel: the login is bound by argon2id.
-func BenchmarkLoginParallel(b *testing.B) {
-	e := start(b, false)
-	r := e.rp("dashboard", dashSecret, dashRedirect, "profile")
-	ctx := oidc.ClientContext(b.Context(), r.http)
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			verifier := oauth2.GenerateVerifier()
-			code := e.login(e.browser(), r, verifier, "n")
-			if _, err := r.conf.Exchange(ctx, code, oauth2.VerifierOption(verifier)); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-}
-
 // BenchmarkArgon2Parallel is the machine's argon2id rate with carekey's
 // parameters and concurrency bound: the ceiling for logins per second.
 func BenchmarkArgon2Parallel(b *testing.B) {
