@@ -44,18 +44,27 @@ func limits(c config.RateLimits) ratelimit.Limits {
 	return ls
 }
 
-// newSignin builds the password step with the lockout and rate limits.
+// newSignin builds the password step with the lockout and rate limits, and
+// the saving of confirmed phones with the notices of a change.
 func (a *App) newSignin(clk clock.Clock, hasher signin.Hasher) *signin.Service {
 	cfg := a.cfg
 	return &signin.Service{
-		Users:   a.backends.Store,
-		Hasher:  hasher,
-		Clock:   clk,
-		Logger:  a.logger,
-		Lockout: ratelimit.Lockout{Threshold: cfg.Lockout.Threshold, Base: cfg.Lockout.Base, Max: cfg.Lockout.Max},
-		Limiter: a.newLimiter(clk),
-		Limits:  limits(cfg.RateLimits),
+		Users:     a.backends.Store,
+		Hasher:    hasher,
+		Clock:     clk,
+		Logger:    a.logger,
+		Lockout:   ratelimit.Lockout{Threshold: cfg.Lockout.Threshold, Base: cfg.Lockout.Base, Max: cfg.Lockout.Max},
+		Limiter:   a.newLimiter(clk),
+		Limits:    limits(cfg.RateLimits),
+		SMS:       a.senders.SMS,   // nil without a provider: the notice is audited as not sent
+		Email:     a.senders.Email, // likewise
+		Templates: brandedTemplates(cfg),
 	}
+}
+
+// brandedTemplates words messages with the deployment's branding.
+func brandedTemplates(cfg *config.Config) notify.Templates {
+	return notify.Templates{ServiceName: cfg.Branding.ServiceName, CouncilName: cfg.Branding.CouncilName}
 }
 
 // newPhones builds phone confirmation (design.md §3.3) and registers it as
@@ -74,7 +83,7 @@ func (a *App) newPhones(cfg *config.Config, clk clock.Clock, pepper []byte) *sig
 		Flows:       a.backends.Flows,
 		SMS:         sms,
 		Voice:       voice,
-		Templates:   notify.Templates{ServiceName: cfg.Branding.ServiceName, CouncilName: cfg.Branding.CouncilName},
+		Templates:   brandedTemplates(cfg),
 		Limiter:     a.newLimiter(clk),
 		Limits:      limits(cfg.RateLimits),
 		Pepper:      pepper,

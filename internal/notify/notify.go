@@ -27,6 +27,9 @@ const (
 	TemplatePasswordResetCode = "password_reset_code"
 	TemplatePasswordChanged   = "password_changed"
 	TemplateSignInCode        = "sign_in_code"
+	// TemplatePhoneChanged is the notice, by email and by SMS to the old
+	// number, that the user's phone number was changed.
+	TemplatePhoneChanged = "phone_changed"
 )
 
 // Email is one email to one recipient.

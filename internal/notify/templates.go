@@ -71,6 +71,30 @@ func (t Templates) PasswordChanged(to string) Email {
 	}, nil)
 }
 
+// PhoneChanged tells the user by email that the phone number they confirm
+// their sign-ins with has just been changed, so that they notice if it was
+// not them. It holds no link and no number.
+func (t Templates) PhoneChanged(to string) Email {
+	return t.email(to, TemplatePhoneChanged, "", t.ServiceName+": your phone number has been changed", []block{
+		{Text: "The phone number for your " + t.ServiceName + " account has been changed."},
+		{Text: "If you changed it, you do not need to do anything."},
+		{Text: "If this wasn't you, contact " + t.councilName() + " straight away."},
+	}, nil)
+}
+
+// PhoneChangedSMS tells the old phone number that the account's number was
+// changed: after the change it gets no more codes, so this is its owner's
+// only warning. Plain words, no link (links in texts are a phishing pattern).
+func (t Templates) PhoneChangedSMS(to string) SMS {
+	return SMS{
+		To: to,
+		Body: fmt.Sprintf("Your phone number for %s was changed. If this wasn't you, contact %s straight away.",
+			t.ServiceName, t.councilName()),
+		Template: TemplatePhoneChanged,
+		Params:   map[string]string{"service_name": t.ServiceName, "council_name": t.councilName()},
+	}
+}
+
 // SignInCodeSMS is the text message with the 6-digit code that confirms a
 // sign-in (design.md §3.3).
 func (t Templates) SignInCodeSMS(to, code string) SMS {

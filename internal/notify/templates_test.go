@@ -51,6 +51,13 @@ func TestEmails(t *testing.T) {
 		wantKind:    notify.TemplatePasswordChanged,
 		wantText:    []string{"has been changed", "contact Norfolk County Council"},
 		wantParams:  map[string]string{"council_name": "Norfolk County Council"},
+	}, {
+		name:        "PhoneChanged",
+		have:        tpl.PhoneChanged("penny@example.com"),
+		wantSubject: "Children's Services Portal: your phone number has been changed",
+		wantKind:    notify.TemplatePhoneChanged,
+		wantText:    []string{"The phone number for your Children's Services Portal account has been changed.", "If this wasn't you, contact Norfolk County Council"},
+		wantParams:  map[string]string{"council_name": "Norfolk County Council", "service_name": "Children's Services Portal"},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := tc.have
@@ -105,6 +112,26 @@ func TestSignInCodeSMS(t *testing.T) {
 	}
 	if have.Params["code"] != "123456" || have.Params["service_name"] != "Children's Services Portal" {
 		t.Errorf("have params %v", have.Params)
+	}
+}
+
+func TestPhoneChangedSMS(t *testing.T) {
+	have := tpl.PhoneChangedSMS("+447700900047")
+	want := "Your phone number for Children's Services Portal was changed. If this wasn't you, contact Norfolk County Council straight away."
+	if have.Body != want || have.To != "+447700900047" || have.Code != "" || have.Template != notify.TemplatePhoneChanged {
+		t.Errorf("have %+v, want body %q and no code", have, want)
+	}
+	if have.Params["service_name"] != "Children's Services Portal" || have.Params["council_name"] != "Norfolk County Council" {
+		t.Errorf("have params %v", have.Params)
+	}
+	// Plain words only: no link, and no number (old or new) in the text.
+	for _, bad := range []string{"http", "www.", "+44", "900047"} {
+		if strings.Contains(have.Body, bad) {
+			t.Errorf("body holds %q: %s", bad, have.Body)
+		}
+	}
+	if have := (notify.Templates{ServiceName: "Portal"}).PhoneChangedSMS("+447700900047"); !strings.Contains(have.Body, "contact the council") {
+		t.Errorf("without a council name: %q", have.Body)
 	}
 }
 

@@ -29,6 +29,18 @@
 // (only the secret's hash is stored); the telephony webhook reports # with
 // CallAnswered, or the end of an unanswered call with CallEnded.
 //
+// Changing the phone later reuses the same table. Phones.StartChange creates
+// a flow for a signed-in user, marked DataPurpose = PurposeChangePhone and
+// bound to the user, placed at enrol and moved by phone_entered to confirm:
+// the new number is then confirmed by the same Send Code / Call Me steps and
+// limits. Reaching verified, such a flow starts no session: the web layer
+// checks the browser is still signed in as the flow's user and calls
+// Service.ChangePhone, which saves the number (audit "user.phone_changed",
+// numbers masked) and tells the old number by SMS and the user by email; a
+// notice that cannot be sent is audited, never undoes the change. A sign-in
+// may also carry DataReturn, the name of the page to go back to when no
+// relying party waits (the web layer's allow-list, never a URL).
+//
 // No session exists before StateVerified: the web layer creates one, with a
 // fresh ID and AMR pwd + sms|tel + mfa, only after Next returns it. Every
 // lock, failed and successful factor writes an audit event; codes never

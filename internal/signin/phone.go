@@ -47,7 +47,18 @@ const (
 	DataCallState   = "call_state"    // "pending", "verified", "failed"
 	DataCallStatus  = "call_status"   // the provider's final status of a failed call
 	DataCallAt      = "call_at"       // when the call was placed (RFC 3339)
+	// DataPurpose is PurposeChangePhone in a flow that confirms a signed-in
+	// user's new number (StartChange); absent in a sign-in.
+	DataPurpose = "purpose"
+	// DataReturn names where the web layer sends the browser after a
+	// sign-in that has no OIDC auth request to complete: a name on the web
+	// layer's allow-list (e.g. "account_phone"), never a URL.
+	DataReturn = "return"
 )
+
+// PurposeChangePhone marks a flow that changes the phone of a signed-in user:
+// it ends in saving the new number (Service.ChangePhone), not in a session.
+const PurposeChangePhone = "change_phone"
 
 // Call states, as the status endpoint reports them.
 const (

@@ -32,7 +32,7 @@ type Hasher interface {
 	VerifyDummy(ctx context.Context, password string)
 }
 
-// Service checks passwords.
+// Service checks passwords and saves the phone numbers users confirm.
 type Service struct {
 	Users  Users
 	Hasher Hasher
@@ -46,6 +46,12 @@ type Service struct {
 	// not limit.
 	Limiter ratelimit.Limiter
 	Limits  ratelimit.Limits
+	// SMS, Email and Templates tell a user that their phone number was
+	// changed (ChangePhone). Optional: a missing sender counts as a notice
+	// that could not be sent.
+	SMS       notify.SMSSender
+	Email     notify.EmailSender
+	Templates notify.Templates
 }
 
 // Attempt is one sign-in attempt.

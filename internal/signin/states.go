@@ -13,7 +13,8 @@ const (
 	// StatePassword: "Sign in", asking for email and password.
 	StatePassword State = "password"
 	// StateEnrol: the password was right but the user has no phone (first
-	// sign-in, or after an administrator reset): enter one.
+	// sign-in, or after an administrator reset): enter one. A phone change
+	// (Phones.StartChange) starts here too, and leaves at once.
 	StateEnrol State = "enrol"
 	// StateConfirm: "Confirm your identity": Send Code, Call Me, Cancel.
 	StateConfirm State = "confirm"

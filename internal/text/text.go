@@ -29,6 +29,8 @@ const (
 	PhoneUnavailable    ID = "mfa.phone.unavailable"
 	CallFailed          ID = "mfa.call.failed"
 	CallPending         ID = "mfa.call.pending"
+	PhoneSame           ID = "mfa.phone.same"
+	PhoneChangeNotYours ID = "account.phone.not_yours"
 )
 
 var en = map[ID]string{
@@ -50,6 +52,8 @@ var en = map[ID]string{
 	PhoneUnavailable:    "The phone number you provided is busy or unavailable. Please check the number and try again.",
 	CallFailed:          "We could not confirm your identity by phone because the call was not answered or # was not pressed. Please try again, or choose Send Code.",
 	CallPending:         "We have not yet heard that you pressed #. Answer the call and press the # key, then select Continue.",
+	PhoneSame:           "This is already your phone number. Please enter a different number.",
+	PhoneChangeNotYours: "You are not signed in as the person who started this change, or your sign-in has ended. Please sign in and start again.",
 }
 
 // Get returns the English words for id (the ID itself if unknown, so a missing

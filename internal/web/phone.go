@@ -25,6 +25,11 @@ type phoneData struct {
 	Masked    string
 	Countries []phone.Country
 	Country   string
+	// ChangePhone: the flow confirms a signed-in user's new number.
+	ChangePhone bool
+	// Reauth: the user signs in again to change their phone; if they cannot
+	// use it any more they are told to ask an administrator.
+	Reauth bool
 }
 
 // renderPhoneStep shows the page for the flow's phone state.
@@ -34,7 +39,9 @@ func (s *Server) renderPhoneStep(w http.ResponseWriter, r *http.Request, f flow.
 	}
 	page.Title = "Confirm your identity"
 	page.CSRF = token
-	data := phoneData{Masked: phone.Mask(f.Data[signin.DataPhone]), Countries: phone.Countries(), Country: phone.DefaultCountryCode}
+	data := phoneData{Masked: phone.Mask(f.Data[signin.DataPhone]), Countries: phone.Countries(), Country: phone.DefaultCountryCode,
+		ChangePhone: f.Data[signin.DataPurpose] == signin.PurposeChangePhone,
+		Reauth:      f.Data[signin.DataReturn] == returnAccountPhone}
 	name := "signin_confirm"
 	switch signin.State(f.State) {
 	case signin.StateEnrol:
@@ -71,6 +78,9 @@ func (s *Server) phoneFlow(w http.ResponseWriter, r *http.Request, event signin.
 		return f, "", false
 	case !f.Valid(s.cfg.Clock.Now()):
 		s.expired(w, r)
+		return f, "", false
+	case !s.ownsChange(r.Context(), r, f):
+		s.notYourChange(w, r, f)
 		return f, "", false
 	case !signin.Can(signin.State(f.State), event):
 		// A form for another step: show the current one, change nothing.
@@ -251,6 +261,10 @@ func (s *Server) cancelSignin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cookies.clear(w, flowCookie)
+	if f.Data[signin.DataPurpose] == signin.PurposeChangePhone {
+		http.Redirect(w, r, "/", http.StatusSeeOther) // the phone stays as it was
+		return
+	}
 	if id := f.Data[signin.DataAuthRequest]; id != "" {
 		if ar, err := s.cfg.Provider.AuthRequest(r.Context(), id); err == nil {
 			http.Redirect(w, r, errorRedirect(ar, "access_denied"), http.StatusSeeOther)
@@ -267,6 +281,10 @@ func (s *Server) finishSignin(w http.ResponseWriter, r *http.Request, f flow.Flo
 	ctx := r.Context()
 	if signin.State(f.State) != signin.StateVerified {
 		s.serverError(w, r, "finish sign-in", errors.New("flow is not verified"))
+		return
+	}
+	if f.Data[signin.DataPurpose] == signin.PurposeChangePhone {
+		s.finishPhoneChange(w, r, f, method) // account.go: no new session
 		return
 	}
 	userID := f.Data[signin.DataUser]
@@ -293,5 +311,5 @@ func (s *Server) finishSignin(w http.ResponseWriter, r *http.Request, f flow.Flo
 		s.complete(w, r, ar, sess)
 		return
 	}
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, returnPath(f.Data[signin.DataReturn]), http.StatusSeeOther)
 }

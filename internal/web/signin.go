@@ -50,7 +50,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, errorRedirect(ar, "login_required"), http.StatusSeeOther)
 		return
 	}
-	if err := s.startFlow(ctx, w, ar.ID); err != nil {
+	if err := s.startFlow(ctx, w, ar.ID, ""); err != nil {
 		s.serverError(w, r, "start sign-in flow", err)
 		return
 	}
@@ -85,11 +85,31 @@ func errorRedirect(ar authstate.AuthRequest, code string) string {
 	return u.String()
 }
 
-func (s *Server) startFlow(ctx context.Context, w http.ResponseWriter, authRequestID string) error {
+// startFlow starts a sign-in and sets its cookie. authRequestID is the OIDC
+// request to complete at the end, or returnTo (a name returnPath knows) where
+// to go instead; both may be empty (the signed-in home).
+func (s *Server) startFlow(ctx context.Context, w http.ResponseWriter, authRequestID, returnTo string) error {
+	f, token := s.newSigninFlow()
+	if authRequestID != "" {
+		f.Data[signin.DataAuthRequest] = authRequestID
+	}
+	if returnTo != "" {
+		f.Data[signin.DataReturn] = returnTo
+	}
+	if err := s.cfg.Flows.Create(ctx, f); err != nil {
+		return err
+	}
+	s.setFlowCookie(w, f, token)
+	return nil
+}
+
+// newSigninFlow returns a sign-in flow at its first step, not yet stored, and
+// the CSRF token whose hash it keeps.
+func (s *Server) newSigninFlow() (flow.Flow, string) {
 	now := s.cfg.Clock.Now()
 	token := secret.Token()
 	sum := sha256.Sum256([]byte(token))
-	f := flow.Flow{
+	return flow.Flow{
 		ID:        secret.ID("flw_"),
 		Kind:      kindSignin,
 		State:     string(signin.StatePassword),
@@ -97,15 +117,24 @@ func (s *Server) startFlow(ctx context.Context, w http.ResponseWriter, authReque
 		Data:      map[string]string{},
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.FlowTTL),
-	}
-	if authRequestID != "" {
-		f.Data[signin.DataAuthRequest] = authRequestID
-	}
-	if err := s.cfg.Flows.Create(ctx, f); err != nil {
-		return err
-	}
+	}, token
+}
+
+func (s *Server) setFlowCookie(w http.ResponseWriter, f flow.Flow, token string) {
 	s.cookies.set(w, flowCookie, f.ID+"."+token, s.cfg.FlowTTL)
-	return nil
+}
+
+// returnPath is where a sign-in without an auth request ends: the page named
+// by the flow's DataReturn if it is on this allow-list, else the signed-in
+// home. Only names are stored, never URLs, so no one can make carekey
+// redirect elsewhere.
+func returnPath(name string) string {
+	switch name {
+	case returnAccountPhone:
+		return pathAccountPhone
+	default:
+		return "/"
+	}
 }
 
 // loadFlow returns the sign-in flow named by the cookie and its CSRF token.
@@ -134,7 +163,7 @@ func (s *Server) showSignin(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return
 		}
-		if err := s.startFlow(ctx, w, ""); err != nil {
+		if err := s.startFlow(ctx, w, "", ""); err != nil {
 			s.serverError(w, r, "start sign-in flow", err)
 			return
 		}
@@ -145,6 +174,9 @@ func (s *Server) showSignin(w http.ResponseWriter, r *http.Request) {
 		return
 	case !f.Valid(s.cfg.Clock.Now()):
 		s.expired(w, r)
+		return
+	case !s.ownsChange(ctx, r, f):
+		s.notYourChange(w, r, f)
 		return
 	}
 	switch signin.State(f.State) {
@@ -158,7 +190,17 @@ func (s *Server) showSignin(w http.ResponseWriter, r *http.Request) {
 		s.renderPhoneStep(w, r, f, token, http.StatusOK, nil)
 		return
 	}
-	s.cfg.Pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: "Sign in", CSRF: token})
+	s.cfg.Pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: "Sign in", CSRF: token, Data: signinPageData(f)})
+}
+
+// signinData says why a sign-in is asked for when it is not for a relying
+// party.
+type signinData struct {
+	ChangePhone bool // again, before changing the phone number
+}
+
+func signinPageData(f flow.Flow) signinData {
+	return signinData{ChangePhone: f.Data[signin.DataReturn] == returnAccountPhone}
 }
 
 func (s *Server) expired(w http.ResponseWriter, r *http.Request) {
@@ -191,7 +233,7 @@ func (s *Server) submitSignin(w http.ResponseWriter, r *http.Request) {
 	}
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
-	page := &render.Page{Title: "Sign in", CSRF: token, Values: map[string]string{"email": email}}
+	page := &render.Page{Title: "Sign in", CSRF: token, Values: map[string]string{"email": email}, Data: signinPageData(f)}
 	if email == "" || len(email) > maxEmailLen {
 		page.AddError(text.EmailRequired, "email")
 	}

@@ -114,6 +114,7 @@ func New(cfg Config) (*Server, error) {
 	pages.HandleFunc("/logout", s.logout).Methods(http.MethodPost)
 	pages.HandleFunc("/logged-out", s.loggedOut).Methods(http.MethodGet)
 	pages.HandleFunc("/", s.home).Methods(http.MethodGet)
+	s.mountAccount(pages)  // account.go: change the phone
 	s.mountRegister(pages) // register.go
 	s.mountRecovery(pages) // recovery.go
 	for prefix, h := range cfg.Mounts {
