@@ -24,7 +24,7 @@ func openPhoneSenders(cfg *config.Config, clk clock.Clock) (notify.SMSSender, no
 		c, err := govuknotify.New(govuknotify.Config{
 			BaseURL:      n.BaseURL,
 			APIKey:       n.APIKey,
-			SMSTemplates: map[string]string{notify.TemplateSignInCode: n.SignInCodeTemplate},
+			SMSTemplates: map[string]string{notify.TemplateSignInCode: n.SignInCodeTemplate, notify.TemplatePhoneChanged: n.PhoneChangedTemplate},
 			Clock:        clk,
 		})
 		if err != nil {

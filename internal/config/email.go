@@ -53,7 +53,7 @@ type PasswordPolicy struct {
 // EmailTemplates are the kinds of email a GOV.UK Notify deployment needs a
 // template for.
 func EmailTemplates() []string {
-	return []string{"verify_email", "already_registered", "password_reset_code", "password_changed"}
+	return []string{"verify_email", "already_registered", "password_reset_code", "password_changed", "phone_changed"}
 }
 
 // asciiPunctuation is the default set of special characters.

@@ -6,7 +6,7 @@ import (
 )
 
 func TestValidateEmail(t *testing.T) {
-	const tmpl = `{verify_email: a, already_registered: b, password_reset_code: c, password_changed: d}`
+	const tmpl = `{verify_email: a, already_registered: b, password_reset_code: c, password_changed: d, phone_changed: e}`
 	for _, tc := range []struct {
 		name         string
 		have         string
@@ -25,7 +25,8 @@ func TestValidateEmail(t *testing.T) {
 		{"notify ok", `email: {provider: govuknotify, govuknotify: {api_key: k, templates: ` + tmpl + `}}`, ModeServe, nil},
 		{"notify missing key and templates", `email: {provider: govuknotify, govuknotify: {templates: {verify_email: a, bogus: x}}}`, ModeServe, []string{
 			"email.govuknotify.api_key", "email.govuknotify.templates.already_registered", "email.govuknotify.templates.bogus",
-			"email.govuknotify.templates.password_changed", "email.govuknotify.templates.password_reset_code"}},
+			"email.govuknotify.templates.password_changed", "email.govuknotify.templates.password_reset_code",
+			"email.govuknotify.templates.phone_changed"}},
 		{"notify http base url", `email: {provider: govuknotify, govuknotify: {api_key: k, base_url: "http://x", templates: ` + tmpl + `}}`, ModeServe, []string{"email.govuknotify.base_url"}},
 		{"policy out of range", `password_policy: {min_length: 300, history_size: 30, specials: "!é"}`, ModeDev, []string{
 			"password_policy.history_size", "password_policy.min_length", "password_policy.specials"}},

@@ -60,6 +60,10 @@ type NotifySMS struct {
 	// SignInCodeTemplate is the ID of the Notify SMS template with the
 	// ((code)) placeholder.
 	SignInCodeTemplate string `yaml:"sign_in_code_template"`
+	// PhoneChangedTemplate is the ID of the Notify SMS template sent to the
+	// old number when a user changes their phone (personalisation
+	// ((service_name)), ((council_name))).
+	PhoneChangedTemplate string `yaml:"phone_changed_template"`
 }
 
 // Voice places "Call Me" calls.
@@ -180,6 +184,9 @@ func (v *validator) sms(s *SMS) {
 		v.secret("sms.govuknotify.api_key", n.APIKey)
 		if n.SignInCodeTemplate == "" {
 			v.add("sms.govuknotify.sign_in_code_template", msgRequired)
+		}
+		if n.PhoneChangedTemplate == "" {
+			v.add("sms.govuknotify.phone_changed_template", msgRequired)
 		}
 		v.optionalURL("sms.govuknotify.base_url", n.BaseURL)
 	case "twilio":

@@ -49,12 +49,12 @@ func TestValidatePhoneSections(t *testing.T) {
 		{name: "twilio for both", have: "sms: {provider: twilio, twilio: " + goodTwilio + "}\nvoice: {provider: twilio, twilio: " + goodTwilio + "}", mode: ModeServe},
 		{
 			name: "notify sms", mode: ModeServe,
-			have: `sms: {provider: govuknotify, govuknotify: {api_key: "carekey-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0", sign_in_code_template: "f33517ff-2a88-4f6e-b855-c550268ce08a"}}`,
+			have: `sms: {provider: govuknotify, govuknotify: {api_key: "carekey-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0", sign_in_code_template: "f33517ff-2a88-4f6e-b855-c550268ce08a", phone_changed_template: "0e4a2bd4-8d8a-4c9b-9d54-2fb3b9d1f5a7"}}`,
 		},
 		{
 			name: "notify without key or template", mode: ModeServe,
 			have:     `sms: {provider: govuknotify}`,
-			wantErrs: []string{"sms.govuknotify.api_key", "sms.govuknotify.sign_in_code_template"},
+			wantErrs: []string{"sms.govuknotify.api_key", "sms.govuknotify.phone_changed_template", "sms.govuknotify.sign_in_code_template"},
 		},
 		{
 			name: "unknown providers", mode: ModeServe,

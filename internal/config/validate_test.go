@@ -35,6 +35,7 @@ sms: # phone_test.go
   govuknotify:
     api_key: carekey-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0
     sign_in_code_template: f33517ff-2a88-4f6e-b855-c550268ce08a
+    phone_changed_template: 0e4a2bd4-8d8a-4c9b-9d54-2fb3b9d1f5a7
 `
 
 // withSections returns baseYAML with the top-level sections in have
