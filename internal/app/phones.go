@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/config"
@@ -12,15 +11,6 @@ import (
 	"github.com/carekey/carekey/internal/ratelimit/redislimit"
 	"github.com/carekey/carekey/internal/signin"
 )
-
-// errNoProvider is what a send returns when the config names no provider for
-// the channel: the user sees "something went wrong" and the log says why.
-var errNoProvider = errors.New("no provider configured for this channel (sms / voice sections)")
-
-type unconfigured struct{}
-
-func (unconfigured) SendSMS(context.Context, notify.SMS) error    { return errNoProvider }
-func (unconfigured) PlaceCall(context.Context, notify.Call) error { return errNoProvider }
 
 // newLimiter counts rate limits in Redis (production, under the configured
 // key prefix, shared by every replica) or in memory (dev mode).
@@ -70,14 +60,13 @@ func brandedTemplates(cfg *config.Config) notify.Templates {
 // newPhones builds phone confirmation (design.md §3.3) and registers it as
 // the receiver of dev outbox key presses.
 func (a *App) newPhones(cfg *config.Config, clk clock.Clock, pepper []byte) *signin.Phones {
+	// Without a provider the channel is not offered (nil sender).
 	sms, voice := a.senders.SMS, a.senders.Voice
 	if sms == nil {
-		a.logger.Warn("no SMS provider (sms.provider): Send Code will fail")
-		sms = unconfigured{}
+		a.logger.Warn("no SMS provider (sms.provider): Send Code is not offered")
 	}
 	if voice == nil {
-		a.logger.Warn("no voice provider (voice.provider): Call Me will fail")
-		voice = unconfigured{}
+		a.logger.Warn("no voice provider (voice.provider): Call Me is not offered")
 	}
 	p := &signin.Phones{
 		Flows:       a.backends.Flows,

@@ -27,6 +27,9 @@ var (
 	ErrCallNotAnswered  = errors.New("signin: the call was not answered with #")
 	ErrCallUnavailable  = errors.New("signin: the number was busy or the call failed")
 	ErrUnknownReference = errors.New("signin: unknown or used call reference")
+	// ErrChannelUnavailable: the deployment has no provider for this way
+	// of confirming (no SMS or no voice provider); the other one works.
+	ErrChannelUnavailable = errors.New("signin: this channel is not configured")
 )
 
 // RateLimitedError says when another attempt, code or call will be allowed.
@@ -79,8 +82,8 @@ type Auditor interface {
 // compare-and-swap.
 type Phones struct {
 	Flows     flow.Store
-	SMS       notify.SMSSender
-	Voice     notify.VoiceCaller
+	SMS       notify.SMSSender   // nil: no SMS provider, Send Code is not offered
+	Voice     notify.VoiceCaller // nil: no voice provider, Call Me is not offered
 	Templates notify.Templates
 	Limiter   ratelimit.Limiter
 	Limits    ratelimit.Limits // CodesPerPhone, CallsPerPhone
@@ -149,6 +152,10 @@ func (p *Phones) audit(ctx context.Context, f flow.Flow, typ string, detail map[
 	_ = p.Audit.AppendAudit(ctx, store.AuditEvent{Time: p.Clock.Now(), Type: typ, UserID: f.Data[DataUser], Actor: "user", Detail: detail})
 }
 
+// CanSMS and CanCall report which ways of confirming this deployment offers.
+func (p *Phones) CanSMS() bool  { return p.SMS != nil }
+func (p *Phones) CanCall() bool { return p.Voice != nil }
+
 // transition applies e to f, or returns ErrBadTransition.
 func transition(f *flow.Flow, e Event) error {
 	next, err := Next(State(f.State), e)
@@ -205,6 +212,9 @@ func (p *Phones) EnterPhone(ctx context.Context, flowID, input, country string) 
 // the cooldown after a send it returns ErrCooldown and sends nothing (the
 // code just sent is still good).
 func (p *Phones) SendCode(ctx context.Context, flowID string) error {
+	if p.SMS == nil {
+		return ErrChannelUnavailable
+	}
 	set := p.settings()
 	now := p.Clock.Now()
 	code := secret.NumericCode(6)
@@ -314,6 +324,9 @@ func (p *Phones) VerifyCode(ctx context.Context, flowID, typed string) (flow.Flo
 // reference in the call is "<flowID>.<secret>": the flow keeps only the
 // secret's hash.
 func (p *Phones) PlaceCall(ctx context.Context, flowID string) error {
+	if p.Voice == nil {
+		return ErrChannelUnavailable
+	}
 	tok := secret.Token()
 	now := p.Clock.Now()
 	cur, err := p.Flows.Get(ctx, flowID)

@@ -27,6 +27,7 @@ const (
 	CodeMismatch        ID = "mfa.code.mismatch"
 	PhoneInvalid        ID = "mfa.phone.invalid"
 	PhoneUnavailable    ID = "mfa.phone.unavailable"
+	ChannelUnavailable  ID = "mfa.channel.unavailable"
 	CallFailed          ID = "mfa.call.failed"
 	CallPending         ID = "mfa.call.pending"
 	PhoneSame           ID = "mfa.phone.same"
@@ -50,6 +51,7 @@ var en = map[ID]string{
 	CodeMismatch:        "The verification code you have entered does not match our records. Please try again, or request a new code.",
 	PhoneInvalid:        "Please enter a valid phone number",
 	PhoneUnavailable:    "The phone number you provided is busy or unavailable. Please check the number and try again.",
+	ChannelUnavailable:  "This way of confirming your identity is not available. Please use the other option on this page.",
 	CallFailed:          "We could not confirm your identity by phone because the call was not answered or # was not pressed. Please try again, or choose Send Code.",
 	CallPending:         "We have not yet heard that you pressed #. Answer the call and press the # key, then select Continue.",
 	PhoneSame:           "This is already your phone number. Please enter a different number.",

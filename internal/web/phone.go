@@ -30,6 +30,9 @@ type phoneData struct {
 	// Reauth: the user signs in again to change their phone; if they cannot
 	// use it any more they are told to ask an administrator.
 	Reauth bool
+	// SMS and Call: the ways of confirming this deployment offers (a
+	// channel without a provider is not shown).
+	SMS, Call bool
 }
 
 // renderPhoneStep shows the page for the flow's phone state.
@@ -41,7 +44,8 @@ func (s *Server) renderPhoneStep(w http.ResponseWriter, r *http.Request, f flow.
 	page.CSRF = token
 	data := phoneData{Masked: phone.Mask(f.Data[signin.DataPhone]), Countries: phone.Countries(), Country: phone.DefaultCountryCode,
 		ChangePhone: f.Data[signin.DataPurpose] == signin.PurposeChangePhone,
-		Reauth:      f.Data[signin.DataReturn] == returnAccountPhone}
+		Reauth:      f.Data[signin.DataReturn] == returnAccountPhone,
+		SMS:         s.cfg.Phones.CanSMS(), Call: s.cfg.Phones.CanCall()}
 	name := "signin_confirm"
 	switch signin.State(f.State) {
 	case signin.StateEnrol:
@@ -140,6 +144,10 @@ func (s *Server) phoneSendFailed(w http.ResponseWriter, r *http.Request, f flow.
 	switch {
 	case err == nil:
 		return false
+	case errors.Is(err, signin.ErrChannelUnavailable):
+		page := &render.Page{}
+		page.AddError(text.ChannelUnavailable, "")
+		s.renderPhoneStep(w, r, f, token, http.StatusBadRequest, page)
 	case errors.Is(err, signin.ErrTooManySends):
 		s.cfg.Pages.Error(w, r, http.StatusTooManyRequests, "Confirm your identity", text.TooManyRequests, "/signin")
 	case errors.Is(err, notify.ErrUndeliverable):
