@@ -126,6 +126,16 @@ func TestRegisterThenSignIn(t *testing.T) {
 		if resp.Request.URL.Path != "/signin" || !strings.Contains(body, "<h1>Sign in</h1>") {
 			t.Fatalf("after registration: %s\n%s", resp.Request.URL, body)
 		}
+		if !strings.Contains(body, "Your account has been created. Sign in to continue.") {
+			t.Errorf("no notice that the account was created:\n%s", body)
+		}
+		again, err := c.Get(e.issuer + "/signin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(mustStatus(t, again, http.StatusOK), "Your account has been created") {
+			t.Error("the notice shows again on the next visit")
+		}
 		u, err := e.app.Backends().Store.GetUserByEmail(t.Context(), email)
 		if err != nil {
 			t.Fatal(err)

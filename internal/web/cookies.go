@@ -13,6 +13,9 @@ type cookies struct{ Insecure bool }
 const (
 	sessionCookie = "carekey_session"
 	flowCookie    = "carekey_flow"
+	// noticeCookie carries a one-off notice to the next sign-in page
+	// ("registered": the account was just created). It holds no secret.
+	noticeCookie = "carekey_notice"
 )
 
 func (c cookies) name(base string) string {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -171,6 +172,7 @@ func (s *Server) registerVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cookies.clear(w, registerJourney.cookie)
+	s.cookies.set(w, noticeCookie, noticeRegistered, 5*time.Minute)
 	next := "/signin"
 	if done.AuthRequest != "" {
 		next = "/login?authRequestID=" + url.QueryEscape(done.AuthRequest)

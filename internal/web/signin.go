@@ -190,14 +190,23 @@ func (s *Server) showSignin(w http.ResponseWriter, r *http.Request) {
 		s.renderPhoneStep(w, r, f, token, http.StatusOK, nil)
 		return
 	}
-	s.cfg.Pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: "Sign in", CSRF: token, Data: signinPageData(f)})
+	data := signinPageData(f)
+	if s.cookies.get(r, noticeCookie) == noticeRegistered {
+		data.Registered = true
+		s.cookies.clear(w, noticeCookie)
+	}
+	s.cfg.Pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: "Sign in", CSRF: token, Data: data})
 }
 
 // signinData says why a sign-in is asked for when it is not for a relying
 // party.
 type signinData struct {
 	ChangePhone bool // again, before changing the phone number
+	Registered  bool // the account was just created: say so, once
 }
+
+// noticeRegistered is noticeCookie's value after a registration.
+const noticeRegistered = "registered"
 
 func signinPageData(f flow.Flow) signinData {
 	return signinData{ChangePhone: f.Data[signin.DataReturn] == returnAccountPhone}
