@@ -112,9 +112,14 @@ func browser(t *testing.T, withJS bool) context.Context {
 		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
 			t.Fatalf("disable JavaScript: %v", err)
 		}
+		ctx = context.WithValue(ctx, noScriptKey{}, true)
 	}
 	return ctx
 }
+
+// noScriptKey marks the context of a browser whose pages run no JavaScript
+// (checkAccessibility turns scripts on for the moment axe-core runs).
+type noScriptKey struct{}
 
 // screenshot saves the page as it is to $TEST_OUTPUT_DIR or a temporary
 // directory (never the source tree).
@@ -189,22 +194,33 @@ func get[T any](t *testing.T, ctx context.Context, step string, a chromedp.Actio
 	return v
 }
 
-// waitHeading waits until the page's h1 reads text, polling from a fresh
-// query each time (a query begun before a navigation may wait on the old
-// document).
+// problem is the XPath of the error summary's link with the given message.
+func problem(message string) string {
+	return fmt.Sprintf(`//div[@class="error-summary"]//a[normalize-space(.)=%q]`, message)
+}
+
+// waitHeading waits until the page's h1 reads text (see waitFor).
 func waitHeading(t *testing.T, ctx context.Context, text string) {
+	t.Helper()
+	waitFor(t, ctx, "heading "+text, heading(text))
+}
+
+// waitFor waits until the element at xpath is visible, polling from a fresh
+// query each time (a query begun before a navigation may wait on the old
+// document, as when a script submits the form).
+func waitFor(t *testing.T, ctx context.Context, what, xpath string) {
 	t.Helper()
 	deadline := time.Now().Add(stepTimeout)
 	for {
 		sctx, cancel := context.WithTimeout(ctx, time.Second)
-		err := chromedp.Do(sctx, chromedp.WaitVisible(heading(text)))
+		err := chromedp.Do(sctx, chromedp.WaitVisible(xpath))
 		cancel()
 		if err == nil {
 			return
 		}
 		if time.Now().After(deadline) {
 			url, _ := chromedp.Run(ctx, chromedp.Location())
-			t.Fatalf("wait for heading %q (at %s): %v", text, url, err)
+			t.Fatalf("wait for %s (at %s): %v", what, url, err)
 		}
 	}
 }
@@ -216,24 +232,36 @@ func (s *stack) signIn(t *testing.T, ctx context.Context, withJS bool) {
 	t.Helper()
 	run(t, ctx, "open the dashboard",
 		chromedp.Navigate(s.dash.URL+"/"),
-		chromedp.Click(link("Sign in")),
-		chromedp.WaitVisible(heading("Sign in")),
+		chromedp.WaitVisible(link("Sign in")),
+	)
+	checkAccessibility(t, ctx, "the dashboard's signed-out page")
+	run(t, ctx, "go to carekey", chromedp.Click(link("Sign in")), chromedp.WaitVisible(heading("Sign in")))
+	checkAccessibility(t, ctx, "carekey's sign-in page")
+	run(t, ctx, "sign in",
 		chromedp.SendKeys(byLabel("Email address"), pennyEmail),
 		chromedp.SendKeys(byLabel("Password"), pennyPassword),
 		chromedp.Click(button("Sign in")),
 		chromedp.WaitVisible(heading("Confirm your identity")),
+	)
+	checkAccessibility(t, ctx, "Confirm your identity")
+	run(t, ctx, "send a code",
 		chromedp.Click(button("Send Code")),
 		chromedp.WaitVisible(byLabel("Enter your verification code")),
 	)
-	code := s.lastCode(t)
-	// With JavaScript the form submits itself once the code is typed
-	// (autosubmit.js); without it the user selects Verify Code.
+	checkAccessibility(t, ctx, "code entry")
+	run(t, ctx, "enter the code", enterSMSCode(s.lastCode(t), withJS)...)
+	waitHeading(t, ctx, "Select an account to manage")
+}
+
+// enterSMSCode types code on the "Confirm your identity" code page. With
+// JavaScript the form submits itself once the code is typed
+// (autosubmit.js); without it the user selects Verify Code.
+func enterSMSCode(code string, withJS bool) []chromedp.Action[chromedp.Void] {
 	steps := []chromedp.Action[chromedp.Void]{chromedp.SendKeys(byLabel("Enter your verification code"), code)}
 	if !withJS {
 		steps = append(steps, chromedp.Click(button("Verify Code")))
 	}
-	run(t, ctx, "enter the code", steps...)
-	waitHeading(t, ctx, "Select an account to manage")
+	return steps
 }
 
 func (s *stack) lastCode(t *testing.T) string {
@@ -244,6 +272,19 @@ func (s *stack) lastCode(t *testing.T) string {
 		}
 	}
 	t.Fatal("no SMS code in the dev outbox")
+	return ""
+}
+
+// emailCode is the code in the newest email to addr in the dev outbox, as
+// its owner would read it.
+func (s *stack) emailCode(t *testing.T, addr string) string {
+	t.Helper()
+	for _, m := range s.app.Senders().Outbox.Messages() {
+		if m.Channel == "email" && m.To == addr && m.Code != nil {
+			return *m.Code
+		}
+	}
+	t.Fatalf("no emailed code to %s in the dev outbox", addr)
 	return ""
 }
 
@@ -276,13 +317,22 @@ func (s *stack) chooserAndLogout(t *testing.T, ctx context.Context) {
 	if n := strings.Count(text, "View Social Care Dashboard"); n != 3 {
 		t.Errorf("%d accounts on the chooser, want 3", n)
 	}
-	run(t, ctx, "pick Charlie and log out",
+	checkAccessibility(t, ctx, "the account chooser")
+	run(t, ctx, "pick Charlie",
 		chromedp.Click(`//li[.//h3[normalize-space(.)="Charlie QQ Cherry"]]//a[normalize-space(.)="View Social Care Dashboard"]`),
 		chromedp.WaitVisible(`//h1[contains(., "Charlie QQ Cherry")]`),
+	)
+	checkAccessibility(t, ctx, "an account's page")
+	run(t, ctx, "open the name menu",
 		chromedp.Click(`//summary[normalize-space(.)="Penny QQ Plumber"]`),
+		chromedp.WaitVisible(button("Logout")),
+	)
+	checkAccessibility(t, ctx, "the open name menu")
+	run(t, ctx, "log out",
 		chromedp.Click(button("Logout")),
 		chromedp.WaitVisible(link("Sign in")),
 	)
+	checkAccessibility(t, ctx, "the dashboard after logout")
 	url := get(t, ctx, "location", chromedp.Location())
 	if url != s.dash.URL+"/" && !strings.HasPrefix(url, s.dash.URL+"/?") {
 		t.Errorf("after logout at %s, want the dashboard's signed-out page", url)
@@ -323,10 +373,17 @@ func TestIdleWarning(t *testing.T) {
 	ctx := browser(t, true)
 	s.signIn(t, ctx, true)
 
+	// axe-core is loaded now, so that the check while the dialog is open
+	// (a few seconds with these timings) only has to run it.
+	injectAxe(t, ctx)
 	run(t, ctx, "the warning opens", chromedp.WaitVisible(`//dialog[@id="idle-dialog"][@open]`))
 	focused := get(t, ctx, "focus", chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`))
 	countdown := get(t, ctx, "countdown", chromedp.Text(chromedp.ID("idle-countdown")))
 	live := get(t, ctx, "live region", chromedp.Poll[string](`document.getElementById("idle-live").textContent`, chromedp.WithPollingTimeout(3*time.Second)))
+	checkAccessibility(t, ctx, "the idle warning")
+	if open := get(t, ctx, "the dialog is still open", chromedp.Evaluate[bool](`document.getElementById("idle-dialog").open`)); !open {
+		t.Fatal("the idle warning closed while axe-core ran: it did not check the open dialog")
+	}
 	if focused != "idle-stay" {
 		t.Errorf("focus on %q when the dialog opened, want the Stay signed in button", focused)
 	}
@@ -351,5 +408,6 @@ func TestIdleWarning(t *testing.T) {
 		chromedp.WaitVisible(link("Sign in")),
 		chromedp.WaitVisible(heading("Childrens Services Online")),
 	)
+	checkAccessibility(t, ctx, "the dashboard after the idle logout")
 	s.idpAsksToSignIn(t, ctx)
 }

@@ -1,0 +1,139 @@
+package browsertest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+const (
+	ninaEmail    = "nina.newcomer@example.com"
+	ninaPassword = "Fresh-Start-2024!"
+)
+
+// Registration from the dashboard's sign-in, then the first sign-in, which
+// asks for a phone number (enrolment), offers a call and takes an SMS code,
+// back to the dashboard, and carekey's own signed-in and signed-out pages:
+// every page checked with axe-core, with its validation errors shown too.
+func TestRegisterAndEnrolAccessible(t *testing.T) {
+	t.Parallel()
+	testRegisterAndEnrol(t, true)
+}
+
+// The same journey with JavaScript disabled.
+func TestRegisterAndEnrolAccessibleWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	testRegisterAndEnrol(t, false)
+}
+
+func testRegisterAndEnrol(t *testing.T, withJS bool) {
+	s := startStack(t, 0, 0)
+	ctx := browser(t, withJS)
+	s.register(t, ctx)
+	s.enrol(t, ctx, withJS)
+
+	run(t, ctx, "visit carekey itself", chromedp.Navigate(s.idp.URL+"/"), chromedp.WaitVisible(heading("You are signed in")))
+	checkAccessibility(t, ctx, "carekey's signed-in page")
+	run(t, ctx, "sign out at carekey", chromedp.Click(button("Sign out")), chromedp.WaitVisible(heading("You have signed out")))
+	checkAccessibility(t, ctx, "carekey's signed-out page")
+}
+
+// register walks the three steps of /register from the dashboard's sign-in
+// ("Sign up now"), each first with mistakes, and ends on the sign-in page.
+func (s *stack) register(t *testing.T, ctx context.Context) {
+	t.Helper()
+	run(t, ctx, "sign up from the dashboard's sign-in",
+		chromedp.Navigate(s.dash.URL+"/"),
+		chromedp.Click(link("Sign in")),
+		chromedp.WaitVisible(heading("Sign in")),
+		chromedp.Click(link("Sign up now")),
+		chromedp.WaitVisible(heading("Register for a new account")),
+	)
+	checkAccessibility(t, ctx, "registration step 1")
+	run(t, ctx, "step 1 left empty",
+		chromedp.Click(button("Next")),
+		chromedp.WaitVisible(problem("Please enter your forename")),
+	)
+	checkAccessibility(t, ctx, "registration step 1 with errors")
+	run(t, ctx, "step 1",
+		chromedp.SendKeys(byLabel("Forename"), "Nina"),
+		chromedp.SendKeys(byLabel("Surname"), "Newcomer"),
+		chromedp.Click(byLabel("Yes")),
+		chromedp.SendKeys(byLabel("Role"), "Foster carer"),
+		chromedp.SendKeys(byLabel("Organisation"), "Norfolk Fostering"),
+		chromedp.SendKeys(byLabel("Street"), "1 King Street"),
+		chromedp.SendKeys(byLabel("Town"), "Norwich"),
+		chromedp.SendKeys(byLabel("Post code"), "NR1 2DH"),
+		chromedp.Click(button("Next")),
+		chromedp.WaitVisible(`//p[normalize-space(.)="Step 2 of 3"]`),
+	)
+	checkAccessibility(t, ctx, "registration step 2")
+	run(t, ctx, "step 2 with a weak password typed differently twice",
+		chromedp.SendKeys(byLabel("Email address"), ninaEmail),
+		chromedp.SendKeys(byLabel("Password"), "weak"),
+		chromedp.SendKeys(byLabel("Confirm password"), "other"),
+		chromedp.Click(button("Next")),
+		chromedp.WaitVisible(problem("The passwords you entered do not match")),
+	)
+	checkAccessibility(t, ctx, "registration step 2 with errors")
+	run(t, ctx, "step 2",
+		chromedp.SendKeys(byLabel("Password"), ninaPassword),
+		chromedp.SendKeys(byLabel("Confirm password"), ninaPassword),
+		chromedp.Click(button("Next")),
+		chromedp.WaitVisible(`//p[normalize-space(.)="Step 3 of 3"]`),
+	)
+	checkAccessibility(t, ctx, "registration step 3")
+	run(t, ctx, "step 3 with a wrong code",
+		chromedp.SendKeys(byLabel("Code"), "00000000"),
+		chromedp.Click(button("Next")),
+		chromedp.WaitVisible(problem("The code you have entered does not match our records. Please try again, or request a new code.")),
+	)
+	checkAccessibility(t, ctx, "registration step 3 with an error")
+	run(t, ctx, "step 3",
+		chromedp.SendKeys(byLabel("Code"), s.emailCode(t, ninaEmail)),
+		chromedp.Click(button("Next")),
+		chromedp.WaitVisible(heading("Sign in")),
+	)
+}
+
+// enrol signs the new user in: carekey asks for a phone number (first with a
+// wrong one), offers a call (the call-waiting page), takes an SMS code instead
+// (first a wrong one) and completes the dashboard's sign-in.
+func (s *stack) enrol(t *testing.T, ctx context.Context, withJS bool) {
+	t.Helper()
+	run(t, ctx, "sign in with the new account",
+		chromedp.SendKeys(byLabel("Email address"), ninaEmail),
+		chromedp.SendKeys(byLabel("Password"), ninaPassword),
+		chromedp.Click(button("Sign in")),
+		chromedp.WaitVisible(byLabel("Phone Number")),
+	)
+	checkAccessibility(t, ctx, "enrolment")
+	run(t, ctx, "enrol a number that is not one",
+		chromedp.SendKeys(byLabel("Phone Number"), "123"),
+		chromedp.Click(button("Continue")),
+		chromedp.WaitVisible(problem("Please enter a valid phone number")),
+	)
+	checkAccessibility(t, ctx, "enrolment with an error")
+	run(t, ctx, "enrol a mobile number",
+		chromedp.Clear(byLabel("Phone Number")),
+		chromedp.SendKeys(byLabel("Phone Number"), "07700 900456"),
+		chromedp.Click(button("Continue")),
+		chromedp.WaitVisible(button("Call Me")),
+	)
+	run(t, ctx, "ask for a call",
+		chromedp.Click(button("Call Me")),
+		chromedp.WaitVisible(button("Send a code by text message instead")),
+	)
+	checkAccessibility(t, ctx, "call waiting")
+	run(t, ctx, "take a text message instead",
+		chromedp.Click(button("Send a code by text message instead")),
+		chromedp.WaitVisible(byLabel("Enter your verification code")),
+	)
+	run(t, ctx, "enter a wrong code", enterSMSCode("000000", withJS)...)
+	waitFor(t, ctx, "the wrong code reported", problem("The verification code you have entered does not match our records. Please try again, or request a new code."))
+	checkAccessibility(t, ctx, "code entry with an error")
+	run(t, ctx, "enter the code", enterSMSCode(s.lastCode(t), withJS)...)
+	waitHeading(t, ctx, "My Account")
+	checkAccessibility(t, ctx, "the dashboard's welcome page")
+}
