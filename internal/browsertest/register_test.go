@@ -35,6 +35,7 @@ func testRegisterAndEnrol(t *testing.T, withJS bool) {
 
 	run(t, ctx, "visit carekey itself", chromedp.Navigate(s.idp.URL+"/"), chromedp.WaitVisible(heading("You are signed in")))
 	checkAccessibility(t, ctx, "carekey's signed-in page")
+	s.changePhone(t, ctx, withJS)
 	run(t, ctx, "sign out at carekey", chromedp.Click(button("Sign out")), chromedp.WaitVisible(heading("You have signed out")))
 	checkAccessibility(t, ctx, "carekey's signed-out page")
 }
@@ -136,4 +137,37 @@ func (s *stack) enrol(t *testing.T, ctx context.Context, withJS bool) {
 	run(t, ctx, "enter the code", enterSMSCode(s.lastCode(t), withJS)...)
 	waitHeading(t, ctx, "My Account")
 	checkAccessibility(t, ctx, "the dashboard's welcome page")
+}
+
+// changePhone changes the new user's phone from carekey's signed-in page
+// (first with the number they have already), confirms the new number by SMS
+// and returns to the signed-in page.
+func (s *stack) changePhone(t *testing.T, ctx context.Context, withJS bool) {
+	t.Helper()
+	run(t, ctx, "open Change your phone number",
+		chromedp.Click(link("Change your phone number")),
+		chromedp.WaitVisible(heading("Change your phone number")),
+	)
+	checkAccessibility(t, ctx, "change your phone number")
+	run(t, ctx, "enter the number already in use",
+		chromedp.SendKeys(byLabel("Phone Number"), "07700 900456"),
+		chromedp.Click(button("Continue")),
+		chromedp.WaitVisible(problem("This is already your phone number. Please enter a different number.")),
+	)
+	checkAccessibility(t, ctx, "change your phone number with an error")
+	run(t, ctx, "enter a new number",
+		chromedp.Clear(byLabel("Phone Number")),
+		chromedp.SendKeys(byLabel("Phone Number"), "07700 900789"),
+		chromedp.Click(button("Continue")),
+		chromedp.WaitVisible(button("Send Code")),
+	)
+	checkAccessibility(t, ctx, "confirm the new number")
+	run(t, ctx, "send a code to the new number",
+		chromedp.Click(button("Send Code")),
+		chromedp.WaitVisible(byLabel("Enter your verification code")),
+	)
+	run(t, ctx, "enter the code", enterSMSCode(s.lastCode(t), withJS)...)
+	waitHeading(t, ctx, "Your phone number has been changed")
+	checkAccessibility(t, ctx, "phone number changed")
+	run(t, ctx, "back to carekey", chromedp.Click(link("Continue")), chromedp.WaitVisible(heading("You are signed in")))
 }
