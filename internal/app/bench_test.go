@@ -110,6 +110,7 @@ func BenchmarkRefresh(b *testing.B) {
 // parameters and concurrency bound: the ceiling for logins per second.
 func BenchmarkArgon2Parallel(b *testing.B) {
 	h := password.NewHasher(password.DefaultParams(), 4)
+	before := cpuTime()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := h.Hash(b.Context(), testPassword); err != nil {
@@ -118,4 +119,5 @@ func BenchmarkArgon2Parallel(b *testing.B) {
 			}
 		}
 	})
+	b.ReportMetric(float64(cpuTime()-before)/float64(b.N)/1e6, "cpu-ms/hash")
 }
