@@ -176,8 +176,7 @@ func run(t *testing.T, ctx context.Context, step string, actions ...chromedp.Act
 	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
 	if err := chromedp.Do(sctx, actions...); err != nil {
-		url, _ := chromedp.Run(ctx, chromedp.Location())
-		t.Fatalf("%s (at %s): %v", step, url, err)
+		t.Fatalf("%s (at %s): %v", step, location(ctx), err)
 	}
 }
 
@@ -188,10 +187,18 @@ func get[T any](t *testing.T, ctx context.Context, step string, a chromedp.Actio
 	defer cancel()
 	v, err := chromedp.Run(sctx, a)
 	if err != nil {
-		url, _ := chromedp.Run(ctx, chromedp.Location())
-		t.Fatalf("%s (at %s): %v", step, url, err)
+		t.Fatalf("%s (at %s): %v", step, location(ctx), err)
 	}
 	return v
+}
+
+// location is where the tab is, for failure messages (bounded: a broken
+// tab must not hang the test).
+func location(ctx context.Context) string {
+	lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	url, _ := chromedp.Run(lctx, chromedp.Location())
+	return url
 }
 
 // problem is the XPath of the error summary's link with the given message.

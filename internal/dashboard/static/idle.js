@@ -10,8 +10,36 @@
 // the page extends it too. At zero the Logout form is submitted, which ends
 // the session here and at the sign-in service. Without JavaScript nothing of
 // this runs and the server's idle limit still holds.
+//
+// Tabs share one idle clock: the session is the browser's, not the tab's. Each
+// keep-alive is written to localStorage; a tab that sees a newer one (storage
+// event, or at its next tick) counts from it and closes its own warning, so a
+// forgotten tab never logs out someone working in another. The signed-out page
+// (after a logout in any tab) writes a mark that sends the other tabs to it.
 (function () {
   "use strict";
+
+  var SEEN = "carekey-dashboard.last-seen";
+  var OUT = "carekey-dashboard.signed-out";
+
+  function load(key) {
+    try {
+      return Number(window.localStorage.getItem(key)) || 0;
+    } catch (e) {
+      return 0; // storage disabled: each tab keeps its own clock
+    }
+  }
+
+  function save(key, value) {
+    try {
+      window.localStorage.setItem(key, String(value));
+    } catch (e) {}
+  }
+
+  if (document.getElementById("signed-out")) {
+    save(OUT, Date.now()); // tell the other tabs the session is over
+    return;
+  }
 
   var body = document.body;
   var idle = Number(body.getAttribute("data-idle-timeout")) * 1000;
@@ -35,12 +63,15 @@
 
   var lastSeen = Date.now(); // when the server last slid the session (about)
   var lastActivity = lastSeen;
+  var outSeen = load(OUT);
+  save(SEEN, lastSeen); // loading this page slid the session for every tab
   var returnFocus = null;
   var announced = "";
   var leaving = false;
 
   function keepAlive() {
     lastSeen = Date.now();
+    save(SEEN, lastSeen);
     var data = new URLSearchParams();
     data.set("csrf_token", csrf);
     fetch("/keep-alive", { method: "POST", body: data, credentials: "same-origin" })
@@ -94,18 +125,42 @@
     stay.focus();
   }
 
-  function dismiss() {
-    if (!dialog.open || leaving) {
-      return;
-    }
+  function close() {
     dialog.close();
     live.textContent = "";
-    keepAlive();
-    lastActivity = lastSeen;
     if (returnFocus && document.contains(returnFocus) && returnFocus.focus) {
       returnFocus.focus();
     }
     returnFocus = null;
+  }
+
+  function dismiss() {
+    if (!dialog.open || leaving) {
+      return;
+    }
+    keepAlive();
+    lastActivity = lastSeen;
+    close();
+  }
+
+  // fromOtherTabs adopts another tab's keep-alive or logout.
+  function fromOtherTabs() {
+    if (leaving) {
+      return;
+    }
+    if (load(OUT) > outSeen) {
+      leaving = true;
+      window.location.assign("/");
+      return;
+    }
+    var seen = load(SEEN);
+    if (seen > lastSeen) {
+      lastSeen = seen;
+      lastActivity = Math.max(lastActivity, seen);
+      if (dialog.open) {
+        close(); // someone is active in another tab
+      }
+    }
   }
 
   function logout() {
@@ -123,6 +178,7 @@
   }
 
   function tick() {
+    fromOtherTabs();
     if (leaving) {
       return;
     }
@@ -149,6 +205,11 @@
   dialog.addEventListener("cancel", function (e) {
     e.preventDefault(); // Escape: stay signed in, as any other key
     dismiss();
+  });
+  window.addEventListener("storage", function (e) {
+    if (e.key === SEEN || e.key === OUT) {
+      fromOtherTabs();
+    }
   });
   window.setInterval(tick, 250);
 })();
