@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -96,6 +97,7 @@ func (d *Dashboard) verifyLogoutToken(ctx context.Context, p *provider, raw stri
 		Iat    *float64                   `json:"iat"`
 		Exp    *float64                   `json:"exp"`
 		Sub    string                     `json:"sub"`
+		JTI    string                     `json:"jti"`
 		SID    string                     `json:"sid"`
 		Events map[string]json.RawMessage `json:"events"`
 	}
@@ -122,9 +124,16 @@ func (d *Dashboard) verifyLogoutToken(ctx context.Context, p *provider, raw stri
 		return fail("no back-channel logout event")
 	case c.Sub == "" && c.SID == "":
 		return fail("neither sid nor sub")
+	case c.JTI == "":
+		return fail("no jti")
 	}
 	if _, ok := cl["nonce"]; ok {
 		return fail("has a nonce")
+	}
+	// Last, once everything else holds: a token seen before is a replay
+	// (spec section 2.6, step 7). Remembered until it expires.
+	if !d.logoutJTIs.first(c.JTI, time.Unix(int64(*c.Exp), 0).Add(logoutSkew), now) {
+		return fail("jti %q already received", c.JTI)
 	}
 	return logoutToken{Subject: c.Sub, SID: c.SID}, nil
 }
@@ -189,4 +198,31 @@ func (d *Dashboard) keepAlive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// jtiCache remembers the jti of each logout token accepted, until the token
+// expires, so that a replay is refused.
+type jtiCache struct {
+	mu   sync.Mutex
+	seen map[string]time.Time // jti → when the token expires
+}
+
+// first records jti (good until expires) and reports whether it is new.
+// Expired entries are dropped as it goes.
+func (c *jtiCache) first(jti string, expires, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == nil {
+		c.seen = make(map[string]time.Time)
+	}
+	for k, exp := range c.seen {
+		if !now.Before(exp) {
+			delete(c.seen, k)
+		}
+	}
+	if _, ok := c.seen[jti]; ok {
+		return false
+	}
+	c.seen[jti] = expires
+	return true
 }

@@ -127,6 +127,7 @@ func TestBackchannelLogout(t *testing.T) {
 		{name: "other event", claims: with("events", map[string]any{"http://example.com/x": map[string]any{}}), wantStatus: 400},
 		{name: "neither sid nor sub", claims: func() map[string]any { c := with("sid", nil); delete(c, "sub"); return c }(), wantStatus: 400},
 		{name: "has a nonce", claims: with("nonce", "n"), wantStatus: 400},
+		{name: "no jti", claims: with("jti", nil), wantStatus: 400},
 		{name: "unsigned", raw: "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c3JfcGVubnkifQ.", wantStatus: 400},
 		{name: "missing", raw: "", wantStatus: 400},
 		{name: "garbage", raw: "a.b.c", wantStatus: 400},
@@ -166,6 +167,35 @@ func TestBackchannelLogout(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A logout token accepted once is refused when it comes again (a replay),
+// even after the sessions it ended are back; another jti is accepted.
+func TestBackchannelLogoutReplayRefused(t *testing.T) {
+	fi := newFakeIssuer(t)
+	now := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	token := func(jti string) string {
+		return sign(t, fi.key, "logout+jwt", map[string]any{
+			"iss": fi.srv.URL, "aud": "dashboard", "iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(),
+			"jti": jti, "sub": "usr_penny", "events": map[string]any{backchannelEvent: map[string]any{}},
+		})
+	}
+	td := newTest(t, func(c *Config) { c.Issuer = fi.srv.URL; c.HTTPClient = fi.srv.Client() })
+	td.signIn(t, pennyClaims)
+	raw := token("j-once")
+	if w := td.post("/backchannel-logout", url.Values{"logout_token": {raw}}, nil); w.Code != http.StatusOK {
+		t.Fatalf("first delivery: %d %s", w.Code, w.Body)
+	}
+	again := td.signIn(t, pennyClaims) // Penny signs in again
+	if w := td.post("/backchannel-logout", url.Values{"logout_token": {raw}}, nil); w.Code != http.StatusBadRequest {
+		t.Fatalf("replay: %d, want 400", w.Code)
+	}
+	if _, found := td.sessions.get(again.Value, now); found != lookupFound {
+		t.Fatal("the replayed token ended Penny's new session")
+	}
+	if w := td.post("/backchannel-logout", url.Values{"logout_token": {token("j-next")}}, nil); w.Code != http.StatusOK {
+		t.Fatalf("a new token: %d %s", w.Code, w.Body)
 	}
 }
 

@@ -63,14 +63,16 @@ type Config struct {
 
 // Dashboard is the relying party. Create it with New and serve Handler.
 type Dashboard struct {
-	cfg       Config
-	issuer    string // without a trailing slash
-	baseURL   string // without a trailing slash
-	csp       string
-	pages     *pages
-	sessions  *sessionStore
-	discoverM sync.Mutex // held while discovering; guards prov
-	prov      *provider  // nil until discovery succeeds
+	cfg      Config
+	issuer   string // without a trailing slash
+	baseURL  string // without a trailing slash
+	csp      string
+	pages    *pages
+	sessions *sessionStore
+	// logoutJTIs holds the jti of accepted logout tokens, to refuse replays.
+	logoutJTIs jtiCache
+	discoverM  sync.Mutex // held while discovering; guards prov
+	prov       *provider  // nil until discovery succeeds
 }
 
 // New checks cfg, fills in defaults and parses the templates. It does not
