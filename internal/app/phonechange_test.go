@@ -267,9 +267,9 @@ func TestPhoneChangeFormErrors(t *testing.T) {
 		for _, tc := range []struct {
 			name, country, number, want string
 		}{
-			{"too short", "44", "12", "Please enter a valid phone number"},
-			{"letters", "353", "not a number", "Please enter a valid phone number"},
-			{"premium rate", "44", "09098 790000", "Please enter a valid phone number"},
+			{"too short", "44", "12", "Please enter a valid phone number. The number you entered is too short."},
+			{"letters", "353", "not a number", "Please enter a valid phone number. Use only digits, spaces and hyphens."},
+			{"premium rate", "44", "09098 790000", "Please enter a valid phone number. We cannot send codes to or call this kind of number (such as premium-rate or shared-cost numbers): use a mobile or landline number."},
 			{"the current number", "44", "07700 900047", "This is already your phone number. Please enter a different number."},
 			{"the current number in E.164", "44", "+447700900047", "This is already your phone number. Please enter a different number."},
 		} {

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"slices"
@@ -75,13 +76,23 @@ func TestEnrolmentPageAndBadNumbers(t *testing.T) {
 		}
 	}
 	csrf = csrfOf(t, body)
-	for _, bad := range []string{"12", "not a number", "07700 900111 999999", "+1 202 555 0100 ext 9"} {
-		resp, err := c.PostForm(e.issuer+"/signin/enrol", url.Values{"csrf_token": {csrf}, "country": {"44"}, "phone": {bad}})
+	// Each refusal says what is wrong, after the hosted service's words.
+	for _, tc := range []struct{ country, number, want string }{
+		{"44", "", "Please enter a valid phone number"},
+		{"44", "12", "Please enter a valid phone number. The number you entered is too short."},
+		{"44", "not a number", "Please enter a valid phone number. Use only digits, spaces and hyphens."},
+		{"44", "+1 202 555 0100 ext 9", "Please enter a valid phone number. Use only digits, spaces and hyphens."},
+		{"44", "07700 900111 999999", "Please enter a valid phone number. The number you entered is too long."},
+		{"44", "01632 96", "Please enter a valid phone number. This is not a number in use in the country you chose."},
+		{"44", "09098 790000", "Please enter a valid phone number. We cannot send codes to or call this kind of number (such as premium-rate or shared-cost numbers): use a mobile or landline number."},
+		{"999", "07700 900111", "Please enter a valid phone number. Choose a country from the list."},
+	} {
+		resp, err := c.PostForm(e.issuer+"/signin/enrol", url.Values{"csrf_token": {csrf}, "country": {tc.country}, "phone": {tc.number}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b := mustStatus(t, resp, http.StatusBadRequest); !strings.Contains(b, "Please enter a valid phone number") {
-			t.Errorf("%q: no error message", bad)
+		if b := mustStatus(t, resp, http.StatusBadRequest); !strings.Contains(b, `<a href="#phone">`+html.EscapeString(tc.want)+`</a>`) {
+			t.Errorf("+%s %q: want %q in the error summary:\n%s", tc.country, tc.number, tc.want, b)
 		}
 	}
 	// Nothing is stored on the user before the number is confirmed.

@@ -113,7 +113,7 @@ func (s *stack) enrol(t *testing.T, ctx context.Context, withJS bool) {
 	run(t, ctx, "enrol a number that is not one",
 		chromedp.SendKeys(byLabel("Phone Number"), "123"),
 		chromedp.Click(button("Continue")),
-		chromedp.WaitVisible(problem("Please enter a valid phone number")),
+		chromedp.WaitVisible(problem("Please enter a valid phone number. The number you entered is too short.")),
 	)
 	checkAccessibility(t, ctx, "enrolment with an error")
 	run(t, ctx, "enrol a mobile number",

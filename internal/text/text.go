@@ -31,6 +31,13 @@ const (
 	CallFailed          ID = "mfa.call.failed"
 	CallPending         ID = "mfa.call.pending"
 	PhoneSame           ID = "mfa.phone.same"
+	// Why a number was refused, each after PhoneInvalid's words.
+	PhoneTooShort       ID = "mfa.phone.too_short"
+	PhoneTooLong        ID = "mfa.phone.too_long"
+	PhoneCharacters     ID = "mfa.phone.characters"
+	PhoneNotInUse       ID = "mfa.phone.not_in_use"
+	PhoneNotCallable    ID = "mfa.phone.not_callable"
+	PhoneCountry        ID = "mfa.phone.country"
 	PhoneChangeNotYours ID = "account.phone.not_yours"
 )
 
@@ -55,6 +62,12 @@ var en = map[ID]string{
 	CallFailed:          "We could not confirm your identity by phone because the call was not answered or # was not pressed. Please try again, or choose Send Code.",
 	CallPending:         "We have not yet heard that you pressed #. Answer the call and press the # key, then select Continue.",
 	PhoneSame:           "This is already your phone number. Please enter a different number.",
+	PhoneTooShort:       "Please enter a valid phone number. The number you entered is too short.",
+	PhoneTooLong:        "Please enter a valid phone number. The number you entered is too long.",
+	PhoneCharacters:     "Please enter a valid phone number. Use only digits, spaces and hyphens.",
+	PhoneNotInUse:       "Please enter a valid phone number. This is not a number in use in the country you chose.",
+	PhoneNotCallable:    "Please enter a valid phone number. We cannot send codes to or call this kind of number (such as premium-rate or shared-cost numbers): use a mobile or landline number.",
+	PhoneCountry:        "Please enter a valid phone number. Choose a country from the list.",
 	PhoneChangeNotYours: "You are not signed in as the person who started this change, or your sign-in has ended. Please sign in and start again.",
 }
 

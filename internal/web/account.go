@@ -124,7 +124,7 @@ func (s *Server) submitChangePhone(w http.ResponseWriter, r *http.Request) {
 	page := &render.Page{Values: map[string]string{"phone": input, "country": country}}
 	switch {
 	case errors.Is(err, phone.ErrInvalid):
-		page.AddError(text.PhoneInvalid, "phone")
+		page.AddError(phoneError(err), "phone")
 		s.renderChangePhone(w, r, http.StatusBadRequest, sess, u, page)
 		return
 	case errors.Is(err, signin.ErrSamePhone):

@@ -104,7 +104,7 @@ func (s *Server) submitEnrol(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, phone.ErrInvalid):
 		page := &render.Page{Values: map[string]string{"phone": input, "country": country}}
-		page.AddError(text.PhoneInvalid, "phone")
+		page.AddError(phoneError(err), "phone")
 		s.renderPhoneStep(w, r, f, token, http.StatusBadRequest, page)
 		return
 	case s.journeyFailed(w, r, "save phone number", err):
@@ -320,4 +320,28 @@ func (s *Server) finishSignin(w http.ResponseWriter, r *http.Request, f flow.Flo
 		return
 	}
 	http.Redirect(w, r, returnPath(f.Data[signin.DataReturn]), http.StatusSeeOther)
+}
+
+// phoneError is the message for a refused number: the hosted service's
+// "Please enter a valid phone number", and what is wrong with it.
+func phoneError(err error) text.ID {
+	var pe *phone.Error
+	if !errors.As(err, &pe) {
+		return text.PhoneInvalid
+	}
+	switch pe.Reason {
+	case phone.ReasonTooShort:
+		return text.PhoneTooShort
+	case phone.ReasonTooLong:
+		return text.PhoneTooLong
+	case phone.ReasonCharacters:
+		return text.PhoneCharacters
+	case phone.ReasonInvalid:
+		return text.PhoneNotInUse
+	case phone.ReasonNotCallable:
+		return text.PhoneNotCallable
+	case phone.ReasonCountry:
+		return text.PhoneCountry
+	}
+	return text.PhoneInvalid // empty
 }
