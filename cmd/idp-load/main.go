@@ -365,7 +365,7 @@ func (r report) print(w io.Writer, o options) {
 	if o.PID != 0 {
 		n := time.Duration(r.Logins + r.Failures)
 		fmt.Fprintf(w, "server CPU per login: %s (%s with the dev outbox reads, which cost %s per login)\n",
-			((r.ServerCPU-r.OutboxCPU)/n).Round(10*time.Microsecond), (r.ServerCPU/n).Round(10*time.Microsecond), (r.OutboxCPU/n).Round(10*time.Microsecond))
+			((r.ServerCPU - r.OutboxCPU) / n).Round(10*time.Microsecond), (r.ServerCPU / n).Round(10*time.Microsecond), (r.OutboxCPU / n).Round(10*time.Microsecond))
 	}
 }
 
