@@ -2,9 +2,9 @@ package recovery
 
 import (
 	"errors"
-	"os"
-	"regexp"
 	"testing"
+
+	"github.com/carekey/carekey/internal/flow/journeytest"
 )
 
 // TestEveryStateEventPair walks every (state, event) pair: listed pairs move
@@ -38,19 +38,7 @@ func TestEveryStateEventPair(t *testing.T) {
 // TestEveryStateReachesDone: from each state but done, done can be reached.
 func TestEveryStateReachesDone(t *testing.T) {
 	for _, s := range States() {
-		seen := map[State]bool{s: true}
-		queue := []State{s}
-		for len(queue) > 0 {
-			cur := queue[0]
-			queue = queue[1:]
-			for _, to := range transitions()[cur] {
-				if !seen[to] {
-					seen[to] = true
-					queue = append(queue, to)
-				}
-			}
-		}
-		if !seen[StateDone] {
+		if !journeytest.Reachable(s, Events(), Next)[StateDone] {
 			t.Errorf("%s cannot reach done", s)
 		}
 	}
@@ -58,28 +46,5 @@ func TestEveryStateReachesDone(t *testing.T) {
 
 // TestDiagramMatchesTable: states.mermaid draws exactly the table's edges.
 func TestDiagramMatchesTable(t *testing.T) {
-	b, err := os.ReadFile("states.mermaid")
-	if err != nil {
-		t.Fatal(err)
-	}
-	drawn := map[string]bool{}
-	for _, m := range regexp.MustCompile(`(?m)^\s*(\w+) --> (\w+): (\w+)$`).FindAllStringSubmatch(string(b), -1) {
-		drawn[m[1]+" "+m[3]+" "+m[2]] = true
-	}
-	table := map[string]bool{}
-	for s, es := range transitions() {
-		for e, to := range es {
-			table[string(s)+" "+string(e)+" "+string(to)] = true
-		}
-	}
-	for k := range table {
-		if !drawn[k] {
-			t.Errorf("states.mermaid lacks %s", k)
-		}
-	}
-	for k := range drawn {
-		if !table[k] {
-			t.Errorf("states.mermaid draws %s, which the table lacks", k)
-		}
-	}
+	journeytest.DiagramMatches(t, "states.mermaid", States(), Events(), Next)
 }

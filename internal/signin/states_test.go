@@ -2,9 +2,9 @@ package signin
 
 import (
 	"errors"
-	"os"
-	"regexp"
 	"testing"
+
+	"github.com/carekey/carekey/internal/flow/journeytest"
 )
 
 // TestEveryStateEventPair walks every (state, event) pair: the listed ones
@@ -42,18 +42,7 @@ func TestEveryStateEventPair(t *testing.T) {
 // events ends in verified or cancelled, and that those two are final.
 func TestEveryStateReachesTheEnd(t *testing.T) {
 	for _, s := range States() {
-		seen := map[State]bool{s: true}
-		queue := []State{s}
-		for len(queue) > 0 {
-			cur := queue[0]
-			queue = queue[1:]
-			for _, e := range Events() {
-				if next, err := Next(cur, e); err == nil && !seen[next] {
-					seen[next] = true
-					queue = append(queue, next)
-				}
-			}
-		}
+		seen := journeytest.Reachable(s, Events(), Next)
 		if s != StateVerified && s != StateCancelled && (!seen[StateVerified] || !seen[StateCancelled]) {
 			t.Errorf("from %s: cannot reach both verified and cancelled (%v)", s, seen)
 		}
@@ -77,31 +66,5 @@ func TestEveryStateReachesTheEnd(t *testing.T) {
 
 // TestDiagramMatchesTable keeps states.mermaid equal to the table.
 func TestDiagramMatchesTable(t *testing.T) {
-	b, err := os.ReadFile("states.mermaid")
-	if err != nil {
-		t.Fatal(err)
-	}
-	edge := regexp.MustCompile(`(?m)^\s*(\w+) --> (\w+) : (\w+)\s*$`)
-	inDiagram := map[[3]string]bool{}
-	for _, m := range edge.FindAllStringSubmatch(string(b), -1) {
-		inDiagram[[3]string{m[1], m[3], m[2]}] = true
-	}
-	inTable := map[[3]string]bool{}
-	for _, s := range States() {
-		for _, e := range Events() {
-			if next, err := Next(s, e); err == nil {
-				inTable[[3]string{string(s), string(e), string(next)}] = true
-			}
-		}
-	}
-	for k := range inTable {
-		if !inDiagram[k] {
-			t.Errorf("states.mermaid lacks %s --> %s : %s", k[0], k[2], k[1])
-		}
-	}
-	for k := range inDiagram {
-		if !inTable[k] {
-			t.Errorf("states.mermaid has %s --> %s : %s, the table does not", k[0], k[2], k[1])
-		}
-	}
+	journeytest.DiagramMatches(t, "states.mermaid", States(), Events(), Next)
 }
