@@ -50,6 +50,16 @@ func (p *Page) FieldError(field string) *FieldError {
 // Value returns the submitted value of a field, for re-display.
 func (p *Page) Value(field string) string { return p.Values[field] }
 
+// At is the page with the path its forms post under, for blocks shared by
+// journeys ({{template "email-code" (.At "/register")}}).
+func (p *Page) At(path string) PageAt { return PageAt{Page: p, Path: path} }
+
+// PageAt is a page and the path its forms post under.
+type PageAt struct {
+	*Page
+	Path string
+}
+
 // AddError appends the message with ID id for field.
 func (p *Page) AddError(id text.ID, field string) {
 	p.Errors = append(p.Errors, FieldError{Field: field, Message: text.Get(id)})
