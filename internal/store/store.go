@@ -45,6 +45,14 @@ type User struct {
 	FailedLogins int       // wrong passwords in a row
 	LockedUntil  time.Time // zero: not locked
 	LockCount    int       // locks so far, for the doubling lock period
+	// FailedCodes counts wrong phone codes in a row across every sign-in flow,
+	// so restarting sign-in cannot reset the guesses (issue 10 point 5).
+	FailedCodes int
+
+	// TokensValidAfter: tokens, codes and completed auth requests of this user
+	// issued or authenticated before it are dead (set when the password or the
+	// phone is reset). Zero: no such limit.
+	TokensValidAfter time.Time
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -59,6 +59,7 @@ func ts(t time.Time) time.Time {
 
 func cloneUser(u store.User) store.User {
 	u.LockedUntil, u.CreatedAt, u.UpdatedAt = ts(u.LockedUntil), ts(u.CreatedAt), ts(u.UpdatedAt)
+	u.TokensValidAfter = ts(u.TokensValidAfter)
 	return u
 }
 

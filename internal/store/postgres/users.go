@@ -13,14 +13,16 @@ import (
 
 const userColumns = `id, email, email_verified, given_name, family_name, password_hash,
 	phone, phone_verified, professional, role, organisation, street, town, postcode,
-	failed_logins, locked_until, lock_count, created_at, updated_at`
+	failed_logins, locked_until, lock_count, created_at, updated_at,
+	failed_codes, tokens_valid_after`
 
 // userArgs are u's values in userColumns order.
 func userArgs(u store.User) []any {
 	p := u.Profile
 	return []any{u.ID, u.Email, u.EmailVerified, u.GivenName, u.FamilyName, u.PasswordHash,
 		u.Phone, u.PhoneVerified, p.Professional, p.Role, p.Organisation, p.Street, p.Town, p.Postcode,
-		u.FailedLogins, ts(u.LockedUntil), u.LockCount, ts(u.CreatedAt), ts(u.UpdatedAt)}
+		u.FailedLogins, ts(u.LockedUntil), u.LockCount, ts(u.CreatedAt), ts(u.UpdatedAt),
+		u.FailedCodes, ts(u.TokensValidAfter)}
 }
 
 func scanUser(row pgx.Row) (store.User, error) {
@@ -28,20 +30,24 @@ func scanUser(row pgx.Row) (store.User, error) {
 		u                            store.User
 		p                            = &u.Profile
 		locked, createdAt, updatedAt pgtype.Timestamptz
+		validAfter                   pgtype.Timestamptz
 	)
 	err := row.Scan(&u.ID, &u.Email, &u.EmailVerified, &u.GivenName, &u.FamilyName, &u.PasswordHash,
 		&u.Phone, &u.PhoneVerified, &p.Professional, &p.Role, &p.Organisation, &p.Street, &p.Town, &p.Postcode,
-		&u.FailedLogins, &locked, &u.LockCount, &createdAt, &updatedAt)
+		&u.FailedLogins, &locked, &u.LockCount, &createdAt, &updatedAt,
+		&u.FailedCodes, &validAfter)
 	if err != nil {
 		return store.User{}, mapErr(err)
 	}
 	u.LockedUntil, u.CreatedAt, u.UpdatedAt = fromTS(locked), fromTS(createdAt), fromTS(updatedAt)
+	u.TokensValidAfter = fromTS(validAfter)
 	return u, nil
 }
 
 // normUser is u as the database will return it.
 func normUser(u store.User) store.User {
 	u.LockedUntil, u.CreatedAt, u.UpdatedAt = norm(u.LockedUntil), norm(u.CreatedAt), norm(u.UpdatedAt)
+	u.TokensValidAfter = norm(u.TokensValidAfter)
 	return u
 }
 
@@ -50,7 +56,7 @@ func normUser(u store.User) store.User {
 func (s *Store) CreateUser(ctx context.Context, u store.User, events ...store.AuditEvent) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO users (`+userColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 			userArgs(u)...); err != nil {
 			return mapErr(err)
 		}
@@ -101,7 +107,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *store.User
 		}
 		u.ID = id
 		if _, err := tx.Exec(ctx, `UPDATE users SET (`+userColumns+`)
-			= ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+			= ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 			WHERE id = $1`, userArgs(u)...); err != nil {
 			return mapErr(err)
 		}

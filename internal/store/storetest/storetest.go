@@ -80,10 +80,12 @@ func checkTime(t *testing.T, name string, have, want time.Time) {
 func checkUser(t *testing.T, have, want store.User) {
 	t.Helper()
 	checkTime(t, "LockedUntil", have.LockedUntil, want.LockedUntil)
+	checkTime(t, "TokensValidAfter", have.TokensValidAfter, want.TokensValidAfter)
 	checkTime(t, "CreatedAt", have.CreatedAt, want.CreatedAt)
 	checkTime(t, "UpdatedAt", have.UpdatedAt, want.UpdatedAt)
 	have.LockedUntil, have.CreatedAt, have.UpdatedAt = time.Time{}, time.Time{}, time.Time{}
 	want.LockedUntil, want.CreatedAt, want.UpdatedAt = time.Time{}, time.Time{}, time.Time{}
+	have.TokensValidAfter, want.TokensValidAfter = time.Time{}, time.Time{}
 	if !reflect.DeepEqual(have, want) {
 		t.Errorf("user = %+v\nwant   %+v", have, want)
 	}

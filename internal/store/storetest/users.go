@@ -125,11 +125,13 @@ func testUserRoundTrip(t *testing.T, s store.Store) {
 			Town:         "Exampleton",
 			Postcode:     "EX1 2MP",
 		},
-		FailedLogins: 7,
-		LockedUntil:  base.Add(15*time.Minute + 987),
-		LockCount:    3,
-		CreatedAt:    base.Add(-time.Hour),
-		UpdatedAt:    base.Add(999), // below a microsecond: truncated away
+		FailedLogins:     7,
+		LockedUntil:      base.Add(15*time.Minute + 987),
+		LockCount:        3,
+		FailedCodes:      4,
+		TokensValidAfter: base.Add(-time.Minute + 5),
+		CreatedAt:        base.Add(-time.Hour),
+		UpdatedAt:        base.Add(999), // below a microsecond: truncated away
 	}
 	bare := store.User{ID: "u-bare", Email: "bare@example.org"} // every time zero, no password
 	for _, u := range []store.User{full, bare} {
