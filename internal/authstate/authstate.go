@@ -36,6 +36,10 @@ type AuthRequest struct {
 	UILocales           []string
 	LoginHint           string
 	ACRValues           []string
+	// BrowserHash is the SHA-256 (hex) of the browser-binding cookie of the
+	// browser that started the request: only that browser may sign in for
+	// it and receive its code.
+	BrowserHash string
 
 	// Set when the user has signed in for this request.
 	UserID    string
@@ -43,6 +47,8 @@ type AuthRequest struct {
 	AuthTime  time.Time
 	AMR       []string
 	Done      bool
+	// CodeIssued: the request's one code has been issued; it yields no other.
+	CodeIssued bool
 
 	CreatedAt time.Time
 	ExpiresAt time.Time

@@ -10,6 +10,13 @@
 // where op issues the authorization code.
 //
 // Security properties held here:
+//   - An auth request belongs to the browser that started it: the web layer
+//     hands /authorize a binding token from a __Host- cookie (WithBrowser),
+//     the request stores its hash, and sign-in, completion and the callback
+//     are refused to any other browser (binding.go). A request yields at most
+//     one code, only while the session that signed in lives and the user's
+//     credentials are unchanged; the code is refused at the token endpoint
+//     on the same terms.
 //   - PKCE with S256 is required for public clients; "plain" is refused for all.
 //   - Authorization codes are stored by hash and consumed atomically: of N
 //     concurrent exchanges exactly one gets tokens; the auth request dies with it.

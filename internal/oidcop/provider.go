@@ -178,6 +178,9 @@ type Login struct {
 	SessionID string
 	AuthTime  time.Time
 	AMR       []string
+	// Browser is the binding token of the browser that signed in (its
+	// cookie): it must be the one that started the auth request.
+	Browser string
 }
 
 // AuthRequest returns a pending auth request, for the sign-in pages
@@ -200,6 +203,9 @@ func (p *Provider) ClientName(id string) string {
 func (p *Provider) CompleteAuthRequest(ctx context.Context, id string, l Login) (string, error) {
 	var clientID string
 	_, err := p.storage.cfg.State.UpdateAuthRequest(ctx, id, func(r *authstate.AuthRequest) error {
+		if !SameBrowser(*r, l.Browser) {
+			return ErrWrongBrowser
+		}
 		if r.Done {
 			return errAlreadyDone
 		}

@@ -78,9 +78,16 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	case req.CodeChallenge != "" && req.CodeChallengeMethod != oidc.CodeChallengeMethodS256:
 		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
 	}
+	browser := BrowserFromContext(ctx)
+	if browser == "" {
+		// The web layer binds every request to its browser; without a binding
+		// no one could complete it safely.
+		return nil, oidc.ErrServerError().WithDescription("authorization request not bound to a browser")
+	}
 	now := s.now()
 	r := authstate.AuthRequest{
 		ID:                  secret.ID("ar_"),
+		BrowserHash:         browserHash(browser),
 		ClientID:            req.ClientID,
 		RedirectURI:         req.RedirectURI,
 		State:               req.State,
@@ -133,11 +140,46 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 	if !r.Done {
 		return nil, oidc.ErrInvalidGrant().WithDescription("invalid or used code")
 	}
+	// The sign-in behind the code must still stand: a code whose session
+	// ended (sign-out, password reset) or whose user's credentials were reset
+	// yields no tokens.
+	if err := s.signInStands(ctx, r); errors.Is(err, ErrSessionEnded) {
+		return nil, oidc.ErrInvalidGrant().WithDescription("the sign-in behind this code has ended")
+	} else if err != nil {
+		return nil, err
+	}
 	return authRequest{r}, nil
 }
 
-// SaveAuthCode is called by the callback when it issues a code.
+// SaveAuthCode is called by the callback when it issues a code. It marks the
+// request answered in the same atomic step that checks it may be: the browser
+// that started it (from the context, see WithBrowser), signed in, not yet
+// answered, its sign-in still standing. So an auth request yields at most one
+// code, ever, and only to its own browser.
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
+	token := BrowserFromContext(ctx)
+	have, err := s.cfg.State.GetAuthRequest(ctx, id)
+	if err != nil {
+		return oidc.ErrInvalidRequest().WithDescription("unknown or expired authorization request").WithParent(err)
+	}
+	if err := s.signInStands(ctx, have); err != nil {
+		return oidc.ErrAccessDenied().WithDescription("the sign-in for this request has ended").WithParent(err)
+	}
+	_, err = s.cfg.State.UpdateAuthRequest(ctx, id, func(r *authstate.AuthRequest) error {
+		switch {
+		case !SameBrowser(*r, token):
+			return ErrWrongBrowser
+		case !r.Done:
+			return ErrNotSignedIn
+		case r.CodeIssued:
+			return ErrCodeIssued
+		}
+		r.CodeIssued = true
+		return nil
+	})
+	if err != nil {
+		return oidc.ErrInvalidRequest().WithDescription("authorization request already answered or not yours").WithParent(err)
+	}
 	return s.cfg.State.SaveCode(ctx, secret.HashToken(code), id, s.now().Add(s.cfg.Tokens.CodeTTL))
 }
 

@@ -16,6 +16,10 @@ const (
 	// noticeCookie carries a one-off notice to the next sign-in page
 	// ("registered": the account was just created). It holds no secret.
 	noticeCookie = "carekey_notice"
+	// browserCookie binds auth requests to the browser that started them
+	// (oidcop.WithBrowser): set by /authorize when absent, kept until the
+	// browser closes. Only its hash is stored, with each auth request.
+	browserCookie = "carekey_browser"
 )
 
 func (c cookies) name(base string) string {

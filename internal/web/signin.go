@@ -41,6 +41,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, "load auth request", err)
 		return
 	}
+	if !oidcop.SameBrowser(ar, s.cookies.get(r, browserCookie)) {
+		// Someone else's request (a link sent to this browser): never sign
+		// in for it.
+		s.refuseAuthRequest(w, r, "login", oidcop.ErrWrongBrowser)
+		return
+	}
 	now := s.cfg.Clock.Now()
 	if sess, ok := s.currentSession(ctx, r); ok && reusable(ar, sess, now) {
 		s.complete(w, r, ar.ID, sess)
@@ -279,13 +285,10 @@ func (s *Server) submitSignin(w http.ResponseWriter, r *http.Request) {
 func (s *Server) complete(w http.ResponseWriter, r *http.Request, authRequestID string, sess session.Session) {
 	next, err := s.cfg.Provider.CompleteAuthRequest(r.Context(), authRequestID, oidcop.Login{
 		UserID: sess.UserID, SessionID: sess.ID, AuthTime: sess.AuthTime, AMR: sess.AMR,
+		Browser: s.cookies.get(r, browserCookie),
 	})
-	if errors.Is(err, authstate.ErrNotFound) {
-		s.cfg.Pages.Error(w, r, http.StatusBadRequest, "Sign in", text.LinkInvalid, "")
-		return
-	}
 	if err != nil {
-		s.serverError(w, r, "complete auth request", err)
+		s.refuseAuthRequest(w, r, "complete", err)
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)

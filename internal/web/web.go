@@ -28,6 +28,7 @@ type Provider interface {
 	Handler() http.Handler
 	AuthRequest(ctx context.Context, id string) (authstate.AuthRequest, error)
 	CompleteAuthRequest(ctx context.Context, id string, l oidcop.Login) (string, error)
+	CheckCallback(ctx context.Context, id, browser string) error
 }
 
 // Users reads users of the system of record.
@@ -127,7 +128,7 @@ func New(cfg Config) (*Server, error) {
 		r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", staticFiles(cfg.Static)))
 	}
 	// Everything else is the OIDC provider's.
-	r.PathPrefix("/").Handler(s.unavailableOnOutage(s.withSessionID(cfg.Provider.Handler())))
+	r.PathPrefix("/").Handler(s.unavailableOnOutage(s.withSessionID(s.bindBrowser(cfg.Provider.Handler()))))
 	s.router = r
 	return s, nil
 }

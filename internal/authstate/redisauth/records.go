@@ -23,6 +23,8 @@ type request struct {
 	UILocales           []string  `json:"ui_locales,omitempty"`
 	LoginHint           string    `json:"login_hint,omitempty"`
 	ACRValues           []string  `json:"acr_values,omitempty"`
+	BrowserHash         string    `json:"browser,omitempty"`
+	CodeIssued          bool      `json:"code_issued,omitempty"`
 	UserID              string    `json:"user_id,omitempty"`
 	SessionID           string    `json:"session_id,omitempty"`
 	AuthTime            time.Time `json:"auth_time,omitzero"`
@@ -48,6 +50,8 @@ func toRequest(r authstate.AuthRequest) request {
 		UILocales:           r.UILocales,
 		LoginHint:           r.LoginHint,
 		ACRValues:           r.ACRValues,
+		BrowserHash:         r.BrowserHash,
+		CodeIssued:          r.CodeIssued,
 		UserID:              r.UserID,
 		SessionID:           r.SessionID,
 		AuthTime:            r.AuthTime.UTC(),
@@ -76,6 +80,8 @@ func (rec request) authRequest(id string) authstate.AuthRequest {
 		UILocales:           rec.UILocales,
 		LoginHint:           rec.LoginHint,
 		ACRValues:           rec.ACRValues,
+		BrowserHash:         rec.BrowserHash,
+		CodeIssued:          rec.CodeIssued,
 		UserID:              rec.UserID,
 		SessionID:           rec.SessionID,
 		AuthTime:            rec.AuthTime.UTC(),
