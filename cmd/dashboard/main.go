@@ -9,6 +9,7 @@
 //	-client-secret-file DASHBOARD_CLIENT_SECRET_FILE  or a file holding it
 //	-base-url           DASHBOARD_BASE_URL            default http://localhost:8081
 //	-addr               DASHBOARD_ADDR                default :8081
+//	-version            print the version and licence, then exit
 //
 // Cookies are marked Secure when the base URL is https. SIGINT or SIGTERM
 // shuts the server down gracefully.
@@ -29,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/carekey/carekey/internal/buildinfo"
 	"github.com/carekey/carekey/internal/dashboard"
 )
 
@@ -39,6 +41,10 @@ func main() {
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(logger)
+	if len(os.Args) == 2 && (os.Args[1] == "-version" || os.Args[1] == "--version" || os.Args[1] == "version") {
+		fmt.Println(buildinfo.Line("dashboard"))
+		return
+	}
 	if err := run(ctx, os.Args[1:], os.Getenv, logger, nil); err != nil {
 		logger.Error("dashboard stopped", "err", err)
 		os.Exit(1)

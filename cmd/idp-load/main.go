@@ -46,6 +46,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/carekey/carekey/internal/buildinfo"
 )
 
 // options are the command's flags.
@@ -82,7 +84,12 @@ func main() {
 	flag.IntVar(&o.Logins, "n", 200, "how many logins")
 	flag.IntVar(&o.Concurrency, "c", 4, "how many at once")
 	flag.IntVar(&o.PID, "pid", 0, "the server's process ID, to report its CPU per login (Linux)")
+	showVersion := flag.Bool("version", false, "print the version and licence, then exit")
 	flag.Parse()
+	if *showVersion {
+		fmt.Println(buildinfo.Line("idp-load"))
+		return
+	}
 	if o.Password == "" || o.Logins < 1 || o.Concurrency < 1 {
 		fmt.Fprintln(os.Stderr, "idp-load: -password is required; -n and -c must be at least 1")
 		flag.Usage()

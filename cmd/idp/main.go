@@ -20,11 +20,9 @@ import (
 	"syscall"
 
 	"github.com/carekey/carekey/internal/app"
+	"github.com/carekey/carekey/internal/buildinfo"
 	"github.com/carekey/carekey/internal/config"
 )
-
-// version is set by the linker (-X main.version=…).
-var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -49,7 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "version":
-		fmt.Fprintln(stdout, "carekey", version)
+		fmt.Fprintln(stdout, buildinfo.Line("idp"))
 		return 0
 	case "config":
 		if len(args) != 3 || args[1] != "check" {
