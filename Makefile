@@ -10,9 +10,10 @@ BENCH ?= .
 
 .PHONY: run test build lint fmt-check vet staticcheck fuzz bench ci clean
 
-## run: start the identity provider in dev mode (memory backends, dev outbox, dashboard on :8081)
+## run: start the identity provider in dev mode (memory backends, dev outbox, dashboard on :8081);
+## make run PORT=18080 serves it on 18080 and the dashboard on 18081 (loopback only)
 run:
-	go run ./cmd/idp dev
+	go run ./cmd/idp dev $(if $(PORT),--port $(PORT))
 
 ## test: all tests with the race detector; real-service tests skip unless IDP_TEST_* are set
 test:

@@ -1,6 +1,6 @@
 // Command idp is carekey, the OpenID Connect provider.
 //
-//	idp dev                      embedded dev mode (memory backends, dashboard)
+//	idp dev [--port N]           embedded dev mode (memory backends, dashboard on N+1)
 //	idp serve --config FILE      production: PostgreSQL + Redis
 //	idp migrate --config FILE    apply database migrations
 //	idp config check FILE        validate a config file and exit
@@ -32,7 +32,7 @@ func main() {
 }
 
 const usage = `usage:
-  idp dev [--config configs/dev.yaml]
+  idp dev [--config configs/dev.yaml] [--port 8080]
   idp serve --config FILE
   idp migrate --config FILE
   idp config check FILE
@@ -93,6 +93,10 @@ func loadFlags(name string, args []string, mode config.Mode, def string, stderr 
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", def, "configuration file")
+	port := new(int)
+	if mode == config.ModeDev {
+		fs.IntVar(port, "port", 0, "serve on this loopback port and the dashboard on the next (moves the issuer and the dashboard client's URIs with them)")
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, 2
 	}
@@ -100,7 +104,7 @@ func loadFlags(name string, args []string, mode config.Mode, def string, stderr 
 		fmt.Fprintf(stderr, "idp %s: --config FILE is required\n", name)
 		return nil, 2
 	}
-	cfg, err := config.Check(*path, config.Options{Env: os.Getenv}, mode)
+	cfg, err := config.Check(*path, config.Options{Env: os.Getenv, DevPort: *port}, mode)
 	if err != nil {
 		fmt.Fprintf(stderr, "idp %s: %s: %v\n", name, *path, err)
 		return nil, 1

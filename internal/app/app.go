@@ -244,7 +244,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if opts.Mode == config.ModeDev && cfg.Dev.DashboardURL != "" {
 		d, err := dashboard.New(dashboard.Config{
 			Issuer:       cfg.Issuer,
-			ClientID:     "dashboard",
+			ClientID:     config.DashboardClientID,
 			ClientSecret: cfg.Dev.DashboardSecret,
 			BaseURL:      cfg.Dev.DashboardURL,
 			IdleTimeout:  cfg.Sessions.IdleTimeout,

@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -175,6 +176,53 @@ func TestDeployConfig(t *testing.T) {
 			if !slices.Contains(targets, f) {
 				t.Errorf("compose service %s does not mount %s, which carekey.yaml reads", svc, f)
 			}
+		}
+	}
+}
+
+// TestDevPortMovesEverythingTogether: `idp dev --port 18080` serves the
+// provider on loopback 18080 and the dashboard on 18081, and the dashboard
+// client's URIs follow, so the config still validates and sign-in works.
+func TestDevPortMovesEverythingTogether(t *testing.T) {
+	cfg, err := Check(filepath.Join(configsDir, "dev.yaml"), Options{DevPort: 18080}, ModeDev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Issuer != "http://localhost:18080" || cfg.HTTP.Addr != "127.0.0.1:18080" {
+		t.Errorf("issuer %q, addr %q", cfg.Issuer, cfg.HTTP.Addr)
+	}
+	if cfg.Dev.DashboardURL != "http://localhost:18081" || cfg.Dev.DashboardAddr != "127.0.0.1:18081" {
+		t.Errorf("dashboard %q at %q", cfg.Dev.DashboardURL, cfg.Dev.DashboardAddr)
+	}
+	dash, _ := cfg.Client(DashboardClientID)
+	if !slices.Equal(dash.RedirectURIs, []string{"http://localhost:18081/callback"}) ||
+		!slices.Equal(dash.PostLogoutURIs, []string{"http://localhost:18081/"}) ||
+		dash.BackchannelLogoutURI != "http://localhost:18081/backchannel-logout" {
+		t.Errorf("dashboard client did not move: %+v", dash)
+	}
+	pub, _ := cfg.Client("dev-public")
+	if !slices.Contains(pub.RedirectURIs, "http://localhost:9999/callback") {
+		t.Errorf("dev-public moved: %q", pub.RedirectURIs)
+	}
+	for _, bad := range []int{-1, 65535, 70000} {
+		if _, err := Check(filepath.Join(configsDir, "dev.yaml"), Options{DevPort: bad}, ModeDev); err == nil {
+			t.Errorf("dev port %d accepted", bad)
+		}
+	}
+	if _, err := Check(filepath.Join(configsDir, "example.yaml"), Options{DevPort: 18080, SkipMissingSecretFiles: true}, ModeServe); err == nil {
+		t.Error("a dev port was accepted for serve")
+	}
+}
+
+// The default dev config listens on loopback only: its secrets are published.
+func TestDevListensOnLoopback(t *testing.T) {
+	cfg, err := Check(filepath.Join(configsDir, "dev.yaml"), Options{}, ModeDev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, addr := range []string{cfg.HTTP.Addr, cfg.Dev.DashboardAddr} {
+		if host, _, _ := net.SplitHostPort(addr); host != "127.0.0.1" {
+			t.Errorf("dev listens on %q, want 127.0.0.1", addr)
 		}
 	}
 }

@@ -31,6 +31,10 @@ type Options struct {
 	// SkipMissingSecretFiles, with its key path (keys.pepper_file) and the
 	// file name as resolved.
 	MissingSecretFile func(key, file string)
+	// DevPort, if set, moves dev mode to this loopback port and the
+	// dashboard to the next (Config.MoveDevPorts), before validation. Dev
+	// mode only: Check refuses it for serve.
+	DevPort int
 }
 
 // loaded is a decoded config with what Load found along the way.
@@ -66,6 +70,14 @@ func Check(path string, opts Options, mode Mode) (*Config, error) {
 	l, err := load(path, opts)
 	if err != nil {
 		return nil, err
+	}
+	if opts.DevPort != 0 {
+		if mode != ModeDev {
+			return nil, fmt.Errorf("a dev port is for idp dev only")
+		}
+		if err := l.cfg.MoveDevPorts(opts.DevPort); err != nil {
+			return nil, err
+		}
 	}
 	problems := append(l.problems, l.cfg.validate(mode, l.unchecked)...)
 	if len(problems) > 0 {

@@ -332,8 +332,26 @@ func TestValidate(t *testing.T) {
 		{
 			name: "dev settings in dev",
 			have: `dev: {enabled: true, outbox: true, insecure_cookies: true, dashboard_addr: ":8081",
-  dashboard_url: "http://localhost:8081", dashboard_secret: s, seed_password: p}`,
+  dashboard_url: "http://localhost:8081", dashboard_secret: s, seed_password: p}
+clients: [{id: dashboard, auth_method: client_secret_basic, secret_hash: "sha256:` + strings.Repeat("a", 64) + `",
+  redirect_uris: ["http://localhost:8081/callback"], allow_insecure_redirects: true, grant_types: [authorization_code]}]`,
 			mode: ModeDev,
+		},
+		{
+			// Sign-in would fail later with "redirect_uri is missing in the
+			// client configuration": refused at start instead.
+			name: "dev dashboard URL no client allows",
+			have: `dev: {dashboard_addr: ":18081", dashboard_url: "http://localhost:18081", dashboard_secret: s}
+clients: [{id: dashboard, auth_method: client_secret_basic, secret_hash: "sha256:` + strings.Repeat("a", 64) + `",
+  redirect_uris: ["http://localhost:8081/callback"], allow_insecure_redirects: true, grant_types: [authorization_code]}]`,
+			mode:     ModeDev,
+			wantErrs: []string{"clients[0].redirect_uris"},
+		},
+		{
+			name:     "dev dashboard without its client",
+			have:     `dev: {dashboard_addr: ":8081", dashboard_url: "http://localhost:8081", dashboard_secret: s}`,
+			mode:     ModeDev,
+			wantErrs: []string{"dev.dashboard_url"},
 		},
 		{name: "dev false in serve", have: `dev: {enabled: false, outbox: false}`},
 		{
