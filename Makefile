@@ -16,8 +16,9 @@ run:
 	go run ./cmd/idp dev $(if $(PORT),--port $(PORT))
 
 ## test: all tests with the race detector; real-service tests skip unless IDP_TEST_* are set
+## (TESTFLAGS adds go test flags: make test TESTFLAGS='-run Signin')
 test:
-	go test -race -count=1 ./...
+	go test -race -count=1 $(TESTFLAGS) ./...
 
 ## build: build every command into bin/
 build:
