@@ -61,7 +61,7 @@ func isPlaceholderHash(digest []byte) bool {
 	}
 	for _, s := range []string{
 		"", "secret", "password", "changeme", "change_me", "CHANGE_ME", "example",
-		"dev-dashboard-secret-not-for-production",
+		"dev-dashboard-secret-not-for-production", "dev-admin-secret-not-for-production",
 	} {
 		if sum := sha256.Sum256([]byte(s)); string(sum[:]) == string(digest) {
 			return true

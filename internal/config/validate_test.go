@@ -237,6 +237,15 @@ func TestValidate(t *testing.T) {
 			wantErrs: []string{"clients[0].secret_hash"},
 		},
 		{
+			// The dev config publishes these secrets: a production config
+			// that copied a dev client must not accept them.
+			name: "published dev client secrets in serve",
+			have: `clients: [
+  {id: a, secret_hash: "sha256:a3a1069a49a0204a0ec598a682b79082a6ab3812cc0a8e135c4eb3598b03788f", grant_types: [client_credentials]},
+  {id: b, secret_hash: "sha256:caac52fc483bf5edebe05fc9d262d320281af7e73b8506a8dc79a59a0eafaf3b", grant_types: [client_credentials]}]`,
+			wantErrs: []string{"clients[0].secret_hash", "clients[1].secret_hash"},
+		},
+		{
 			name:     "confidential client without secret in dev",
 			have:     `clients: [{id: a, grant_types: [client_credentials]}]`,
 			mode:     ModeDev,
