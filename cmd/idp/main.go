@@ -5,6 +5,7 @@
 //	idp migrate --config FILE    apply database migrations
 //	idp config check FILE        validate a config file and exit
 //	idp admin …                  accounts, grants and users through the admin API (admin.go)
+//	idp keys list|rotate|reencrypt  signing keys and the encryption keyring (keys.go)
 //	idp version
 package main
 
@@ -37,6 +38,7 @@ const usage = `usage:
   idp migrate --config FILE
   idp config check FILE
   idp admin COMMAND … (idp admin for help)
+  idp keys list|rotate|reencrypt --config FILE
   idp version
 `
 
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return serve(ctx, args[1:], config.ModeServe, "", stdout, stderr)
 	case "admin":
 		return admin(ctx, args[1:], os.Getenv, stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		cfg, code := loadFlags("migrate", args[1:], config.ModeServe, "", stderr)
 		if cfg == nil {

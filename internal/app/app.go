@@ -10,8 +10,6 @@ package app
 
 import (
 	"context"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -111,21 +109,13 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		}
 	}()
 
-	encKey, err := config.DecodeKey(cfg.Keys.EncryptionKey)
-	if err != nil || len(encKey) != 32 {
-		return nil, fmt.Errorf("keys.encryption_key: must be base64 of 32 bytes")
+	kr, err := newKeyring(cfg.Keys)
+	if err != nil {
+		return nil, err
 	}
 	pepper, err := config.DecodeKey(cfg.Keys.Pepper)
 	if err != nil || len(pepper) < 32 {
 		return nil, fmt.Errorf("keys.pepper: must be base64 of at least 32 bytes")
-	}
-	signingKeyKey, err := hkdf.Key(sha256.New, encKey, nil, "carekey signing keys v1", 32)
-	if err != nil {
-		return nil, fmt.Errorf("derive signing key encryption key: %w", err)
-	}
-	tokenKey, err := hkdf.Key(sha256.New, encKey, nil, "carekey access tokens v1", 32)
-	if err != nil {
-		return nil, fmt.Errorf("derive token key: %w", err)
 	}
 
 	if err := a.openBackends(ctx, opts.Mode, clk); err != nil {
@@ -154,11 +144,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		}
 	}
 
-	cipher, err := keys.NewCipher(signingKeyKey)
-	if err != nil {
-		return nil, fmt.Errorf("signing key cipher: %w", err)
-	}
-	km := keys.NewManager(keys.Config{Store: b.Store, Cipher: cipher, Clock: clk, Rotation: cfg.Keys.RotationPeriod, CacheTTL: time.Minute})
+	km := keys.NewManager(keys.Config{Store: b.Store, Cipher: kr.signing, Clock: clk, Rotation: cfg.Keys.RotationPeriod, CacheTTL: time.Minute})
 	if _, err := km.Signing(ctx, cfg.Keys.Algorithm); err != nil {
 		return nil, fmt.Errorf("load signing key: %w", err)
 	}
@@ -169,26 +155,25 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	}
 
 	ready := a.Ready
-	var cryptoKey [32]byte
-	copy(cryptoKey[:], tokenKey)
 	provider, err := oidcop.New(oidcop.Config{
-		Issuer:        cfg.Issuer,
-		Clients:       cfg.Clients,
-		LoginURL:      func(id string) string { return "/login?authRequestID=" + id },
-		Users:         b.Store,
-		RefreshTokens: b.Store,
-		State:         b.State,
-		Sessions:      b.Sessions,
-		Keys:          km,
-		Logout:        logout,
-		Health:        ready,
-		Algorithm:     cfg.Keys.Algorithm,
-		CryptoKey:     cryptoKey,
-		Tokens:        cfg.Tokens,
-		Accounts:      accountsSvc.Claim,
-		Clock:         clk,
-		Logger:        logger,
-		Insecure:      opts.Mode == config.ModeDev || isLocalhostHTTP(cfg.Issuer),
+		Issuer:             cfg.Issuer,
+		Clients:            cfg.Clients,
+		LoginURL:           func(id string) string { return "/login?authRequestID=" + id },
+		Users:              b.Store,
+		RefreshTokens:      b.Store,
+		State:              b.State,
+		Sessions:           b.Sessions,
+		Keys:               km,
+		Logout:             logout,
+		Health:             ready,
+		Algorithm:          cfg.Keys.Algorithm,
+		CryptoKey:          kr.tokens[0],
+		PreviousCryptoKeys: kr.tokens[1:],
+		Tokens:             cfg.Tokens,
+		Accounts:           accountsSvc.Claim,
+		Clock:              clk,
+		Logger:             logger,
+		Insecure:           opts.Mode == config.ModeDev || isLocalhostHTTP(cfg.Issuer),
 	})
 	if err != nil {
 		return nil, err

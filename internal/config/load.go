@@ -146,6 +146,7 @@ func secretRefs(c *Config) []secretRef {
 		{"postgres.url", &c.Postgres.URL, &c.Postgres.URLFile},
 		{"redis.password", &c.Redis.Password, &c.Redis.PasswordFile},
 		{"keys.encryption_key", &c.Keys.EncryptionKey, &c.Keys.EncryptionKeyFile},
+		{"keys.previous_encryption_key", &c.Keys.PreviousEncryptionKey, &c.Keys.PreviousEncryptionKeyFile},
 		{"keys.pepper", &c.Keys.Pepper, &c.Keys.PepperFile},
 	}
 	for i := range c.Clients {

@@ -69,6 +69,12 @@ type Keys struct {
 	// and opaque access tokens.
 	EncryptionKey     string `yaml:"encryption_key"`
 	EncryptionKeyFile string `yaml:"encryption_key_file"`
+	// PreviousEncryptionKey: the encryption key before the current one, while
+	// it is being replaced. It only decrypts (signing keys sealed under it,
+	// access tokens and codes made with it); `idp keys reencrypt` reseals the
+	// stored keys under the current one, then it can be removed.
+	PreviousEncryptionKey     string `yaml:"previous_encryption_key"`
+	PreviousEncryptionKeyFile string `yaml:"previous_encryption_key_file"`
 	// Pepper: base64 of at least 32 random bytes; the HMAC key for one-time codes.
 	Pepper     string `yaml:"pepper"`
 	PepperFile string `yaml:"pepper_file"`

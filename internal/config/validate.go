@@ -198,6 +198,17 @@ func (v *validator) keys(k *Keys) {
 		}
 		return ""
 	})
+	if k.PreviousEncryptionKey != "" {
+		v.key("keys.previous_encryption_key", k.PreviousEncryptionKey, func(n int) string {
+			if n != 32 {
+				return fmt.Sprintf("must decode to exactly 32 bytes, not %d", n)
+			}
+			return ""
+		})
+		if k.PreviousEncryptionKey == k.EncryptionKey {
+			v.add("keys.previous_encryption_key", "is the same as keys.encryption_key: set it to the key being replaced, or remove it")
+		}
+	}
 	v.key("keys.pepper", k.Pepper, func(n int) string {
 		if n < 32 {
 			return fmt.Sprintf("must decode to at least 32 bytes, not %d", n)

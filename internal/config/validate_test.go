@@ -163,6 +163,9 @@ func TestValidate(t *testing.T) {
 		{name: "pepper literal placeholder", have: `keys: {encryption_key: ` + goodKey + `, pepper: changeme}`, wantErrs: []string{"keys.pepper"}},
 		{name: "keys RS256", have: `keys: {encryption_key: ` + goodKey + `, pepper: ` + goodPepper + `, algorithm: RS256}`},
 		{name: "keys HS256", have: `keys: {encryption_key: ` + goodKey + `, pepper: ` + goodPepper + `, algorithm: HS256}`, wantErrs: []string{"keys.algorithm"}},
+		{name: "previous encryption key", have: `keys: {encryption_key: ` + goodKey + `, previous_encryption_key: bmV3IGVuY3J5cHRpb24ga2V5IGZvciB0aGUgdGVzdCE=, pepper: ` + goodPepper + `}`},
+		{name: "previous encryption key too short", have: `keys: {encryption_key: ` + goodKey + `, previous_encryption_key: ` + key16 + `, pepper: ` + goodPepper + `}`, wantErrs: []string{"keys.previous_encryption_key"}},
+		{name: "previous encryption key is the current", have: `keys: {encryption_key: ` + goodKey + `, previous_encryption_key: ` + goodKey + `, pepper: ` + goodPepper + `}`, wantErrs: []string{"keys.previous_encryption_key"}},
 		{name: "keys rotation negative", have: `keys: {encryption_key: ` + goodKey + `, pepper: ` + goodPepper + `, rotation_period: -1h}`, wantErrs: []string{"keys.rotation_period"}},
 
 		// clients

@@ -24,13 +24,25 @@
 // above settles the race. Rotate always uses a random ID.
 //
 // Within the last CacheTTL of a key's signing period, Signing also generates
-// its successor ahead of time (again with an ID every replica computes alike),
-// so the successor is published everywhere by the time it signs. Only the
-// very first key, or one made after nothing signed for a whole window, signs
-// as soon as it is made.
+// its successor ahead of time, with an ID derived from its predecessor's (so
+// every replica computes the same one and no other key can hold it), and the
+// successor is published everywhere by the time it signs. If nothing signed
+// in that window, the successor is made late and the old key, still
+// published, keeps signing until the successor has settled: no replica ever
+// signs with a key another replica does not publish yet. Only the very first
+// key, or one made after more than one and a half periods without a sign-in,
+// signs as soon as it is made (a replica whose cache holds no live key reads
+// the store before it answers).
 //
 // Decrypted keys are cached in memory; the store is re-read at most every
-// CacheTTL, or at once when no cached key can sign.
+// CacheTTL, or at once when no cached key can sign. When the store cannot be
+// read, the last good set keeps signing and publishing (the JWKS needs no
+// database within a key's life), and the store is tried again a few seconds
+// later.
+//
+// The Cipher is a keyring: it seals under the current encryption key and
+// opens under it or a previous one, so the encryption key can be replaced;
+// Reencrypt reseals every stored key under the current one.
 //
 //	m := keys.NewManager(keys.Config{Store: st, Cipher: c, Clock: clk, Rotation: 30 * 24 * time.Hour})
 //	k, err := m.Signing(ctx, keys.ES256) // sign ID tokens with k.Private, kid k.ID

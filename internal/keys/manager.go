@@ -42,6 +42,9 @@ type Store interface {
 	CreateSigningKey(ctx context.Context, k store.SigningKey) error
 	// ListSigningKeys returns every key, oldest first.
 	ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
+	// ResealSigningKey replaces a key's sealed private half if it is still
+	// oldPrivate; store.ErrConflict if not.
+	ResealSigningKey(ctx context.Context, id string, oldPrivate, newPrivate []byte) error
 }
 
 // Key is a decrypted signing key.
@@ -114,9 +117,10 @@ func (m *Manager) Signing(ctx context.Context, alg string) (Key, error) {
 	}
 	if m.successorDue(k, now) {
 		// Pre-publish the next key so every replica has it before it signs.
-		// Replicas doing this at once compute the same ID and one of them
-		// wins. On error k can still sign; the next call tries again.
-		err := m.create(ctx, alg, now, slotID(alg, m.cfg.Rotation, k.CreatedAt.Add(m.cfg.Rotation)))
+		// Its ID derives from k's, so replicas doing this at once compute the
+		// same ID and one of them wins, and no other key can hold it. On
+		// error k can still sign; the next call tries again.
+		err := m.create(ctx, alg, now, successorID(alg, k.ID))
 		if err == nil || errors.Is(err, store.ErrConflict) {
 			_ = m.refresh(ctx, now, true)
 		}
@@ -125,7 +129,8 @@ func (m *Manager) Signing(ctx context.Context, alg string) (Key, error) {
 }
 
 // successorDue reports whether k, the key signing now, ends its signing
-// period within CacheTTL and no newer key of its algorithm is known.
+// period within CacheTTL (or has ended it: no successor was made in time) and
+// no newer key of its algorithm is known.
 func (m *Manager) successorDue(k Key, now time.Time) bool {
 	if now.Before(k.CreatedAt.Add(m.cfg.Rotation - m.cfg.CacheTTL)) {
 		return false
@@ -140,11 +145,12 @@ func (m *Manager) successorDue(k Key, now time.Time) bool {
 
 // signing finds or makes the key to sign with. m.mu is held.
 func (m *Manager) signing(ctx context.Context, alg string, now time.Time) (Key, error) {
-	if err := m.refresh(ctx, now, false); err != nil {
-		return Key{}, err
-	}
+	refreshErr := m.refresh(ctx, now, false)
 	if k, ok := m.pick(alg, now); ok {
-		return k, nil
+		return k, nil // during an outage too: the last good set still signs
+	}
+	if refreshErr != nil {
+		return Key{}, refreshErr
 	}
 	// Nothing cached can sign: another replica may have made a key already.
 	if err := m.refresh(ctx, now, true); err != nil {
@@ -184,9 +190,7 @@ func (m *Manager) Public(ctx context.Context) ([]Key, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.cfg.Clock.Now()
-	if err := m.refresh(ctx, now, false); err != nil {
-		return nil, err
-	}
+	refreshErr := m.refresh(ctx, now, false)
 	out := make([]Key, 0, len(m.keys))
 	for _, k := range m.keys {
 		if !expired(k.ExpiresAt, now) {
@@ -194,6 +198,11 @@ func (m *Manager) Public(ctx context.Context) ([]Key, error) {
 			out = append(out, k)
 		}
 	}
+	if refreshErr != nil && len(out) == 0 {
+		return nil, refreshErr
+	}
+	// On a refresh error the last good set is served: the JWKS needs no
+	// database within a key's life.
 	return out, nil
 }
 
@@ -223,25 +232,111 @@ func (m *Manager) Rotate(ctx context.Context, alg string) (Key, error) {
 	return Key{}, fmt.Errorf("keys: rotated key %s not listed by the store", id)
 }
 
+// List returns every stored key, expired ones too, oldest first, for `idp keys
+// list`: it reads the store, and opens each key to check that the keyring can.
+// A key that does not open is listed with a nil Private and Err set.
+func (m *Manager) List(ctx context.Context) ([]ListedKey, error) {
+	recs, err := m.cfg.Store.ListSigningKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("keys: list signing keys: %w", err)
+	}
+	out := make([]ListedKey, 0, len(recs))
+	for _, rec := range recs {
+		l := ListedKey{Key: Key{ID: rec.ID, Algorithm: rec.Algorithm, CreatedAt: rec.CreatedAt, ExpiresAt: rec.ExpiresAt}}
+		if k, current, err := m.openRec(rec); err != nil {
+			l.Err = err
+		} else {
+			l.Key, l.Current = k, current
+			l.Key.Private = nil
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// ListedKey is one key as `idp keys list` shows it.
+type ListedKey struct {
+	Key
+	// Current: sealed under the keyring's current encryption key (else a
+	// previous one: `idp keys reencrypt` moves it forward).
+	Current bool
+	Err     error // the key does not open with any key of the keyring
+}
+
+// Reencrypt reseals every stored key that a previous encryption key sealed
+// under the current one, and returns how many it resealed. Safe to run on
+// several replicas at once (a key resealed by another is skipped). Keys that
+// no key of the keyring opens are reported, never changed.
+func (m *Manager) Reencrypt(ctx context.Context) (int, error) {
+	recs, err := m.cfg.Store.ListSigningKeys(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("keys: list signing keys: %w", err)
+	}
+	var (
+		n    int
+		errs []error
+	)
+	for _, rec := range recs {
+		der, current, err := m.cfg.Cipher.open(rec.PrivateKey, []byte(rec.ID))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("keys: signing key %s: %w", rec.ID, err))
+			continue
+		}
+		if current {
+			clear(der)
+			continue
+		}
+		sealed, err := m.cfg.Cipher.Seal(der, []byte(rec.ID))
+		clear(der)
+		if err != nil {
+			return n, fmt.Errorf("keys: reseal key %s: %w", rec.ID, err)
+		}
+		switch err := m.cfg.Store.ResealSigningKey(ctx, rec.ID, rec.PrivateKey, sealed); {
+		case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound):
+			// resealed or removed by someone else meanwhile
+		case err != nil:
+			return n, fmt.Errorf("keys: reseal key %s: %w", rec.ID, err)
+		default:
+			n++
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
 // pick applies the signing rule to the cached keys. m.mu is held.
 func (m *Manager) pick(alg string, now time.Time) (Key, bool) {
-	var oldest, settled *Key
+	var oldest, settled, overdue *Key
 	for i := range m.keys {
 		k := &m.keys[i]
-		if k.Algorithm != alg || expired(k.ExpiresAt, now) || !now.Before(k.CreatedAt.Add(m.cfg.Rotation)) {
+		if k.Algorithm != alg || expired(k.ExpiresAt, now) {
+			continue
+		}
+		isSettled := !now.Before(k.CreatedAt.Add(m.cfg.CacheTTL))
+		if !now.Before(k.CreatedAt.Add(m.cfg.Rotation)) {
+			// Past its signing period but still published everywhere: it
+			// signs only while no successor has settled.
+			if isSettled && (k.ExpiresAt.IsZero() || now.Before(k.ExpiresAt.Add(-m.cfg.Rotation/2))) {
+				overdue = k
+			}
 			continue
 		}
 		if oldest == nil {
 			oldest = k
 		}
-		if !now.Before(k.CreatedAt.Add(m.cfg.CacheTTL)) {
+		if isSettled {
 			settled = k // keys are oldest first: the last one is the newest
 		}
 	}
 	switch {
 	case settled != nil:
 		return *settled, true
+	case overdue != nil:
+		// Its successor is not published everywhere yet (made late: nothing
+		// signed in the successor window); keep signing with the old key.
+		return *overdue, true
 	case oldest != nil:
+		// No key was ever settled (a first key): it signs at once. Replicas
+		// with an empty cache read the store before they answer.
 		return *oldest, true
 	}
 	return Key{}, false
@@ -251,11 +346,16 @@ func (m *Manager) pick(alg string, now time.Time) (Key, bool) {
 // just have been made elsewhere) or older than CacheTTL, decrypting only keys not already cached. On error the cache is
 // left as it was. m.mu is held.
 func (m *Manager) refresh(ctx context.Context, now time.Time, force bool) error {
-	if !force && len(m.keys) > 0 && now.Before(m.readAt.Add(m.cfg.CacheTTL)) {
+	if !force && m.live(now) && now.Before(m.readAt.Add(m.cfg.CacheTTL)) {
 		return nil
 	}
 	recs, err := m.cfg.Store.ListSigningKeys(ctx)
 	if err != nil {
+		if m.live(now) {
+			// Keep serving the cache, and try the store again after a short
+			// while rather than on every request.
+			m.readAt = now.Add(-m.cfg.CacheTTL + retryAfterFailure(m.cfg.CacheTTL))
+		}
 		return fmt.Errorf("keys: list signing keys: %w", err)
 	}
 	cached := make(map[string]Key, len(m.keys))
@@ -281,6 +381,20 @@ func (m *Manager) refresh(ctx context.Context, now time.Time, force bool) error 
 	m.keys, m.readAt = next, now
 	return nil
 }
+
+// live reports whether the cache holds an unexpired key. m.mu is held.
+func (m *Manager) live(now time.Time) bool {
+	for _, k := range m.keys {
+		if !expired(k.ExpiresAt, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// retryAfterFailure is how long a Manager serves its cache after a failed
+// read before it reads the store again.
+func retryAfterFailure(cacheTTL time.Duration) time.Duration { return max(cacheTTL/12, time.Second) }
 
 // create generates a key pair for alg and stores it sealed under id.
 func (m *Manager) create(ctx context.Context, alg string, now time.Time, id string) error {
@@ -318,10 +432,22 @@ func (m *Manager) create(ctx context.Context, alg string, now time.Time, id stri
 
 // open decrypts and checks a stored key.
 func (m *Manager) open(rec store.SigningKey) (Key, error) {
-	der, err := m.cfg.Cipher.Open(rec.PrivateKey, []byte(rec.ID))
+	k, _, err := m.openRec(rec)
+	return k, err
+}
+
+// openRec is open, also telling whether the current encryption key sealed it.
+func (m *Manager) openRec(rec store.SigningKey) (Key, bool, error) {
+	der, current, err := m.cfg.Cipher.open(rec.PrivateKey, []byte(rec.ID))
 	if err != nil {
-		return Key{}, fmt.Errorf("keys: open signing key %s: %w", rec.ID, err)
+		return Key{}, false, fmt.Errorf("keys: open signing key %s: %w", rec.ID, err)
 	}
+	k, err := parseKey(rec, der)
+	return k, current, err
+}
+
+// parseKey parses and checks the decrypted private half of rec.
+func parseKey(rec store.SigningKey, der []byte) (Key, error) {
 	defer clear(der)
 	parsed, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
@@ -393,6 +519,14 @@ func randomID() string {
 	b := make([]byte, 16)
 	rand.Read(b) // never fails since Go 1.24
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// successorID is the ID of the key pre-published to follow key id: the same
+// on every replica, and no other key's (it hashes its predecessor's ID, which
+// is unique), so replicas racing to make it collide only with each other.
+func successorID(alg, id string) string {
+	sum := sha256.Sum256([]byte("carekey successor key\x00" + alg + "\x00" + id))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
 // slotID is the ID of the key generated automatically for alg in the rotation

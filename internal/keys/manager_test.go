@@ -64,6 +64,24 @@ func (s *fakeStore) ListSigningKeys(ctx context.Context) ([]store.SigningKey, er
 	return out, nil
 }
 
+func (s *fakeStore) ResealSigningKey(ctx context.Context, id string, oldPrivate, newPrivate []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, k := range s.keys {
+		if k.ID == id {
+			if !bytes.Equal(k.PrivateKey, oldPrivate) {
+				return store.ErrConflict
+			}
+			s.keys[i].PrivateKey = bytes.Clone(newPrivate)
+			return nil
+		}
+	}
+	return store.ErrNotFound
+}
+
 func (s *fakeStore) snapshot() ([]store.SigningKey, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -274,19 +292,47 @@ func TestRotationPeriod(t *testing.T) {
 }
 
 // TestRotationWithoutTraffic: nothing signed during the successor window, so
-// the successor is made when needed and signs at once.
+// the successor is made late; the old key, published everywhere, keeps signing
+// until the successor is too (one CacheTTL), so no replica ever signs with a
+// key another replica does not publish yet.
 func TestRotationWithoutTraffic(t *testing.T) {
 	st, clk := &fakeStore{}, clocktest.New(start)
-	m := newManager(t, st, clk)
+	m, other := newManager(t, st, clk), newManager(t, st, clk)
 	k1 := mustSigning(t, m, ES256)
+	publicIDs(t, other)
 	clk.Advance(rotation)
+	if k := mustSigning(t, m, ES256); k.ID != k1.ID {
+		t.Fatalf("right after a late rotation signing with %s, want k1 until its successor is published", k.ID)
+	}
+	recs, _ := st.snapshot()
+	if len(recs) != 2 || recs[1].ID != successorID(ES256, k1.ID) {
+		t.Fatalf("store holds %v, want k1 and its successor", recs)
+	}
+	clk.Advance(ttl)
 	k2 := mustSigning(t, m, ES256)
-	if k2.ID == k1.ID || !k2.CreatedAt.Equal(start.Add(rotation)) {
-		t.Errorf("after rotation got %s created %v", k2.ID, k2.CreatedAt)
+	if k2.ID != recs[1].ID || !k2.CreatedAt.Equal(start.Add(rotation)) {
+		t.Errorf("a CacheTTL later got %s created %v, want the successor", k2.ID, k2.CreatedAt)
+	}
+	if ids := publicIDs(t, other); !slices.Contains(ids, k2.ID) {
+		t.Errorf("other replica does not publish the successor: %v", ids)
 	}
 	clk.Advance(rotation + time.Second)
 	if ids := publicIDs(t, m); slices.Contains(ids, k1.ID) {
 		t.Errorf("expired k1 still published: %v", ids)
+	}
+}
+
+// TestLongSilence: after more than one and a half rotation periods without a
+// sign-in, the old key is too close to leaving the JWKS to sign: a new one is
+// made and signs at once (every replica reads the store when its cache holds
+// no key that can sign).
+func TestLongSilence(t *testing.T) {
+	st, clk := &fakeStore{}, clocktest.New(start)
+	m := newManager(t, st, clk)
+	k1 := mustSigning(t, m, ES256)
+	clk.Advance(rotation + rotation/2)
+	if k := mustSigning(t, m, ES256); k.ID == k1.ID {
+		t.Errorf("signing with k1 %v before it leaves the JWKS", k1.ExpiresAt.Sub(clk.Now()))
 	}
 }
 

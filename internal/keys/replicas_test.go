@@ -3,7 +3,6 @@ package keys
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -147,5 +146,4 @@ func TestSuccessorIDsDoNotCollide(t *testing.T) {
 	if successorID(ES256, k1.ID) == successorID(ES256, k2.ID) {
 		t.Error("successors of two keys share an ID")
 	}
-	fmt.Sprint(k1, k2)
 }

@@ -79,7 +79,10 @@ type Config struct {
 	Health func(ctx context.Context) error
 
 	Algorithm string   // "ES256" or "RS256"
-	CryptoKey [32]byte // encrypts opaque access tokens
+	CryptoKey [32]byte // encrypts opaque access tokens and codes
+	// PreviousCryptoKeys still decrypt tokens and codes made before the
+	// encryption key was replaced (never used to encrypt).
+	PreviousCryptoKeys [][32]byte
 
 	Tokens config.Tokens
 	Clock  clock.Clock
@@ -124,7 +127,7 @@ func New(cfg Config) (*Provider, error) {
 			"phone_number", "phone_number_verified", claims.ClaimAccounts,
 		},
 	}
-	opts := []op.Option{op.WithLogger(cfg.Logger)}
+	opts := []op.Option{op.WithLogger(cfg.Logger), op.WithCrypto(tokenCrypto(cfg.CryptoKey, cfg.PreviousCryptoKeys))}
 	if cfg.Insecure {
 		opts = append(opts, op.WithAllowInsecure())
 	}
@@ -133,6 +136,18 @@ func New(cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("create provider: %w", err)
 	}
 	return &Provider{op: p, storage: s}, nil
+}
+
+// tokenCrypto encrypts with the current key and decrypts with it and each
+// previous one, so replacing the encryption key does not invalidate the
+// access tokens and codes already out.
+func tokenCrypto(current [32]byte, previous [][32]byte) op.Crypto {
+	enc := op.NewAES256GCMCrypto(current, "")
+	decs := []op.Decrypter{enc}
+	for _, k := range previous {
+		decs = append(decs, op.NewAES256GCMCrypto(k, ""))
+	}
+	return op.NewCompositeCrypto(enc, decs)
 }
 
 // Algorithms lists every algorithm the provider signs ID tokens with (the

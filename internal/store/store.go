@@ -148,6 +148,11 @@ type Store interface {
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 	// DeleteSigningKey removes a key; deleting a missing key is not an error.
 	DeleteSigningKey(ctx context.Context, id string) error
+	// ResealSigningKey replaces key id's encrypted private half with
+	// newPrivate if it is still oldPrivate (re-encryption under a new
+	// encryption key). Returns ErrNotFound, or ErrConflict if the stored blob
+	// is not oldPrivate (another replica resealed it first).
+	ResealSigningKey(ctx context.Context, id string, oldPrivate, newPrivate []byte) error
 
 	// CreateRefreshToken stores t. Returns ErrConflict if the ID is taken.
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error

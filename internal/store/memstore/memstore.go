@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -259,6 +260,25 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 	})
 	return out, nil
+}
+
+// ResealSigningKey replaces the key's private blob if it is still oldPrivate.
+func (s *Store) ResealSigningKey(ctx context.Context, id string, oldPrivate, newPrivate []byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("reseal signing key %s: %w", id, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, ok := s.keys[id]
+	switch {
+	case !ok:
+		return fmt.Errorf("reseal signing key %s: %w", id, store.ErrNotFound)
+	case !bytes.Equal(k.PrivateKey, oldPrivate):
+		return fmt.Errorf("reseal signing key %s: %w", id, store.ErrConflict)
+	}
+	k.PrivateKey = cloneBytes(newPrivate)
+	s.keys[id] = k
+	return nil
 }
 
 // DeleteSigningKey removes a key; a missing key is not an error.

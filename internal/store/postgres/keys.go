@@ -48,6 +48,26 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	return keys, nil
 }
 
+// ResealSigningKey replaces the key's private blob if it is still oldPrivate.
+func (s *Store) ResealSigningKey(ctx context.Context, id string, oldPrivate, newPrivate []byte) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE signing_keys SET private_key = $3 WHERE id = $1 AND private_key = $2`,
+		id, oldPrivate, newPrivate)
+	if err != nil {
+		return fmt.Errorf("reseal signing key %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM signing_keys WHERE id = $1)`, id).Scan(&exists); err != nil {
+		return fmt.Errorf("reseal signing key %s: %w", id, err)
+	}
+	if !exists {
+		return fmt.Errorf("reseal signing key %s: %w", id, store.ErrNotFound)
+	}
+	return fmt.Errorf("reseal signing key %s: %w", id, store.ErrConflict)
+}
+
 // DeleteSigningKey removes a key; a missing key is not an error.
 func (s *Store) DeleteSigningKey(ctx context.Context, id string) error {
 	if _, err := s.pool.Exec(ctx, `DELETE FROM signing_keys WHERE id = $1`, id); err != nil {

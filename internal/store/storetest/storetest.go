@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateUserConcurrent", testUpdateUserConcurrent},
 		{"PasswordHistory", testPasswordHistory},
 		{"SigningKeys", testSigningKeys},
+		{"ResealSigningKey", testResealSigningKey},
 		{"RefreshTokenRoundTrip", testRefreshTokenRoundTrip},
 		{"RotateRefreshToken", testRotateRefreshToken},
 		{"RotateRefreshTokenRefused", testRotateRefused},

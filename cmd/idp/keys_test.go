@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carekey/carekey/internal/app"
+	"github.com/carekey/carekey/internal/config"
+	"github.com/carekey/carekey/internal/testenv"
+)
+
+// keysConfig is a production config's keys and database for `idp keys`: the
+// dev keys, and a fresh PostgreSQL schema, migrated.
+func keysConfig(t *testing.T) *config.Config {
+	t.Helper()
+	cfg, err := config.Load("../../configs/dev.yaml", config.Options{Env: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Postgres.URL = testenv.PostgresURL(t)
+	if err := app.Migrate(t.Context(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func idpKeys(t *testing.T, cfg *config.Config, sub string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := runKeys(t.Context(), cfg, sub, "", time.Now(), &out); err != nil {
+		t.Fatalf("idp keys %s: %v\n%s", sub, err, out.String())
+	}
+	return out.String()
+}
+
+// TestKeysRotateListReencrypt is the operator guide's procedures: rotate a
+// signing key, then replace the encryption key (add the new one, keep the
+// old one as previous, reencrypt, drop the old one).
+func TestKeysRotateListReencrypt(t *testing.T) {
+	cfg := keysConfig(t)
+	out := idpKeys(t, cfg, "rotate")
+	if !strings.HasPrefix(out, "new ES256 key ") {
+		t.Fatalf("rotate: %q", out)
+	}
+	id := strings.Fields(out)[3]
+	id = strings.TrimSuffix(id, ":")
+	if list := idpKeys(t, cfg, "list"); !strings.Contains(list, id) || !strings.Contains(list, "ES256") || strings.Contains(list, "previous") {
+		t.Fatalf("list after rotate:\n%s", list)
+	}
+
+	// A new encryption key, the old one kept as previous.
+	cfg.Keys.PreviousEncryptionKey = cfg.Keys.EncryptionKey
+	cfg.Keys.EncryptionKey = "bmV3IGVuY3J5cHRpb24ga2V5IGZvciB0aGUgdGVzdCE=" // "new encryption key for the test!"
+	if list := idpKeys(t, cfg, "list"); !strings.Contains(list, "previous_encryption_key (run idp keys reencrypt)") {
+		t.Fatalf("list with a new encryption key:\n%s", list)
+	}
+	if out := idpKeys(t, cfg, "reencrypt"); out != "1 keys resealed under keys.encryption_key\n" {
+		t.Errorf("reencrypt: %q", out)
+	}
+	cfg.Keys.PreviousEncryptionKey = ""
+	if list := idpKeys(t, cfg, "list"); !strings.Contains(list, id) || strings.Contains(list, "previous") || strings.Contains(list, "neither") {
+		t.Errorf("list after reencrypt, old key dropped:\n%s", list)
+	}
+}

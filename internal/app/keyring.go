@@ -1,0 +1,77 @@
+package app
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"fmt"
+	"time"
+
+	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/config"
+	"github.com/carekey/carekey/internal/keys"
+	"github.com/carekey/carekey/internal/store/postgres"
+)
+
+// keyring is what the configured encryption keys (keys.encryption_key and,
+// while it is being replaced, keys.previous_encryption_key) give: the cipher
+// for signing keys at rest and the keys of opaque access tokens and codes,
+// the current one first. Each use has its own key, derived by HKDF.
+type keyring struct {
+	signing *keys.Cipher
+	tokens  [][32]byte
+}
+
+func newKeyring(k config.Keys) (keyring, error) {
+	var roots [][]byte
+	for _, s := range []struct{ path, v string }{
+		{"keys.encryption_key", k.EncryptionKey},
+		{"keys.previous_encryption_key", k.PreviousEncryptionKey},
+	} {
+		if s.v == "" && s.path != "keys.encryption_key" {
+			continue
+		}
+		b, err := config.DecodeKey(s.v)
+		if err != nil || len(b) != 32 {
+			return keyring{}, fmt.Errorf("%s: must be base64 of 32 bytes", s.path)
+		}
+		roots = append(roots, b)
+	}
+	var (
+		kr      keyring
+		signing [][]byte
+	)
+	for _, root := range roots {
+		sk, err := hkdf.Key(sha256.New, root, nil, "carekey signing keys v1", 32)
+		if err != nil {
+			return keyring{}, fmt.Errorf("derive signing key encryption key: %w", err)
+		}
+		tk, err := hkdf.Key(sha256.New, root, nil, "carekey access tokens v1", 32)
+		if err != nil {
+			return keyring{}, fmt.Errorf("derive token key: %w", err)
+		}
+		signing = append(signing, sk)
+		kr.tokens = append(kr.tokens, [32]byte(tk))
+	}
+	c, err := keys.NewCipher(signing[0], signing[1:]...)
+	if err != nil {
+		return keyring{}, fmt.Errorf("signing key cipher: %w", err)
+	}
+	kr.signing = c
+	return kr, nil
+}
+
+// OpenKeys opens the signing keys of a production config's database, for
+// `idp keys …`. Close releases the connection.
+func OpenKeys(ctx context.Context, cfg *config.Config) (m *keys.Manager, closeFn func(), err error) {
+	kr, err := newKeyring(cfg.Keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	pg, err := postgres.Open(ctx, postgres.Config{URL: cfg.Postgres.URL, MaxConns: 2})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open postgres: %w", err)
+	}
+	m = keys.NewManager(keys.Config{Store: pg, Cipher: kr.signing, Clock: clock.System(), Rotation: cfg.Keys.RotationPeriod, CacheTTL: time.Minute})
+	return m, pg.Close, nil
+}
