@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/carekey/carekey/internal/app"
@@ -36,7 +37,7 @@ const usage = `usage:
   idp dev [--config configs/dev.yaml] [--port 8080]
   idp serve --config FILE
   idp migrate --config FILE
-  idp config check FILE
+  idp config check [--secrets-elsewhere] FILE
   idp admin COMMAND … (idp admin for help)
   idp keys list|rotate|reencrypt --config FILE
   idp version
@@ -52,11 +53,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, buildinfo.Line("idp"))
 		return 0
 	case "config":
-		if len(args) != 3 || args[1] != "check" {
+		if len(args) < 2 || args[1] != "check" {
 			fmt.Fprint(stderr, usage)
 			return 2
 		}
-		return configCheck(args[2], stdout, stderr)
+		return configCheck(args[2:], stdout, stderr)
 	case "dev":
 		return serve(ctx, args[1:], config.ModeDev, "configs/dev.yaml", stdout, stderr)
 	case "serve":
@@ -82,10 +83,41 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-func configCheck(path string, stdout, stderr io.Writer) int {
-	_, err := config.Check(path, config.Options{Env: os.Getenv, SkipMissingSecretFiles: true}, config.ModeServe)
+// configCheck validates a production config and prints every problem with
+// its key path. Secret files that do not exist here are listed, and fail the
+// check unless --secrets-elsewhere says they live on another machine (a CI
+// job, a chart being rendered).
+func configCheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("config check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	elsewhere := fs.Bool("secrets-elsewhere", false, "secret files live on the machines that run carekey: list missing ones without failing")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+		fmt.Fprint(stderr, "usage: idp config check [--secrets-elsewhere] FILE\n")
+		return 2
+	}
+	path := fs.Arg(0)
+	var missing []string
+	_, err := config.Check(path, config.Options{
+		Env:                    os.Getenv,
+		SkipMissingSecretFiles: true,
+		MissingSecretFile:      func(key, file string) { missing = append(missing, fmt.Sprintf("  %s: %s", key, file)) },
+	}, config.ModeServe)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: invalid configuration:\n%v\n", path, err)
+	}
+	if len(missing) > 0 {
+		w := stderr
+		if err == nil && *elsewhere {
+			w = stdout
+		}
+		fmt.Fprintf(w, "%s: these secret files do not exist on this machine, so their values were not checked:\n%s\n",
+			path, strings.Join(missing, "\n"))
+		if err == nil && !*elsewhere {
+			fmt.Fprintln(stderr, "(if they live on the machines that run carekey, check again with --secrets-elsewhere)")
+			return 1
+		}
+	}
+	if err != nil {
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", path)

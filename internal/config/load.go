@@ -58,7 +58,7 @@ func Load(path string, opts Options) (*Config, error) {
 		return nil, err
 	}
 	if len(l.problems) > 0 {
-		return nil, &ValidationError{Problems: l.problems}
+		return nil, fmt.Errorf("%s: %w", path, &ValidationError{Problems: l.problems})
 	}
 	return l.cfg, nil
 }
@@ -101,12 +101,20 @@ func load(path string, opts Options) (loaded, error) {
 // loadBytes runs the load steps on data; relative *_file paths are taken
 // from dir and read with readFile.
 func loadBytes(data []byte, dir string, opts Options, readFile func(string) ([]byte, error)) (loaded, error) {
-	cfg, err := decode(data)
-	if err != nil {
-		return loaded{}, err
+	cfg, decodeErr := decode(data)
+	var te *yaml.TypeError
+	switch {
+	case errors.As(decodeErr, &te) && cfg != nil:
+		// Keys of the wrong type or unknown: carry on with what decoded, so
+		// every problem is reported at once, each at its key path.
+	case decodeErr != nil:
+		return loaded{}, decodeErr
 	}
 	l := loaded{cfg: cfg, unchecked: map[string]bool{}}
-	l.problems = applyEnv(cfg, opts.Env)
+	if te != nil {
+		l.problems = decodeProblems(data, te)
+	}
+	l.problems = append(l.problems, applyEnv(cfg, opts.Env)...)
 	l.problems = append(l.problems, resolveFiles(cfg, dir, opts, readFile, l.unchecked)...)
 	applyDefaults(cfg)
 	return l, nil
@@ -119,8 +127,12 @@ func decode(data []byte) (*Config, error) {
 	dec.KnownFields(true)
 	var c Config
 	if err := dec.Decode(&c); err != nil {
-		if errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		switch {
+		case errors.Is(err, io.EOF):
 			return &c, nil
+		case errors.As(err, &te):
+			return &c, err // what decoded, and what did not
 		}
 		return nil, err
 	}

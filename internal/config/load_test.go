@@ -34,43 +34,44 @@ func TestLoadStrict(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		have string
-		// wantErr lists substrings of the error, the line number among them.
+		// wantErr lists substrings of the error: the key path, the problem
+		// and its line.
 		wantErr []string
 	}{
 		{
 			name:    "unknown top-level key",
 			have:    "issuer: https://a.gov.uk\nissuer_url: https://b.gov.uk\n",
-			wantErr: []string{"line 2", "field issuer_url not found"},
+			wantErr: []string{"issuer_url: unknown key (line 2)"},
 		},
 		{
 			name:    "unknown nested key",
 			have:    "http:\n  addr: \":8080\"\n  adress: \":9090\"\n",
-			wantErr: []string{"line 3", "field adress not found"},
+			wantErr: []string{"http.adress: unknown key (line 3)"},
 		},
 		{
 			name:    "unknown client key",
 			have:    "clients:\n  - id: a\n    secret: s3cr3t\n",
-			wantErr: []string{"line 3", "field secret not found"},
+			wantErr: []string{"clients[0].secret: unknown key (line 3)"},
 		},
 		{
 			name:    "duplicate top-level key",
 			have:    "issuer: https://a.gov.uk\nhttp: {addr: \":1\"}\nissuer: https://b.gov.uk\n",
-			wantErr: []string{"line 3", `mapping key "issuer" already defined at line 1`},
+			wantErr: []string{"issuer: set twice (line 3, and line 1 before)"},
 		},
 		{
 			name:    "duplicate nested key",
 			have:    "keys:\n  pepper: a\n  algorithm: ES256\n  pepper: b\n",
-			wantErr: []string{"line 4", `mapping key "pepper" already defined at line 2`},
+			wantErr: []string{"keys.pepper: set twice (line 4, and line 2 before)"},
 		},
 		{
 			name:    "duplicate key in client",
 			have:    "clients:\n  - id: a\n    id: b\n",
-			wantErr: []string{"line 3", `mapping key "id" already defined at line 2`},
+			wantErr: []string{"clients[0].id: set twice (line 3, and line 2 before)"},
 		},
 		{
 			name:    "wrong type",
 			have:    "http:\n  max_body_bytes: lots\n",
-			wantErr: []string{"line 2", "cannot unmarshal"},
+			wantErr: []string{`http.max_body_bytes: must be a whole number, not "lots" (line 2)`},
 		},
 		{
 			name:    "duration as integer",
@@ -90,7 +91,7 @@ func TestLoadStrict(t *testing.T) {
 		{
 			name:    "not a mapping",
 			have:    "- issuer\n",
-			wantErr: []string{"line 1", "cannot unmarshal"},
+			wantErr: []string{"(the whole file): must be a section of keys, not a list (line 1)"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -188,7 +189,7 @@ func (v *validator) sms(s *SMS) {
 		if n.PhoneChangedTemplate == "" {
 			v.add("sms.govuknotify.phone_changed_template", msgRequired)
 		}
-		v.optionalURL("sms.govuknotify.base_url", n.BaseURL)
+		v.providerURL("sms.govuknotify.base_url", n.BaseURL)
 	case "twilio":
 		v.twilio("sms.twilio", &s.Twilio, false)
 	default:
@@ -214,7 +215,7 @@ func (v *validator) twilio(p string, t *TwilioPhone, webhook bool) {
 	if !isE164(t.From) {
 		v.add(p+".from", "must be an E.164 number such as +441632960000")
 	}
-	v.optionalURL(p+".base_url", t.BaseURL)
+	v.providerURL(p+".base_url", t.BaseURL)
 	if !webhook {
 		return
 	}
@@ -242,10 +243,29 @@ func (v *validator) secret(path, s string) {
 	}
 }
 
-func (v *validator) optionalURL(path, s string) {
-	if s != "" && !isWebURL(s, "https", "http") {
-		v.add(path, "must be an absolute http(s) URL")
+// providerURL checks an SMS, voice or email provider's API base URL: https,
+// since requests carry the API key; in serve mode plain http only to a
+// loopback address (a stand-in on the same machine).
+func (v *validator) providerURL(path, s string) {
+	if s == "" {
+		return
 	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		v.add(path, "must be an absolute https URL")
+	case u.Scheme == "http" && v.serve() && !isLoopbackAddr(u.Hostname()):
+		v.add(path, "must be https: the API key would cross the network in clear (http only to a loopback address)")
+	}
+}
+
+// isLoopbackAddr reports whether host names this machine.
+func isLoopbackAddr(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func isE164(s string) bool {

@@ -52,6 +52,18 @@ func TestValidatePhoneSections(t *testing.T) {
 			have: `sms: {provider: govuknotify, govuknotify: {api_key: "carekey-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0", sign_in_code_template: "f33517ff-2a88-4f6e-b855-c550268ce08a", phone_changed_template: "0e4a2bd4-8d8a-4c9b-9d54-2fb3b9d1f5a7"}}`,
 		},
 		{
+			// An http provider URL sends the API key in clear: only to
+			// this machine (a stand-in), and anywhere in dev.
+			name: "provider URLs", mode: ModeServe,
+			have: "sms: {provider: twilio, twilio: {account_sid: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, auth_token: 0123456789abcdef0123456789abcdef, from: \"+441632960000\", base_url: \"http://sms.example.net\"}}\n" +
+				"voice: {provider: twilio, twilio: {account_sid: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, auth_token: 0123456789abcdef0123456789abcdef, from: \"+441632960000\", webhook_url: \"https://signin.council.gov.uk/webhooks/twilio/voice\", base_url: \"http://127.0.0.1:9000\"}}",
+			wantErrs: []string{"sms.twilio.base_url"},
+		},
+		{
+			name: "provider http URL in dev", mode: ModeDev,
+			have: "sms: {provider: twilio, twilio: {account_sid: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, auth_token: 0123456789abcdef0123456789abcdef, from: \"+441632960000\", base_url: \"http://sms.example.net\"}}",
+		},
+		{
 			name: "notify without key or template", mode: ModeServe,
 			have:     `sms: {provider: govuknotify}`,
 			wantErrs: []string{"sms.govuknotify.api_key", "sms.govuknotify.phone_changed_template", "sms.govuknotify.sign_in_code_template"},

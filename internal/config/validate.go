@@ -341,6 +341,9 @@ func (v *validator) redirectURI(path, s string, allowInsecure bool) {
 	if u.Fragment != "" || strings.Contains(s, "#") {
 		v.add(path, "must not have a fragment")
 	}
+	if strings.Contains(s, "*") {
+		v.add(path, "must not hold a wildcard: carekey matches redirect URIs exactly, so list each one")
+	}
 	if u.Scheme != "https" && (u.Scheme != "http" || !allowInsecure || !isLoopback(u.Hostname())) {
 		v.add(path, msgInsecureURI)
 	}

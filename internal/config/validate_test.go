@@ -193,6 +193,14 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
+			// carekey matches exactly: a wildcard would never match, and
+			// looks like a promise it does not keep.
+			name: "client wildcard redirects",
+			have: `clients: [{id: a, secret_hash: ` + goodHash + `, grant_types: [authorization_code], redirect_uris: ["https://*.example.gov.uk/cb", "https://app.example.gov.uk/*"],
+  post_logout_redirect_uris: ["https://*.example.gov.uk/"]}]`,
+			wantErrs: []string{"clients[0].post_logout_redirect_uris[0]", "clients[0].redirect_uris[0]", "clients[0].redirect_uris[1]"},
+		},
+		{
 			name: "client insecure redirects in dev",
 			have: `clients: [{id: a, secret_hash: ` + goodHash + `, grant_types: [authorization_code], allow_insecure_redirects: true,
   redirect_uris: ["http://localhost:9999/cb", "http://127.0.0.1/cb", "http://app.gov.uk/cb", "http://[::2]/cb"],
