@@ -1,21 +1,22 @@
 package testenv
 
 import (
-	"io"
 	"net"
 	"sync"
 	"testing"
 )
 
 // Proxy is a TCP proxy in front of a shared test service, so a test can cut
-// its own connections (an outage) without stopping the service for anyone else.
+// its own connections (an outage) or blackhole them (a backend that stops
+// answering) without touching the service for anyone else.
 type Proxy struct {
 	ln     net.Listener
 	target string
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
-	down  bool
+	down  bool // refuse: close new connections at once
+	hole  bool // blackhole: accept, forward nothing, answer nothing
 }
 
 // NewProxy listens on 127.0.0.1 and forwards every connection to target. It is
@@ -40,17 +41,40 @@ func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.down = true
+	p.closeAll()
+}
+
+// Blackhole makes the backend stop answering without closing anything: open
+// connections forward nothing more, new ones are accepted and never
+// answered, as with a server that hangs or a network that drops packets.
+func (p *Proxy) Blackhole() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hole = true
+}
+
+// Restore accepts and forwards connections again. Connections held during a
+// blackhole are closed (their streams lost bytes), so clients reconnect.
+func (p *Proxy) Restore() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hole {
+		p.closeAll()
+	}
+	p.down, p.hole = false, false
+}
+
+func (p *Proxy) closeAll() {
 	for c := range p.conns {
 		_ = c.Close()
 	}
 	clear(p.conns)
 }
 
-// Restore accepts connections again.
-func (p *Proxy) Restore() {
+func (p *Proxy) state() (down, hole bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.down = false
+	return p.down, p.hole
 }
 
 func (p *Proxy) track(cs ...net.Conn) bool {
@@ -71,6 +95,12 @@ func (p *Proxy) serve() {
 		if err != nil {
 			return
 		}
+		if _, hole := p.state(); hole {
+			if !p.track(in) { // held open, never answered
+				_ = in.Close()
+			}
+			continue
+		}
 		out, err := net.Dial("tcp", p.target)
 		if err != nil {
 			_ = in.Close()
@@ -81,13 +111,27 @@ func (p *Proxy) serve() {
 			_ = out.Close()
 			continue
 		}
-		go pipe(in, out)
-		go pipe(out, in)
+		go p.pipe(in, out)
+		go p.pipe(out, in)
 	}
 }
 
-func pipe(dst, src net.Conn) {
-	_, _ = io.Copy(dst, src)
+// pipe copies src to dst, dropping what arrives during a blackhole.
+func (p *Proxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if _, hole := p.state(); !hole {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
 	_ = dst.Close()
 	_ = src.Close()
 }
