@@ -29,6 +29,12 @@ func passwordPolicy(c config.PasswordPolicy) password.Policy {
 	}
 }
 
+// hashLimits bounds the argon2id work (password_policy.hash_concurrency and
+// hash_queue): beyond them a request is answered 503 with Retry-After.
+func hashLimits(c config.PasswordPolicy) password.Limits {
+	return password.Limits{Concurrency: c.HashConcurrency, Queue: c.HashQueue}
+}
+
 // emailSender is the email sender, or one that fails every send (logged at
 // start-up) when no provider is configured.
 func (a *App) emailSender() notify.EmailSender {
