@@ -10,9 +10,10 @@
 //     and no email. The account is looked up only at step 3, after the code.
 //  2. verify: the 8-digit code (internal/emailcode: 30 minutes, 5 wrong
 //     tries, resend after 60 s, at most 5 sends; Back kills the code).
-//  3. password: the new password twice, checked against the policy and the
-//     history (not the current password, nor the previous 8, verified against
-//     the stored argon2id hashes). Then every browser session and refresh
+//  3. password: the new password twice, checked against the policy and,
+//     once the form is right, the history (not the current password, nor
+//     the previous 8, verified against the stored argon2id hashes; at most
+//     MaxPasswordTries per flow). No argon2id runs for a refused form. Then every browser session and refresh
 //     token of the user is revoked, the "password changed" email is sent,
 //     audit events are written, and the user is sent to sign in (phone
 //     confirmation as usual).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/carekey/carekey/internal/clock"
@@ -35,7 +36,46 @@ const (
 var (
 	// ErrExpired: the flow's time is up; the user must start again.
 	ErrExpired = errors.New("recovery: flow expired")
+	// ErrTooManyPasswords: the flow has had MaxPasswordTries new passwords
+	// checked against the history; the user must start again. Returned in
+	// an *emailcode.LimitError.
+	ErrTooManyPasswords = errors.New("recovery: too many new passwords tried")
 )
+
+// MaxPasswordTries bounds the new passwords one flow may have checked
+// against the history: each check costs up to 1+HistorySize argon2id
+// verifications, so an unbounded step would be a way to burn the server's
+// CPU.
+const MaxPasswordTries = 10
+
+// dataPasswordTries is the flow data key counting the new passwords tried.
+const dataPasswordTries = "password_tries"
+
+// countPasswordTry counts one new password against the flow's
+// MaxPasswordTries, in the flow, before any hash.
+func (s *Service) countPasswordTry(ctx context.Context, id string) error {
+	var refused bool
+	_, err := s.Flows.Update(ctx, id, func(f *flow.Flow) error {
+		refused = false // fn may be retried
+		if f.State != string(StatePassword) {
+			return ErrBadTransition
+		}
+		n, _ := strconv.Atoi(f.Data[dataPasswordTries])
+		if n >= MaxPasswordTries {
+			refused = true
+			return nil
+		}
+		f.Set(dataPasswordTries, strconv.Itoa(n+1))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("count password try of flow %s: %w", id, err)
+	}
+	if refused {
+		return &emailcode.LimitError{Err: ErrTooManyPasswords}
+	}
+	return nil
+}
 
 // Users is what recovery needs of the system of record.
 type Users interface {
@@ -279,46 +319,34 @@ func (s *Service) SubmitCode(ctx context.Context, id, typed string) error {
 	return err
 }
 
-// SubmitPassword sets the new password: policy and history (not the current
-// password nor the previous HistorySize) checked, every failed rule listed.
-// Then every session and refresh token of the user is revoked, the user is
-// told by email, and the flow is deleted. Errors: *text.Invalid,
-// ErrBadTransition, ErrExpired.
+// SubmitPassword sets the new password: the form checked (policy, every
+// failed rule listed, and the confirmation), then, counted against the
+// flow's MaxPasswordTries, the history (not the current password nor the
+// previous HistorySize). Nothing is hashed before every one of those limits
+// has passed. Then every session and refresh token of the user is revoked,
+// the user is told by email, and the flow is deleted. Errors:
+// *text.Invalid, ErrBadTransition, ErrExpired, *emailcode.LimitError
+// wrapping ErrTooManyPasswords, password.ErrBusy.
 func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) error {
 	cur, err := s.Flows.Get(ctx, id)
 	if err != nil {
 		return fmt.Errorf("load flow %s: %w", id, err)
 	}
+	if !cur.Valid(s.Clock.Now()) {
+		return ErrExpired
+	}
 	if !Can(State(cur.State), EventSubmitPassword) {
 		return ErrBadTransition
 	}
-	// The address is looked up only now, after the emailed code: an
-	// unknown address never gets here but by a guessed code.
-	userID, err := s.lookup(ctx, cur.Data[FieldEmail])
-	if err != nil {
-		return err
-	}
 	var inv text.Invalid
-	var failed []password.Rule
 	if pw == "" {
 		inv.Add(FieldPassword, text.PasswordRequired)
 	} else {
 		var pe *password.PolicyError
 		if errors.As(s.Policy.Check(pw), &pe) {
-			failed = append(failed, pe.Failed...)
-		}
-		history, err := s.Users.PasswordHistory(ctx, userID, 1+s.Policy.HistorySize)
-		if err != nil {
-			return fmt.Errorf("load password history: %w", err)
-		}
-		switch err := s.Policy.CheckHistory(ctx, s.Hasher, pw, history); {
-		case errors.As(err, &pe):
-			failed = append(failed, pe.Failed...)
-		case err != nil:
-			return err
-		}
-		for _, r := range failed {
-			inv.AddWords(FieldPassword, s.Policy.Text(r))
+			for _, words := range pe.Texts() {
+				inv.AddWords(FieldPassword, words)
+			}
 		}
 	}
 	switch {
@@ -328,6 +356,29 @@ func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) er
 		inv.Add(FieldConfirm, text.PasswordsDiffer)
 	}
 	if err := inv.Err(); err != nil {
+		return err
+	}
+	if err := s.countPasswordTry(ctx, id); err != nil {
+		return err
+	}
+	// The address is looked up only now, after the emailed code: an
+	// unknown address never gets here but by a guessed code.
+	userID, err := s.lookup(ctx, cur.Data[FieldEmail])
+	if err != nil {
+		return err
+	}
+	history, err := s.Users.PasswordHistory(ctx, userID, 1+s.Policy.HistorySize)
+	if err != nil {
+		return fmt.Errorf("load password history: %w", err)
+	}
+	var pe *password.PolicyError
+	switch err := s.Policy.CheckHistory(ctx, s.Hasher, pw, history); {
+	case errors.As(err, &pe):
+		for _, words := range pe.Texts() {
+			inv.AddWords(FieldPassword, words)
+		}
+		return inv.Err()
+	case err != nil:
 		return err
 	}
 	hash, err := s.Hasher.Hash(ctx, pw)

@@ -323,6 +323,50 @@ func TestSubmitEmailAsksNothingAboutTheAddress(t *testing.T) {
 	}
 }
 
+// TestRefusedPasswordCostsNoHash (issue 10, point 6): a new password the
+// form refuses (policy, confirmation, wrong step) computes no argon2id, and a
+// flow checks at most MaxPasswordTries new passwords against the history.
+func TestRefusedPasswordCostsNoHash(t *testing.T) {
+	r := newRig(t)
+	r.user(8)
+	id := r.toPassword("penny@example.com")
+	ctx := t.Context()
+	hashes := func() uint64 { return r.hasher.Stats().Computed }
+	before := hashes()
+	for _, tc := range []struct{ name, pw, confirm string }{
+		{"policy", "short", "short"},
+		{"confirmation differs", pw(20), pw(21)},
+		{"no confirmation", pw(20), ""},
+	} {
+		var inv *text.Invalid
+		if err := r.svc.SubmitPassword(ctx, id, tc.pw, tc.confirm); !errors.As(err, &inv) {
+			t.Fatalf("%s: %v, want *text.Invalid", tc.name, err)
+		}
+		if n := hashes() - before; n != 0 {
+			t.Fatalf("%s: %d hashes for a refused form, want 0", tc.name, n)
+		}
+	}
+	for i := range recovery.MaxPasswordTries {
+		var inv *text.Invalid
+		if err := r.svc.SubmitPassword(ctx, id, pw(8-i%9), pw(8-i%9)); !errors.As(err, &inv) {
+			t.Fatalf("try %d of a previous password: %v", i+1, err)
+		}
+	}
+	before = hashes()
+	err := r.svc.SubmitPassword(ctx, id, pw(30), pw(30))
+	var le *emailcode.LimitError
+	if !errors.Is(err, recovery.ErrTooManyPasswords) || !errors.As(err, &le) {
+		t.Fatalf("try %d: %v, want ErrTooManyPasswords", recovery.MaxPasswordTries+1, err)
+	}
+	if n := hashes() - before; n != 0 {
+		t.Fatalf("%d hashes for a refused try, want 0", n)
+	}
+	other, _ := r.svc.Start(ctx, nil)
+	if err := r.svc.SubmitPassword(ctx, other.ID, pw(30), pw(30)); !errors.Is(err, recovery.ErrBadTransition) || hashes() != before {
+		t.Fatalf("password at the email step: %v, %d hashes", err, hashes()-before)
+	}
+}
+
 // endedSessions records what a LogoutNotifier is told.
 type endedSessions struct {
 	mu  sync.Mutex
