@@ -19,7 +19,7 @@ import (
 // answers known ones (VerifyDummy reports ErrBusy too).
 func TestFullHashQueueAnswers503(t *testing.T) {
 	e := startWith(t, false, func(c *config.Config) {
-		generousLimits(c)
+		generousLimits(c) // then the hash limits under test
 		c.PasswordPolicy.HashConcurrency, c.PasswordPolicy.HashQueue = 1, 1
 	})
 	const n = 24
