@@ -127,7 +127,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 
-	hasher := password.NewHasher(password.DefaultParams(), hashConcurrency())
+	hasher := password.NewHasherLimits(password.DefaultParams(), hashLimits(cfg.PasswordPolicy)) // journeys_register.go
 	accountsSvc := &accounts.Service{Store: b.Store, Clock: clk}
 	if opts.Mode == config.ModeDev {
 		pw, err := seed(ctx, b.Store, hasher, clk, cfg.Dev.SeedPassword)
@@ -243,8 +243,6 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	}
 	return a, nil
 }
-
-func hashConcurrency() int { return 4 }
 
 func isLocalhostHTTP(issuer string) bool {
 	for _, p := range []string{"http://localhost", "http://127.0.0.1"} {

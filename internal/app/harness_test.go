@@ -61,10 +61,12 @@ func backendsWith(t *testing.T, mutate func(*config.Config), fn func(t *testing.
 	t.Run("postgres+redis", func(t *testing.T) { fn(t, startWith(t, true, mutate)) })
 }
 
-// generousLimits raises the sign-in rate limits out of a test's way.
+// generousLimits raises the sign-in rate limits, and the queue of password
+// hashes (beyond which a sign-in is answered 503), out of a test's way.
 func generousLimits(c *config.Config) {
 	c.RateLimits.SigninPerIP.Max = 10000
 	c.RateLimits.SigninPerAccount.Max = 10000
+	c.PasswordPolicy.HashQueue = 10000
 }
 
 // start runs carekey over TLS on a random port with configs/dev.yaml, on memory

@@ -29,6 +29,12 @@ func passwordPolicy(c config.PasswordPolicy) password.Policy {
 	}
 }
 
+// hashLimits bounds the argon2id work (password_policy.hash_concurrency and
+// hash_queue): beyond them a request is answered 503 with Retry-After.
+func hashLimits(c config.PasswordPolicy) password.Limits {
+	return password.Limits{Concurrency: c.HashConcurrency, Queue: c.HashQueue}
+}
+
 // emailSender is the email sender, or one that fails every send (logged at
 // start-up) when no provider is configured.
 func (a *App) emailSender() notify.EmailSender {
@@ -64,11 +70,18 @@ func (a *App) newRegistration(cfg *config.Config, clk clock.Clock, hasher *passw
 	}
 }
 
+// recoveryWorkers and recoveryQueue size forgot password's background jobs:
+// each looks an address up and hands a code to the sender, so a few workers
+// keep up; a burst beyond the queue is dropped (logged), never waited for.
+const recoveryWorkers, recoveryQueue = 4, 1024
+
 // newRecovery builds the forgotten-password journey (design.md §3.4).
-// A real email provider sends in the background there, so that the answer
-// takes the same time for an address with an account (a code is emailed) and
-// one without (nothing is); the dev outbox is immediate and needs no cover.
-// Sessions a reset ends get back-channel logout.
+// Every address's lookup, rendering and sending run in one background job
+// (notify.Jobs), so that the answer takes the same time for an address with
+// an account (a code is emailed) and one without (nothing is); a real email
+// provider also sends with retries (notify.Background). The dev outbox
+// waits for the jobs before it lists messages. Sessions a reset ends get
+// back-channel logout.
 func (a *App) newRecovery(cfg *config.Config, clk clock.Clock, hasher *password.Hasher, pepper []byte, logout recovery.LogoutNotifier) *recovery.Service {
 	email := a.emailSender()
 	if a.senders.Outbox == nil {
@@ -76,7 +89,13 @@ func (a *App) newRecovery(cfg *config.Config, clk clock.Clock, hasher *password.
 		a.closers = append(a.closers, bg.Close)
 		email = bg
 	}
+	jobs := notify.NewJobs(a.logger, recoveryWorkers, recoveryQueue)
+	a.closers = append(a.closers, jobs.Close) // closed before bg: its last jobs may still send
+	if o := a.senders.Outbox; o != nil {
+		o.Settle(jobs.Wait)
+	}
 	return &recovery.Service{
+		Jobs:      jobs,
 		Logout:    logout,
 		Flows:     a.backends.Flows,
 		Users:     a.backends.Store,

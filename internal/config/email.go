@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/mail"
+	"runtime"
 	"strings"
 )
 
@@ -48,6 +49,12 @@ type PasswordPolicy struct {
 	RequireUpper     *bool `yaml:"require_upper"`
 	RequireDigit     *bool `yaml:"require_digit"`
 	RequireSpecial   *bool `yaml:"require_special"`
+	// HashConcurrency is how many argon2id hashes run at once (default
+	// GOMAXPROCS); HashQueue how many requests may wait for one (default 8 ×
+	// HashConcurrency). Beyond that a request is answered 503 with
+	// Retry-After at once.
+	HashConcurrency int `yaml:"hash_concurrency"`
+	HashQueue       int `yaml:"hash_queue"`
 }
 
 // EmailTemplates are the kinds of email a GOV.UK Notify deployment needs a
@@ -77,6 +84,8 @@ func applyEmailDefaults(c *Config) {
 	setDefault(&p.MinLength, 14)
 	setDefault(&p.HistorySize, 8)
 	setDefault(&p.Specials, asciiPunctuation)
+	setDefault(&p.HashConcurrency, runtime.GOMAXPROCS(0))
+	setDefault(&p.HashQueue, 8*p.HashConcurrency)
 	for _, b := range []**bool{&p.RequireLetter, &p.OnlyAllowedChars, &p.StartWithLetter, &p.RequireUpper, &p.RequireDigit, &p.RequireSpecial} {
 		if *b == nil {
 			t := true
@@ -149,6 +158,12 @@ func (v *validator) validateEmail(c *Config) {
 	}
 	if p.HistorySize < 0 || p.HistorySize > 24 {
 		v.add("password_policy.history_size", "must be between 0 and 24")
+	}
+	if p.HashConcurrency < 1 || p.HashConcurrency > 1024 {
+		v.add("password_policy.hash_concurrency", "must be between 1 and 1024")
+	}
+	if p.HashQueue < 1 || p.HashQueue > 100000 {
+		v.add("password_policy.hash_queue", "must be between 1 and 100000")
 	}
 	for _, r := range p.Specials {
 		if !strings.ContainsRune(asciiPunctuation, r) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -28,8 +29,9 @@ func TestValidateEmail(t *testing.T) {
 			"email.govuknotify.templates.password_changed", "email.govuknotify.templates.password_reset_code",
 			"email.govuknotify.templates.phone_changed"}},
 		{"notify http base url", `email: {provider: govuknotify, govuknotify: {api_key: k, base_url: "http://x", templates: ` + tmpl + `}}`, ModeServe, []string{"email.govuknotify.base_url"}},
-		{"policy out of range", `password_policy: {min_length: 300, history_size: 30, specials: "!é"}`, ModeDev, []string{
-			"password_policy.history_size", "password_policy.min_length", "password_policy.specials"}},
+		{"policy out of range", `password_policy: {min_length: 300, history_size: 30, specials: "!é", hash_concurrency: -1, hash_queue: -2}`, ModeDev, []string{
+			"password_policy.hash_concurrency", "password_policy.hash_queue", "password_policy.history_size", "password_policy.min_length",
+			"password_policy.specials"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l, err := loadBytes(withSections(t, tc.have), t.TempDir(), Options{}, readSecretFile)
@@ -52,6 +54,9 @@ func TestPasswordPolicyDefaults(t *testing.T) {
 	p := l.cfg.PasswordPolicy
 	if p.MinLength != 14 || p.HistorySize != 8 || p.Specials != asciiPunctuation || !*p.RequireUpper || *p.RequireDigit {
 		t.Fatalf("policy %+v", p)
+	}
+	if p.HashConcurrency != runtime.GOMAXPROCS(0) || p.HashQueue != 8*p.HashConcurrency {
+		t.Fatalf("hash limits %d, %d", p.HashConcurrency, p.HashQueue)
 	}
 	if l.cfg.Email.SMTP.Port != 587 || l.cfg.Email.SMTP.TLS != "starttls" {
 		t.Fatalf("smtp defaults %+v", l.cfg.Email.SMTP)

@@ -4,12 +4,14 @@
 // Hashing: a Hasher makes standard PHC strings
 // ("$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>", raw standard base64 as in
 // the reference implementation) and bounds how many hashes run at once, so a
-// burst of sign-ins cannot exhaust memory. Verify parses stored hashes
+// burst of sign-ins cannot exhaust memory, and how many callers wait for
+// one: beyond that a call returns ErrBusy at once (503 with Retry-After), so a
+// flood of requests never queues without bound. Verify parses stored hashes
 // strictly and refuses absurd parameters, reports when a hash should be
 // redone with the current parameters, and VerifyDummy gives unknown users the
 // same cost as known ones.
 //
-//	h := password.NewHasher(password.DefaultParams(), runtime.GOMAXPROCS(0))
+//	h := password.NewHasherLimits(password.DefaultParams(), password.Limits{Concurrency: 4, Queue: 32})
 //	phc, err := h.Hash(ctx, pw)
 //	ok, rehash, err := h.Verify(ctx, pw, phc)
 //

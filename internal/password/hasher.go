@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -17,6 +18,11 @@ import (
 // ErrMalformedHash: a stored hash is not an argon2id PHC string this package
 // accepts (wrong syntax, version, or parameters outside the limits below).
 var ErrMalformedHash = errors.New("password: malformed hash")
+
+// ErrBusy: every hashing slot is taken and the queue of callers waiting for
+// one is full, so the call gave up at once instead of waiting. The web layer
+// answers 503 Service Unavailable with Retry-After.
+var ErrBusy = errors.New("password: too many passwords being checked")
 
 // Limits on parameters, both for a Hasher and for stored hashes, so that a
 // corrupt or hostile stored hash cannot exhaust memory or CPU.
@@ -67,41 +73,97 @@ func (p Params) Validate() error {
 	return errors.Join(errs...)
 }
 
+// Limits bound the work a Hasher does at once.
+type Limits struct {
+	// Concurrency is how many argon2id computations run at once (< 1:
+	// GOMAXPROCS).
+	Concurrency int
+	// Queue is how many callers may wait for a free slot (< 1: 8 ×
+	// Concurrency). A caller finding the queue full gets ErrBusy at once:
+	// nobody waits without bound behind a flood of requests.
+	Queue int
+}
+
+// withDefaults fills the zero fields.
+func (l Limits) withDefaults() Limits {
+	if l.Concurrency < 1 {
+		l.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	if l.Queue < 1 {
+		l.Queue = 8 * l.Concurrency
+	}
+	return l
+}
+
+// Stats count a Hasher's work since it was made.
+type Stats struct {
+	Computed uint64 // argon2id computations run (Hash, Verify, VerifyDummy)
+	Busy     uint64 // calls refused with ErrBusy
+}
+
 // Hasher hashes and verifies passwords with fixed parameters, running at most
-// a fixed number of argon2id computations at once. It is safe for concurrent
-// use.
+// Limits.Concurrency argon2id computations at once with at most Limits.Queue
+// callers waiting. It is safe for concurrent use.
 type Hasher struct {
 	params Params
 	sem    chan struct{} // one token per running computation
+	queue  chan struct{} // one token per caller waiting for sem
 	dummy  string        // PHC string VerifyDummy checks against
+	// kdf is argon2.IDKey; tests replace it with one that blocks.
+	kdf      func(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte
+	computed atomic.Uint64
+	busy     atomic.Uint64
 }
 
 // NewHasher returns a Hasher using p that runs at most maxConcurrent
-// computations at once (maxConcurrent < 1 means GOMAXPROCS). It panics if p
-// fails Validate: configuration is validated before anything starts.
+// computations at once (maxConcurrent < 1 means GOMAXPROCS), with the
+// default queue (see Limits). It panics if p fails Validate: configuration
+// is validated before anything starts.
 func NewHasher(p Params, maxConcurrent int) *Hasher {
+	return NewHasherLimits(p, Limits{Concurrency: maxConcurrent})
+}
+
+// NewHasherLimits is NewHasher with both limits given.
+func NewHasherLimits(p Params, l Limits) *Hasher {
 	if err := p.Validate(); err != nil {
 		panic(fmt.Sprintf("password: NewHasher: invalid params: %v", err))
 	}
-	if maxConcurrent < 1 {
-		maxConcurrent = runtime.GOMAXPROCS(0)
-	}
+	l = l.withDefaults()
 	// The dummy hash has the hasher's own parameters, so verifying against it
 	// costs what verifying a real user's current hash costs. Its salt and key
 	// are fixed bytes: no password matches it except by a 2^-256 accident,
 	// and its result is ignored anyway.
 	dummy := encodePHC(p, make([]byte, p.SaltLen), make([]byte, p.KeyLen))
-	return &Hasher{params: p, sem: make(chan struct{}, maxConcurrent), dummy: dummy}
+	return &Hasher{params: p, sem: make(chan struct{}, l.Concurrency), queue: make(chan struct{}, l.Queue),
+		dummy: dummy, kdf: argon2.IDKey}
 }
 
 // Params returns the hasher's parameters.
 func (h *Hasher) Params() Params { return h.params }
 
-// acquire waits for a free slot or for ctx to end.
+// Stats returns the counts of work done and refused (for metrics and tests).
+func (h *Hasher) Stats() Stats {
+	return Stats{Computed: h.computed.Load(), Busy: h.busy.Load()}
+}
+
+// acquire takes a free slot; if there is none it joins the queue and waits
+// for one or for ctx to end. A full queue returns ErrBusy at once.
 func (h *Hasher) acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("wait to hash: %w", err)
 	}
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case h.queue <- struct{}{}:
+	default:
+		h.busy.Add(1)
+		return ErrBusy
+	}
+	defer func() { <-h.queue }()
 	select {
 	case h.sem <- struct{}{}:
 		return nil
@@ -118,11 +180,13 @@ func (h *Hasher) key(ctx context.Context, password string, salt []byte, p Params
 		return nil, err
 	}
 	defer h.release()
-	return argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen), nil
+	h.computed.Add(1)
+	return h.kdf([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen), nil
 }
 
 // Hash returns the PHC string of password with a fresh random salt. It waits
-// for a free slot; if ctx ends first it returns ctx's error (wrapped).
+// for a free slot; if ctx ends first it returns ctx's error (wrapped), and if
+// the queue is full, ErrBusy.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, h.params.SaltLen)
 	rand.Read(salt) // never fails since Go 1.24
@@ -137,7 +201,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 // constant time) and whether phc should be replaced by a fresh Hash because
 // its parameters differ from the hasher's. It returns an error wrapping
 // ErrMalformedHash if phc cannot be parsed or has parameters outside the
-// limits, or ctx's error if ctx ends while waiting for a slot.
+// limits, ctx's error if ctx ends while waiting for a slot, or ErrBusy.
 func (h *Hasher) Verify(ctx context.Context, password, phc string) (ok, needsRehash bool, err error) {
 	p, salt, want, err := parsePHC(phc)
 	if err != nil {
@@ -153,9 +217,12 @@ func (h *Hasher) Verify(ctx context.Context, password, phc string) (ok, needsReh
 
 // VerifyDummy runs one verification with the hasher's parameters against a
 // fixed hash and ignores the result. Call it when the user is unknown, so the
-// answer takes as long as for a known user.
-func (h *Hasher) VerifyDummy(ctx context.Context, password string) {
-	_, _, _ = h.Verify(ctx, password, h.dummy)
+// answer takes as long as for a known user. It returns what Verify would
+// have returned instead of running (ErrBusy, ctx's error), so that an unknown
+// user meets a busy hasher exactly as a known one does.
+func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
+	_, _, err := h.Verify(ctx, password, h.dummy)
+	return err
 }
 
 var b64 = base64.RawStdEncoding.Strict()

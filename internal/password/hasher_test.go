@@ -263,3 +263,65 @@ func BenchmarkHashDefault(b *testing.B) {
 		}
 	}
 }
+
+// TestFullQueueIsBusy: with the one slot computing (a blocking fake KDF) and
+// the one place in the queue taken, Hash, Verify and VerifyDummy answer
+// ErrBusy at once instead of waiting; the running and the queued calls
+// finish once the KDF is let go.
+func TestFullQueueIsBusy(t *testing.T) {
+	h := NewHasherLimits(cheap, Limits{Concurrency: 1, Queue: 1})
+	phc, err := h.Hash(t.Context(), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}, 2), make(chan struct{})
+	real := h.kdf
+	h.kdf = func(pw, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+		started <- struct{}{}
+		<-release
+		return real(pw, salt, time, memory, threads, keyLen)
+	}
+	done := make(chan error, 2)
+	hash := func() {
+		_, err := h.Hash(t.Context(), "pw")
+		done <- err
+	}
+	go hash()
+	<-started // the slot is computing
+	go hash()
+	waitFor(t, func() bool { return len(h.queue) == 1 }) // the queue is full
+
+	if _, err := h.Hash(t.Context(), "pw"); !errors.Is(err, ErrBusy) {
+		t.Errorf("Hash with a full queue = %v, want ErrBusy", err)
+	}
+	if _, _, err := h.Verify(t.Context(), "pw", phc); !errors.Is(err, ErrBusy) {
+		t.Errorf("Verify with a full queue = %v, want ErrBusy", err)
+	}
+	if err := h.VerifyDummy(t.Context(), "pw"); !errors.Is(err, ErrBusy) {
+		t.Errorf("VerifyDummy with a full queue = %v, want ErrBusy", err)
+	}
+	close(release)
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Errorf("running or queued Hash: %v", err)
+		}
+	}
+	if st := h.Stats(); st.Busy != 3 || st.Computed != 3 {
+		t.Errorf("stats %+v, want 3 refused and 3 computed", st)
+	}
+	if len(h.sem) != 0 || len(h.queue) != 0 {
+		t.Errorf("%d slots and %d queue places still held", len(h.sem), len(h.queue))
+	}
+}
+
+// waitFor polls cond until it holds or a generous deadline passes.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 10 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/carekey/carekey/internal/clock"
@@ -29,14 +30,52 @@ const (
 	FieldCode     = "code"
 	FieldPassword = "password"
 	FieldConfirm  = "confirm_password"
-	DataUser      = "user" // the user's ID; "" when the address has no account
 )
 
 // Sentinel errors besides ErrBadTransition and emailcode's.
 var (
 	// ErrExpired: the flow's time is up; the user must start again.
 	ErrExpired = errors.New("recovery: flow expired")
+	// ErrTooManyPasswords: the flow has had MaxPasswordTries new passwords
+	// checked against the history; the user must start again. Returned in
+	// an *emailcode.LimitError.
+	ErrTooManyPasswords = errors.New("recovery: too many new passwords tried")
 )
+
+// MaxPasswordTries bounds the new passwords one flow may have checked
+// against the history: each check costs up to 1+HistorySize argon2id
+// verifications, so an unbounded step would be a way to burn the server's
+// CPU.
+const MaxPasswordTries = 10
+
+// dataPasswordTries is the flow data key counting the new passwords tried.
+const dataPasswordTries = "password_tries"
+
+// countPasswordTry counts one new password against the flow's
+// MaxPasswordTries, in the flow, before any hash.
+func (s *Service) countPasswordTry(ctx context.Context, id string) error {
+	var refused bool
+	_, err := s.Flows.Update(ctx, id, func(f *flow.Flow) error {
+		refused = false // fn may be retried
+		if f.State != string(StatePassword) {
+			return ErrBadTransition
+		}
+		n, _ := strconv.Atoi(f.Data[dataPasswordTries])
+		if n >= MaxPasswordTries {
+			refused = true
+			return nil
+		}
+		f.Set(dataPasswordTries, strconv.Itoa(n+1))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("count password try of flow %s: %w", id, err)
+	}
+	if refused {
+		return &emailcode.LimitError{Err: ErrTooManyPasswords}
+	}
+	return nil
+}
 
 // Users is what recovery needs of the system of record.
 type Users interface {
@@ -50,6 +89,12 @@ type Users interface {
 // Sessions ends a user's browser sessions.
 type Sessions interface {
 	DeleteByUser(ctx context.Context, userID string) ([]session.Session, error)
+}
+
+// Jobs runs work after the request has been answered (notify.Jobs). Go
+// must never wait: a full queue drops the job and returns false.
+type Jobs interface {
+	Go(name string, job notify.Job) bool
 }
 
 // LogoutNotifier is told of each session a password reset ends, to send
@@ -67,10 +112,13 @@ type Service struct {
 	Sessions Sessions
 	Hasher   *password.Hasher
 	Policy   password.Policy
-	// Email sends the code and the "password changed" notice. It should
-	// send in the background (notify.Background) so that the answer takes
-	// the same time whether or not the address has an account.
-	Email     notify.EmailSender
+	// Email sends the code (from a Jobs job) and the "password changed"
+	// notice.
+	Email notify.EmailSender
+	// Jobs runs the lookup of the address, the rendering and the sending of
+	// the code after the answer, for every address alike: the request never
+	// asks whether the address has an account, so its time cannot tell.
+	Jobs      Jobs
 	Templates notify.Templates
 	Pepper    []byte
 	Clock     clock.Clock
@@ -142,10 +190,12 @@ func (s *Service) lookup(ctx context.Context, addr string) (string, error) {
 }
 
 // SubmitEmail takes the email address. A code is made and put on the flow
-// for every address; it is emailed only if the address has an account. The
-// answer, the flow and the work done (an HMAC, a flow write) are the same
-// either way, and a failed send is logged, not shown, since showing it would
-// tell an unknown address from a known one. Errors: *text.Invalid,
+// for every address, and one job is queued (Jobs) that looks the address up
+// and emails the code only if it has an account. The request itself never
+// looks the address up: the answer, the flow and the work done on the
+// request's path (a rate-limit count, an HMAC, a flow write, a queued job)
+// are the same for every address, and so is the time taken. A failed or
+// dropped send is logged, never shown. Errors: *text.Invalid,
 // ErrBadTransition, ErrExpired, *emailcode.LimitError.
 func (s *Service) SubmitEmail(ctx context.Context, id, email string) error {
 	addr, err := mailaddr.Normalize(email)
@@ -171,11 +221,7 @@ func (s *Service) SubmitEmail(ctx context.Context, id, email string) error {
 	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
 		return err
 	}
-	userID, err := s.lookup(ctx, addr)
-	if err != nil {
-		return err
-	}
-	return s.issue(ctx, id, EventSubmitEmail, addr, userID, false)
+	return s.issue(ctx, id, EventSubmitEmail, addr, false)
 }
 
 // Resend sends a new code (cooldown, maximum of sends, tries carried over).
@@ -195,29 +241,46 @@ func (s *Service) Resend(ctx context.Context, id string) error {
 	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
 		return err
 	}
-	return s.issue(ctx, id, EventResend, addr, cur.Data[DataUser], true)
+	return s.issue(ctx, id, EventResend, addr, true)
 }
 
-// issue puts a new code on the flow and emails it if the address is a user's.
-func (s *Service) issue(ctx context.Context, id string, e Event, addr, userID string, resend bool) error {
+// issue puts a new code on the flow and queues the job that emails it if
+// the address is a user's. Nothing here depends on whether it is.
+func (s *Service) issue(ctx context.Context, id string, e Event, addr string, resend bool) error {
 	code := secret.NumericCode(s.rules().Digits)
-	mac := secret.HMAC(s.Pepper, code) // computed for unknown addresses too
+	mac := secret.HMAC(s.Pepper, code)
 	now := s.Clock.Now()
 	_, err := s.update(ctx, id, e, func(f *flow.Flow) error {
 		f.Set(FieldEmail, addr)
-		f.Set(DataUser, userID)
 		return emailcode.Issue(f, mac, addr, now, s.rules(), resend)
 	})
 	if err != nil {
 		return fmt.Errorf("issue code for flow %s: %w", id, err)
 	}
-	if userID == "" {
-		return nil // no account: no email, the same answer
-	}
-	if err := s.Email.SendEmail(ctx, s.Templates.PasswordResetCode(addr, code)); err != nil {
-		s.logger().WarnContext(ctx, "send password reset code", "user", userID, "err", err)
-	}
+	s.Jobs.Go("password reset code", s.sendCode(addr, code)) // a dropped job is logged and counted by Jobs
 	return nil
+}
+
+// sendCode is the job that looks addr up and, if it is a user's, emails
+// the code. It runs after the answer; failures are only logged.
+func (s *Service) sendCode(addr, code string) notify.Job {
+	return func(ctx context.Context) {
+		if ctx.Err() != nil { // shutting down
+			s.logger().WarnContext(ctx, "password reset code not sent: shutting down", "email", notify.MaskEmail(addr))
+			return
+		}
+		userID, err := s.lookup(ctx, addr)
+		switch {
+		case err != nil:
+			s.logger().WarnContext(ctx, "password reset code not sent", "email", notify.MaskEmail(addr), "err", err)
+			return
+		case userID == "":
+			return // no account: no email
+		}
+		if err := s.Email.SendEmail(ctx, s.Templates.PasswordResetCode(addr, code)); err != nil {
+			s.logger().WarnContext(ctx, "send password reset code", "user", userID, "err", err)
+		}
+	}
 }
 
 // Back returns to the email address; the code dies.
@@ -256,41 +319,34 @@ func (s *Service) SubmitCode(ctx context.Context, id, typed string) error {
 	return err
 }
 
-// SubmitPassword sets the new password: policy and history (not the current
-// password nor the previous HistorySize) checked, every failed rule listed.
-// Then every session and refresh token of the user is revoked, the user is
-// told by email, and the flow is deleted. Errors: *text.Invalid,
-// ErrBadTransition, ErrExpired.
+// SubmitPassword sets the new password: the form checked (policy, every
+// failed rule listed, and the confirmation), then, counted against the
+// flow's MaxPasswordTries, the history (not the current password nor the
+// previous HistorySize). Nothing is hashed before every one of those limits
+// has passed. Then every session and refresh token of the user is revoked,
+// the user is told by email, and the flow is deleted. Errors:
+// *text.Invalid, ErrBadTransition, ErrExpired, *emailcode.LimitError
+// wrapping ErrTooManyPasswords, password.ErrBusy.
 func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) error {
 	cur, err := s.Flows.Get(ctx, id)
 	if err != nil {
 		return fmt.Errorf("load flow %s: %w", id, err)
 	}
+	if !cur.Valid(s.Clock.Now()) {
+		return ErrExpired
+	}
 	if !Can(State(cur.State), EventSubmitPassword) {
 		return ErrBadTransition
 	}
-	userID := cur.Data[DataUser]
 	var inv text.Invalid
-	var failed []password.Rule
 	if pw == "" {
 		inv.Add(FieldPassword, text.PasswordRequired)
 	} else {
 		var pe *password.PolicyError
 		if errors.As(s.Policy.Check(pw), &pe) {
-			failed = append(failed, pe.Failed...)
-		}
-		history, err := s.Users.PasswordHistory(ctx, userID, 1+s.Policy.HistorySize)
-		if err != nil {
-			return fmt.Errorf("load password history: %w", err)
-		}
-		switch err := s.Policy.CheckHistory(ctx, s.Hasher, pw, history); {
-		case errors.As(err, &pe):
-			failed = append(failed, pe.Failed...)
-		case err != nil:
-			return err
-		}
-		for _, r := range failed {
-			inv.AddWords(FieldPassword, s.Policy.Text(r))
+			for _, words := range pe.Texts() {
+				inv.AddWords(FieldPassword, words)
+			}
 		}
 	}
 	switch {
@@ -300,6 +356,29 @@ func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) er
 		inv.Add(FieldConfirm, text.PasswordsDiffer)
 	}
 	if err := inv.Err(); err != nil {
+		return err
+	}
+	if err := s.countPasswordTry(ctx, id); err != nil {
+		return err
+	}
+	// The address is looked up only now, after the emailed code: an
+	// unknown address never gets here but by a guessed code.
+	userID, err := s.lookup(ctx, cur.Data[FieldEmail])
+	if err != nil {
+		return err
+	}
+	history, err := s.Users.PasswordHistory(ctx, userID, 1+s.Policy.HistorySize)
+	if err != nil {
+		return fmt.Errorf("load password history: %w", err)
+	}
+	var pe *password.PolicyError
+	switch err := s.Policy.CheckHistory(ctx, s.Hasher, pw, history); {
+	case errors.As(err, &pe):
+		for _, words := range pe.Texts() {
+			inv.AddWords(FieldPassword, words)
+		}
+		return inv.Err()
+	case err != nil:
 		return err
 	}
 	hash, err := s.Hasher.Hash(ctx, pw)

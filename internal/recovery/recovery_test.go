@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/carekey/carekey/internal/clock/clocktest"
+	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/flow/memflow"
 	"github.com/carekey/carekey/internal/notify"
@@ -32,15 +33,67 @@ type rig struct {
 	flows    flow.Store
 	sessions session.Store
 	hasher   *password.Hasher
+	users    *countingUsers
+	jobs     *heldJobs
+}
+
+// countingUsers counts the lookups of an address.
+type countingUsers struct {
+	recovery.Users
+	mu      sync.Mutex
+	lookups int
+}
+
+func (c *countingUsers) GetUserByEmail(ctx context.Context, email string) (store.User, error) {
+	c.mu.Lock()
+	c.lookups++
+	c.mu.Unlock()
+	return c.Users.GetUserByEmail(ctx, email)
+}
+
+func (c *countingUsers) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lookups
+}
+
+// heldJobs runs each job at once (inline) or keeps it until run is called;
+// full refuses every job, as a full notify.Jobs queue does.
+type heldJobs struct {
+	t      *testing.T
+	inline bool
+	full   bool
+	held   []notify.Job
+}
+
+func (h *heldJobs) Go(_ string, job notify.Job) bool {
+	switch {
+	case h.full:
+		return false
+	case h.inline:
+		job(h.t.Context())
+	default:
+		h.held = append(h.held, job)
+	}
+	return true
+}
+
+func (h *heldJobs) run() {
+	for _, job := range h.held {
+		job(h.t.Context())
+	}
+	h.held = nil
 }
 
 func newRig(t *testing.T) *rig {
 	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
 	r := &rig{t: t, clk: clk, mail: &notifytest.Recorder{}, store: memstore.New(), flows: memflow.New(clk),
 		sessions: memsession.New(clk), hasher: password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 4)}
-	r.svc = &recovery.Service{Flows: r.flows, Users: r.store, Sessions: r.sessions, Hasher: r.hasher,
+	r.users = &countingUsers{Users: r.store}
+	r.jobs = &heldJobs{t: t, inline: true}
+	r.svc = &recovery.Service{Flows: r.flows, Users: r.users, Sessions: r.sessions, Hasher: r.hasher,
 		Policy: password.DefaultPolicy(), Email: r.mail, Templates: notify.Templates{ServiceName: "Children's Services Portal"},
-		Pepper: []byte("0123456789abcdef0123456789abcdef"), Clock: clk}
+		Pepper: []byte("0123456789abcdef0123456789abcdef"), Clock: clk, Jobs: r.jobs}
 	return r
 }
 
@@ -181,6 +234,136 @@ func TestUnknownEmailLooksTheSameAndSendsNothing(t *testing.T) {
 	}
 	if err := r.svc.SubmitCode(t.Context(), unknown.ID, "12345678"); err == nil {
 		t.Fatal("a code for an unknown address passed")
+	}
+}
+
+// TestSubmitEmailAsksNothingAboutTheAddress (issue 10, point 7): the
+// request path of "Forgot your password?" never looks the address up; it
+// leaves flows that differ only in the address and queues exactly one job
+// per request, known address or not. The job looks the address up and
+// emails the code only to an account's, and that code is the one the flow
+// checks. A full queue changes nothing in the answer.
+func TestSubmitEmailAsksNothingAboutTheAddress(t *testing.T) {
+	r := newRig(t)
+	r.user(0)
+	r.jobs.inline = false
+	ctx := t.Context()
+	known, _ := r.svc.Start(ctx, nil)
+	unknown, _ := r.svc.Start(ctx, nil)
+	if err := r.svc.SubmitEmail(ctx, known.ID, "penny@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.SubmitEmail(ctx, unknown.ID, "nobody@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.users.count(); n != 0 {
+		t.Fatalf("the request looked the address up %d times, want 0", n)
+	}
+	if n := len(r.jobs.held); n != 2 {
+		t.Fatalf("%d jobs queued, want one per request", n)
+	}
+	sameShape := func() {
+		t.Helper()
+		fk, _ := r.flows.Get(ctx, known.ID)
+		fu, _ := r.flows.Get(ctx, unknown.ID)
+		if fk.State != fu.State || fk.Code == nil || fu.Code == nil || fk.Code.Sends != fu.Code.Sends ||
+			fk.Code.Attempts != fu.Code.Attempts || !fk.Code.ExpiresAt.Equal(fu.Code.ExpiresAt) {
+			t.Fatalf("flows differ:\nknown   %+v %+v\nunknown %+v %+v", fk, fk.Code, fu, fu.Code)
+		}
+		if len(fk.Data) != len(fu.Data) {
+			t.Fatalf("flow data differ: %v vs %v", fk.Data, fu.Data)
+		}
+		for k, v := range fk.Data {
+			if w, ok := fu.Data[k]; !ok || (k != recovery.FieldEmail && v != w) {
+				t.Fatalf("flow data %q differ: %q vs %q", k, v, w)
+			}
+		}
+	}
+	sameShape()
+	if len(r.mail.Emails()) != 0 {
+		t.Fatal("an email went out before the job ran")
+	}
+	r.jobs.run()
+	if n := r.users.count(); n != 2 {
+		t.Errorf("the jobs looked up %d addresses, want 2", n)
+	}
+	m, ok := r.mail.LastEmail("penny@example.com")
+	if !ok || len(r.mail.Emails()) != 1 {
+		t.Fatalf("emails %+v: want one code, to the known address only", r.mail.Emails())
+	}
+
+	// A resend: the same again.
+	r.clk.Advance(time.Minute)
+	for _, id := range []string{known.ID, unknown.ID} {
+		if err := r.svc.Resend(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := r.users.count(); n != 2 || len(r.jobs.held) != 2 {
+		t.Fatalf("resend: %d lookups (want 2, none new), %d jobs (want 2)", n, len(r.jobs.held))
+	}
+	sameShape()
+	if err := r.svc.SubmitCode(ctx, known.ID, m.Code); !errors.Is(err, emailcode.ErrWrongCode) {
+		t.Fatalf("the first code after a resend: %v, want ErrWrongCode", err)
+	}
+	r.jobs.run()
+	m, _ = r.mail.LastEmail("penny@example.com")
+	if err := r.svc.SubmitCode(ctx, known.ID, m.Code); err != nil {
+		t.Fatalf("the emailed code: %v", err)
+	}
+
+	// A full queue: the same answer, nothing sent.
+	r.jobs.full = true
+	f, _ := r.svc.Start(ctx, nil)
+	if err := r.svc.SubmitEmail(ctx, f.ID, "penny@example.com"); err != nil {
+		t.Fatalf("with the queue full: %v", err)
+	}
+	if len(r.mail.Emails()) != 2 {
+		t.Fatalf("%d emails, want 2", len(r.mail.Emails()))
+	}
+}
+
+// TestRefusedPasswordCostsNoHash (issue 10, point 6): a new password the
+// form refuses (policy, confirmation, wrong step) computes no argon2id, and a
+// flow checks at most MaxPasswordTries new passwords against the history.
+func TestRefusedPasswordCostsNoHash(t *testing.T) {
+	r := newRig(t)
+	r.user(8)
+	id := r.toPassword("penny@example.com")
+	ctx := t.Context()
+	hashes := func() uint64 { return r.hasher.Stats().Computed }
+	before := hashes()
+	for _, tc := range []struct{ name, pw, confirm string }{
+		{"policy", "short", "short"},
+		{"confirmation differs", pw(20), pw(21)},
+		{"no confirmation", pw(20), ""},
+	} {
+		var inv *text.Invalid
+		if err := r.svc.SubmitPassword(ctx, id, tc.pw, tc.confirm); !errors.As(err, &inv) {
+			t.Fatalf("%s: %v, want *text.Invalid", tc.name, err)
+		}
+		if n := hashes() - before; n != 0 {
+			t.Fatalf("%s: %d hashes for a refused form, want 0", tc.name, n)
+		}
+	}
+	for i := range recovery.MaxPasswordTries {
+		var inv *text.Invalid
+		if err := r.svc.SubmitPassword(ctx, id, pw(8-i%9), pw(8-i%9)); !errors.As(err, &inv) {
+			t.Fatalf("try %d of a previous password: %v", i+1, err)
+		}
+	}
+	before = hashes()
+	err := r.svc.SubmitPassword(ctx, id, pw(30), pw(30))
+	var le *emailcode.LimitError
+	if !errors.Is(err, recovery.ErrTooManyPasswords) || !errors.As(err, &le) {
+		t.Fatalf("try %d: %v, want ErrTooManyPasswords", recovery.MaxPasswordTries+1, err)
+	}
+	if n := hashes() - before; n != 0 {
+		t.Fatalf("%d hashes for a refused try, want 0", n)
+	}
+	other, _ := r.svc.Start(ctx, nil)
+	if err := r.svc.SubmitPassword(ctx, other.ID, pw(30), pw(30)); !errors.Is(err, recovery.ErrBadTransition) || hashes() != before {
+		t.Fatalf("password at the email step: %v, %d hashes", err, hashes()-before)
 	}
 }
 

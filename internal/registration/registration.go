@@ -161,7 +161,9 @@ type Credentials struct {
 }
 
 // SubmitCredentials takes step 2: the email is normalised, the password
-// checked against the policy (every failed rule listed) and hashed at once.
+// checked against the policy (every failed rule listed), the flow's state and
+// every limit checked, and only then the password hashed (argon2id, which a
+// refused request must not cost; password.ErrBusy when the hasher is full).
 // Then a code goes to the address, or, if it already has an account, the
 // "you already have an account" email: the flow and the answer are the same.
 // Errors: *text.Invalid (nothing changed), ErrBadTransition, ErrExpired,
@@ -202,12 +204,21 @@ func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credential
 	if err != nil {
 		return fmt.Errorf("load flow %s: %w", id, err)
 	}
+	// Every limit comes before the hash (issue 10, point 6): a refused
+	// request costs no argon2id. First the flow's own: its state and its
+	// expiry, state and maximum of codes sent (the probe changes nothing).
+	if !cur.Valid(s.Clock.Now()) {
+		return ErrExpired
+	}
 	if !Can(State(cur.State), EventSubmitCredentials) {
 		return ErrBadTransition
 	}
-	hash, err := s.Hasher.Hash(ctx, c.Password)
-	if err != nil {
-		return fmt.Errorf("hash password: %w", err)
+	probe := cur
+	if err := emailcode.Issue(&probe, nil, addr, s.Clock.Now(), s.rules(), false); err != nil {
+		return err
+	}
+	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
+		return err
 	}
 	existing := false
 	switch _, err := s.Users.GetUserByEmail(ctx, addr); {
@@ -216,8 +227,9 @@ func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credential
 	case !errors.Is(err, store.ErrNotFound):
 		return fmt.Errorf("look up email: %w", err)
 	}
-	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
-		return err
+	hash, err := s.Hasher.Hash(ctx, c.Password)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
 	}
 	code := secret.NumericCode(s.rules().Digits)
 	mac := secret.HMAC(s.Pepper, code)

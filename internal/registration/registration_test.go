@@ -297,3 +297,55 @@ func TestExpiredFlow(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestRefusedCredentialsCostNoHash (issue 10, point 6): a step 2 that a limit
+// refuses computes no argon2id hash, so refused requests cannot be used to
+// burn the server's CPU.
+func TestRefusedCredentialsCostNoHash(t *testing.T) {
+	creds := func(email string) registration.Credentials {
+		return registration.Credentials{Email: email, Password: goodPassword, Confirm: goodPassword}
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(r *rig) string // returns a flow whose next step 2 is refused
+		want  error
+	}{
+		{"wrong state: step 1 not done", func(r *rig) string {
+			f, _ := r.svc.Start(t.Context(), nil, "")
+			return f.ID
+		}, registration.ErrBadTransition},
+		{"wrong state: at step 3", func(r *rig) string { return r.toVerify("a@example.com") }, registration.ErrBadTransition},
+		{"flow expired", func(r *rig) string {
+			f, _ := r.svc.Start(t.Context(), nil, "")
+			_ = r.svc.SubmitProfile(t.Context(), f.ID, profile(), "ip")
+			r.clk.Advance(time.Hour)
+			return f.ID
+		}, registration.ErrExpired},
+		{"codes per address used up", func(r *rig) string {
+			r.svc.Limits.EmailCodesPerAddress.Max = 1
+			id := r.toVerify("a@example.com")
+			_ = r.svc.Back(t.Context(), id)
+			return id
+		}, emailcode.ErrRateLimited},
+		{"codes per flow used up", func(r *rig) string {
+			r.svc.Codes = emailcode.DefaultRules()
+			r.svc.Codes.MaxSends = 1
+			id := r.toVerify("a@example.com")
+			_ = r.svc.Back(t.Context(), id)
+			return id
+		}, emailcode.ErrTooManySends},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			id := tc.setup(r)
+			before := r.svc.Hasher.Stats().Computed
+			err := r.svc.SubmitCredentials(t.Context(), id, creds("a@example.com"))
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+			if n := r.svc.Hasher.Stats().Computed - before; n != 0 {
+				t.Errorf("a refused step 2 computed %d hashes, want 0", n)
+			}
+		})
+	}
+}

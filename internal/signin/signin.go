@@ -29,7 +29,9 @@ type Users interface {
 type Hasher interface {
 	Hash(ctx context.Context, password string) (string, error)
 	Verify(ctx context.Context, password, phc string) (ok, needsRehash bool, err error)
-	VerifyDummy(ctx context.Context, password string)
+	// VerifyDummy costs what Verify costs and returns the error Verify
+	// would (password.ErrBusy when the hasher is saturated).
+	VerifyDummy(ctx context.Context, password string) error
 }
 
 // Service checks passwords and saves the phone numbers users confirm.
@@ -83,7 +85,10 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 	}
 	u, err := s.Users.GetUserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
-		s.Hasher.VerifyDummy(ctx, a.Password)
+		if err := s.Hasher.VerifyDummy(ctx, a.Password); err != nil {
+			// A saturated hasher answers unknown and known users alike.
+			return store.User{}, fmt.Errorf("verify password: %w", err)
+		}
 		s.audit(ctx, store.AuditEvent{Type: "signin.unknown_email", IP: a.IP})
 		return store.User{}, ErrInvalidCredentials
 	}
@@ -94,7 +99,9 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 	if s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now) {
 		// Same work and same answer as a wrong password: nothing tells a
 		// guesser that the account is locked.
-		s.Hasher.VerifyDummy(ctx, a.Password)
+		if err := s.Hasher.VerifyDummy(ctx, a.Password); err != nil {
+			return store.User{}, fmt.Errorf("verify password: %w", err)
+		}
 		s.audit(ctx, store.AuditEvent{Type: "signin.locked_attempt", UserID: u.ID, IP: a.IP})
 		return store.User{}, ErrInvalidCredentials
 	}

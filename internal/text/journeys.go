@@ -27,6 +27,8 @@ const (
 	EmailCodeResent      ID = "email_code.resent"
 	EmailSendFailed      ID = "email.send_failed"
 	PasswordChangedDone  ID = "recovery.done"
+	// Busy: too many passwords are being checked at once (password.ErrBusy).
+	Busy ID = "error.busy"
 )
 
 var enJourneys = map[ID]string{
@@ -53,6 +55,7 @@ var enJourneys = map[ID]string{
 	EmailCodeResent:      "We have sent you a new code.",
 	EmailSendFailed:      "We could not send the email. Please try again.",
 	PasswordChangedDone:  "Your password has been changed. Please sign in with your new password.",
+	Busy:                 "The service is very busy at the moment. Please wait a few seconds and try again. What you entered has not been saved.",
 }
 
 // FieldMessage is one field error of a form, with the words to show.

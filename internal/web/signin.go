@@ -14,6 +14,7 @@ import (
 	"github.com/carekey/carekey/internal/authstate"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/oidcop"
+	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/signin"
@@ -409,6 +410,12 @@ func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
 // serverError logs err once and shows a generic page: 503 when a backend is
 // unreachable, 500 otherwise.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, doing string, err error) {
+	if errors.Is(err, password.ErrBusy) { // every hashing slot and queue place taken
+		s.cfg.Logger.WarnContext(r.Context(), doing, "err", err)
+		w.Header().Set("Retry-After", busyRetryAfter)
+		s.cfg.Pages.Error(w, r, http.StatusServiceUnavailable, "Sorry, the service is busy", text.Busy, "")
+		return
+	}
 	s.cfg.Logger.ErrorContext(r.Context(), doing, "err", err)
 	status, id := http.StatusInternalServerError, text.SomethingWentWrong
 	if s.backendsDown(r.Context()) {
@@ -417,6 +424,10 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, doing strin
 	}
 	s.cfg.Pages.Error(w, r, status, "Sorry, there is a problem", id, "")
 }
+
+// busyRetryAfter is Retry-After (seconds) when the password hasher is
+// saturated: a queue of hashes drains in well under a second.
+const busyRetryAfter = "2"
 
 // clientIP is the peer address (proxies are not trusted yet).
 func clientIP(r *http.Request) string {

@@ -52,8 +52,28 @@ type Outbox struct {
 	clk         clock.Clock
 	onPressHash func(ctx context.Context, reference string) error
 
-	mu   sync.Mutex
-	msgs []Message // oldest first
+	mu     sync.Mutex
+	msgs   []Message // oldest first
+	settle func()    // see Settle
+}
+
+// Settle makes Messages and Last call wait first: wait returns once the
+// background work that may still add a message is done (notify.Jobs.Wait),
+// so a developer reading the outbox right after a request sees the email
+// that request queued.
+func (o *Outbox) Settle(wait func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.settle = wait
+}
+
+func (o *Outbox) waitSettled() {
+	o.mu.Lock()
+	wait := o.settle
+	o.mu.Unlock()
+	if wait != nil {
+		wait()
+	}
 }
 
 var (
@@ -107,6 +127,7 @@ func (o *Outbox) add(m Message) {
 
 // Messages returns every message kept, newest first.
 func (o *Outbox) Messages() []Message {
+	o.waitSettled()
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	out := make([]Message, len(o.msgs))
@@ -118,6 +139,7 @@ func (o *Outbox) Messages() []Message {
 
 // Last returns the newest message on channel to to.
 func (o *Outbox) Last(channel, to string) (Message, bool) {
+	o.waitSettled()
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for i := len(o.msgs) - 1; i >= 0; i-- {
