@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -264,7 +265,7 @@ func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Cloc
 		}
 		return nil
 	}
-	pg, err := postgres.Open(ctx, postgres.Config{URL: cfg.Postgres.URL, MaxConns: cfg.Postgres.MaxConns})
+	pg, err := postgres.Open(ctx, pgConfig(cfg.Postgres))
 	if err != nil {
 		return fmt.Errorf("open postgres: %w", err)
 	}
@@ -276,10 +277,11 @@ func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Cloc
 	}
 	rc := NewRedis(cfg.Redis)
 	a.closers = append(a.closers, func() { _ = rc.Close() })
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	pctx, cancel := context.WithTimeout(ctx, cfg.Redis.DialTimeout+cfg.Redis.ReadTimeout)
 	defer cancel()
 	if err := rc.Ping(pctx).Err(); err != nil {
-		return fmt.Errorf("connect to redis: %w", err)
+		return fmt.Errorf("connect to redis at %s: no answer within %s (redis.dial_timeout + redis.read_timeout): %w",
+			strings.Join(cfg.Redis.Addrs, ","), cfg.Redis.DialTimeout+cfg.Redis.ReadTimeout, err)
 	}
 	p := cfg.Redis.KeyPrefix
 	a.backends = Backends{
@@ -295,11 +297,19 @@ func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Cloc
 // NewRedis returns a client for a single node, a Cluster or Sentinel.
 func NewRedis(c config.Redis) redis.UniversalClient {
 	o := &redis.UniversalOptions{
-		Addrs:      c.Addrs,
-		Username:   c.Username,
-		Password:   c.Password,
-		DB:         c.DB,
-		MasterName: c.MasterName,
+		Addrs:        c.Addrs,
+		Username:     c.Username,
+		Password:     c.Password,
+		DB:           c.DB,
+		MasterName:   c.MasterName,
+		DialTimeout:  c.DialTimeout,
+		ReadTimeout:  c.ReadTimeout,
+		WriteTimeout: c.WriteTimeout,
+		// A command waits for a free connection no longer than for an answer.
+		PoolTimeout: c.ReadTimeout + c.WriteTimeout,
+		// Deadlines come from the options above, not from each caller's
+		// context: a blackholed Redis fails within them either way.
+		ContextTimeoutEnabled: true,
 	}
 	if c.TLS {
 		o.TLSConfig = tlsConfig()
@@ -384,8 +394,13 @@ func (a *App) Close() {
 }
 
 // Migrate applies the PostgreSQL migrations (idp migrate).
+// pgConfig is the store's configuration from the postgres section.
+func pgConfig(p config.Postgres) postgres.Config {
+	return postgres.Config{URL: p.URL, MaxConns: p.MaxConns, ConnectTimeout: p.ConnectTimeout, QueryTimeout: p.QueryTimeout}
+}
+
 func Migrate(ctx context.Context, cfg *config.Config) error {
-	pg, err := postgres.Open(ctx, postgres.Config{URL: cfg.Postgres.URL, MaxConns: 2})
+	pg, err := postgres.Open(ctx, postgres.Config{URL: cfg.Postgres.URL, MaxConns: 2, ConnectTimeout: cfg.Postgres.ConnectTimeout})
 	if err != nil {
 		return fmt.Errorf("open postgres: %w", err)
 	}

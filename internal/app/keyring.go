@@ -68,7 +68,7 @@ func OpenKeys(ctx context.Context, cfg *config.Config) (m *keys.Manager, closeFn
 	if err != nil {
 		return nil, nil, err
 	}
-	pg, err := postgres.Open(ctx, postgres.Config{URL: cfg.Postgres.URL, MaxConns: 2})
+	pg, err := postgres.Open(ctx, postgres.Config{URL: cfg.Postgres.URL, MaxConns: 2, ConnectTimeout: cfg.Postgres.ConnectTimeout, QueryTimeout: cfg.Postgres.QueryTimeout})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open postgres: %w", err)
 	}

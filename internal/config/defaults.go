@@ -15,8 +15,13 @@ func applyDefaults(c *Config) {
 
 	setDefault(&c.Postgres.Migrate, "manual")
 	setDefault(&c.Postgres.MaxConns, 20)
+	setDefault(&c.Postgres.ConnectTimeout, 5*time.Second)
+	setDefault(&c.Postgres.QueryTimeout, 5*time.Second)
 
 	setDefault(&c.Redis.KeyPrefix, "carekey:")
+	setDefault(&c.Redis.DialTimeout, 2*time.Second)
+	setDefault(&c.Redis.ReadTimeout, time.Second)
+	setDefault(&c.Redis.WriteTimeout, time.Second)
 
 	setDefault(&c.Keys.Algorithm, "ES256")
 	setDefault(&c.Keys.RotationPeriod, 720*time.Hour)

@@ -48,6 +48,11 @@ type Postgres struct {
 	URLFile  string `yaml:"url_file"`
 	Migrate  string `yaml:"migrate"`   // "auto" (serve applies migrations) or "manual" (default)
 	MaxConns int32  `yaml:"max_conns"` // default 20
+	// ConnectTimeout bounds a new connection, and the ping at start-up.
+	ConnectTimeout time.Duration `yaml:"connect_timeout"` // default 5s
+	// QueryTimeout bounds every statement, so a database that stops
+	// answering turns into a 503 rather than a hung request.
+	QueryTimeout time.Duration `yaml:"query_timeout"` // default 5s
 }
 
 // Redis holds sessions and short-lived state. One address: a single node;
@@ -61,6 +66,10 @@ type Redis struct {
 	MasterName   string   `yaml:"master_name"`
 	TLS          bool     `yaml:"tls"`
 	KeyPrefix    string   `yaml:"key_prefix"` // default "carekey:"
+	// Deadlines of a connection attempt and of each command's read and write.
+	DialTimeout  time.Duration `yaml:"dial_timeout"`  // default 2s
+	ReadTimeout  time.Duration `yaml:"read_timeout"`  // default 1s
+	WriteTimeout time.Duration `yaml:"write_timeout"` // default 1s
 }
 
 // Keys are the provider's secrets.

@@ -171,6 +171,8 @@ func (v *validator) postgres(p *Postgres) {
 	if p.MaxConns <= 0 {
 		v.add("postgres.max_conns", "must be positive")
 	}
+	v.positive("postgres.connect_timeout", p.ConnectTimeout)
+	v.positive("postgres.query_timeout", p.QueryTimeout)
 }
 
 func (v *validator) redis(r *Redis) {
@@ -189,6 +191,9 @@ func (v *validator) redis(r *Redis) {
 	if r.DB != 0 && len(r.Addrs) > 1 && r.MasterName == "" {
 		v.add("redis.db", "Redis Cluster has only database 0")
 	}
+	v.positive("redis.dial_timeout", r.DialTimeout)
+	v.positive("redis.read_timeout", r.ReadTimeout)
+	v.positive("redis.write_timeout", r.WriteTimeout)
 }
 
 func (v *validator) keys(k *Keys) {

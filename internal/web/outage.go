@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -28,12 +29,41 @@ type outageWriter struct {
 }
 
 func (w *outageWriter) WriteHeader(code int) {
-	if !w.done && w.suspect(code) && w.s.backendsDown(w.r.Context()) {
-		w.Header().Set("Retry-After", "30")
+	switch {
+	case w.done:
+	case w.suspect(code) && w.s.backendsDown(w.r.Context()):
+		w.Header().Set("Retry-After", retryAfterOutage)
 		code = http.StatusServiceUnavailable
+	case code/100 == 3 && w.serverErrorRedirect() && w.s.backendsDown(w.r.Context()):
+		// op sends an authorization error to the client's redirect URI:
+		// during an outage the client should try again later, not give up
+		// (RFC 6749 §4.1.2.1).
+		w.Header().Set("Location", w.withError("temporarily_unavailable"))
 	}
 	w.done = true
 	w.ResponseWriter.WriteHeader(code)
+}
+
+// retryAfterOutage is the Retry-After of every answer that a backend outage
+// turned into 503.
+const retryAfterOutage = "30"
+
+// serverErrorRedirect reports whether the response redirects with an OAuth
+// server_error (to the client's redirect URI).
+func (w *outageWriter) serverErrorRedirect() bool {
+	u, err := url.Parse(w.Header().Get("Location"))
+	return err == nil && u.Query().Get("error") == "server_error"
+}
+
+// withError is the Location with its OAuth error replaced by code and no
+// description (it may describe the backend).
+func (w *outageWriter) withError(code string) string {
+	u, _ := url.Parse(w.Header().Get("Location"))
+	q := u.Query()
+	q.Set("error", code)
+	q.Del("error_description")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // suspect reports whether code may hide an outage: any 5xx, and the 4xx

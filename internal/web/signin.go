@@ -420,7 +420,7 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, doing strin
 	status, id := http.StatusInternalServerError, text.SomethingWentWrong
 	if s.backendsDown(r.Context()) {
 		status, id = http.StatusServiceUnavailable, text.ServiceUnavailable
-		w.Header().Set("Retry-After", "30")
+		w.Header().Set("Retry-After", retryAfterOutage)
 	}
 	s.cfg.Pages.Error(w, r, status, "Sorry, there is a problem", id, "")
 }

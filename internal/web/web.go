@@ -160,6 +160,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		if err := s.cfg.Ready(ctx); err != nil {
 			s.cfg.Logger.WarnContext(r.Context(), "not ready", "err", err)
+			w.Header().Set("Retry-After", retryAfterOutage)
 			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
 		}

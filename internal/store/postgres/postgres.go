@@ -25,7 +25,16 @@ type Config struct {
 	// MaxConns caps the pool; 0 keeps pgx's default (the larger of 4 and the
 	// number of CPUs).
 	MaxConns int32
+	// ConnectTimeout bounds each new connection and the ping in Open; 0:
+	// DefaultConnectTimeout.
+	ConnectTimeout time.Duration
+	// QueryTimeout bounds every statement and every wait for a free
+	// connection, whatever the caller's context; 0: none beyond the caller's.
+	QueryTimeout time.Duration
 }
+
+// DefaultConnectTimeout is Config.ConnectTimeout when unset.
+const DefaultConnectTimeout = 5 * time.Second
 
 // Store is the PostgreSQL store.Store. It is safe for concurrent use.
 type Store struct {
@@ -44,16 +53,34 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.MaxConns > 0 {
 		pc.MaxConns = cfg.MaxConns
 	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
+	if cfg.QueryTimeout > 0 {
+		d := deadlines{cfg.QueryTimeout}
+		pc.ConnConfig.Tracer = d
+	}
 	password := pc.ConnConfig.Password
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, redact(fmt.Errorf("open postgres: %w", err), password)
 	}
-	if err := pool.Ping(ctx); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
 		pool.Close()
+		if pctx.Err() != nil && ctx.Err() == nil {
+			return nil, fmt.Errorf("open postgres: %s did not answer within %s (postgres.connect_timeout)", hostOf(pc), cfg.ConnectTimeout)
+		}
 		return nil, redact(fmt.Errorf("open postgres: ping: %w", err), password)
 	}
 	return &Store{pool: pool}, nil
+}
+
+// hostOf names the server of pc, without credentials.
+func hostOf(pc *pgxpool.Config) string {
+	return fmt.Sprintf("%s:%d", pc.ConnConfig.Host, pc.ConnConfig.Port)
 }
 
 // redactedError is err with the password masked in its message; errors.Is and
