@@ -3,6 +3,7 @@
 //	idp dev                      embedded dev mode (memory backends, dashboard)
 //	idp serve --config FILE      production: PostgreSQL + Redis
 //	idp migrate --config FILE    apply database migrations
+//	idp audit verify|prune …     check the audit hash chain; prune by audit.retention (audit.go)
 //	idp config check FILE        validate a config file and exit
 //	idp admin …                  accounts, grants and users through the admin API (admin.go)
 //	idp version
@@ -18,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/carekey/carekey/internal/app"
 	"github.com/carekey/carekey/internal/config"
@@ -37,6 +39,7 @@ const usage = `usage:
   idp dev [--config configs/dev.yaml]
   idp serve --config FILE
   idp migrate --config FILE
+  idp audit verify|prune --config FILE
   idp config check FILE
   idp admin COMMAND … (idp admin for help)
   idp version
@@ -63,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return serve(ctx, args[1:], config.ModeServe, "", stdout, stderr)
 	case "admin":
 		return admin(ctx, args[1:], os.Getenv, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, args[1:], time.Now, stdout, stderr)
 	case "migrate":
 		cfg, code := loadFlags("migrate", args[1:], config.ModeServe, "", stderr)
 		if cfg == nil {
