@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,4 +147,63 @@ func TestAuditChainSerialisesOnlyAuditAppends(t *testing.T) {
 	if n, err := store.VerifyAudit(ctx, s, 0); err != nil || n != 2 {
 		t.Errorf("VerifyAudit = %d, %v; want 2, nil", n, err)
 	}
+}
+
+// BenchmarkAuditAppend measures audit appends from parallel goroutines
+// (serialised by the chain head) against updates of different users that
+// append nothing (not serialised), for docs/performance.md.
+func BenchmarkAuditAppend(b *testing.B) {
+	ctx := b.Context()
+	s, err := Open(ctx, Config{URL: testenv.PostgresURL(b), MaxConns: 8})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(s.Close)
+	if err := s.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("append", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := s.AppendAudit(ctx, store.AuditEvent{Time: time.Now(), Type: "bench", UserID: "u", IP: "192.0.2.1"}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	var next atomic.Int64
+	b.Run("update-without-audit", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			id := "u" + strconv.FormatInt(next.Add(1), 10)
+			if err := s.CreateUser(ctx, store.User{ID: id, Email: id + "@example.org", PasswordHash: "h"}); err != nil {
+				b.Error(err)
+				return
+			}
+			for pb.Next() {
+				if _, err := s.UpdateUser(ctx, id, func(u *store.User) ([]store.AuditEvent, error) { u.FailedLogins++; return nil, nil }); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("update-with-audit", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			id := "v" + strconv.FormatInt(next.Add(1), 10)
+			if err := s.CreateUser(ctx, store.User{ID: id, Email: id + "@example.org", PasswordHash: "h"}); err != nil {
+				b.Error(err)
+				return
+			}
+			for pb.Next() {
+				if _, err := s.UpdateUser(ctx, id, func(u *store.User) ([]store.AuditEvent, error) {
+					u.FailedLogins++
+					return []store.AuditEvent{{Time: time.Now(), Type: "bench", UserID: id}}, nil
+				}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 }
