@@ -404,7 +404,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 			break
 		}
 		if (f.UserID == "" || e.UserID == f.UserID) && (f.Type == "" || e.Type == f.Type) && e.ID > f.AfterID &&
-			(since.IsZero() || !e.Time.Before(since)) && (until.IsZero() || e.Time.Before(until)) {
+			(since.IsZero() || !e.Time.Before(since)) && (until.IsZero() || !e.Time.IsZero() && e.Time.Before(until)) {
 			out = append(out, cloneEvent(e))
 		}
 	}

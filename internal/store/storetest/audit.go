@@ -93,6 +93,7 @@ func testAuditPaging(t *testing.T, s store.Store) {
 		evs = append(evs, store.AuditEvent{Time: base.Add(time.Duration(i) * time.Hour), Type: "t", UserID: "u1"})
 	}
 	appendAll(t, s, evs...)
+	appendAll(t, s, store.AuditEvent{Type: "no time", UserID: "u1"}) // matches no time range
 	all := auditEvents(t, s, store.AuditFilter{})
 	for _, tc := range []struct {
 		name string
@@ -100,9 +101,10 @@ func testAuditPaging(t *testing.T, s store.Store) {
 		want []int64
 	}{
 		{"after", store.AuditFilter{AfterID: all[1].ID}, ids(all[2:])},
+		{"no range", store.AuditFilter{UserID: "u1"}, ids(all)},
 		{"after with limit", store.AuditFilter{AfterID: all[1].ID, Limit: 2}, ids(all[2:4])},
-		{"after the last", store.AuditFilter{AfterID: all[4].ID}, ids(nil)},
-		{"since is inclusive", store.AuditFilter{Since: base.Add(3 * time.Hour)}, ids(all[3:])},
+		{"after the last", store.AuditFilter{AfterID: all[5].ID}, ids(nil)},
+		{"since is inclusive", store.AuditFilter{Since: base.Add(3 * time.Hour)}, ids(all[3:5])},
 		{"until is exclusive", store.AuditFilter{Until: base.Add(2 * time.Hour)}, ids(all[:2])},
 		{"range", store.AuditFilter{Since: base.Add(time.Hour), Until: base.Add(3 * time.Hour), UserID: "u1"}, ids(all[1:3])},
 		{"range of another user", store.AuditFilter{Since: base.Add(time.Hour), UserID: "u2"}, ids(nil)},
