@@ -26,6 +26,7 @@ const adminUsage = `usage: idp admin COMMAND [flags]
   users reset-phone USER
   users unlock USER
   import FILE.csv [--dry-run]
+  audit list [--user USER] [--type T] [--since RFC3339] [--until RFC3339] [--after ID] [--limit N]
 
 USER is a user ID (usr_…) or an email address.
 Flags of every command (and their environment variables):
@@ -74,10 +75,11 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	ref := fs.String("ref", "", "external reference of the account")
 	accName := fs.String("name", "", "display name of the account")
 	birthdate := fs.String("birthdate", "", "date of birth, YYYY-MM-DD")
-	limit := fs.Int("limit", 0, "accounts per page (default 100)")
+	limit := fs.Int("limit", 0, "accounts or audit events per page (default 100)")
 	relationship := fs.String("relationship", "", `relationship of the user to the account ("child", "self", …)`)
 	expiresAt := fs.String("expires-at", "", "when the grant ends, RFC 3339")
 	dryRun := fs.Bool("dry-run", false, "check the file and change nothing")
+	audit := auditFlags(fs) // admin_audit.go
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return 2
@@ -158,6 +160,11 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 			return 2
 		}
 		err = c.userChore(ctx, strings.TrimPrefix(name, "users "), pos[0])
+	case "audit list":
+		if !want(0, "no arguments, only flags") {
+			return 2
+		}
+		err = c.listAudit(ctx, audit, *limit)
 	case "import":
 		if !want(1, "FILE.csv") {
 			return 2

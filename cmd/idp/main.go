@@ -3,6 +3,7 @@
 //	idp dev [--port N]           embedded dev mode (memory backends, dashboard on N+1)
 //	idp serve --config FILE      production: PostgreSQL + Redis
 //	idp migrate --config FILE    apply database migrations
+//	idp audit verify|prune …     check the audit hash chain; prune by audit.retention (audit.go)
 //	idp config check FILE        validate a config file and exit
 //	idp admin …                  accounts, grants and users through the admin API (admin.go)
 //	idp keys list|rotate|reencrypt  signing keys and the encryption keyring (keys.go)
@@ -20,6 +21,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/carekey/carekey/internal/app"
 	"github.com/carekey/carekey/internal/buildinfo"
@@ -38,6 +40,7 @@ const usage = `usage:
   idp serve --config FILE
   idp migrate --config FILE
   idp config check [--secrets-elsewhere] FILE
+  idp audit verify|prune --config FILE
   idp admin COMMAND … (idp admin for help)
   idp keys list|rotate|reencrypt --config FILE
   idp version
@@ -66,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return admin(ctx, args[1:], os.Getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(ctx, args[1:], stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, args[1:], time.Now, stdout, stderr)
 	case "migrate":
 		cfg, code := loadFlags("migrate", args[1:], config.ModeServe, "", stderr)
 		if cfg == nil {

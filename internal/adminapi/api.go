@@ -43,6 +43,7 @@ type Config struct {
 	Tokens   Tokens
 	Accounts *accounts.Service
 	Users    Users
+	Audit    AuditLog // audit.go
 	Clock    clock.Clock
 	Logger   *slog.Logger // optional
 	// MaxBodyBytes caps request bodies (optional: 64 KiB).
@@ -57,7 +58,7 @@ type API struct {
 
 // New builds the API.
 func New(cfg Config) (*API, error) {
-	if cfg.Tokens == nil || cfg.Accounts == nil || cfg.Users == nil || cfg.Clock == nil {
+	if cfg.Tokens == nil || cfg.Accounts == nil || cfg.Users == nil || cfg.Audit == nil || cfg.Clock == nil {
 		return nil, errors.New("adminapi: incomplete config")
 	}
 	if cfg.Logger == nil {
@@ -88,6 +89,7 @@ func New(cfg Config) (*API, error) {
 	p.HandleFunc("/users/{id}/grants", a.listGrants).Methods(http.MethodGet)
 	p.HandleFunc("/users/{id}/grants/{accountID}", a.putGrant).Methods(http.MethodPut)
 	p.HandleFunc("/users/{id}/grants/{accountID}", a.revokeGrant).Methods(http.MethodDelete)
+	p.HandleFunc("/audit", a.listAudit).Methods(http.MethodGet)
 	a.router = r
 	return a, nil
 }

@@ -58,6 +58,7 @@ func newFixture(t *testing.T) *fixture {
 		},
 		Accounts:     &accounts.Service{Store: st, Clock: clk},
 		Users:        st,
+		Audit:        st,
 		Clock:        clk,
 		MaxBodyBytes: 1024,
 	})
@@ -303,7 +304,7 @@ func TestOpenAPI(t *testing.T) {
 	if doc.OpenAPI != "3.1.0" {
 		t.Errorf("openapi = %q", doc.OpenAPI)
 	}
-	api, _ := adminapi.New(adminapi.Config{Tokens: tokens{}, Accounts: &accounts.Service{}, Users: memstore.New(), Clock: clocktest.New(now)})
+	api, _ := adminapi.New(adminapi.Config{Tokens: tokens{}, Accounts: &accounts.Service{}, Users: memstore.New(), Audit: memstore.New(), Clock: clocktest.New(now)})
 	routes := api.Routes()
 	if len(routes) < 10 {
 		t.Fatalf("only %d routes found: %v", len(routes), routes)

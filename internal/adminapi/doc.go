@@ -10,6 +10,6 @@
 // validation problem lists each bad field under "errors". Bodies are decoded
 // strictly: unknown fields, trailing data or more than MaxBodyBytes are refused.
 //
-//	api, err := adminapi.New(adminapi.Config{Tokens: provider, Accounts: svc, Users: st, Clock: clk})
+//	api, err := adminapi.New(adminapi.Config{Tokens: provider, Accounts: svc, Users: st, Audit: st, Clock: clk})
 //	mux.Handle("/admin/v1/", api)
 package adminapi

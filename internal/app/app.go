@@ -26,6 +26,7 @@ import (
 	"github.com/carekey/carekey/internal/authstate"
 	"github.com/carekey/carekey/internal/authstate/memauth"
 	"github.com/carekey/carekey/internal/authstate/redisauth"
+	"github.com/carekey/carekey/internal/clientip"
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/dashboard"
@@ -198,7 +199,12 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	proxies, err := clientip.New(cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("http.trusted_proxies: %w", err)
+	}
 	srv, err := web.New(web.Config{
+		ClientIP:        proxies, // X-Forwarded-For from trusted proxies only
 		Provider:        provider,
 		Signin:          a.newSignin(clk, hasher),      // phones.go
 		Phones:          a.newPhones(cfg, clk, pepper), // phones.go

@@ -24,6 +24,7 @@ type Config struct {
 	RateLimits RateLimits `yaml:"rate_limits"`
 	SMS        SMS        `yaml:"sms"`
 	Voice      Voice      `yaml:"voice"`
+	Audit      Audit      `yaml:"audit"` // audit.go
 
 	// Issue 4 (email.go).
 	Email          Email          `yaml:"email"`

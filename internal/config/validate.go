@@ -99,6 +99,7 @@ func (c *Config) validate(mode Mode, unchecked map[string]bool) []Problem {
 	v.log(&c.Log)
 	v.dev(&c.Dev)
 	v.devDashboardClient(c)
+	v.audit(&c.Audit) // audit.go
 	v.validateEmail(c)
 	v.phone(c) // mfa, lockout, rate_limits, sms, voice (phone.go)
 	return v.problems

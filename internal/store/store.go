@@ -109,13 +109,19 @@ type AuditEvent struct {
 	Actor    string // who did it: "user", "admin:<client>", "system"
 	IP       string
 	Detail   map[string]string // never secrets, codes or passwords
+	// PrevHash and Hash chain the rows (audit.go); set by the store.
+	PrevHash []byte
+	Hash     []byte
 }
 
 // AuditFilter selects audit events; zero fields match everything.
 type AuditFilter struct {
-	UserID string
-	Type   string
-	Limit  int // 0: all
+	UserID  string
+	Type    string
+	AfterID int64     // only rows with a higher ID: the paging cursor
+	Since   time.Time // only rows at or after
+	Until   time.Time // only rows before
+	Limit   int       // 0: all
 }
 
 // Store is the system-of-record contract. Consumers declare the smaller
@@ -173,8 +179,14 @@ type Store interface {
 
 	// AppendAudit appends events on their own (when no other change goes with them).
 	AppendAudit(ctx context.Context, events ...AuditEvent) error
-	// ListAudit returns matching events, oldest first.
+	// ListAudit returns matching events, oldest first (in ID order).
 	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+	// PruneAudit deletes the oldest rows, in ID order up to the first row at
+	// or after before (the newest row always stays), and appends a checkpoint event (AuditPruned) at now so
+	// that VerifyAudit still holds; it returns how many rows it deleted (0: no
+	// checkpoint either). It is the only way rows leave the trail; on
+	// PostgreSQL it needs a role allowed to DELETE from audit_events.
+	PruneAudit(ctx context.Context, before, now time.Time) (int, error)
 
 	// DeleteExpired removes refresh tokens and signing keys that expired before
 	// now, and returns how many records it removed.

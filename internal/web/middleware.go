@@ -6,10 +6,23 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/carekey/carekey/internal/clientip"
 	"github.com/carekey/carekey/internal/text"
 )
 
 const maxQueryBytes = 8 << 10
+
+// clientAddress resolves the client's address once per request (from
+// X-Forwarded-For only when the peer is a trusted proxy) and puts it in the
+// request context, where clientIP reads it for rate limits and audit rows.
+func clientAddress(res *clientip.Resolver) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ip := res.Resolve(r.RemoteAddr, r.Header.Values("X-Forwarded-For"))
+			next.ServeHTTP(w, r.WithContext(clientip.NewContext(r.Context(), ip)))
+		})
+	}
+}
 
 // secure sets the security headers every response carries.
 func secure(next http.Handler) http.Handler {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/carekey/carekey/internal/authstate"
+	"github.com/carekey/carekey/internal/clientip"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/oidcop"
 	"github.com/carekey/carekey/internal/password"
@@ -429,11 +430,12 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, doing strin
 // saturated: a queue of hashes drains in well under a second.
 const busyRetryAfter = "2"
 
-// clientIP is the peer address (proxies are not trusted yet).
+// clientIP is the client's address as the clientAddress middleware resolved
+// it (behind trusted proxies, from X-Forwarded-For); without the middleware,
+// the peer address.
 func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
+	if ip, ok := clientip.FromContext(r.Context()); ok {
+		return ip
 	}
-	return strings.Trim(host, "[]")
+	return (*clientip.Resolver)(nil).Resolve(r.RemoteAddr, nil)
 }

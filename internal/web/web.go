@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/carekey/carekey/internal/authstate"
+	"github.com/carekey/carekey/internal/clientip"
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/oidcop"
@@ -59,6 +60,9 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Mounts are extra handlers by path prefix (the dev outbox at "/dev/").
 	Mounts map[string]http.Handler
+	// ClientIP finds the client behind trusted proxies (optional: without
+	// it the peer address is the client).
+	ClientIP *clientip.Resolver
 	// Logout is told of each session the sign-out button ends, to send
 	// back-channel logout tokens (optional).
 	Logout oidcop.LogoutNotifier
@@ -97,7 +101,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, cookies: cookies{Insecure: cfg.InsecureCookies}}
 	r := mux.NewRouter()
-	r.Use(logRequests(cfg.Logger), secure, limits(cfg.MaxBodyBytes))
+	r.Use(clientAddress(cfg.ClientIP), logRequests(cfg.Logger), secure, limits(cfg.MaxBodyBytes))
 
 	pages := r.NewRoute().Subrouter()
 	cop := http.NewCrossOriginProtection()

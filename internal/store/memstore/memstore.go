@@ -24,6 +24,7 @@ type Store struct {
 	tokens    map[string]store.RefreshToken
 	audit     []store.AuditEvent
 	nextAudit int64
+	auditHead []byte // Hash of the last event appended
 
 	accounts map[string]store.Account // by ID
 	byRef    map[accountRef]string    // (source, external ref) → account ID
@@ -98,15 +99,22 @@ func cloneEvent(e store.AuditEvent) store.AuditEvent {
 	} else {
 		e.Detail = maps.Clone(e.Detail)
 	}
+	e.PrevHash, e.Hash = slices.Clone(e.PrevHash), slices.Clone(e.Hash)
 	return e
 }
 
-// appendAudit assigns IDs and appends; the caller holds mu.
+// appendAudit assigns IDs, chains and appends; the caller holds mu.
 func (s *Store) appendAudit(events []store.AuditEvent) {
 	for _, e := range events {
 		s.nextAudit++
 		e = cloneEvent(e)
 		e.ID = s.nextAudit
+		e.PrevHash = s.auditHead
+		if e.PrevHash == nil {
+			e.PrevHash = make([]byte, store.AuditHashSize) // the first row ever
+		}
+		e.Hash = store.AuditHash(e.PrevHash, e)
+		s.auditHead = e.Hash
 		s.audit = append(s.audit, e)
 	}
 }
@@ -407,6 +415,7 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
+	since, until := ts(f.Since), ts(f.Until)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []store.AuditEvent
@@ -414,11 +423,34 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 		if f.Limit > 0 && len(out) == f.Limit {
 			break
 		}
-		if (f.UserID == "" || e.UserID == f.UserID) && (f.Type == "" || e.Type == f.Type) {
+		if (f.UserID == "" || e.UserID == f.UserID) && (f.Type == "" || e.Type == f.Type) && e.ID > f.AfterID &&
+			(since.IsZero() || !e.Time.Before(since)) && (until.IsZero() || !e.Time.IsZero() && e.Time.Before(until)) {
 			out = append(out, cloneEvent(e))
 		}
 	}
 	return out, nil
+}
+
+// PruneAudit deletes the oldest events before before (keeping the newest)
+// and appends a checkpoint.
+func (s *Store) PruneAudit(ctx context.Context, before, now time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("prune audit: %w", err)
+	}
+	before = ts(before)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for n < len(s.audit)-1 && s.audit[n].Time.Before(before) {
+		n++
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	last, first := s.audit[n-1], s.audit[n]
+	s.audit = slices.Delete(s.audit, 0, n)
+	s.appendAudit([]store.AuditEvent{store.AuditCheckpoint(now, first.ID, last.Hash, n)})
+	return n, nil
 }
 
 // DeleteExpired removes refresh tokens and signing keys whose ExpiresAt is at
