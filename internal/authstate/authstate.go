@@ -36,6 +36,9 @@ type AuthRequest struct {
 	UILocales           []string
 	LoginHint           string
 	ACRValues           []string
+	// HintSubject is the subject of a verified id_token_hint: the request
+	// may be answered only for that user.
+	HintSubject string
 
 	// Set when the user has signed in for this request.
 	UserID    string

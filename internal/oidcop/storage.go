@@ -67,7 +67,8 @@ func (a authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 
 // CreateAuthRequest is called by /authorize once op has validated the client,
 // redirect URI, response type and scopes.
-func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+// hintSubject is the subject of the verified id_token_hint, if any.
+func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (op.AuthRequest, error) {
 	c, ok := s.clients[req.ClientID]
 	if !ok {
 		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
@@ -93,6 +94,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		Prompt:              req.Prompt,
 		MaxAge:              req.MaxAge,
 		LoginHint:           req.LoginHint,
+		HintSubject:         hintSubject,
 		ACRValues:           req.ACRValues,
 		CreatedAt:           now,
 		ExpiresAt:           now.Add(s.cfg.Tokens.AuthRequestTTL),

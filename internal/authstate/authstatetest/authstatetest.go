@@ -184,6 +184,7 @@ func testAuthRequestRoundTrip(t *testing.T, clk *clocktest.Clock, st authstate.S
 			MaxAge:              &maxAge,
 			UILocales:           []string{"en-GB", "cy"},
 			LoginHint:           "penny.plumber.portal@example.com",
+			HintSubject:         "usr_01",
 			ACRValues:           []string{"urn:carekey:mfa"},
 			UserID:              "usr_01",
 			SessionID:           "ses_01",

@@ -22,6 +22,7 @@ type request struct {
 	MaxAge              *uint     `json:"max_age,omitempty"` // nil omitted; 0 kept
 	UILocales           []string  `json:"ui_locales,omitempty"`
 	LoginHint           string    `json:"login_hint,omitempty"`
+	HintSubject         string    `json:"hint_sub,omitempty"`
 	ACRValues           []string  `json:"acr_values,omitempty"`
 	UserID              string    `json:"user_id,omitempty"`
 	SessionID           string    `json:"session_id,omitempty"`
@@ -47,6 +48,7 @@ func toRequest(r authstate.AuthRequest) request {
 		MaxAge:              r.MaxAge,
 		UILocales:           r.UILocales,
 		LoginHint:           r.LoginHint,
+		HintSubject:         r.HintSubject,
 		ACRValues:           r.ACRValues,
 		UserID:              r.UserID,
 		SessionID:           r.SessionID,
@@ -75,6 +77,7 @@ func (rec request) authRequest(id string) authstate.AuthRequest {
 		MaxAge:              rec.MaxAge,
 		UILocales:           rec.UILocales,
 		LoginHint:           rec.LoginHint,
+		HintSubject:         rec.HintSubject,
 		ACRValues:           rec.ACRValues,
 		UserID:              rec.UserID,
 		SessionID:           rec.SessionID,
