@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/rs/cors"
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 
@@ -124,7 +126,7 @@ func New(cfg Config) (*Provider, error) {
 			"phone_number", "phone_number_verified", claims.ClaimAccounts,
 		},
 	}
-	opts := []op.Option{op.WithLogger(cfg.Logger)}
+	opts := []op.Option{op.WithLogger(cfg.Logger), op.WithCORSOptions(corsOptions(cfg.Clients))}
 	if cfg.Insecure {
 		opts = append(opts, op.WithAllowInsecure())
 	}
@@ -133,6 +135,49 @@ func New(cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("create provider: %w", err)
 	}
 	return &Provider{op: p, storage: s}, nil
+}
+
+// corsOptions lets scripts of the registered clients' own origins (those of
+// their redirect and post-logout URIs) call token, userinfo, introspection and
+// the other endpoints, without cookies: every endpoint scripts may call
+// authenticates by client credentials or bearer token, never by the session.
+// Any other origin gets no Access-Control-Allow-Origin.
+func corsOptions(clients []config.Client) *cors.Options {
+	var origins []string
+	for _, c := range clients {
+		for _, u := range slices.Concat(c.RedirectURIs, c.PostLogoutURIs) {
+			if o := originOf(u); o != "" && !slices.Contains(origins, o) {
+				origins = append(origins, o)
+			}
+		}
+	}
+	if origins == nil {
+		origins = []string{} // nil would allow every origin
+	}
+	return &cors.Options{
+		AllowedOrigins:   origins,
+		AllowCredentials: false,
+		AllowedMethods:   []string{http.MethodGet, http.MethodHead, http.MethodPost},
+		AllowedHeaders:   []string{"Accept", "Accept-Language", "Authorization", "Content-Type"},
+		ExposedHeaders:   []string{"Location", "Content-Length"},
+	}
+}
+
+// originOf is the web origin (scheme://host[:port], default port left out, as
+// browsers send it) of an http or https URI, or "" for any other.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	host := strings.ToLower(u.Host)
+	if p := u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
+		host = strings.ToLower(u.Hostname())
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+	}
+	return u.Scheme + "://" + host
 }
 
 // Algorithms lists every algorithm the provider signs ID tokens with (the
