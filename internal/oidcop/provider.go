@@ -265,6 +265,35 @@ func (p *Provider) CompleteAuthRequest(ctx context.Context, id string, l Login) 
 
 var errAlreadyDone = errors.New("oidcop: auth request already completed")
 
+// ErrLogoutLinkInvalid: the next and mac of a ConfirmLogoutPath link do not
+// match (edited, or not made by this provider).
+var ErrLogoutLinkInvalid = errors.New("oidcop: invalid sign-out confirmation link")
+
+// CheckLogoutLink reports whether next and mac come from a ConfirmLogoutPath
+// link this provider made (ErrLogoutLinkInvalid if not). next is then a
+// post-logout redirect /end_session validated.
+func (p *Provider) CheckLogoutLink(next, mac string) error {
+	if !p.storage.checkLogoutMAC(next, mac) {
+		return ErrLogoutLinkInvalid
+	}
+	return nil
+}
+
+// ConfirmLogout is the POST of the ConfirmLogoutPath page, its CSRF token
+// already checked by the caller: it ends browser session sessionID (if any,
+// with back-channel logout) and returns next, where the browser goes on to.
+func (p *Provider) ConfirmLogout(ctx context.Context, sessionID, next, mac string) (string, error) {
+	if err := p.CheckLogoutLink(next, mac); err != nil {
+		return "", err
+	}
+	if sessionID != "" {
+		if err := p.storage.endSession(ctx, sessionID); err != nil {
+			return "", err
+		}
+	}
+	return next, nil
+}
+
 // ErrInvalidToken: an access token that is malformed, unknown, expired or
 // revoked.
 var ErrInvalidToken = errors.New("oidcop: invalid access token")
