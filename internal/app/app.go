@@ -87,6 +87,7 @@ type App struct {
 var pages = []string{"signin", "signin_enrol", "signin_confirm", "signin_code", "signin_call", "signed_in", "logged_out", "error", "coming_soon",
 	"register_profile", "register_credentials", "register_verify", // issue 4 (journeys_register.go)
 	"forgot_email", "forgot_verify", "forgot_password", "forgot_done",
+	"confirm_logout",
 	"account_phone", "account_phone_done"} // changing the phone (web/account.go)
 
 // New opens the backends and builds the handler. It fails, naming the cause, if

@@ -226,8 +226,13 @@ func TestBackchannelLogoutReachesDashboard(t *testing.T) {
 		if page := e.signInAtDashboard(t, c); !strings.Contains(page, "Select an account to manage") && !strings.Contains(page, "My Account") {
 			t.Fatalf("not signed in at the dashboard:\n%s", page)
 		}
-		// The user ends the IdP session at carekey, not through the dashboard.
+		// The user ends the IdP session at carekey, not through the dashboard:
+		// without a hint, on the Sign out page (issue 10, point 11).
 		resp, err := c.Get(e.issuer + "/end_session")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err = c.PostForm(e.issuer+"/end_session/confirm", hiddenFields(mustStatus(t, resp, http.StatusOK)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -40,6 +40,9 @@ type AuthRequest struct {
 	// browser that started the request: only that browser may sign in for
 	// it and receive its code.
 	BrowserHash string
+	// HintSubject is the subject of a verified id_token_hint: the request
+	// may be answered only for that user.
+	HintSubject string
 
 	// Set when the user has signed in for this request.
 	UserID    string

@@ -308,8 +308,10 @@ func (s *stack) idpAsksToSignIn(t *testing.T, ctx context.Context) {
 }
 
 // chooserAndLogout checks the chooser (acceptance 1 of issue 6), picks an
-// account, and logs out from the name menu.
-func (s *stack) chooserAndLogout(t *testing.T, ctx context.Context) {
+// account, and logs out from the name menu. The dashboard then posts the
+// logout to carekey from a form (issue 10, point 12): script submits it;
+// without JavaScript the user selects Continue.
+func (s *stack) chooserAndLogout(t *testing.T, ctx context.Context, withJS bool) {
 	t.Helper()
 	text := get(t, ctx, "read the chooser", chromedp.Text(chromedp.CSS("main")))
 	text = strings.Join(strings.Fields(text), " ")
@@ -335,10 +337,22 @@ func (s *stack) chooserAndLogout(t *testing.T, ctx context.Context) {
 		chromedp.WaitVisible(button("Logout")),
 	)
 	checkAccessibility(t, ctx, "the open name menu")
-	run(t, ctx, "log out",
-		chromedp.Click(button("Logout")),
-		chromedp.WaitVisible(link("Sign in")),
-	)
+	if withJS {
+		run(t, ctx, "log out",
+			chromedp.Click(button("Logout")),
+			chromedp.WaitVisible(link("Sign in")),
+		)
+	} else {
+		run(t, ctx, "log out",
+			chromedp.Click(button("Logout")),
+			chromedp.WaitVisible(heading("Logging you out")),
+		)
+		checkAccessibility(t, ctx, "the dashboard's logging-out page")
+		run(t, ctx, "continue to the sign-in service",
+			chromedp.Click(button("Continue")),
+			chromedp.WaitVisible(link("Sign in")),
+		)
+	}
 	checkAccessibility(t, ctx, "the dashboard after logout")
 	url := get(t, ctx, "location", chromedp.Location())
 	if url != s.dash.URL+"/" && !strings.HasPrefix(url, s.dash.URL+"/?") {
@@ -354,7 +368,7 @@ func TestSignInChooseLogout(t *testing.T) {
 	s := startStack(t, 0, 0)
 	ctx := browser(t, true)
 	s.signIn(t, ctx, true)
-	s.chooserAndLogout(t, ctx)
+	s.chooserAndLogout(t, ctx, true)
 	s.idpAsksToSignIn(t, ctx)
 }
 
@@ -364,7 +378,7 @@ func TestSignInChooseLogoutWithoutJavaScript(t *testing.T) {
 	s := startStack(t, 0, 0)
 	ctx := browser(t, false)
 	s.signIn(t, ctx, false)
-	s.chooserAndLogout(t, ctx)
+	s.chooserAndLogout(t, ctx, false)
 	s.idpAsksToSignIn(t, ctx)
 }
 
@@ -417,4 +431,32 @@ func TestIdleWarning(t *testing.T) {
 	)
 	checkAccessibility(t, ctx, "the dashboard after the idle logout")
 	s.idpAsksToSignIn(t, ctx)
+}
+
+// Issue 10, point 11: a link to /end_session without id_token_hint does not
+// sign the user out but shows carekey's Sign out page; its button does, with
+// and without JavaScript.
+func TestEndSessionAsksBeforeSigningOut(t *testing.T) {
+	t.Parallel()
+	for _, withJS := range []bool{true, false} {
+		s := startStack(t, 0, 0)
+		ctx := browser(t, withJS)
+		s.signIn(t, ctx, withJS)
+		run(t, ctx, "follow a sign-out link from elsewhere",
+			chromedp.Navigate(s.idp.URL+"/end_session"),
+			chromedp.WaitVisible(heading("Sign out")),
+			chromedp.WaitVisible(button("Sign out")),
+			chromedp.WaitVisible(link("Stay signed in")),
+		)
+		checkAccessibility(t, ctx, "carekey's Sign out page")
+		run(t, ctx, "sign out",
+			chromedp.Click(button("Sign out")),
+			chromedp.WaitVisible(heading("You have signed out")),
+		)
+		run(t, ctx, "carekey asks to sign in again",
+			chromedp.Navigate(s.idp.URL+"/"),
+			chromedp.WaitVisible(heading("Sign in")),
+			chromedp.WaitVisible(byLabel("Password")),
+		)
+	}
 }

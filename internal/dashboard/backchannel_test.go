@@ -22,6 +22,7 @@ import (
 type fakeIssuer struct {
 	srv *httptest.Server
 	key *ecdsa.PrivateKey
+	mux *http.ServeMux // a test may add the endpoints it needs
 }
 
 func newFakeIssuer(t *testing.T) *fakeIssuer {
@@ -30,8 +31,8 @@ func newFakeIssuer(t *testing.T) *fakeIssuer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi := &fakeIssuer{key: key}
 	mux := http.NewServeMux()
+	fi := &fakeIssuer{key: key, mux: mux}
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]any{
 			"issuer":                                fi.srv.URL,
@@ -39,6 +40,7 @@ func newFakeIssuer(t *testing.T) *fakeIssuer {
 			"token_endpoint":                        fi.srv.URL + "/oauth/token",
 			"jwks_uri":                              fi.srv.URL + "/keys",
 			"end_session_endpoint":                  fi.srv.URL + "/end_session",
+			"userinfo_endpoint":                     fi.srv.URL + "/userinfo",
 			"id_token_signing_alg_values_supported": []string{"ES256"},
 		})
 	})

@@ -12,8 +12,9 @@
 //	GET  /callback   checks state, exchanges the code (client_secret_basic), verifies
 //	                 the ID token, reads name, email and the accounts claim
 //	                 (falling back to userinfo) and starts a local session
-//	POST /logout     CSRF-checked; ends the local session and sends the browser to
-//	                 the IdP's end_session_endpoint with id_token_hint
+//	POST /logout     CSRF-checked; ends the local session and answers a form that
+//	                 POSTs id_token_hint to the IdP's end_session_endpoint (script
+//	                 submits it; else a Continue button), so no token is in a URL
 //	GET  /accounts/{id}  the "Social Care Dashboard" of one of the user's accounts
 //	POST /keep-alive     CSRF-checked; slides the session's idle limit (idle warning)
 //	POST /backchannel-logout  OpenID Connect Back-Channel Logout 1.0: verifies the

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -214,4 +215,48 @@ func TestCallbackErrorFromIssuer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// carekey's ID tokens carry no accounts claim (issue 10, point 12): the
+// dashboard reads it from userinfo, with the access token, and shows the
+// accounts.
+func TestCallbackReadsAccountsFromUserinfo(t *testing.T) {
+	fi := newFakeIssuer(t)
+	td := newTest(t, func(c *Config) { c.Issuer = fi.srv.URL; c.HTTPClient = fi.srv.Client() })
+	w := td.get("/login")
+	loc, err := url.Parse(w.Header().Get("Location"))
+	if err != nil || w.Code != http.StatusSeeOther {
+		t.Fatalf("GET /login = %d %q", w.Code, w.Header().Get("Location"))
+	}
+	lc := responseCookie(w, loginCookie)
+	now := td.clk.Now()
+	fi.mux.HandleFunc("POST /oauth/token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"access_token": "the-access-token", "token_type": "Bearer", "expires_in": 300,
+			"id_token": sign(t, fi.key, "", map[string]any{
+				"iss": fi.srv.URL, "aud": "dashboard", "sub": "usr_penny", "sid": "sess_1",
+				"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "nonce": loc.Query().Get("nonce"),
+				"name": "Penny QQ Plumber", "email": "penny.plumber.portal@example.com",
+			}),
+		})
+	})
+	var asked string
+	fi.mux.HandleFunc("GET /userinfo", func(w http.ResponseWriter, r *http.Request) {
+		asked = r.Header.Get("Authorization")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"sub":"usr_penny","accounts":[` +
+			`{"id":"acc_charlie","name":"Charlie QQ Cherry","birthdate":"2013-11-07","relationship":"child"},` +
+			`{"id":"acc_pedro","name":"Pedro QQ Plumber","birthdate":"2006-05-01","relationship":"child"}]}`))
+	})
+
+	w = td.get("/callback?code=the-code&state="+loc.Query().Get("state"), lc)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("callback status = %d, want 303:\n%s", w.Code, w.Body)
+	}
+	if asked != "Bearer the-access-token" {
+		t.Errorf("userinfo asked with %q, want the access token", asked)
+	}
+	page := td.get("/", responseCookie(w, sessionCookie)).Body.String()
+	assertInOrder(t, textOf(page), "Select an account to manage", "Charlie QQ Cherry", "07 Nov 2013", "Pedro QQ Plumber")
 }

@@ -5,13 +5,12 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
-	"net/url"
 )
 
 // csrfField is the name of the hidden form field holding the session's CSRF token.
 const csrfField = "csrf_token"
 
-// logout ends the local session and sends the browser to the issuer's
+// logout ends the local session and has the browser post to the issuer's
 // end_session_endpoint, so the IdP session ends too. It needs the session's
 // CSRF token from the form.
 func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
@@ -54,17 +53,20 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	u, err := url.Parse(p.endSession)
-	if err != nil {
-		d.cfg.Logger.ErrorContext(ctx, "parse end_session_endpoint", "err", err)
-		d.renderUnavailable(w, r)
-		return
-	}
-	q := u.Query()
-	q.Set("id_token_hint", s.rawIDToken)
-	q.Set("post_logout_redirect_uri", d.baseURL+"/")
-	q.Set("client_id", d.cfg.ClientID)
-	q.Set("state", rand.Text())
-	u.RawQuery = q.Encode()
-	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+	// RP-Initiated Logout 1.0 by POST: the ID token (name and email) goes in
+	// the body, never in a URL that browsers, proxies and logs keep.
+	d.render(w, r, http.StatusOK, pageLogout, view{Title: "Logging you out", EndSession: endSessionForm{
+		Action:                p.endSession,
+		IDTokenHint:           s.rawIDToken,
+		PostLogoutRedirectURI: d.baseURL + "/",
+		ClientID:              d.cfg.ClientID,
+		State:                 rand.Text(),
+	}})
+}
+
+// endSessionForm is the form that posts the logout to the issuer's
+// end_session_endpoint (static/idle.js submits it; without JavaScript the
+// user selects Continue).
+type endSessionForm struct {
+	Action, IDTokenHint, PostLogoutRedirectURI, ClientID, State string
 }

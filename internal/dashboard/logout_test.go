@@ -1,8 +1,10 @@
 package dashboard
 
 import (
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -53,34 +55,42 @@ func TestLogoutNeedsCSRFToken(t *testing.T) {
 	}
 }
 
-func TestLogoutEndsSessionAndRedirectsToIssuer(t *testing.T) {
+// Logout posts id_token_hint to the end_session_endpoint from a form (issue
+// 10, point 12): the ID token, with the user's name and email, is never in a
+// URL the browser visits, keeps in its history or sends as a referrer.
+func TestLogoutEndsSessionAndPostsToIssuer(t *testing.T) {
 	td := newTest(t, nil)
 	td.discovered()
 	c := td.signIn(t, pennyClaims)
 	w := td.post("/logout", url.Values{csrfField: {td.csrfOf(t, c)}},
 		func(r *http.Request) { r.Header.Set("Sec-Fetch-Site", "same-origin") }, c)
-	if w.Code != http.StatusSeeOther {
-		t.Fatalf("POST /logout status = %d, want 303", w.Code)
+	if w.Code != http.StatusOK {
+		t.Fatalf("POST /logout status = %d, want 200 (the form to the issuer)", w.Code)
 	}
-	loc, err := url.Parse(w.Header().Get("Location"))
-	if err != nil {
-		t.Fatal(err)
+	if loc := w.Header().Get("Location"); loc != "" {
+		t.Errorf("redirected to %s, want a form that posts", loc)
 	}
-	if have := loc.Scheme + "://" + loc.Host + loc.Path; have != testIssuer+"/end_session" {
-		t.Errorf("redirect to %s, want the end_session_endpoint", have)
+	form := formOf(t, w.Body.String(), "end-session-form")
+	if form.method != "post" || form.action != testIssuer+"/end_session" {
+		t.Errorf("form %s %s, want post to the end_session_endpoint", form.method, form.action)
 	}
-	q := loc.Query()
 	for k, want := range map[string]string{
 		"id_token_hint":            "raw.id.token",
 		"post_logout_redirect_uri": testBase + "/",
 		"client_id":                "dashboard",
 	} {
-		if have := q.Get(k); have != want {
+		if have := form.fields.Get(k); have != want {
 			t.Errorf("%s = %q, want %q", k, have, want)
 		}
 	}
-	if len(q.Get("state")) < 26 {
-		t.Errorf("state = %q, want a random value", q.Get("state"))
+	if len(form.fields.Get("state")) < 26 {
+		t.Errorf("state = %q, want a random value", form.fields.Get("state"))
+	}
+	if !strings.Contains(w.Body.String(), `<button type="submit" class="button">Continue</button>`) {
+		t.Error("no Continue button for a browser without JavaScript")
+	}
+	if cc := w.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store for a page holding the ID token", cc)
 	}
 	if sc := responseCookie(w, sessionCookie); sc == nil || sc.MaxAge >= 0 {
 		t.Error("logout did not delete the session cookie")
@@ -89,6 +99,34 @@ func TestLogoutEndsSessionAndRedirectsToIssuer(t *testing.T) {
 	if w := td.get("/", c); strings.Contains(w.Body.String(), "Penny QQ Plumber") {
 		t.Error("session still usable after logout")
 	}
+}
+
+// htmlForm is a form read from a page.
+type htmlForm struct {
+	method, action string
+	fields         url.Values
+}
+
+var (
+	formRE  = regexp.MustCompile(`(?s)<form method="([^"]*)" action="([^"]*)" id="([^"]*)">(.*?)</form>`)
+	inputRE = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
+)
+
+// formOf returns the form with the given id in page.
+func formOf(t *testing.T, page, id string) htmlForm {
+	t.Helper()
+	for _, m := range formRE.FindAllStringSubmatch(page, -1) {
+		if m[3] != id {
+			continue
+		}
+		f := htmlForm{method: m[1], action: html.UnescapeString(m[2]), fields: url.Values{}}
+		for _, in := range inputRE.FindAllStringSubmatch(m[4], -1) {
+			f.fields.Add(in[1], html.UnescapeString(in[2]))
+		}
+		return f
+	}
+	t.Fatalf("no form %q in:\n%s", id, page)
+	return htmlForm{}
 }
 
 func TestLogoutWhenIssuerUnreachable(t *testing.T) {

@@ -26,6 +26,7 @@ const (
 	pageWelcome   = "welcome"
 	pageAccount   = "account"
 	pageError     = "error"
+	pageLogout    = "logout"
 )
 
 // pages holds one parsed template set per page.
@@ -35,7 +36,7 @@ type pages struct {
 
 func parsePages() (*pages, error) {
 	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range []string{pageSignedOut, pageChooser, pageWelcome, pageAccount, pageError} {
+	for _, name := range []string{pageSignedOut, pageChooser, pageWelcome, pageAccount, pageError, pageLogout} {
 		t, err := template.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
@@ -107,6 +108,8 @@ type view struct {
 	Account  accountCard   // account
 	Several  bool          // account: the user has a chooser to go back to
 	Error    errorPage     // error
+
+	EndSession endSessionForm // logout
 }
 
 // errorPage is what the error page says.

@@ -19,9 +19,9 @@ import (
 	"github.com/carekey/carekey/internal/store/memstore"
 )
 
-// testProvider is a Provider on memory backends with one public client and
+// bindingProvider is a Provider on memory backends with one public client and
 // one user, penny, signed in with session "ses-penny".
-type testProvider struct {
+type bindingProvider struct {
 	p        *Provider
 	clk      *clocktest.Clock
 	st       *memstore.Store
@@ -29,7 +29,7 @@ type testProvider struct {
 	state    *memauth.Store
 }
 
-func newTestProvider(t *testing.T) *testProvider {
+func newBindingProvider(t *testing.T) *bindingProvider {
 	t.Helper()
 	clk := clocktest.New(time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC))
 	st := memstore.New()
@@ -66,11 +66,11 @@ func newTestProvider(t *testing.T) *testProvider {
 		LastSeen: clk.Now(), IdleTimeout: 15 * time.Minute, ExpiresAt: clk.Now().Add(12 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	return &testProvider{p: p, clk: clk, st: st, sessions: sessions, state: state}
+	return &bindingProvider{p: p, clk: clk, st: st, sessions: sessions, state: state}
 }
 
 // authorize creates an auth request as /authorize does, bound to browser.
-func (tp *testProvider) authorize(t *testing.T, browser string) string {
+func (tp *bindingProvider) authorize(t *testing.T, browser string) string {
 	t.Helper()
 	ctx := WithBrowser(t.Context(), browser)
 	ar, err := tp.p.storage.CreateAuthRequest(ctx, &oidc.AuthRequest{
@@ -84,7 +84,7 @@ func (tp *testProvider) authorize(t *testing.T, browser string) string {
 	return ar.GetID()
 }
 
-func (tp *testProvider) complete(ctx context.Context, id, browser string) error {
+func (tp *bindingProvider) complete(ctx context.Context, id, browser string) error {
 	_, err := tp.p.CompleteAuthRequest(ctx, id, Login{UserID: "penny", SessionID: "ses-penny", AuthTime: tp.clk.Now(), AMR: []string{"pwd", "sms", "mfa"}, Browser: browser})
 	return err
 }
@@ -95,7 +95,7 @@ const (
 )
 
 func TestAuthRequestWithoutBrowserRefused(t *testing.T) {
-	tp := newTestProvider(t)
+	tp := newBindingProvider(t)
 	_, err := tp.p.storage.CreateAuthRequest(t.Context(), &oidc.AuthRequest{
 		ClientID: "app", RedirectURI: "https://app.example/cb", ResponseType: oidc.ResponseTypeCode,
 		CodeChallenge: "x", CodeChallengeMethod: oidc.CodeChallengeMethodS256,
@@ -106,7 +106,7 @@ func TestAuthRequestWithoutBrowserRefused(t *testing.T) {
 }
 
 func TestAuthRequestStoresOnlyTheBindingHash(t *testing.T) {
-	tp := newTestProvider(t)
+	tp := newBindingProvider(t)
 	id := tp.authorize(t, browserA)
 	r, err := tp.state.GetAuthRequest(t.Context(), id)
 	if err != nil {
@@ -124,7 +124,7 @@ func TestAuthRequestStoresOnlyTheBindingHash(t *testing.T) {
 }
 
 func TestCompleteFromAnotherBrowserRefused(t *testing.T) {
-	tp := newTestProvider(t)
+	tp := newBindingProvider(t)
 	id := tp.authorize(t, browserA)
 	if err := tp.complete(t.Context(), id, browserB); !errors.Is(err, ErrWrongBrowser) {
 		t.Fatalf("complete from browser B = %v, want ErrWrongBrowser", err)
@@ -142,17 +142,17 @@ func TestCallbackRules(t *testing.T) {
 		name     string
 		complete bool
 		browser  string
-		before   func(tp *testProvider)
+		before   func(tp *bindingProvider)
 		want     error
 	}{
 		{name: "own browser, signed in", complete: true, browser: browserA},
 		{name: "not signed in", browser: browserA, want: ErrNotSignedIn},
 		{name: "other browser", complete: true, browser: browserB, want: ErrWrongBrowser},
 		{name: "no browser", complete: true, browser: "", want: ErrWrongBrowser},
-		{name: "session ended", complete: true, browser: browserA, want: ErrSessionEnded, before: func(tp *testProvider) {
+		{name: "session ended", complete: true, browser: browserA, want: ErrSessionEnded, before: func(tp *bindingProvider) {
 			_ = tp.sessions.Delete(context.Background(), "ses-penny")
 		}},
-		{name: "credentials reset", complete: true, browser: browserA, want: ErrSessionEnded, before: func(tp *testProvider) {
+		{name: "credentials reset", complete: true, browser: browserA, want: ErrSessionEnded, before: func(tp *bindingProvider) {
 			tp.clk.Advance(time.Second)
 			_, _ = tp.st.UpdateUser(context.Background(), "penny", func(u *store.User) ([]store.AuditEvent, error) {
 				u.TokensValidAfter = tp.clk.Now()
@@ -161,7 +161,7 @@ func TestCallbackRules(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tp := newTestProvider(t)
+			tp := newBindingProvider(t)
 			id := tp.authorize(t, browserA)
 			if tc.complete {
 				if err := tp.complete(t.Context(), id, browserA); err != nil {
@@ -183,7 +183,7 @@ func TestCallbackRules(t *testing.T) {
 }
 
 func TestOneCodePerRequest(t *testing.T) {
-	tp := newTestProvider(t)
+	tp := newBindingProvider(t)
 	id := tp.authorize(t, browserA)
 	if err := tp.complete(t.Context(), id, browserA); err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ func TestOneCodePerRequest(t *testing.T) {
 }
 
 func TestCodeDiesWithItsSession(t *testing.T) {
-	tp := newTestProvider(t)
+	tp := newBindingProvider(t)
 	id := tp.authorize(t, browserA)
 	if err := tp.complete(t.Context(), id, browserA); err != nil {
 		t.Fatal(err)

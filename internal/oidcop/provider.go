@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/rs/cors"
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 
@@ -127,7 +129,8 @@ func New(cfg Config) (*Provider, error) {
 			"phone_number", "phone_number_verified", claims.ClaimAccounts,
 		},
 	}
-	opts := []op.Option{op.WithLogger(cfg.Logger), op.WithCrypto(tokenCrypto(cfg.CryptoKey, cfg.PreviousCryptoKeys))}
+	opts := []op.Option{op.WithLogger(cfg.Logger), op.WithCrypto(tokenCrypto(cfg.CryptoKey, cfg.PreviousCryptoKeys)),
+		op.WithCORSOptions(corsOptions(cfg.Clients))}
 	if cfg.Insecure {
 		opts = append(opts, op.WithAllowInsecure())
 	}
@@ -148,6 +151,49 @@ func tokenCrypto(current [32]byte, previous [][32]byte) op.Crypto {
 		decs = append(decs, op.NewAES256GCMCrypto(k, ""))
 	}
 	return op.NewCompositeCrypto(enc, decs)
+}
+
+// corsOptions lets scripts of the registered clients' own origins (those of
+// their redirect and post-logout URIs) call token, userinfo, introspection and
+// the other endpoints, without cookies: every endpoint scripts may call
+// authenticates by client credentials or bearer token, never by the session.
+// Any other origin gets no Access-Control-Allow-Origin.
+func corsOptions(clients []config.Client) *cors.Options {
+	var origins []string
+	for _, c := range clients {
+		for _, u := range slices.Concat(c.RedirectURIs, c.PostLogoutURIs) {
+			if o := originOf(u); o != "" && !slices.Contains(origins, o) {
+				origins = append(origins, o)
+			}
+		}
+	}
+	if origins == nil {
+		origins = []string{} // nil would allow every origin
+	}
+	return &cors.Options{
+		AllowedOrigins:   origins,
+		AllowCredentials: false,
+		AllowedMethods:   []string{http.MethodGet, http.MethodHead, http.MethodPost},
+		AllowedHeaders:   []string{"Accept", "Accept-Language", "Authorization", "Content-Type"},
+		ExposedHeaders:   []string{"Location", "Content-Length"},
+	}
+}
+
+// originOf is the web origin (scheme://host[:port], default port left out, as
+// browsers send it) of an http or https URI, or "" for any other.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	host := strings.ToLower(u.Host)
+	if p := u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
+		host = strings.ToLower(u.Hostname())
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+	}
+	return u.Scheme + "://" + host
 }
 
 // Algorithms lists every algorithm the provider signs ID tokens with (the
@@ -240,6 +286,35 @@ func (p *Provider) CompleteAuthRequest(ctx context.Context, id string, l Login) 
 }
 
 var errAlreadyDone = errors.New("oidcop: auth request already completed")
+
+// ErrLogoutLinkInvalid: the next and mac of a ConfirmLogoutPath link do not
+// match (edited, or not made by this provider).
+var ErrLogoutLinkInvalid = errors.New("oidcop: invalid sign-out confirmation link")
+
+// CheckLogoutLink reports whether next and mac come from a ConfirmLogoutPath
+// link this provider made (ErrLogoutLinkInvalid if not). next is then a
+// post-logout redirect /end_session validated.
+func (p *Provider) CheckLogoutLink(next, mac string) error {
+	if !p.storage.checkLogoutMAC(next, mac) {
+		return ErrLogoutLinkInvalid
+	}
+	return nil
+}
+
+// ConfirmLogout is the POST of the ConfirmLogoutPath page, its CSRF token
+// already checked by the caller: it ends browser session sessionID (if any,
+// with back-channel logout) and returns next, where the browser goes on to.
+func (p *Provider) ConfirmLogout(ctx context.Context, sessionID, next, mac string) (string, error) {
+	if err := p.CheckLogoutLink(next, mac); err != nil {
+		return "", err
+	}
+	if sessionID != "" {
+		if err := p.storage.endSession(ctx, sessionID); err != nil {
+			return "", err
+		}
+	}
+	return next, nil
+}
 
 // ErrInvalidToken: an access token that is malformed, unknown, expired or
 // revoked.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rsa"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"time"
 
@@ -67,7 +69,8 @@ func (a authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 
 // CreateAuthRequest is called by /authorize once op has validated the client,
 // redirect URI, response type and scopes.
-func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+// hintSubject is the subject of the verified id_token_hint, if any.
+func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (op.AuthRequest, error) {
 	c, ok := s.clients[req.ClientID]
 	if !ok {
 		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
@@ -100,6 +103,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		Prompt:              req.Prompt,
 		MaxAge:              req.MaxAge,
 		LoginHint:           req.LoginHint,
+		HintSubject:         hintSubject,
 		ACRValues:           req.ACRValues,
 		CreatedAt:           now,
 		ExpiresAt:           now.Add(s.cfg.Tokens.AuthRequestTTL),
@@ -344,8 +348,11 @@ func (s *storage) TerminateSession(context.Context, string, string) error { retu
 
 // TerminateSessionFromRequest is called by /end_session after op validated the
 // id_token_hint and post_logout_redirect_uri. It ends the browser session named
-// by the hint's sid claim and the browser's own session, and has back-channel
-// logout tokens sent to the clients that held them.
+// by the hint's sid claim, and has back-channel logout tokens sent to the
+// clients that held it. The browser's own session ends here only when the hint
+// names it: anything else (no hint, another session's hint) may be a cross-site
+// request, so the browser is sent to ConfirmLogoutPath to confirm by a
+// CSRF-protected POST (ConfirmLogout), on to the same validated redirect.
 func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
 	// The hint carries the public sid, never the session ID: match it against
 	// the browser's own session, else against the hinted user's sessions.
@@ -353,11 +360,13 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 	if req.IDTokenHintClaims != nil {
 		hintSID, _ = req.IDTokenHintClaims.Claims["sid"].(string)
 	}
+	own := SessionIDFromContext(ctx)
+	ownHinted := own != "" && hintSID != "" && session.PublicID(own) == hintSID
 	var ids []string
-	if sid := SessionIDFromContext(ctx); sid != "" {
-		ids = append(ids, sid)
+	if ownHinted {
+		ids = append(ids, own)
 	}
-	if hintSID != "" && req.UserID != "" && (len(ids) == 0 || session.PublicID(ids[0]) != hintSID) {
+	if hintSID != "" && req.UserID != "" && !ownHinted {
 		sessions, err := s.cfg.Sessions.ListByUser(ctx, req.UserID)
 		if err != nil {
 			return "", fmt.Errorf("list sessions of %s: %w", req.UserID, err)
@@ -373,7 +382,41 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 			return "", err
 		}
 	}
+	if own != "" && !ownHinted {
+		_, err := s.cfg.Sessions.Get(ctx, own)
+		switch {
+		case err == nil:
+			return s.confirmLogoutURL(req.RedirectURI), nil
+		case !errors.Is(err, session.ErrNotFound):
+			return "", fmt.Errorf("load session: %w", err)
+		}
+	}
 	return req.RedirectURI, nil
+}
+
+// ConfirmLogoutPath is carekey's "Sign out" page, where /end_session sends a
+// browser whose own session it may not end unasked. Its query holds next (the
+// validated post-logout redirect) and mac (next's HMAC), for ConfirmLogout.
+const ConfirmLogoutPath = "/end_session/confirm"
+
+func (s *storage) confirmLogoutURL(next string) string {
+	q := url.Values{"next": {next}, "mac": {s.logoutMAC(next)}}
+	return ConfirmLogoutPath + "?" + q.Encode()
+}
+
+// logoutMAC is next's HMAC under a key derived from CryptoKey for this use
+// only (CryptoKey itself encrypts op's tokens).
+func (s *storage) logoutMAC(next string) string {
+	return base64.RawURLEncoding.EncodeToString(secret.HMAC(s.logoutKey(), next))
+}
+
+func (s *storage) checkLogoutMAC(next, mac string) bool {
+	sum, err := base64.RawURLEncoding.DecodeString(mac)
+	return err == nil && secret.Verify(s.logoutKey(), next, sum)
+}
+
+func (s *storage) logoutKey() []byte {
+	return secret.HMAC(s.cfg.CryptoKey[:], "carekey oidcop end_session confirmation")
 }
 
 // endSession deletes a browser session and tells the LogoutNotifier, if the

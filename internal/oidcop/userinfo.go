@@ -41,8 +41,20 @@ func SessionIDFromContext(ctx context.Context) string {
 	return s
 }
 
-// setUserinfo fills info with the claims that scopes allow.
-func (s *storage) setUserinfo(ctx context.Context, info *oidc.UserInfo, userID, clientID string, scopes []string) error {
+// claimsFor says where claims are going: an ID token travels through the
+// browser (id_token_hint in logout and authorize URLs, relying parties' logs),
+// so it never carries the phone number or the accounts claim (children's names
+// and birth dates); userinfo and introspection, answered only to a holder of
+// the access token, do.
+type claimsFor int
+
+const (
+	forIDToken claimsFor = iota
+	forAccessToken
+)
+
+// setUserinfo fills info with the claims that scopes allow for dest.
+func (s *storage) setUserinfo(ctx context.Context, info *oidc.UserInfo, userID, clientID string, scopes []string, dest claimsFor) error {
 	u, err := s.cfg.Users.GetUser(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return oidc.ErrInvalidRequest().WithDescription("user no longer exists")
@@ -67,12 +79,12 @@ func (s *storage) setUserinfo(ctx context.Context, info *oidc.UserInfo, userID, 
 			info.Email = u.Email
 			info.EmailVerified = oidc.Bool(u.EmailVerified)
 		case oidc.ScopePhone:
-			if u.Phone != "" {
+			if dest == forAccessToken && u.Phone != "" {
 				info.PhoneNumber = u.Phone
 				info.PhoneNumberVerified = oidc.Bool(u.PhoneVerified)
 			}
 		case claims.ScopeAccounts:
-			if s.cfg.Accounts == nil {
+			if dest != forAccessToken || s.cfg.Accounts == nil {
 				continue
 			}
 			accs, err := s.cfg.Accounts(ctx, u.ID)
@@ -88,9 +100,10 @@ func (s *storage) setUserinfo(ctx context.Context, info *oidc.UserInfo, userID, 
 	return nil
 }
 
-// SetUserinfoFromScopes is called when op builds an ID token.
+// SetUserinfoFromScopes is called when op builds an ID token: no phone number
+// and no accounts claim (see claimsFor).
 func (s *storage) SetUserinfoFromScopes(ctx context.Context, info *oidc.UserInfo, userID, clientID string, scopes []string) error {
-	return s.setUserinfo(ctx, info, userID, clientID, scopes)
+	return s.setUserinfo(ctx, info, userID, clientID, scopes, forIDToken)
 }
 
 // SetUserinfoFromRequest is called after SetUserinfoFromScopes when op builds an
@@ -134,7 +147,7 @@ func (s *storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo,
 	if err != nil {
 		return err
 	}
-	return s.setUserinfo(ctx, info, t.Subject, t.ClientID, t.Scopes)
+	return s.setUserinfo(ctx, info, t.Subject, t.ClientID, t.Scopes, forAccessToken)
 }
 
 // SetIntrospectionFromToken is called by /oauth/introspect for a live access
@@ -149,7 +162,7 @@ func (s *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.Intr
 	}
 	info := new(oidc.UserInfo)
 	if _, ok := s.clients[t.Subject]; !ok { // a user, not a client-credentials token
-		if err := s.setUserinfo(ctx, info, t.Subject, t.ClientID, t.Scopes); err != nil {
+		if err := s.setUserinfo(ctx, info, t.Subject, t.ClientID, t.Scopes, forAccessToken); err != nil {
 			return err
 		}
 	}

@@ -71,6 +71,9 @@ func reusable(ar authstate.AuthRequest, sess session.Session, now time.Time) boo
 	if slices.Contains(ar.Prompt, "login") || slices.Contains(ar.Prompt, "select_account") {
 		return false
 	}
+	if ar.HintSubject != "" && ar.HintSubject != sess.UserID { // id_token_hint names someone else
+		return false
+	}
 	if ar.MaxAge != nil && now.Sub(sess.AuthTime) > time.Duration(*ar.MaxAge)*time.Second {
 		return false
 	}

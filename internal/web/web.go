@@ -30,6 +30,8 @@ type Provider interface {
 	AuthRequest(ctx context.Context, id string) (authstate.AuthRequest, error)
 	CompleteAuthRequest(ctx context.Context, id string, l oidcop.Login) (string, error)
 	CheckCallback(ctx context.Context, id, browser string) error
+	CheckLogoutLink(next, mac string) error
+	ConfirmLogout(ctx context.Context, sessionID, next, mac string) (string, error)
 }
 
 // Users reads users of the system of record.
@@ -118,6 +120,7 @@ func New(cfg Config) (*Server, error) {
 	pages.HandleFunc("/signin/cancel", s.cancelSignin).Methods(http.MethodPost)
 	pages.HandleFunc("/logout", s.logout).Methods(http.MethodPost)
 	pages.HandleFunc("/logged-out", s.loggedOut).Methods(http.MethodGet)
+	s.mountConfirmLogout(pages) // logout.go: end_session's "Sign out" page
 	pages.HandleFunc("/", s.home).Methods(http.MethodGet)
 	s.mountAccount(pages)  // account.go: change the phone
 	s.mountRegister(pages) // register.go

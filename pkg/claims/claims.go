@@ -57,7 +57,7 @@ func (a Account) BirthdateDisplay() (string, error) {
 }
 
 // ParseAccounts reads the accounts claim from its decoded JSON value, as found
-// in a map[string]any of ID token or userinfo claims (a []any of
+// in a map[string]any of userinfo claims (a []any of
 // map[string]any); a json.RawMessage or an []Account is accepted too. A nil
 // value (the claim absent or null) gives no accounts and no error.
 //

@@ -1,9 +1,9 @@
 // Package claims holds the names of carekey's own scopes and claims and the
 // JSON type of the accounts claim, for carekey and for any relying party.
 //
-// A relying party that asks for the "accounts" scope receives, in the ID token
-// and from userinfo, the children's services accounts the user may manage,
-// ordered by name:
+// A relying party that asks for the "accounts" scope receives from userinfo
+// (never in the ID token, which travels through browsers) the children's
+// services accounts the user may manage, ordered by name:
 //
 //	"accounts": [{"id":"acc_…","name":"Charlie QQ Cherry","birthdate":"2013-11-07","relationship":"child"}, …]
 //

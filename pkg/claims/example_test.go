@@ -7,8 +7,8 @@ import (
 	"github.com/carekey/carekey/pkg/claims"
 )
 
-// An RP reads the accounts claim from the ID token's claims. With go-oidc that
-// is idToken.Claims(&c); here the payload is decoded with encoding/json.
+// An RP reads the accounts claim from the userinfo response. With go-oidc that
+// is userInfo.Claims(&c); here the payload is decoded with encoding/json.
 func ExampleParseAccounts() {
 	payload := []byte(`{
 		"iss": "http://localhost:8080",

@@ -184,6 +184,7 @@ func testAuthRequestRoundTrip(t *testing.T, clk *clocktest.Clock, st authstate.S
 			MaxAge:              &maxAge,
 			UILocales:           []string{"en-GB", "cy"},
 			LoginHint:           "penny.plumber.portal@example.com",
+			HintSubject:         "usr_01",
 			ACRValues:           []string{"urn:carekey:mfa"},
 			BrowserHash:         "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 			UserID:              "usr_01",

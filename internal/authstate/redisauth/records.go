@@ -22,6 +22,7 @@ type request struct {
 	MaxAge              *uint     `json:"max_age,omitempty"` // nil omitted; 0 kept
 	UILocales           []string  `json:"ui_locales,omitempty"`
 	LoginHint           string    `json:"login_hint,omitempty"`
+	HintSubject         string    `json:"hint_sub,omitempty"`
 	ACRValues           []string  `json:"acr_values,omitempty"`
 	BrowserHash         string    `json:"browser,omitempty"`
 	CodeIssued          bool      `json:"code_issued,omitempty"`
@@ -49,6 +50,7 @@ func toRequest(r authstate.AuthRequest) request {
 		MaxAge:              r.MaxAge,
 		UILocales:           r.UILocales,
 		LoginHint:           r.LoginHint,
+		HintSubject:         r.HintSubject,
 		ACRValues:           r.ACRValues,
 		BrowserHash:         r.BrowserHash,
 		CodeIssued:          r.CodeIssued,
@@ -79,6 +81,7 @@ func (rec request) authRequest(id string) authstate.AuthRequest {
 		MaxAge:              rec.MaxAge,
 		UILocales:           rec.UILocales,
 		LoginHint:           rec.LoginHint,
+		HintSubject:         rec.HintSubject,
 		ACRValues:           rec.ACRValues,
 		BrowserHash:         rec.BrowserHash,
 		CodeIssued:          rec.CodeIssued,

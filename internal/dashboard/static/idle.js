@@ -16,6 +16,8 @@
 // event, or at its next tick) counts from it and closes its own warning, so a
 // forgotten tab never logs out someone working in another. The signed-out page
 // (after a logout in any tab) writes a mark that sends the other tabs to it.
+// The "Logging you out" page's form, which posts the logout to the sign-in
+// service, is submitted at once (without JavaScript the user selects Continue).
 (function () {
   "use strict";
 
@@ -34,6 +36,13 @@
     try {
       window.localStorage.setItem(key, String(value));
     } catch (e) {}
+  }
+
+  var endSession = document.getElementById("end-session-form");
+  if (endSession) {
+    save(OUT, Date.now()); // signed out here: finish at the sign-in service
+    endSession.submit();
+    return;
   }
 
   if (document.getElementById("signed-out")) {
