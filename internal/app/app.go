@@ -198,7 +198,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			return nil, fmt.Errorf("load %s signing key: %w", alg, err)
 		}
 	}
-	admin, err := newAdminAPI(provider, accountsSvc, b.Store, clk, logger, cfg.HTTP.MaxBodyBytes)
+	admin, err := newAdminAPI(provider, accountsSvc, b.Store, b.Sessions, logout, clk, logger, cfg.HTTP.MaxBodyBytes)
 	if err != nil {
 		return nil, err
 	}
