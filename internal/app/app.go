@@ -84,7 +84,7 @@ type App struct {
 }
 
 // pages are the templates every deployment needs.
-var pages = []string{"signin", "signin_enrol", "signin_confirm", "signin_code", "signin_call", "signed_in", "logged_out", "error", "coming_soon",
+var pages = []string{"signin", "signin_enrol_email", "signin_enrol", "signin_confirm", "signin_code", "signin_call", "signed_in", "logged_out", "error", "coming_soon",
 	"register_profile", "register_credentials", "register_verify", // issue 4 (journeys_register.go)
 	"forgot_email", "forgot_verify", "forgot_password", "forgot_done",
 	"account_phone", "account_phone_done"} // changing the phone (web/account.go)
