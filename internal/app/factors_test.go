@@ -107,3 +107,120 @@ func TestPasswordAloneCannotEnrolAPhone(t *testing.T) {
 		}
 	})
 }
+
+// wrongCodesInOneSignin signs in with the password, sends a code and types
+// a wrong one n times (each refused with 400).
+func (e *env) wrongCodesInOneSignin(t *testing.T, n int) {
+	t.Helper()
+	c := e.browser()
+	body := e.passwordOnly(t, c, e.issuer+"/signin")
+	body = mustStatus(t, post(t, c, e.issuer+"/signin/send-code", url.Values{"csrf_token": {csrfOf(t, body)}}), http.StatusOK)
+	wrong := "000000"
+	if e.lastCode(t) == wrong {
+		wrong = "111111"
+	}
+	for range n {
+		mustStatus(t, post(t, c, e.issuer+"/signin/verify", url.Values{"csrf_token": {csrfOf(t, body)}, "code": {wrong}}), http.StatusBadRequest)
+	}
+}
+
+// Issue 10 point 5: restarting the sign-in gives no fresh guesses at the SMS
+// code: ten wrong codes in a row, over any number of sign-ins, lock the
+// account as wrong passwords do, and the user is emailed. On memory and on
+// PostgreSQL + Redis.
+func TestWrongSMSCodesAcrossSigninsLock(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		for _, n := range []int{4, 4, 1} { // three sign-ins, 9 wrong codes
+			e.wrongCodesInOneSignin(t, n)
+		}
+		st := e.app.Backends().Store
+		if u, _ := st.GetUser(t.Context(), "usr_penny"); u.FailedCodes != 9 || !u.LockedUntil.IsZero() {
+			t.Fatalf("after 9 wrong codes: failed codes %d, locked until %v", u.FailedCodes, u.LockedUntil)
+		}
+		e.wrongCodesInOneSignin(t, 1)
+		u, err := st.GetUser(t.Context(), "usr_penny")
+		if err != nil || u.LockedUntil.IsZero() || u.LockCount != 1 {
+			t.Fatalf("after 10 wrong codes in four sign-ins: locked until %v, locks %d (%v)", u.LockedUntil, u.LockCount, err)
+		}
+		ev, err := st.ListAudit(t.Context(), store.AuditFilter{UserID: "usr_penny", Type: "user.locked"})
+		if err != nil || len(ev) != 1 || ev[0].Detail["reason"] != "wrong_codes" {
+			t.Errorf("user.locked events %+v (%v), want one with reason wrong_codes", ev, err)
+		}
+		// Locked: the right password gets what a wrong one gets.
+		c := e.browser()
+		resp := post(t, c, e.issuer+"/signin", url.Values{"csrf_token": {csrfOf(t, e.signinPage(t, c))},
+			"email": {testEmail}, "password": {testPassword}})
+		mustStatus(t, resp, http.StatusUnauthorized)
+		e.lockEmailed(t)
+	})
+}
+
+// lockEmailed checks Penny was emailed about a lock, with the issuer's
+// forgot password link.
+func (e *env) lockEmailed(t *testing.T) {
+	t.Helper()
+	for _, m := range e.outbox(t) {
+		if m.Channel == "email" && m.To == testEmail && strings.Contains(m.Subject, "locked") {
+			if !strings.Contains(m.Body, e.issuer+"/forgot-password") {
+				t.Errorf("lock email lacks %s/forgot-password:\n%s", e.issuer, m.Body)
+			}
+			return
+		}
+	}
+	t.Error("no lock email to the account's owner")
+}
+
+// Issue 10 point 8: one source meets its backoff (429, Retry-After) long
+// before the account locks, the same for an address with no account; and a
+// lock is emailed to the owner with the way back, which lifts it. On memory
+// and on PostgreSQL + Redis.
+func TestLockIsProgressiveAndTold(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		try := func(email string) (int, string) {
+			c := e.browser()
+			resp := post(t, c, e.issuer+"/signin", url.Values{"csrf_token": {csrfOf(t, e.signinPage(t, c))},
+				"email": {email}, "password": {"Wrong-password-123"}})
+			body := readBody(t, resp)
+			return resp.StatusCode, resp.Header.Get("Retry-After") + csrfRE.ReplaceAllString(strings.ReplaceAll(body, email, ""), "")
+		}
+		for i := range 6 {
+			ks, kb := try(testEmail)
+			us, ub := try("nobody.here@example.com")
+			want := http.StatusUnauthorized
+			if i == 5 {
+				want = http.StatusTooManyRequests
+			}
+			if ks != want || us != want || kb != ub {
+				t.Fatalf("attempt %d: known %d, unknown %d, want %d (same page: %v)", i+1, ks, us, want, kb == ub)
+			}
+		}
+		st := e.app.Backends().Store
+		if u, _ := st.GetUser(t.Context(), "usr_penny"); !u.LockedUntil.IsZero() || u.FailedLogins != 5 {
+			t.Errorf("after the backoff: locked until %v, failed %d; want unlocked, 5", u.LockedUntil, u.FailedLogins)
+		}
+	})
+	backendsWith(t, generousLimits, func(t *testing.T, e *env) {
+		for range 10 {
+			c := e.browser()
+			post(t, c, e.issuer+"/signin", url.Values{"csrf_token": {csrfOf(t, e.signinPage(t, c))},
+				"email": {testEmail}, "password": {"Wrong-password-123"}}).Body.Close()
+		}
+		e.lockEmailed(t)
+		// The way back the email names: forgot password lifts the lock.
+		c := e.browser()
+		resp, err := c.Get(e.issuer + "/forgot-password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		csrf := csrfOf(t, mustStatus(t, resp, http.StatusOK))
+		mustStatus(t, post(t, c, e.issuer+"/forgot-password/email", url.Values{"csrf_token": {csrf}, "email": {testEmail}}), http.StatusOK)
+		mustStatus(t, post(t, c, e.issuer+"/forgot-password/verify", url.Values{"csrf_token": {csrf}, "code": {e.emailCode(t, testEmail)}}), http.StatusOK)
+		mustStatus(t, post(t, c, e.issuer+"/forgot-password/password", url.Values{"csrf_token": {csrf}, "password": {newPassword},
+			"confirm_password": {newPassword}}), http.StatusOK)
+		r := e.rp("dashboard", dashSecret, dashRedirect, "profile")
+		back := e.signIn(e.browser(), r.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), testEmail, newPassword)
+		if back.Query().Get("code") == "" {
+			t.Errorf("sign-in after the reset: %s", back)
+		}
+	})
+}

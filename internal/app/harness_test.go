@@ -61,10 +61,13 @@ func backendsWith(t *testing.T, mutate func(*config.Config), fn func(t *testing.
 	t.Run("postgres+redis", func(t *testing.T) { fn(t, startWith(t, true, mutate)) })
 }
 
-// generousLimits raises the sign-in rate limits out of a test's way.
+// generousLimits raises the sign-in rate limits out of a test's way, the
+// per-source backoff before the lockout included (so that one test client
+// can reach the hard lock).
 func generousLimits(c *config.Config) {
 	c.RateLimits.SigninPerIP.Max = 10000
 	c.RateLimits.SigninPerAccount.Max = 10000
+	c.Lockout.SourceBackoff.Max = 10000
 }
 
 // start runs carekey over TLS on a random port with configs/dev.yaml, on memory
