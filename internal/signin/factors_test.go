@@ -80,7 +80,7 @@ func TestWrongCodesAcrossSigninsLock(t *testing.T) {
 		t.Fatalf("right password after the lock: %v", err)
 	}
 	f.wrongCodes(t, 1)
-	if u, _ := f.users.GetUser(t.Context(), "usr_p"); !u.LockedUntil.Equal(f.clk.Now().Add(30*time.Minute)) {
+	if u, _ := f.users.GetUser(t.Context(), "usr_p"); !u.LockedUntil.Equal(f.clk.Now().Add(30 * time.Minute)) {
 		t.Errorf("a wrong code after the first lock: locked until %v, want 30 minutes", u.LockedUntil)
 	}
 	// A right code (once unlocked) resets everything.
