@@ -120,13 +120,13 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 	if !ok {
 		lockedNow := false
 		_, err := s.Users.UpdateUser(ctx, u.ID, func(u *store.User) ([]store.AuditEvent, error) {
+			lockedNow = false // fn may run more than once
 			if s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now) {
 				// A concurrent wrong password locked the account after we
 				// read it: this one is not counted again, so parallel
 				// guesses never count past the threshold.
 				return []store.AuditEvent{{Time: now, Type: "signin.locked_attempt", UserID: u.ID, Actor: "user", IP: a.IP}}, nil
 			}
-			lockedNow = false // fn may run more than once
 			events := s.unlockExpired(u, now, a.IP)
 			events = append(events, store.AuditEvent{Time: now, Type: "signin.password_failed", UserID: u.ID, Actor: "user", IP: a.IP})
 			if s.Lockout.Threshold > 0 {
@@ -223,7 +223,12 @@ func (s *Service) WrongCode(ctx context.Context, userID string) error {
 	u, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
 		lockedNow = false // fn may run more than once
 		events := []store.AuditEvent{}
-		if s.Lockout.Threshold > 0 {
+		switch {
+		case s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now):
+			// Already locked (a code typed in a sign-in that was past its
+			// password): counted, but the lock and its email stand as they are.
+			u.FailedCodes++
+		case s.Lockout.Threshold > 0:
 			var until time.Time
 			u.FailedCodes, u.LockCount, until = s.Lockout.FailCode(u.FailedCodes, u.LockCount, now)
 			if !until.IsZero() {
@@ -231,7 +236,7 @@ func (s *Service) WrongCode(ctx context.Context, userID string) error {
 				events = append(events, store.AuditEvent{Time: now, Type: "user.locked", UserID: u.ID, Actor: "system",
 					Detail: map[string]string{"until": until.Format(time.RFC3339), "reason": "wrong_codes"}})
 			}
-		} else {
+		default:
 			u.FailedCodes++
 		}
 		u.UpdatedAt = now
