@@ -81,13 +81,15 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 // *RateLimitedError when too many attempts came from a.IP or for a.Email.
 func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 	email := NormalizeEmail(a.Email)
-	// Per IP, per account, then per (account, source): the same counting
-	// whether or not the account exists, so a 429 reveals nothing.
+	// Per IP, per (account, source), then per account: the same counting
+	// whether or not the account exists, so a 429 reveals nothing. A source
+	// that has met its backoff is refused before the account-wide limit
+	// counts it, so one source alone cannot use up the owner's attempts.
 	source := ratelimit.SourceKey(email, a.IP)
 	for _, c := range []struct {
 		l   ratelimit.Limit
 		key string
-	}{{s.Limits.SigninPerIP, a.IP}, {s.Limits.SigninPerAccount, email}, {s.Lockout.SourceBackoff, source}} {
+	}{{s.Limits.SigninPerIP, a.IP}, {s.Lockout.SourceBackoff, source}, {s.Limits.SigninPerAccount, email}} {
 		if err := allow(ctx, s.Limiter, c.l, c.key); err != nil {
 			var limited *RateLimitedError
 			if errors.As(err, &limited) {
