@@ -6,12 +6,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/carekey/carekey/internal/accounts"
 	"github.com/carekey/carekey/internal/authstate"
 	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/store"
 )
 
@@ -36,6 +38,24 @@ type Users interface {
 	GetUser(ctx context.Context, id string) (store.User, error)
 	GetUserByEmail(ctx context.Context, email string) (store.User, error)
 	UpdateUser(ctx context.Context, id string, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error)
+	AppendAudit(ctx context.Context, events ...store.AuditEvent) error
+}
+
+// Sessions ends a user's browser sessions (reset-phone).
+type Sessions interface {
+	DeleteByUser(ctx context.Context, userID string) ([]session.Session, error)
+}
+
+// RefreshTokens revokes a user's refresh tokens (reset-phone).
+type RefreshTokens interface {
+	RevokeUserRefreshTokens(ctx context.Context, userID string, now time.Time) error
+}
+
+// LogoutNotifier is told of each session reset-phone ends, to send
+// back-channel logout to the relying parties that held it. SessionEnded
+// must return at once.
+type LogoutNotifier interface {
+	SessionEnded(ctx context.Context, sess session.Session)
 }
 
 // Config wires the API. Every field is required unless marked optional.
@@ -45,7 +65,13 @@ type Config struct {
 	Users    Users
 	Audit    AuditLog // audit.go
 	Clock    clock.Clock
-	Logger   *slog.Logger // optional
+	// Sessions and RefreshTokens end what a user is signed in with when an
+	// administrator resets their phone; Logout (optional) sends
+	// back-channel logout for each ended session.
+	Sessions      Sessions
+	RefreshTokens RefreshTokens
+	Logout        LogoutNotifier
+	Logger        *slog.Logger // optional
 	// MaxBodyBytes caps request bodies (optional: 64 KiB).
 	MaxBodyBytes int64
 }
@@ -58,7 +84,7 @@ type API struct {
 
 // New builds the API.
 func New(cfg Config) (*API, error) {
-	if cfg.Tokens == nil || cfg.Accounts == nil || cfg.Users == nil || cfg.Audit == nil || cfg.Clock == nil {
+	if cfg.Tokens == nil || cfg.Accounts == nil || cfg.Users == nil || cfg.Audit == nil || cfg.Clock == nil || cfg.Sessions == nil || cfg.RefreshTokens == nil {
 		return nil, errors.New("adminapi: incomplete config")
 	}
 	if cfg.Logger == nil {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +20,8 @@ import (
 	"github.com/carekey/carekey/internal/adminapi"
 	"github.com/carekey/carekey/internal/authstate"
 	"github.com/carekey/carekey/internal/clock/clocktest"
+	"github.com/carekey/carekey/internal/session"
+	"github.com/carekey/carekey/internal/session/memsession"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/store/memstore"
 )
@@ -37,8 +40,23 @@ func (t tokens) AccessToken(_ context.Context, raw string) (authstate.AccessToke
 }
 
 type fixture struct {
-	srv *httptest.Server
-	st  *memstore.Store
+	srv      *httptest.Server
+	st       *memstore.Store
+	sessions *memsession.Store
+	ended    *endedSessions
+}
+
+// endedSessions records the sessions reset-phone reports for back-channel
+// logout.
+type endedSessions struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (e *endedSessions) SessionEnded(_ context.Context, sess session.Session) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.ids = append(e.ids, sess.ID)
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -50,24 +68,29 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	clk := clocktest.New(now)
+	sessions := memsession.New(clk)
+	ended := &endedSessions{}
 	api, err := adminapi.New(adminapi.Config{
 		Tokens: tokens{
 			"admin":   {ClientID: "sync", Subject: "sync", Scopes: []string{"carekey:admin"}},
 			"noscope": {ClientID: "sync", Subject: "sync", Scopes: []string{"openid"}},
 			"user":    {ClientID: "dashboard", Subject: "usr_penny", Scopes: []string{"openid", "carekey:admin"}},
 		},
-		Accounts:     &accounts.Service{Store: st, Clock: clk},
-		Users:        st,
-		Audit:        st,
-		Clock:        clk,
-		MaxBodyBytes: 1024,
+		Accounts:      &accounts.Service{Store: st, Clock: clk},
+		Users:         st,
+		Audit:         st,
+		Sessions:      sessions,
+		RefreshTokens: st,
+		Logout:        ended,
+		Clock:         clk,
+		MaxBodyBytes:  1024,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, st: st}
+	return &fixture{srv: srv, st: st, sessions: sessions, ended: ended}
 }
 
 type result struct {
@@ -256,7 +279,29 @@ func TestUserChores(t *testing.T) {
 	if us, _ := r.body["users"].([]any); r.status != 200 || len(us) != 0 {
 		t.Errorf("find nobody = %d %v, want an empty list", r.status, r.body)
 	}
+	ctx := t.Context()
+	if err := f.sessions.Create(ctx, session.Session{ID: "sess_1", UserID: "usr_penny", AuthTime: now, CreatedAt: now, LastSeen: now,
+		IdleTimeout: time.Hour, ExpiresAt: now.Add(8 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.CreateRefreshToken(ctx, store.RefreshToken{ID: "rt_1", FamilyID: "fam_1", ClientID: "dashboard", UserID: "usr_penny",
+		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	expect(t, f.do(t, "admin", http.MethodPost, "/admin/v1/users/usr_penny/reset-phone", ""), http.StatusOK)
+	// Whoever is signed in as the user is signed out, everywhere.
+	if _, err := f.sessions.Get(ctx, "sess_1"); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("session after reset-phone: %v, want ErrNotFound", err)
+	}
+	if f.ended.ids == nil || f.ended.ids[0] != "sess_1" {
+		t.Errorf("back-channel logout for %v, want sess_1", f.ended.ids)
+	}
+	if rt, _ := f.st.GetRefreshToken(ctx, "rt_1"); rt.RevokedAt.IsZero() {
+		t.Error("refresh token not revoked by reset-phone")
+	}
+	if u, _ := f.st.GetUser(ctx, "usr_penny"); !u.TokensValidAfter.Equal(now) {
+		t.Errorf("tokens valid after %v, want %v", u.TokensValidAfter, now)
+	}
 	expect(t, f.do(t, "admin", http.MethodPost, "/admin/v1/users/usr_penny/unlock", ""), http.StatusOK)
 	expect(t, f.do(t, "admin", http.MethodPost, "/admin/v1/users/usr_penny/unlock", ""), http.StatusOK) // nothing to do
 	u, _ := f.st.GetUser(t.Context(), "usr_penny")
@@ -267,7 +312,7 @@ func TestUserChores(t *testing.T) {
 	for _, e := range mustAudit(t, f.st) {
 		types = append(types, e.Type+"/"+e.Actor+"/"+e.UserID)
 	}
-	if got := strings.Join(types, ","); got != "user.phone_reset/admin:sync/usr_penny,user.unlocked/admin:sync/usr_penny" {
+	if got := strings.Join(types, ","); got != "user.phone_reset/admin:sync/usr_penny,user.sessions_revoked/admin:sync/usr_penny,user.unlocked/admin:sync/usr_penny" {
 		t.Errorf("audit = %s", got)
 	}
 }
@@ -304,7 +349,8 @@ func TestOpenAPI(t *testing.T) {
 	if doc.OpenAPI != "3.1.0" {
 		t.Errorf("openapi = %q", doc.OpenAPI)
 	}
-	api, _ := adminapi.New(adminapi.Config{Tokens: tokens{}, Accounts: &accounts.Service{}, Users: memstore.New(), Audit: memstore.New(), Clock: clocktest.New(now)})
+	api, _ := adminapi.New(adminapi.Config{Tokens: tokens{}, Accounts: &accounts.Service{}, Users: memstore.New(), Audit: memstore.New(),
+		Sessions: memsession.New(clocktest.New(now)), RefreshTokens: memstore.New(), Clock: clocktest.New(now)})
 	routes := api.Routes()
 	if len(routes) < 10 {
 		t.Fatalf("only %d routes found: %v", len(routes), routes)

@@ -43,8 +43,12 @@ func seedGrants(ctx context.Context, svc *accounts.Service) error {
 }
 
 // newAdminAPI builds the admin API, authenticated by the provider's access tokens.
-func newAdminAPI(tokens adminapi.Tokens, svc *accounts.Service, users store.Store, clk clock.Clock, logger *slog.Logger, maxBody int64) (http.Handler, error) {
-	api, err := adminapi.New(adminapi.Config{Tokens: tokens, Accounts: svc, Users: users, Audit: users, Clock: clk, Logger: logger, MaxBodyBytes: maxBody})
+// reset-phone ends the user's sessions (with back-channel logout through
+// logout) and refresh tokens.
+func newAdminAPI(tokens adminapi.Tokens, svc *accounts.Service, users store.Store, sessions adminapi.Sessions, logout adminapi.LogoutNotifier,
+	clk clock.Clock, logger *slog.Logger, maxBody int64) (http.Handler, error) {
+	api, err := adminapi.New(adminapi.Config{Tokens: tokens, Accounts: svc, Users: users, Audit: users, Sessions: sessions, RefreshTokens: users,
+		Logout: logout, Clock: clk, Logger: logger, MaxBodyBytes: maxBody})
 	if err != nil {
 		return nil, fmt.Errorf("admin api: %w", err)
 	}

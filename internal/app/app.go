@@ -84,7 +84,7 @@ type App struct {
 }
 
 // pages are the templates every deployment needs.
-var pages = []string{"signin", "signin_enrol", "signin_confirm", "signin_code", "signin_call", "signed_in", "logged_out", "error", "coming_soon",
+var pages = []string{"signin", "signin_enrol_email", "signin_enrol", "signin_confirm", "signin_code", "signin_call", "signed_in", "logged_out", "error", "coming_soon",
 	"register_profile", "register_credentials", "register_verify", // issue 4 (journeys_register.go)
 	"forgot_email", "forgot_verify", "forgot_password", "forgot_done",
 	"confirm_logout",
@@ -186,7 +186,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			return nil, fmt.Errorf("load %s signing key: %w", alg, err)
 		}
 	}
-	admin, err := newAdminAPI(provider, accountsSvc, b.Store, clk, logger, cfg.HTTP.MaxBodyBytes)
+	admin, err := newAdminAPI(provider, accountsSvc, b.Store, b.Sessions, logout, clk, logger, cfg.HTTP.MaxBodyBytes)
 	if err != nil {
 		return nil, err
 	}

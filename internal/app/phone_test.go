@@ -343,7 +343,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // in on a second instance sharing PostgreSQL but with an empty Redis key space
 // (what a FLUSHALL would leave, without flushing the shared test server).
 func TestLockHoldsWithEmptyRedis(t *testing.T) {
-	e1 := start(t, true)
+	e1 := startWith(t, true, generousLimits) // one client reaches the hard lock past the per-source backoff
 	try := func(e *env, password string) (int, string) {
 		c := e.browser()
 		csrf := csrfOf(t, e.signinPage(t, c))
@@ -356,7 +356,7 @@ func TestLockHoldsWithEmptyRedis(t *testing.T) {
 	for range 10 {
 		try(e1, "Wrong-password-123")
 	}
-	e2 := startWith(t, true, func(c *config.Config) { c.Postgres.URL = e1.cfg.Postgres.URL })
+	e2 := startWith(t, true, func(c *config.Config) { generousLimits(c); c.Postgres.URL = e1.cfg.Postgres.URL })
 	if e2.cfg.Redis.KeyPrefix == e1.cfg.Redis.KeyPrefix {
 		t.Fatal("second instance shares the Redis key space")
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/config"
@@ -43,13 +44,38 @@ func (a *App) newSignin(clk clock.Clock, hasher signin.Hasher) *signin.Service {
 		Hasher:    hasher,
 		Clock:     clk,
 		Logger:    a.logger,
-		Lockout:   ratelimit.Lockout{Threshold: cfg.Lockout.Threshold, Base: cfg.Lockout.Base, Max: cfg.Lockout.Max},
+		Lockout:   lockout(cfg.Lockout),
 		Limiter:   a.newLimiter(clk),
 		Limits:    limits(cfg.RateLimits),
 		SMS:       a.senders.SMS,   // nil without a provider: the notice is audited as not sent
 		Email:     a.senders.Email, // likewise
 		Templates: brandedTemplates(cfg),
+		// The lock notice goes in the background (a real provider), so the
+		// wrong password that locks answers as fast as any other.
+		LockNotices: a.backgroundEmail(),
+		ResetURL:    strings.TrimSuffix(cfg.Issuer, "/") + "/forgot-password",
 	}
+}
+
+// lockout turns the lockout section into the progressive policy.
+func lockout(c config.Lockout) ratelimit.Lockout {
+	l := ratelimit.DefaultLockout()
+	l.Threshold, l.Base, l.Max = c.Threshold, c.Base, c.Max
+	l.SourceBackoff.Max, l.SourceBackoff.Window = c.SourceBackoff.Max, c.SourceBackoff.Window
+	return l
+}
+
+// backgroundEmail is the email sender for notices whose sending must not
+// show in the answer's timing: in the background with a real provider; the
+// dev outbox is immediate and needs no cover.
+func (a *App) backgroundEmail() notify.EmailSender {
+	email := a.emailSender()
+	if a.senders.Outbox == nil {
+		bg := notify.NewBackground(email, a.logger, 0)
+		a.closers = append(a.closers, bg.Close)
+		email = bg
+	}
+	return email
 }
 
 // brandedTemplates words messages with the deployment's branding.
@@ -59,6 +85,8 @@ func brandedTemplates(cfg *config.Config) notify.Templates {
 
 // newPhones builds phone confirmation (design.md §3.3) and registers it as
 // the receiver of dev outbox key presses.
+// Codes emailed before enrolment go to the account's address; wrong SMS
+// codes are counted on the user (strikes, the sign-in service).
 func (a *App) newPhones(cfg *config.Config, clk clock.Clock, pepper []byte) *signin.Phones {
 	// Without a provider the channel is not offered (nil sender).
 	sms, voice := a.senders.SMS, a.senders.Voice
@@ -78,6 +106,8 @@ func (a *App) newPhones(cfg *config.Config, clk clock.Clock, pepper []byte) *sig
 		Pepper:      pepper,
 		Clock:       clk,
 		Audit:       a.backends.Store,
+		Email:       a.emailSender(),
+		Strikes:     a.newSignin(clk, nil), // counting codes on the user needs no hasher
 		CodeTTL:     cfg.MFA.CodeTTL,
 		MaxAttempts: cfg.MFA.MaxAttempts,
 		MaxSends:    cfg.MFA.MaxSends,

@@ -69,6 +69,9 @@ func TestEnrolmentPageAndBadNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := mustStatus(t, resp, http.StatusOK)
+	// First the code emailed to the account (issue 10: the password alone enrols nothing).
+	resp = post(t, c, e.issuer+"/signin/email/verify", url.Values{"csrf_token": {csrfOf(t, body)}, "code": {e.emailCode(t, "new.user@example.com")}})
+	body = mustStatus(t, resp, http.StatusOK)
 	for _, want := range []string{"Enter a number below that we can send a code via SMS or phone to authenticate you.",
 		`<label for="country">Country Code</label>`, `<label for="phone">Phone Number</label>`, "United Kingdom (+44)"} {
 		if !strings.Contains(body, want) {

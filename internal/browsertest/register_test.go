@@ -98,7 +98,8 @@ func (s *stack) register(t *testing.T, ctx context.Context) {
 	)
 }
 
-// enrol signs the new user in: carekey asks for a phone number (first with a
+// enrol signs the new user in: carekey asks for the code it emailed to the
+// account (first a wrong one), then for a phone number (first with a
 // wrong one), offers a call (the call-waiting page), takes an SMS code instead
 // (first a wrong one) and completes the dashboard's sign-in.
 func (s *stack) enrol(t *testing.T, ctx context.Context, withJS bool) {
@@ -107,6 +108,18 @@ func (s *stack) enrol(t *testing.T, ctx context.Context, withJS bool) {
 		chromedp.SendKeys(byLabel("Email address"), ninaEmail),
 		chromedp.SendKeys(byLabel("Password"), ninaPassword),
 		chromedp.Click(button("Sign in")),
+		chromedp.WaitVisible(byLabel("Code")),
+	)
+	checkAccessibility(t, ctx, "enrolment's emailed code")
+	run(t, ctx, "enrolment's emailed code, wrong",
+		chromedp.SendKeys(byLabel("Code"), "00000000"),
+		chromedp.Click(button("Next")),
+		chromedp.WaitVisible(problem("The code you have entered does not match our records. Please try again, or request a new code.")),
+	)
+	checkAccessibility(t, ctx, "enrolment's emailed code with an error")
+	run(t, ctx, "enrolment's emailed code",
+		chromedp.SendKeys(byLabel("Code"), s.emailCode(t, ninaEmail)),
+		chromedp.Click(button("Next")),
 		chromedp.WaitVisible(byLabel("Phone Number")),
 	)
 	checkAccessibility(t, ctx, "enrolment")

@@ -32,7 +32,8 @@ type EmailNotify struct {
 	APIKeyFile string `yaml:"api_key_file"`
 	BaseURL    string `yaml:"base_url"` // default https://api.notifications.service.gov.uk
 	// Templates maps each kind of email to its Notify template ID: verify_email,
-	// already_registered, password_reset_code, password_changed.
+	// already_registered, password_reset_code, password_changed,
+	// phone_changed, phone_enrol_code, phone_enrolled, account_locked.
 	Templates map[string]string `yaml:"templates"`
 }
 
@@ -60,7 +61,8 @@ type PasswordPolicy struct {
 // EmailTemplates are the kinds of email a GOV.UK Notify deployment needs a
 // template for.
 func EmailTemplates() []string {
-	return []string{"verify_email", "already_registered", "password_reset_code", "password_changed", "phone_changed"}
+	return []string{"verify_email", "already_registered", "password_reset_code", "password_changed", "phone_changed",
+		"phone_enrol_code", "phone_enrolled", "account_locked"}
 }
 
 // asciiPunctuation is the default set of special characters.

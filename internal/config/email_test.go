@@ -7,7 +7,7 @@ import (
 )
 
 func TestValidateEmail(t *testing.T) {
-	const tmpl = `{verify_email: a, already_registered: b, password_reset_code: c, password_changed: d, phone_changed: e}`
+	const tmpl = `{verify_email: a, already_registered: b, password_reset_code: c, password_changed: d, phone_changed: e, phone_enrol_code: f, phone_enrolled: g, account_locked: h}`
 	for _, tc := range []struct {
 		name         string
 		have         string
@@ -25,9 +25,9 @@ func TestValidateEmail(t *testing.T) {
 		{"smtp username without password", `email: {provider: smtp, from: a@b.gov.uk, smtp: {host: h, username: u}}`, ModeServe, []string{"email.smtp.password"}},
 		{"notify ok", `email: {provider: govuknotify, govuknotify: {api_key: k, templates: ` + tmpl + `}}`, ModeServe, nil},
 		{"notify missing key and templates", `email: {provider: govuknotify, govuknotify: {templates: {verify_email: a, bogus: x}}}`, ModeServe, []string{
-			"email.govuknotify.api_key", "email.govuknotify.templates.already_registered", "email.govuknotify.templates.bogus",
-			"email.govuknotify.templates.password_changed", "email.govuknotify.templates.password_reset_code",
-			"email.govuknotify.templates.phone_changed"}},
+			"email.govuknotify.api_key", "email.govuknotify.templates.account_locked", "email.govuknotify.templates.already_registered",
+			"email.govuknotify.templates.bogus", "email.govuknotify.templates.password_changed", "email.govuknotify.templates.password_reset_code",
+			"email.govuknotify.templates.phone_changed", "email.govuknotify.templates.phone_enrol_code", "email.govuknotify.templates.phone_enrolled"}},
 		{"notify http base url", `email: {provider: govuknotify, govuknotify: {api_key: k, base_url: "http://x", templates: ` + tmpl + `}}`, ModeServe, []string{"email.govuknotify.base_url"}},
 		{"policy out of range", `password_policy: {min_length: 300, history_size: 30, specials: "!é", hash_concurrency: -1, hash_queue: -2}`, ModeDev, []string{
 			"password_policy.hash_concurrency", "password_policy.hash_queue", "password_policy.history_size", "password_policy.min_length",

@@ -148,8 +148,8 @@ clients:
 			Addr: ":8080", MaxBodyBytes: 65536, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second,
 		},
-		Postgres: Postgres{Migrate: "manual", MaxConns: 20},
-		Redis:    Redis{KeyPrefix: "carekey:"},
+		Postgres: Postgres{Migrate: "manual", MaxConns: 20, ConnectTimeout: 5 * time.Second, QueryTimeout: 5 * time.Second},
+		Redis:    Redis{KeyPrefix: "carekey:", DialTimeout: 2 * time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second},
 		Keys:     Keys{Algorithm: "ES256", RotationPeriod: 720 * time.Hour},
 		Clients: []Client{
 			{ID: "conf", AuthMethod: "client_secret_basic"},

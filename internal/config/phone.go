@@ -20,11 +20,17 @@ type MFA struct {
 	CallTimeout    time.Duration `yaml:"call_timeout"`    // a call with no outcome by then has failed; default 2m
 }
 
-// Lockout locks an account after wrong passwords in a row.
+// Lockout locks an account after wrong passwords (or phone codes) in a row.
+// The lock is progressive: one source (IP address) that keeps getting an
+// account's password wrong meets SourceBackoff (HTTP 429 for that account
+// from that source) before the account itself can lock.
 type Lockout struct {
 	Threshold int           `yaml:"threshold"` // default 10
 	Base      time.Duration `yaml:"base"`      // first lock; default 15m, doubling
 	Max       time.Duration `yaml:"max"`       // longest lock; default 24h
+	// SourceBackoff allows Max attempts at one account from one source per
+	// Window (a right password starts again); default 5 per 15m.
+	SourceBackoff RateLimit `yaml:"source_backoff"`
 }
 
 // RateLimit allows Max events per Window for one key.
@@ -108,6 +114,8 @@ func applyPhoneDefaults(c *Config) {
 	setDefault(&c.Lockout.Threshold, 10)
 	setDefault(&c.Lockout.Base, 15*time.Minute)
 	setDefault(&c.Lockout.Max, 24*time.Hour)
+	setDefault(&c.Lockout.SourceBackoff.Max, 5)
+	setDefault(&c.Lockout.SourceBackoff.Window, 15*time.Minute)
 
 	rl := &c.RateLimits
 	for _, d := range []struct {
@@ -147,6 +155,12 @@ func (v *validator) phone(c *Config) {
 	v.positive("lockout.base", l.Base)
 	if l.Max < l.Base {
 		v.add("lockout.max", "must not be below lockout.base (%s)", l.Base)
+	}
+	if l.SourceBackoff.Max < 1 {
+		v.add("lockout.source_backoff.max", "must be at least 1")
+	}
+	if l.SourceBackoff.Window < time.Second {
+		v.add("lockout.source_backoff.window", "must be at least 1s")
 	}
 
 	rl := &c.RateLimits

@@ -13,7 +13,8 @@ func TestPhoneDefaults(t *testing.T) {
 	if c.MFA != (MFA{CodeTTL: 10 * time.Minute, MaxAttempts: 5, MaxSends: 5, ResendCooldown: 30 * time.Second, CallTimeout: 2 * time.Minute}) {
 		t.Errorf("mfa = %+v", c.MFA)
 	}
-	if c.Lockout != (Lockout{Threshold: 10, Base: 15 * time.Minute, Max: 24 * time.Hour}) {
+	if c.Lockout != (Lockout{Threshold: 10, Base: 15 * time.Minute, Max: 24 * time.Hour,
+		SourceBackoff: RateLimit{Max: 5, Window: 15 * time.Minute}}) {
 		t.Errorf("lockout = %+v", c.Lockout)
 	}
 	for _, tc := range []struct {
@@ -86,9 +87,9 @@ func TestValidatePhoneSections(t *testing.T) {
 		},
 		{
 			name: "limits out of range", mode: ModeServe,
-			have: "mfa: {max_attempts: 50, max_sends: -1, code_ttl: -1s}\nlockout: {threshold: -1, base: 1h, max: 30m}\n" +
+			have: "mfa: {max_attempts: 50, max_sends: -1, code_ttl: -1s}\nlockout: {threshold: -1, base: 1h, max: 30m, source_backoff: {max: -1, window: 10ms}}\n" +
 				"rate_limits: {codes_per_phone: {max: -2, window: 10ms}}",
-			wantErrs: []string{"lockout.max", "lockout.threshold", "mfa.code_ttl", "mfa.max_attempts", "mfa.max_sends",
+			wantErrs: []string{"lockout.max", "lockout.source_backoff.max", "lockout.source_backoff.window", "lockout.threshold", "mfa.code_ttl", "mfa.max_attempts", "mfa.max_sends",
 				"rate_limits.codes_per_phone.max", "rate_limits.codes_per_phone.window"},
 		},
 	} {

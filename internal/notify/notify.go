@@ -30,6 +30,14 @@ const (
 	// TemplatePhoneChanged is the notice, by email and by SMS to the old
 	// number, that the user's phone number was changed.
 	TemplatePhoneChanged = "phone_changed"
+	// TemplatePhoneEnrolCode is the email with the 8-digit code a user
+	// without a phone types before enrolling one.
+	TemplatePhoneEnrolCode = "phone_enrol_code"
+	// TemplatePhoneEnrolled is the notice that a phone was enrolled.
+	TemplatePhoneEnrolled = "phone_enrolled"
+	// TemplateAccountLocked tells the user their account was locked, and
+	// that resetting the password lifts the lock.
+	TemplateAccountLocked = "account_locked"
 )
 
 // Email is one email to one recipient.

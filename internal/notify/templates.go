@@ -82,6 +82,43 @@ func (t Templates) PhoneChanged(to string) Email {
 	}, nil)
 }
 
+// PhoneEnrolCode is the email with the 8-digit code a user without a phone
+// (first sign-in, or after an administrator reset it) must type before they
+// can enter one: the password alone never sets the second factor.
+func (t Templates) PhoneEnrolCode(to, code string) Email {
+	return t.email(to, TemplatePhoneEnrolCode, code, t.ServiceName+": confirm it is you", []block{
+		{Text: "Use this code to set up the phone number you confirm your sign-ins with for " + t.ServiceName + ":"},
+		{Code: code},
+		{Text: fmt.Sprintf("The code expires in %d minutes.", emailCodeMinutes)},
+		{Text: "If you did not just sign in, someone else knows your password. Reset your password and contact " +
+			t.councilName() + " straight away."},
+	}, map[string]string{"code": code})
+}
+
+// PhoneEnrolled tells the user that a phone number was set up for their
+// sign-ins, so that they notice if it was not them. No link, no number.
+func (t Templates) PhoneEnrolled(to string) Email {
+	return t.email(to, TemplatePhoneEnrolled, "", t.ServiceName+": a phone number has been set up", []block{
+		{Text: "A phone number has been set up for your " + t.ServiceName + " account. You will confirm your sign-ins with it."},
+		{Text: "If you set it up, you do not need to do anything."},
+		{Text: "If this wasn't you, contact " + t.councilName() + " straight away."},
+	}, nil)
+}
+
+// AccountLocked tells the user their account was locked after too many
+// wrong passwords or codes, and how to get back in safely: resetting the
+// password lifts the lock. resetURL must be an absolute http(s) URL built
+// from the configured base URL (the issuer's /forgot-password).
+func (t Templates) AccountLocked(to, resetURL string) Email {
+	return t.email(to, TemplateAccountLocked, "", t.ServiceName+": your account has been locked", []block{
+		{Text: "Your " + t.ServiceName + " account has been locked for a while because of too many wrong attempts to sign in."},
+		{Text: "If this was you, you can wait and try again later, or reset your password now. Resetting your password unlocks your account."},
+		{Text: "Reset your password", URL: resetURL},
+		{Text: "If this wasn't you, someone may be trying to get into your account. Reset your password and contact " +
+			t.councilName() + "."},
+	}, map[string]string{"reset_url": resetURL})
+}
+
 // PhoneChangedSMS tells the old phone number that the account's number was
 // changed: after the change it gets no more codes, so this is its owner's
 // only warning. Plain words, no link (links in texts are a phishing pattern).

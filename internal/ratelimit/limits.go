@@ -14,7 +14,9 @@ type Limits struct {
 	// address, to slow password spraying across many accounts.
 	SigninPerIP Limit
 	// SigninPerAccount counts sign-in attempts at one account from any
-	// address. It throttles; the durable Lockout is what locks.
+	// address, except those a source's Lockout.SourceBackoff already
+	// refused (so one source alone cannot use it up). It throttles; the
+	// durable Lockout is what locks.
 	SigninPerAccount Limit
 	// CodesPerPhone counts SMS codes sent to one phone number.
 	CodesPerPhone Limit

@@ -406,6 +406,7 @@ func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) er
 				Detail: map[string]string{"reason": "password_reset"}})
 		}
 		u.FailedLogins = 0
+		u.FailedCodes = 0 // whoever guessed phone codes with the old password is out too
 		u.LockedUntil = time.Time{}
 		return events, nil
 	})

@@ -5,8 +5,8 @@
 // The journey is a persisted flow (flow.Flow of kind "signin") moved by one
 // table, Next(state, event), drawn in states.mermaid:
 //
-//	password ──password_ok──────────► confirm ──send_code──► code ──code_ok──────► verified
-//	   └──password_ok_no_phone─► enrol ─┘  └───place_call──► call ──call_answered─┘
+//	password ──password_ok──────────────────────────────────► confirm ──send_code──► code ──code_ok──────► verified
+//	   └──password_ok_no_phone─► enrol_email ──email_code_ok─► enrol ─┘  └──place_call──► call ──call_answered─┘
 //	                                         ▲                  │
 //	                                         └──call_failed─────┘     any step ──cancel──► cancelled
 //
@@ -19,6 +19,19 @@
 // Users.UpdateUser, so they survive a Redis flush and concurrent wrong
 // passwords never count past the threshold. While locked, even the right
 // password gets ErrInvalidCredentials.
+//
+// A user without a phone (first sign-in, or after an administrator's
+// reset-phone) enrols one only after typing the 8-digit code emailed to the
+// account's address (emailcode's rules: tries counted before a constant-time
+// compare, single use, resend with cooldown and cap), so the password alone
+// never moves the second factor; every enrolment is emailed to the user.
+//
+// Wrong SMS codes are counted on the user too (FailedCodes, through
+// Phones.Strikes), across sign-ins: Lockout.Threshold in a row lock the
+// account as wrong passwords do, and the user is emailed. Before any hard
+// lock, Lockout.SourceBackoff makes one source that keeps getting an
+// account's password wrong wait (429), and each lock is emailed to the owner
+// with the /forgot-password link that lifts it.
 //
 // Phones confirms the second factor. Send Code: a 6-digit code from
 // crypto/rand, stored only as an HMAC with the server pepper, valid 10

@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/phone"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/internal/text"
 )
 
 // Sentinel errors of phone confirmation. The web layer maps each to the
@@ -30,6 +32,9 @@ var (
 	// ErrChannelUnavailable: the deployment has no provider for this way
 	// of confirming (no SMS or no voice provider); the other one works.
 	ErrChannelUnavailable = errors.New("signin: this channel is not configured")
+	// ErrNoEmail: no email sender is configured, so the code that enrolment
+	// needs cannot be sent.
+	ErrNoEmail = errors.New("signin: no email sender for the enrolment code")
 )
 
 // RateLimitedError says when another attempt, code or call will be allowed.
@@ -90,12 +95,32 @@ type Phones struct {
 	Pepper    []byte
 	Clock     clock.Clock
 	Audit     Auditor // optional
+	// Email sends the 8-digit code a user without a phone must type before
+	// enrolling one (to the account's address, which an attacker holding
+	// only the password cannot read). EmailCodes are its rules (optional:
+	// emailcode.DefaultRules()); Limits.EmailCodesPerAddress caps the sends.
+	Email      notify.EmailSender
+	EmailCodes emailcode.Rules
+	// Strikes keeps the per-user count of wrong SMS codes across sign-ins
+	// (optional: without it tries are counted per flow only).
+	Strikes Strikes
 
 	CodeTTL     time.Duration // default 10m
 	MaxAttempts int           // default 5
 	MaxSends    int           // default 5 per flow
 	Cooldown    time.Duration // default 30s between sends
 	CallTimeout time.Duration // default 2m: a call with no outcome by then has failed
+}
+
+// Strikes is the durable, per-user count of wrong phone codes (Service
+// implements it on the user record).
+type Strikes interface {
+	// WrongCode counts one wrong code for userID; after enough in a row the
+	// account is locked as for wrong passwords.
+	WrongCode(ctx context.Context, userID string) error
+	// RightCode resets the count. It returns ErrInvalidCredentials if the
+	// account is locked: the code must then not complete a sign-in.
+	RightCode(ctx context.Context, userID string) error
 }
 
 type phoneSettings struct {
@@ -167,19 +192,103 @@ func transition(f *flow.Flow, e Event) error {
 }
 
 // AfterPassword moves the flow on once the password of user u was right: to
-// "Confirm your identity", or to enrolment if u has no phone.
+// "Confirm your identity", or, if u has no phone, to the code emailed to u's
+// address that must be typed before a phone can be enrolled. Errors: a
+// *RateLimitedError (codes per address), ErrNoEmail, a send failure.
 func (p *Phones) AfterPassword(ctx context.Context, flowID string, u store.User) error {
+	if u.Phone == "" {
+		return p.sendEnrolCode(ctx, flowID, u.ID, u.Email, EventPasswordOKNoPhone, false)
+	}
 	_, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
 		f.Set(DataUser, u.ID)
-		if u.Phone == "" {
-			return transition(f, EventPasswordOKNoPhone)
-		}
 		f.Set(DataPhone, u.Phone)
 		return transition(f, EventPasswordOK)
 	})
 	if err != nil {
 		return fmt.Errorf("advance flow %s after password: %w", flowID, err)
 	}
+	return nil
+}
+
+func (p *Phones) emailRules() emailcode.Rules {
+	if p.EmailCodes == (emailcode.Rules{}) {
+		return emailcode.DefaultRules()
+	}
+	return p.EmailCodes
+}
+
+// ResendEnrolCode is "Please send me a new code" at the emailed code: the
+// cooldown, the maximum of sends and the tries carry over (emailcode).
+// Errors: ErrBadTransition, *emailcode.LimitError, *RateLimitedError.
+func (p *Phones) ResendEnrolCode(ctx context.Context, flowID string) error {
+	cur, err := p.Flows.Get(ctx, flowID)
+	if err != nil {
+		return fmt.Errorf("load flow %s: %w", flowID, err)
+	}
+	if !Can(State(cur.State), EventResendEmail) || cur.Code == nil {
+		return ErrBadTransition
+	}
+	probe := cur
+	if err := emailcode.Issue(&probe, nil, cur.Code.Target, p.Clock.Now(), p.emailRules(), true); err != nil {
+		return err
+	}
+	return p.sendEnrolCode(ctx, flowID, cur.Data[DataUser], cur.Code.Target, EventResendEmail, true)
+}
+
+// sendEnrolCode puts a new emailed code on the flow (moving it by e) and
+// emails it to addr, the account's address.
+func (p *Phones) sendEnrolCode(ctx context.Context, flowID, userID, addr string, e Event, resend bool) error {
+	if p.Email == nil {
+		return ErrNoEmail
+	}
+	if err := p.limit(ctx, p.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
+		return err
+	}
+	code := secret.NumericCode(p.emailRules().Digits)
+	now := p.Clock.Now()
+	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
+		if err := transition(f, e); err != nil {
+			return err
+		}
+		f.Set(DataUser, userID)
+		return emailcode.Issue(f, secret.HMAC(p.Pepper, code), addr, now, p.emailRules(), resend)
+	})
+	if err != nil {
+		return fmt.Errorf("store enrolment code for flow %s: %w", flowID, err)
+	}
+	if err := p.Email.SendEmail(ctx, p.Templates.PhoneEnrolCode(addr, code)); err != nil {
+		p.audit(ctx, f, "signin.enrol_code_not_sent", nil)
+		return fmt.Errorf("send enrolment code: %w", err)
+	}
+	p.audit(ctx, f, "signin.enrol_code_sent", nil)
+	return nil
+}
+
+// VerifyEnrolCode checks the code emailed before enrolment; the right one
+// opens the phone number step. The try is counted before a constant-time
+// compare and the code is consumed in the write that moves the flow
+// (emailcode.Redeem). Errors: *text.Invalid (nothing typed),
+// ErrBadTransition, emailcode's ErrWrongCode, ErrExpired, ErrNoCode and
+// *LimitError.
+func (p *Phones) VerifyEnrolCode(ctx context.Context, flowID, typed string) error {
+	if secret.NormalizeCode(typed) == "" {
+		var inv text.Invalid
+		inv.Add("code", text.EmailCodeRequired)
+		return &inv
+	}
+	f, err := emailcode.Redeem(ctx, p.Flows, flowID, p.Pepper, typed, p.Clock.Now(), p.emailRules(), string(StateEnrolEmail),
+		func(f *flow.Flow) error {
+			f.Code = nil // the SMS code to come starts its own count
+			return transition(f, EventEmailCodeOK)
+		})
+	switch {
+	case errors.Is(err, emailcode.ErrWrongState):
+		return ErrBadTransition
+	case err != nil:
+		p.audit(ctx, f, "signin.enrol_code_failed", nil)
+		return err
+	}
+	p.audit(ctx, f, "signin.enrol_code_ok", nil)
 	return nil
 }
 
@@ -315,7 +424,25 @@ func (p *Phones) VerifyCode(ctx context.Context, flowID, typed string) (flow.Flo
 		return f, fmt.Errorf("check code for flow %s: %w", flowID, err)
 	case !ok:
 		p.audit(ctx, f, "signin.code_failed", map[string]string{"reason": "wrong code"})
+		if p.Strikes != nil {
+			if err := p.Strikes.WrongCode(ctx, f.Data[DataUser]); err != nil {
+				return f, fmt.Errorf("count wrong code for flow %s: %w", flowID, err)
+			}
+		}
 		return f, ErrWrongCode
+	}
+	if p.Strikes != nil {
+		switch err := p.Strikes.RightCode(ctx, f.Data[DataUser]); {
+		case errors.Is(err, ErrInvalidCredentials):
+			// Locked (by wrong codes or passwords) meanwhile: the code
+			// completes nothing and the sign-in ends.
+			if err := p.Flows.Delete(ctx, flowID); err != nil {
+				return f, fmt.Errorf("end flow %s of a locked account: %w", flowID, err)
+			}
+			return f, ErrNoCode
+		case err != nil:
+			return f, fmt.Errorf("reset wrong codes for flow %s: %w", flowID, err)
+		}
 	}
 	return f, nil
 }

@@ -41,7 +41,12 @@ type Service struct {
 	Clock  clock.Clock
 	Logger *slog.Logger
 	// Lockout locks an account after too many wrong passwords in a row; the
-	// counters live in the user record, so they survive a cache flush.
+	// counters live in the user record, so they survive a cache flush. Its
+	// SourceBackoff comes first: one source (IP address) that keeps getting
+	// an account's password wrong must wait (HTTP 429) long before the
+	// account locks, so one source cannot lock an account out at once.
+	// Lockout.Threshold wrong phone codes in a row (FailedCodes, across
+	// sign-ins) lock the account too.
 	Lockout ratelimit.Lockout
 	// Limiter and Limits throttle attempts per IP address and per account
 	// (SigninPerIP, SigninPerAccount). A nil Limiter or a zero Limit does
@@ -54,6 +59,13 @@ type Service struct {
 	SMS       notify.SMSSender
 	Email     notify.EmailSender
 	Templates notify.Templates
+	// LockNotices sends the email that tells a user their account was
+	// locked (optional: Email). It should send in the background, so that
+	// the request that locks an account takes no longer than another wrong
+	// password. ResetURL is the issuer's /forgot-password, named in it:
+	// resetting the password lifts the lock.
+	LockNotices notify.EmailSender
+	ResetURL    string
 }
 
 // Attempt is one sign-in attempt.
@@ -71,10 +83,15 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 // *RateLimitedError when too many attempts came from a.IP or for a.Email.
 func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 	email := NormalizeEmail(a.Email)
+	// Per IP, per (account, source), then per account: the same counting
+	// whether or not the account exists, so a 429 reveals nothing. A source
+	// that has met its backoff is refused before the account-wide limit
+	// counts it, so one source alone cannot use up the owner's attempts.
+	source := ratelimit.SourceKey(email, a.IP)
 	for _, c := range []struct {
 		l   ratelimit.Limit
 		key string
-	}{{s.Limits.SigninPerIP, a.IP}, {s.Limits.SigninPerAccount, email}} {
+	}{{s.Limits.SigninPerIP, a.IP}, {s.Lockout.SourceBackoff, source}, {s.Limits.SigninPerAccount, email}} {
 		if err := allow(ctx, s.Limiter, c.l, c.key); err != nil {
 			var limited *RateLimitedError
 			if errors.As(err, &limited) {
@@ -110,7 +127,9 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 		return store.User{}, fmt.Errorf("verify password of %s: %w", u.ID, err)
 	}
 	if !ok {
+		lockedNow := false
 		_, err := s.Users.UpdateUser(ctx, u.ID, func(u *store.User) ([]store.AuditEvent, error) {
+			lockedNow = false // fn may run more than once
 			if s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now) {
 				// A concurrent wrong password locked the account after we
 				// read it: this one is not counted again, so parallel
@@ -123,9 +142,9 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 				var until time.Time
 				u.FailedLogins, u.LockCount, until = s.Lockout.Fail(u.FailedLogins, u.LockCount, now)
 				if !until.IsZero() {
-					u.LockedUntil = until
+					u.LockedUntil, lockedNow = until, true
 					events = append(events, store.AuditEvent{Time: now, Type: "user.locked", UserID: u.ID, Actor: "system", IP: a.IP,
-						Detail: map[string]string{"until": until.Format(time.RFC3339)}})
+						Detail: map[string]string{"until": until.Format(time.RFC3339), "reason": "wrong_passwords"}})
 				}
 			} else {
 				u.FailedLogins++
@@ -135,6 +154,9 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 		})
 		if err != nil {
 			return store.User{}, fmt.Errorf("record failed password of %s: %w", u.ID, err)
+		}
+		if lockedNow {
+			s.tellLocked(ctx, u)
 		}
 		return store.User{}, ErrInvalidCredentials
 	}
@@ -153,7 +175,12 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 			return []store.AuditEvent{{Time: now, Type: "signin.locked_attempt", UserID: u.ID, Actor: "user", IP: a.IP}}, nil
 		}
 		events := s.unlockExpired(u, now, a.IP)
-		u.FailedLogins, u.LockCount = 0, 0
+		u.FailedLogins = 0
+		if u.FailedCodes == 0 {
+			// Wrong codes outstanding keep the doubling: the password
+			// alone does not prove the owner (RightCode resets it).
+			u.LockCount = 0
+		}
 		if newHash != "" {
 			u.PasswordHash = newHash
 		}
@@ -166,7 +193,96 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 	if locked {
 		return store.User{}, ErrInvalidCredentials
 	}
+	if s.Limiter != nil && s.Lockout.SourceBackoff.Max > 0 {
+		// The right password ends this source's run of wrong ones.
+		if err := s.Limiter.Reset(ctx, source, s.Lockout.SourceBackoff); err != nil {
+			s.Logger.WarnContext(ctx, "reset source backoff", "user", u.ID, "err", err)
+		}
+	}
 	return u, nil
+}
+
+// tellLocked emails the owner of an account that has just been locked, with
+// the safe way back (forgot password lifts the lock). A notice that cannot
+// be sent is logged and audited; the lock stands.
+func (s *Service) tellLocked(ctx context.Context, u store.User) {
+	sender := s.LockNotices
+	if sender == nil {
+		sender = s.Email
+	}
+	err := errors.New("no email sender")
+	if sender != nil {
+		err = sender.SendEmail(ctx, s.Templates.AccountLocked(u.Email, s.ResetURL))
+	}
+	if err != nil {
+		s.Logger.WarnContext(ctx, "send account locked email", "user", u.ID, "err", err)
+		s.audit(ctx, store.AuditEvent{Type: "user.notice_not_sent", UserID: u.ID, Actor: "system",
+			Detail: map[string]string{"notice": notify.TemplateAccountLocked}})
+	}
+}
+
+// WrongCode counts a wrong phone code for userID in the user record
+// (FailedCodes), across sign-ins: restarting a sign-in gets no fresh tries.
+// Lockout.Threshold wrong codes in a row lock the account as wrong
+// passwords do, and every further one locks it again (Lockout.FailCode) (LockedUntil, LockCount, audit "user.locked" with reason
+// "wrong_codes") and email the user.
+func (s *Service) WrongCode(ctx context.Context, userID string) error {
+	now := s.Clock.Now()
+	lockedNow := false
+	u, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
+		lockedNow = false // fn may run more than once
+		events := []store.AuditEvent{}
+		switch {
+		case s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now):
+			// Already locked (a code typed in a sign-in that was past its
+			// password): counted, but the lock and its email stand as they are.
+			u.FailedCodes++
+		case s.Lockout.Threshold > 0:
+			var until time.Time
+			u.FailedCodes, u.LockCount, until = s.Lockout.FailCode(u.FailedCodes, u.LockCount, now)
+			if !until.IsZero() {
+				u.LockedUntil, lockedNow = until, true
+				events = append(events, store.AuditEvent{Time: now, Type: "user.locked", UserID: u.ID, Actor: "system",
+					Detail: map[string]string{"until": until.Format(time.RFC3339), "reason": "wrong_codes"}})
+			}
+		default:
+			u.FailedCodes++
+		}
+		u.UpdatedAt = now
+		return events, nil
+	})
+	if err != nil {
+		return fmt.Errorf("count wrong code of %s: %w", userID, err)
+	}
+	if lockedNow {
+		s.tellLocked(ctx, u)
+	}
+	return nil
+}
+
+// RightCode resets the count of wrong phone codes of userID, and the
+// doubling of locks (the whole sign-in has succeeded). It returns
+// ErrInvalidCredentials, changing nothing, while the account is locked: a
+// code (even the right one) then completes no sign-in.
+func (s *Service) RightCode(ctx context.Context, userID string) error {
+	now := s.Clock.Now()
+	_, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
+		if s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now) {
+			return nil, ErrInvalidCredentials
+		}
+		if u.FailedCodes != 0 || u.LockCount != 0 {
+			// The whole sign-in succeeded: the owner is back.
+			u.FailedCodes, u.LockCount, u.UpdatedAt = 0, 0, now
+		}
+		return nil, nil
+	})
+	if errors.Is(err, ErrInvalidCredentials) {
+		return ErrInvalidCredentials
+	}
+	if err != nil {
+		return fmt.Errorf("reset wrong codes of %s: %w", userID, err)
+	}
+	return nil
 }
 
 // unlockExpired clears a lock that has run out, returning its audit event.
@@ -191,15 +307,26 @@ func (s *Service) audit(ctx context.Context, e store.AuditEvent) {
 
 // EnrolPhone saves a phone number (E.164, of kind mobile, landline or
 // other) the user has just confirmed by method ("sms" or "tel") at their
-// first sign-in, with an audit event.
+// first sign-in (or after an administrator reset), with an audit event, and
+// tells the user by email; a notice that cannot be sent is audited, never
+// undoes the enrolment.
 func (s *Service) EnrolPhone(ctx context.Context, userID, phone, kind, method string, now time.Time) error {
-	_, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
+	u, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
 		u.Phone, u.PhoneVerified, u.UpdatedAt = phone, true, now
 		return []store.AuditEvent{{Time: now, Type: "user.phone_enrolled", UserID: u.ID, Actor: "user",
 			Detail: map[string]string{"method": method, "kind": kind, "phone": notify.MaskPhone(phone)}}}, nil
 	})
 	if err != nil {
 		return fmt.Errorf("enrol phone of %s: %w", userID, err)
+	}
+	err = errors.New("no email sender")
+	if s.Email != nil {
+		err = s.Email.SendEmail(ctx, s.Templates.PhoneEnrolled(u.Email))
+	}
+	if err != nil {
+		s.Logger.WarnContext(ctx, "send phone enrolled email", "user", userID, "err", err)
+		s.audit(ctx, store.AuditEvent{Type: "user.notice_not_sent", UserID: userID, Actor: "system",
+			Detail: map[string]string{"notice": notify.TemplatePhoneEnrolled}})
 	}
 	return nil
 }

@@ -12,8 +12,12 @@ type State string
 const (
 	// StatePassword: "Sign in", asking for email and password.
 	StatePassword State = "password"
-	// StateEnrol: the password was right but the user has no phone (first
-	// sign-in, or after an administrator reset): enter one. A phone change
+	// StateEnrolEmail: the password was right but the user has no phone
+	// (first sign-in, or after an administrator reset). An 8-digit code was
+	// emailed to the account's address; it must be typed before a phone
+	// can be enrolled, so the password alone never moves the second factor.
+	StateEnrolEmail State = "enrol_email"
+	// StateEnrol: the emailed code was right: enter a phone. A phone change
 	// (Phones.StartChange) starts here too, and leaves at once.
 	StateEnrol State = "enrol"
 	// StateConfirm: "Confirm your identity": Send Code, Call Me, Cancel.
@@ -38,6 +42,10 @@ const (
 	EventPasswordOK Event = "password_ok"
 	// EventPasswordOKNoPhone: right password, but no phone yet.
 	EventPasswordOKNoPhone Event = "password_ok_no_phone"
+	// EventEmailCodeOK: the code emailed before enrolment was typed right.
+	EventEmailCodeOK Event = "email_code_ok"
+	// EventResendEmail: "Please send me a new code" at the emailed code.
+	EventResendEmail Event = "resend_email"
 	// EventPhoneEntered: a valid number was entered for enrolment.
 	EventPhoneEntered Event = "phone_entered"
 	// EventSendCode: "Send Code" or "send a new code".
@@ -66,8 +74,13 @@ func transitions() map[State]map[Event]State {
 	return map[State]map[Event]State{
 		StatePassword: {
 			EventPasswordOK:        StateConfirm,
-			EventPasswordOKNoPhone: StateEnrol,
+			EventPasswordOKNoPhone: StateEnrolEmail,
 			EventCancel:            StateCancelled,
+		},
+		StateEnrolEmail: {
+			EventEmailCodeOK: StateEnrol,
+			EventResendEmail: StateEnrolEmail, // a new code replaces the old; tries carry over
+			EventCancel:      StateCancelled,
 		},
 		StateEnrol: {
 			EventPhoneEntered: StateConfirm,
@@ -98,12 +111,12 @@ func transitions() map[State]map[Event]State {
 
 // States lists every state; Events every event (for tests and docs).
 func States() []State {
-	return []State{StatePassword, StateEnrol, StateConfirm, StateCode, StateCall, StateVerified, StateCancelled}
+	return []State{StatePassword, StateEnrolEmail, StateEnrol, StateConfirm, StateCode, StateCall, StateVerified, StateCancelled}
 }
 
 // Events lists every event.
 func Events() []Event {
-	return []Event{EventPasswordOK, EventPasswordOKNoPhone, EventPhoneEntered, EventSendCode, EventPlaceCall,
+	return []Event{EventPasswordOK, EventPasswordOKNoPhone, EventEmailCodeOK, EventResendEmail, EventPhoneEntered, EventSendCode, EventPlaceCall,
 		EventCodeOK, EventCallAnswered, EventCallFailed, EventCancel}
 }
 

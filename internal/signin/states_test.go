@@ -12,10 +12,11 @@ import (
 // the state as it was.
 func TestEveryStateEventPair(t *testing.T) {
 	moves := map[State]map[Event]State{
-		StatePassword: {EventPasswordOK: StateConfirm, EventPasswordOKNoPhone: StateEnrol, EventCancel: StateCancelled},
-		StateEnrol:    {EventPhoneEntered: StateConfirm, EventCancel: StateCancelled},
-		StateConfirm:  {EventSendCode: StateCode, EventPlaceCall: StateCall, EventCancel: StateCancelled},
-		StateCode:     {EventSendCode: StateCode, EventPlaceCall: StateCall, EventCodeOK: StateVerified, EventCancel: StateCancelled},
+		StatePassword:   {EventPasswordOK: StateConfirm, EventPasswordOKNoPhone: StateEnrolEmail, EventCancel: StateCancelled},
+		StateEnrolEmail: {EventEmailCodeOK: StateEnrol, EventResendEmail: StateEnrolEmail, EventCancel: StateCancelled},
+		StateEnrol:      {EventPhoneEntered: StateConfirm, EventCancel: StateCancelled},
+		StateConfirm:    {EventSendCode: StateCode, EventPlaceCall: StateCall, EventCancel: StateCancelled},
+		StateCode:       {EventSendCode: StateCode, EventPlaceCall: StateCall, EventCodeOK: StateVerified, EventCancel: StateCancelled},
 		StateCall: {EventPlaceCall: StateCall, EventSendCode: StateCode, EventCallAnswered: StateVerified,
 			EventCallFailed: StateConfirm, EventCancel: StateCancelled},
 	}
@@ -55,7 +56,7 @@ func TestEveryStateReachesTheEnd(t *testing.T) {
 		}
 	}
 	// Only the phone step leads to verified: no path skips it.
-	for _, s := range []State{StatePassword, StateEnrol, StateConfirm} {
+	for _, s := range []State{StatePassword, StateEnrolEmail, StateEnrol, StateConfirm} {
 		for _, e := range Events() {
 			if next, err := Next(s, e); err == nil && next == StateVerified {
 				t.Errorf("%s --%s--> verified skips the second factor", s, e)

@@ -33,6 +33,9 @@ type phoneData struct {
 	// SMS and Call: the ways of confirming this deployment offers (a
 	// channel without a provider is not shown).
 	SMS, Call bool
+	// Sent: a new code was emailed before enrolment ("We have sent you a
+	// new code.").
+	Sent bool
 }
 
 // renderPhoneStep shows the page for the flow's phone state.
@@ -48,6 +51,9 @@ func (s *Server) renderPhoneStep(w http.ResponseWriter, r *http.Request, f flow.
 		SMS:         s.cfg.Phones.CanSMS(), Call: s.cfg.Phones.CanCall()}
 	name := "signin_confirm"
 	switch signin.State(f.State) {
+	case signin.StateEnrolEmail:
+		name = "signin_enrol_email"
+		data.Sent = r.Method == http.MethodGet && r.URL.Query().Get("sent") == "1"
 	case signin.StateEnrol:
 		name = "signin_enrol"
 		if c := page.Value("country"); c != "" {
@@ -92,6 +98,52 @@ func (s *Server) phoneFlow(w http.ResponseWriter, r *http.Request, event signin.
 		return f, "", false
 	}
 	return f, token, true
+}
+
+// signinJourney lets the emailed code before enrolment share the
+// registration and forgot password journeys' error pages.
+var signinJourney = journey{cookie: flowCookie, kind: kindSignin, entry: "/signin", title: "Confirm your identity"}
+
+var signinErrors = journeyErrors{badTransition: signin.ErrBadTransition}
+
+// enrolEmailFailed answers an error of the emailed code step.
+func (s *Server) enrolEmailFailed(w http.ResponseWriter, r *http.Request, f flow.Flow, token string, err error) {
+	var limited *signin.RateLimitedError
+	if errors.As(err, &limited) {
+		s.tooManyRequests(w, r, limited)
+		return
+	}
+	page := &render.Page{}
+	s.showJourneyError(w, r, signinJourney, signinErrors, err, page, func(status int) {
+		s.renderPhoneStep(w, r, f, token, status, page)
+	})
+}
+
+// verifyEnrolEmail takes the code emailed to a user without a phone; the
+// right one opens the phone number step.
+func (s *Server) verifyEnrolEmail(w http.ResponseWriter, r *http.Request) {
+	f, token, ok := s.phoneFlow(w, r, signin.EventEmailCodeOK)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Phones.VerifyEnrolCode(r.Context(), f.ID, r.PostFormValue("code")); err != nil {
+		s.enrolEmailFailed(w, r, f, token, err)
+		return
+	}
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// resendEnrolEmail is "Please send me a new code" before enrolment.
+func (s *Server) resendEnrolEmail(w http.ResponseWriter, r *http.Request) {
+	f, token, ok := s.phoneFlow(w, r, signin.EventResendEmail)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Phones.ResendEnrolCode(r.Context(), f.ID); err != nil {
+		s.enrolEmailFailed(w, r, f, token, err)
+		return
+	}
+	http.Redirect(w, r, "/signin?sent=1", http.StatusSeeOther)
 }
 
 func (s *Server) submitEnrol(w http.ResponseWriter, r *http.Request) {
