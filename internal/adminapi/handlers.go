@@ -174,6 +174,7 @@ func (a *API) resetPhone(w http.ResponseWriter, r *http.Request) {
 			return false
 		}
 		u.Phone, u.PhoneVerified = "", false
+		u.TokensValidAfter = a.cfg.Clock.Now() // the user's tokens die with the factor
 		return true
 	})
 }

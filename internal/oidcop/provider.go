@@ -86,6 +86,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Insecure allows an http issuer (dev mode on localhost only).
 	Insecure bool
+
+	// SessionAbsolute caps every refresh token family at its auth time plus
+	// this (sessions.absolute_timeout), unless the client sets its own
+	// refresh_absolute_timeout. Zero: the refresh token TTL.
+	SessionAbsolute time.Duration
 }
 
 // Provider is the OpenID Connect provider.
@@ -236,7 +241,7 @@ func (p *Provider) AccessToken(ctx context.Context, raw string) (authstate.Acces
 	if !ok {
 		return authstate.AccessToken{}, ErrInvalidToken
 	}
-	t, err := p.storage.liveAccessToken(ctx, id, subject)
+	t, _, err := p.storage.liveAccessToken(ctx, id, subject)
 	if err != nil {
 		return authstate.AccessToken{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
