@@ -129,7 +129,11 @@ func New(cfg Config) (*Provider, error) {
 			"phone_number", "phone_number_verified", claims.ClaimAccounts,
 		},
 	}
-	opts := []op.Option{op.WithLogger(cfg.Logger)}
+	// Access tokens are AES-256-GCM only: op's default also falls back to
+	// unauthenticated AES-CFB, which "decrypts" any string to garbage, so a
+	// refresh token sent to /revoke as an access token could be taken for
+	// an unknown token.
+	opts := []op.Option{op.WithLogger(cfg.Logger), op.WithCrypto(op.NewAES256GCMCrypto(cfg.CryptoKey, ""))}
 	if cfg.Insecure {
 		opts = append(opts, op.WithAllowInsecure())
 	}
