@@ -308,6 +308,9 @@ func TestUserChores(t *testing.T) {
 	if u.Phone != "" || u.PhoneVerified || u.FailedLogins != 0 || !u.LockedUntil.IsZero() {
 		t.Errorf("user after reset and unlock = %+v", u)
 	}
+	if !u.TokensValidAfter.Equal(now) { // the user's tokens die with the phone (issue 10 point 14)
+		t.Errorf("TokensValidAfter after reset-phone = %v, want %v", u.TokensValidAfter, now)
+	}
 	var types []string
 	for _, e := range mustAudit(t, f.st) {
 		types = append(types, e.Type+"/"+e.Actor+"/"+e.UserID)

@@ -177,6 +177,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		Clock:              clk,
 		Logger:             logger,
 		Insecure:           opts.Mode == config.ModeDev || isLocalhostHTTP(cfg.Issuer),
+
+		SessionAbsolute: cfg.Sessions.AbsoluteTimeout, // refresh families end with it (issue 10)
 	})
 	if err != nil {
 		return nil, err

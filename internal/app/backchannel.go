@@ -1,17 +1,22 @@
 package app
 
 import (
+	"context"
 	"log/slog"
+	"time"
 
 	"github.com/carekey/carekey/internal/backchannel"
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/keys"
+	"github.com/carekey/carekey/internal/session"
 )
 
-// newBackchannel builds the sender of back-channel logout tokens; App.Close
-// stops its retries.
-func (a *App) newBackchannel(cfg *config.Config, km *keys.Manager, clk clock.Clock, logger *slog.Logger) (*backchannel.Sender, error) {
+// newBackchannel builds what is told of every browser session that ends
+// (sign-out button, end_session, password reset, admin actions): it revokes
+// the refresh tokens issued in the session and sends back-channel logout
+// tokens to the clients that held it. App.Close stops the sender's retries.
+func (a *App) newBackchannel(cfg *config.Config, km *keys.Manager, clk clock.Clock, logger *slog.Logger) (*sessionEnd, error) {
 	s, err := backchannel.New(backchannel.Config{
 		Issuer:    cfg.Issuer,
 		Clients:   cfg.Clients,
@@ -24,5 +29,30 @@ func (a *App) newBackchannel(cfg *config.Config, km *keys.Manager, clk clock.Clo
 		return nil, err
 	}
 	a.closers = append(a.closers, s.Close)
-	return s, nil
+	return &sessionEnd{tokens: a.backends.Store, sender: s, clock: clk, logger: logger}, nil
+}
+
+// sessionRefreshTokens revokes the refresh tokens of one session (store.Store).
+type sessionRefreshTokens interface {
+	RevokeSessionRefreshTokens(ctx context.Context, sessionID string, now time.Time) error
+}
+
+// sessionEnd is the one place every path that ends a session reports to
+// (oidcop.LogoutNotifier, recovery.LogoutNotifier), so that no path can end
+// a session and leave its refresh tokens alive (issue 10 point 3).
+type sessionEnd struct {
+	tokens sessionRefreshTokens
+	sender *backchannel.Sender
+	clock  clock.Clock
+	logger *slog.Logger
+}
+
+// SessionEnded revokes the refresh token families issued in sess (matched by
+// its public ID, as they are stored) and starts back-channel logout. The
+// revocation is one indexed UPDATE; delivery runs in the background.
+func (e *sessionEnd) SessionEnded(ctx context.Context, sess session.Session) {
+	if err := e.tokens.RevokeSessionRefreshTokens(ctx, session.PublicID(sess.ID), e.clock.Now()); err != nil {
+		e.logger.ErrorContext(ctx, "revoke refresh tokens of an ended session", "user", sess.UserID, "err", err)
+	}
+	e.sender.SessionEnded(ctx, sess)
 }

@@ -17,6 +17,10 @@ var (
 	ErrNotFound = errors.New("authstate: not found")
 	// ErrConflict: the ID is taken.
 	ErrConflict = errors.New("authstate: conflict")
+	// ErrCodeReused: an authorization code was presented after it had been
+	// exchanged. The caller revokes the tokens that exchange issued
+	// (RFC 6749 §4.1.2).
+	ErrCodeReused = errors.New("authstate: code already used")
 )
 
 // AuthRequest is an OIDC authorization request from a relying party.
@@ -70,6 +74,12 @@ type AccessToken struct {
 	ExpiresAt      time.Time
 }
 
+// CodeTokens are the tokens one exchange of an authorization code issued.
+type CodeTokens struct {
+	AccessTokenIDs   []string
+	RefreshFamilyIDs []string
+}
+
 // Store keeps short-lived OIDC state.
 type Store interface {
 	// CreateAuthRequest stores r. Returns ErrConflict if the ID is taken.
@@ -85,10 +95,21 @@ type Store interface {
 	// SaveCode binds a code (the caller passes its hash) to an auth request
 	// until expiresAt.
 	SaveCode(ctx context.Context, codeHash, authRequestID string, expiresAt time.Time) error
-	// ConsumeCode returns the auth request ID bound to codeHash and removes the
-	// binding in the same atomic step: of N concurrent calls exactly one
-	// succeeds; the others get ErrNotFound.
-	ConsumeCode(ctx context.Context, codeHash string) (authRequestID string, err error)
+	// ConsumeCode returns the auth request ID bound to codeHash and, in the
+	// same atomic step, turns the binding into a record of a used code kept
+	// until usedUntil: of N concurrent calls exactly one succeeds. While that
+	// record lasts every later call marks the code replayed and returns
+	// ErrCodeReused (the caller then revokes its UsedCodeTokens); an unknown
+	// or expired code is ErrNotFound.
+	ConsumeCode(ctx context.Context, codeHash string, usedUntil time.Time) (authRequestID string, err error)
+	// AddCodeTokens records t as issued for the used code codeHash, atomically
+	// with ConsumeCode's replay mark: if the code has been presented again
+	// since it was consumed it records nothing and returns ErrCodeReused, and
+	// the caller revokes t itself. ErrNotFound: no record of the code.
+	AddCodeTokens(ctx context.Context, codeHash string, t CodeTokens) error
+	// UsedCodeTokens returns every token AddCodeTokens recorded for the used
+	// code codeHash, or ErrNotFound.
+	UsedCodeTokens(ctx context.Context, codeHash string) (CodeTokens, error)
 
 	// CreateAccessToken stores t. Returns ErrConflict if the ID is taken.
 	CreateAccessToken(ctx context.Context, t AccessToken) error

@@ -113,6 +113,10 @@ type Client struct {
 	// AllowInsecureRedirects permits http://localhost and http://127.0.0.1
 	// redirect URIs. Dev only.
 	AllowInsecureRedirects bool `yaml:"allow_insecure_redirects"`
+	// RefreshAbsoluteTimeout ends the client's refresh token families this
+	// long after the sign-in they came from, however often they are rotated.
+	// Zero: sessions.absolute_timeout.
+	RefreshAbsoluteTimeout time.Duration `yaml:"refresh_absolute_timeout"`
 }
 
 // Tokens are token and code lifetimes.

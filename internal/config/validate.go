@@ -317,6 +317,12 @@ func (v *validator) client(p string, cl *Client) {
 	if cl.AllowInsecureRedirects && v.serve() {
 		v.add(p+".allow_insecure_redirects", msgDevOnly)
 	}
+	switch {
+	case cl.RefreshAbsoluteTimeout < 0:
+		v.add(p+".refresh_absolute_timeout", "must not be negative")
+	case cl.RefreshAbsoluteTimeout > 0 && !slices.Contains(cl.GrantTypes, "refresh_token"):
+		v.add(p+".refresh_absolute_timeout", "only for clients with the refresh_token grant")
+	}
 }
 
 func (v *validator) secretHash(path, s string) {

@@ -237,6 +237,18 @@ func TestValidate(t *testing.T) {
 			have: `clients: [{id: a, public: true, grant_types: [authorization_code, refresh_token], redirect_uris: ["https://a.gov.uk/cb"]}]`,
 		},
 		{
+			name: "refresh absolute timeout",
+			have: `clients: [{id: a, public: true, grant_types: [authorization_code, refresh_token], redirect_uris: ["https://a.gov.uk/cb"],
+  refresh_absolute_timeout: 720h}]`,
+		},
+		{
+			name: "refresh absolute timeout negative or without refresh tokens",
+			have: `clients:
+  - {id: a, public: true, grant_types: [authorization_code, refresh_token], redirect_uris: ["https://a.gov.uk/cb"], refresh_absolute_timeout: -1h}
+  - {id: b, public: true, grant_types: [authorization_code], redirect_uris: ["https://a.gov.uk/cb"], refresh_absolute_timeout: 1h}`,
+			wantErrs: []string{"clients[0].refresh_absolute_timeout", "clients[1].refresh_absolute_timeout"},
+		},
+		{
 			name: "public client with secret and wrong method",
 			have: `clients: [{id: a, public: true, secret_hash: ` + goodHash + `, auth_method: client_secret_basic,
   grant_types: [authorization_code, client_credentials], redirect_uris: ["https://a.gov.uk/cb"]}]`,

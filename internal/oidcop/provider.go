@@ -91,6 +91,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Insecure allows an http issuer (dev mode on localhost only).
 	Insecure bool
+
+	// SessionAbsolute caps every refresh token family at its auth time plus
+	// this (sessions.absolute_timeout), unless the client sets its own
+	// refresh_absolute_timeout. Zero: the refresh token TTL.
+	SessionAbsolute time.Duration
 }
 
 // Provider is the OpenID Connect provider.
@@ -129,6 +134,10 @@ func New(cfg Config) (*Provider, error) {
 			"phone_number", "phone_number_verified", claims.ClaimAccounts,
 		},
 	}
+	// Access tokens and codes are AES-256-GCM only (tokenCrypto): op's
+	// default also falls back to unauthenticated AES-CFB, which "decrypts"
+	// any string to garbage, so a refresh token sent to /revoke as an access
+	// token could be taken for an unknown token.
 	opts := []op.Option{op.WithLogger(cfg.Logger), op.WithCrypto(tokenCrypto(cfg.CryptoKey, cfg.PreviousCryptoKeys)),
 		op.WithCORSOptions(corsOptions(cfg.Clients))}
 	if cfg.Insecure {
@@ -332,7 +341,7 @@ func (p *Provider) AccessToken(ctx context.Context, raw string) (authstate.Acces
 	if !ok {
 		return authstate.AccessToken{}, ErrInvalidToken
 	}
-	t, err := p.storage.liveAccessToken(ctx, id, subject)
+	t, _, err := p.storage.liveAccessToken(ctx, id, subject)
 	if err != nil {
 		return authstate.AccessToken{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}

@@ -128,9 +128,15 @@ func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 }
 
 // AuthRequestByCode is called by the token endpoint. The code is consumed here,
-// atomically, and the auth request is removed: one code, one set of tokens.
+// atomically, and the auth request is removed: one code, one set of tokens. A
+// code presented again revokes the tokens its first exchange issued (RFC 6749
+// §4.1.2).
 func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	id, err := s.cfg.State.ConsumeCode(ctx, secret.HashToken(code))
+	hash := secret.HashToken(code)
+	id, err := s.cfg.State.ConsumeCode(ctx, hash, s.now().Add(s.usedCodeTTL()))
+	if errors.Is(err, authstate.ErrCodeReused) {
+		s.revokeCodeTokens(ctx, hash)
+	}
 	if err != nil {
 		return nil, oidc.ErrInvalidGrant().WithDescription("invalid or used code").WithParent(err)
 	}
@@ -152,7 +158,65 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 	} else if err != nil {
 		return nil, err
 	}
-	return authRequest{r}, nil
+	return codeRequest{authRequest{r}, hash}, nil
+}
+
+// codeRequest is the auth request of a code being exchanged: the tokens
+// issued for it are recorded against the code (recordCodeTokens).
+type codeRequest struct {
+	authRequest
+	codeHash string
+}
+
+// usedCodeTTL is how long a used code is remembered, so that a replay can
+// still revoke what it issued: as long as those tokens live unrotated.
+func (s *storage) usedCodeTTL() time.Duration {
+	return max(s.cfg.Tokens.AccessTokenTTL, s.cfg.Tokens.RefreshTokenTTL)
+}
+
+// recordCodeTokens records the tokens just issued for req if it is a code
+// exchange. If the code has meanwhile been presented again, it revokes them
+// and refuses the exchange.
+func (s *storage) recordCodeTokens(ctx context.Context, req op.TokenRequest, t authstate.CodeTokens) error {
+	cr, ok := req.(codeRequest)
+	if !ok {
+		return nil
+	}
+	err := s.cfg.State.AddCodeTokens(ctx, cr.codeHash, t)
+	switch {
+	case errors.Is(err, authstate.ErrCodeReused):
+		s.revokeTokens(ctx, t, cr.r.ClientID, "authorization code replayed during its exchange")
+		return oidc.ErrInvalidGrant().WithDescription("invalid or used code")
+	case err != nil:
+		return fmt.Errorf("record tokens of code: %w", err)
+	}
+	return nil
+}
+
+// revokeCodeTokens revokes what the first exchange of a replayed code issued.
+func (s *storage) revokeCodeTokens(ctx context.Context, codeHash string) {
+	t, err := s.cfg.State.UsedCodeTokens(ctx, codeHash)
+	if err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "tokens of a replayed code", "err", err)
+		return
+	}
+	s.revokeTokens(ctx, t, "", "authorization code replayed")
+}
+
+// revokeTokens deletes the access tokens and revokes the refresh families of t.
+func (s *storage) revokeTokens(ctx context.Context, t authstate.CodeTokens, clientID, why string) {
+	for _, id := range t.AccessTokenIDs {
+		if err := s.cfg.State.DeleteAccessToken(ctx, id); err != nil {
+			s.cfg.Logger.ErrorContext(ctx, "revoke access token", "err", err)
+		}
+	}
+	for _, f := range t.RefreshFamilyIDs {
+		if err := s.cfg.RefreshTokens.RevokeRefreshFamily(ctx, f, s.now()); err != nil {
+			s.cfg.Logger.ErrorContext(ctx, "revoke refresh token family", "family", f, "err", err)
+		}
+	}
+	s.cfg.Logger.WarnContext(ctx, "tokens revoked", "client", clientID, "access_tokens", len(t.AccessTokenIDs),
+		"refresh_families", len(t.RefreshFamilyIDs), "reason", why)
 }
 
 // SaveAuthCode is called by the callback when it issues a code. It marks the
@@ -193,6 +257,7 @@ func (s *storage) DeleteAuthRequest(ctx context.Context, id string) error {
 }
 
 // tokenInfo is what every token request carries, whatever its origin.
+// sessionID is the session's public ID (session.PublicID), never its cookie.
 type tokenInfo struct {
 	subject, clientID, sessionID string
 	scopes, audience, amr        []string
@@ -200,11 +265,17 @@ type tokenInfo struct {
 }
 
 func infoOf(req op.TokenRequest) tokenInfo {
+	if cr, ok := req.(codeRequest); ok {
+		req = cr.authRequest
+	}
 	t := tokenInfo{subject: req.GetSubject(), scopes: req.GetScopes(), audience: req.GetAudience()}
 	switch r := req.(type) {
 	case authRequest:
-		t.clientID, t.sessionID, t.amr, t.authTime = r.r.ClientID, r.r.SessionID, r.r.AMR, r.r.AuthTime
-	case *refreshRequest:
+		t.clientID, t.amr, t.authTime = r.r.ClientID, r.r.AMR, r.r.AuthTime
+		if r.r.SessionID != "" {
+			t.sessionID = session.PublicID(r.r.SessionID)
+		}
+	case *refreshRequest: // stored with the public ID already
 		t.clientID, t.sessionID, t.amr, t.authTime = r.t.ClientID, r.t.SessionID, r.t.AMR, r.t.AuthTime
 	case *clientCredentialsRequest:
 		t.clientID = r.clientID
@@ -215,8 +286,14 @@ func infoOf(req op.TokenRequest) tokenInfo {
 // CreateAccessToken is called by the token endpoint when no refresh token is
 // issued (no offline_access, client credentials).
 func (s *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
-	info := infoOf(req)
-	return s.createAccessToken(ctx, info, "")
+	id, exp, err := s.createAccessToken(ctx, infoOf(req), "")
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if err := s.recordCodeTokens(ctx, req, authstate.CodeTokens{AccessTokenIDs: []string{id}}); err != nil {
+		return "", time.Time{}, err
+	}
+	return id, exp, nil
 }
 
 func (s *storage) createAccessToken(ctx context.Context, info tokenInfo, refreshID string) (string, time.Time, error) {
@@ -257,6 +334,9 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.Tokens.RefreshTokenTTL),
 	}
+	if end := s.familyEnd(info.clientID, info.authTime); end.Before(next.ExpiresAt) {
+		next.ExpiresAt = end // a rotation never extends the family past its absolute end
+	}
 	if current == "" {
 		next.FamilyID = secret.ID("rtf_")
 		if err := s.cfg.RefreshTokens.CreateRefreshToken(ctx, next); err != nil {
@@ -286,7 +366,24 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
+	if err := s.recordCodeTokens(ctx, req, authstate.CodeTokens{AccessTokenIDs: []string{id}, RefreshFamilyIDs: []string{next.FamilyID}}); err != nil {
+		return "", "", time.Time{}, err
+	}
 	return id, token, exp, nil
+}
+
+// familyEnd is the absolute end of a refresh token family of clientID whose
+// sign-in was at authTime: the client's refresh_absolute_timeout, else the
+// session's absolute timeout, after it.
+func (s *storage) familyEnd(clientID string, authTime time.Time) time.Time {
+	d := s.cfg.SessionAbsolute
+	if c, ok := s.clients[clientID]; ok && c.cfg.RefreshAbsoluteTimeout > 0 {
+		d = c.cfg.RefreshAbsoluteTimeout
+	}
+	if d <= 0 {
+		d = s.cfg.Tokens.RefreshTokenTTL
+	}
+	return authTime.Add(d)
 }
 
 func (s *storage) revokeFamily(ctx context.Context, t store.RefreshToken, why string) {
@@ -315,13 +412,15 @@ func (r *refreshRequest) SetCurrentScopes(scopes []string) { r.scopes = scopes }
 
 // TokenRequestByRefreshToken is called by the token endpoint for the
 // refresh_token grant. A token that was already rotated is a replay: the
-// family is revoked.
+// family is revoked. A family whose sign-in came before the user's
+// TokensValidAfter (password or phone reset) is dead.
 func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
 	t, err := s.activeRefreshToken(ctx, secret.HashToken(token))
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.cfg.Users.GetUser(ctx, t.UserID); err != nil {
+	u, err := s.cfg.Users.GetUser(ctx, t.UserID)
+	if err != nil || t.AuthTime.Before(u.TokensValidAfter) {
 		return nil, op.ErrInvalidRefreshToken
 	}
 	return &refreshRequest{t: t, scopes: t.Scopes}, nil
@@ -337,7 +436,8 @@ func (s *storage) activeRefreshToken(ctx context.Context, id string) (store.Refr
 	case !t.UsedAt.IsZero():
 		s.revokeFamily(ctx, t, "used refresh token presented again")
 		return t, op.ErrInvalidRefreshToken
-	case !t.RevokedAt.IsZero(), !s.now().Before(t.ExpiresAt):
+	case !t.RevokedAt.IsZero(), !s.now().Before(t.ExpiresAt),
+		!s.now().Before(s.familyEnd(t.ClientID, t.AuthTime)): // the client's cap may have been lowered since
 		return t, op.ErrInvalidRefreshToken
 	}
 	return t, nil
@@ -435,22 +535,43 @@ func (s *storage) endSession(ctx context.Context, sid string) error {
 	return nil
 }
 
-// GetRefreshTokenInfo is called by /revoke and /oauth/introspect to tell a
-// refresh token from an access token.
-func (s *storage) GetRefreshTokenInfo(ctx context.Context, clientID, token string) (string, string, error) {
+// GetRefreshTokenInfo is called by /revoke to tell a refresh token from an
+// access token. It finds the token whichever client it was issued to:
+// RevokeToken refuses another client's.
+func (s *storage) GetRefreshTokenInfo(ctx context.Context, _, token string) (string, string, error) {
 	t, err := s.cfg.RefreshTokens.GetRefreshToken(ctx, secret.HashToken(token))
-	if err != nil || t.ClientID != clientID {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return "", "", op.ErrInvalidRefreshToken
+	case err != nil:
+		return "", "", fmt.Errorf("get refresh token: %w", err)
 	}
 	return t.UserID, t.ID, nil
 }
 
-// RevokeToken is called by /revoke with an access token ID or a refresh token
-// ID (from GetRefreshTokenInfo). Revoking a refresh token revokes its family.
+// errNotYourToken answers a client that asks to revoke a token issued to
+// another client: RFC 7009 §2.1 has the request refused, and the token is
+// left alone.
+func errNotYourToken() *oidc.Error {
+	return oidc.ErrUnauthorizedClient().WithDescription("the token was not issued to this client")
+}
+
+// RevokeToken is called by /revoke with an access token ID, a refresh token
+// ID (from GetRefreshTokenInfo) or, for an access_token hint op could not
+// decode, the token as given. Revoking a refresh token revokes its family. A
+// token issued to another client is refused with unauthorized_client and
+// stays valid (RFC 7009 §2.1); an unknown token is not an error (§2.2).
 func (s *storage) RevokeToken(ctx context.Context, tokenOrID, _ string, clientID string) *oidc.Error {
-	if t, err := s.cfg.RefreshTokens.GetRefreshToken(ctx, tokenOrID); err == nil {
+	t, err := s.cfg.RefreshTokens.GetRefreshToken(ctx, tokenOrID)
+	if errors.Is(err, store.ErrNotFound) { // a refresh token sent with token_type_hint=access_token
+		t, err = s.cfg.RefreshTokens.GetRefreshToken(ctx, secret.HashToken(tokenOrID))
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	if err == nil {
 		if t.ClientID != clientID {
-			return oidc.ErrInvalidClient().WithDescription("token was not issued to this client")
+			return errNotYourToken()
 		}
 		if err := s.cfg.RefreshTokens.RevokeRefreshFamily(ctx, t.FamilyID, s.now()); err != nil {
 			return oidc.ErrServerError().WithParent(err)
@@ -465,7 +586,7 @@ func (s *storage) RevokeToken(ctx context.Context, tokenOrID, _ string, clientID
 		return oidc.ErrServerError().WithParent(err)
 	}
 	if at.ClientID != clientID {
-		return oidc.ErrInvalidClient().WithDescription("token was not issued to this client")
+		return errNotYourToken()
 	}
 	if err := s.cfg.State.DeleteAccessToken(ctx, at.ID); err != nil {
 		return oidc.ErrServerError().WithParent(err)

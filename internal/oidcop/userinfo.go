@@ -62,6 +62,11 @@ func (s *storage) setUserinfo(ctx context.Context, info *oidc.UserInfo, userID, 
 	if err != nil {
 		return fmt.Errorf("get user %s: %w", userID, err)
 	}
+	return s.fillUserinfo(ctx, info, u, clientID, scopes, dest)
+}
+
+// fillUserinfo fills info with the claims of u that scopes allow for dest.
+func (s *storage) fillUserinfo(ctx context.Context, info *oidc.UserInfo, u store.User, clientID string, scopes []string, dest claimsFor) error {
 	c := s.clients[clientID]
 	for _, sc := range scopes {
 		if c != nil && !c.IsScopeAllowed(sc) {
@@ -109,51 +114,75 @@ func (s *storage) SetUserinfoFromScopes(ctx context.Context, info *oidc.UserInfo
 // SetUserinfoFromRequest is called after SetUserinfoFromScopes when op builds an
 // ID token; it adds the session ID (sid) for logout.
 func (s *storage) SetUserinfoFromRequest(_ context.Context, info *oidc.UserInfo, req op.IDTokenRequest, _ []string) error {
+	if cr, ok := req.(codeRequest); ok {
+		req = cr.authRequest
+	}
 	var sid string
 	switch r := req.(type) {
 	case authRequest:
-		sid = r.r.SessionID
+		if r.r.SessionID != "" {
+			sid = session.PublicID(r.r.SessionID)
+		}
 	case *refreshRequest:
-		sid = r.t.SessionID
+		sid = r.t.SessionID // stored as the public ID already
 	}
 	if sid != "" {
-		info.AppendClaims("sid", session.PublicID(sid))
+		info.AppendClaims("sid", sid)
 	}
 	return nil
 }
 
-// liveAccessToken returns the access token if it exists, has not expired and
-// its refresh family (if any) has not been revoked.
-func (s *storage) liveAccessToken(ctx context.Context, id, subject string) (authstate.AccessToken, error) {
+// liveAccessToken returns the access token if it exists, has not expired, its
+// refresh family (if any) has not been revoked and, for a user's token, it was
+// issued no earlier than the user's TokensValidAfter (password or phone
+// reset). It returns that user too (zero for a client's own token), so that a
+// token use reads the user once.
+func (s *storage) liveAccessToken(ctx context.Context, id, subject string) (authstate.AccessToken, store.User, error) {
+	invalid := oidc.ErrInvalidRequest().WithDescription("invalid token")
 	t, err := s.cfg.State.GetAccessToken(ctx, id)
 	if err != nil {
-		return t, oidc.ErrInvalidRequest().WithDescription("invalid token").WithParent(err)
+		return t, store.User{}, invalid.WithParent(err)
 	}
 	if t.Subject != subject || !s.now().Before(t.ExpiresAt) {
-		return t, oidc.ErrInvalidRequest().WithDescription("invalid token")
+		return t, store.User{}, invalid
 	}
 	if t.RefreshTokenID != "" {
 		rt, err := s.cfg.RefreshTokens.GetRefreshToken(ctx, t.RefreshTokenID)
 		if err != nil || !rt.RevokedAt.IsZero() {
-			return t, oidc.ErrInvalidRequest().WithDescription("invalid token")
+			return t, store.User{}, invalid
 		}
 	}
-	return t, nil
+	if _, ok := s.clients[t.Subject]; ok { // client credentials: no user
+		return t, store.User{}, nil
+	}
+	u, err := s.cfg.Users.GetUser(ctx, t.Subject)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return t, u, invalid.WithParent(err)
+	case err != nil:
+		return t, u, fmt.Errorf("get user %s: %w", t.Subject, err)
+	case t.CreatedAt.Before(u.TokensValidAfter):
+		return t, u, invalid
+	}
+	return t, u, nil
 }
 
 // SetUserinfoFromToken is called by /userinfo with the access token's ID.
 func (s *storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
-	t, err := s.liveAccessToken(ctx, tokenID, subject)
+	t, u, err := s.liveAccessToken(ctx, tokenID, subject)
 	if err != nil {
 		return err
 	}
-	return s.setUserinfo(ctx, info, t.Subject, t.ClientID, t.Scopes, forAccessToken)
+	if u.ID == "" {
+		return oidc.ErrInvalidRequest().WithDescription("not a user's token")
+	}
+	return s.fillUserinfo(ctx, info, u, t.ClientID, t.Scopes, forAccessToken)
 }
 
 // SetIntrospectionFromToken is called by /oauth/introspect for a live access
 // token; clientID is the introspecting client.
 func (s *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
-	t, err := s.liveAccessToken(ctx, tokenID, subject)
+	t, u, err := s.liveAccessToken(ctx, tokenID, subject)
 	if err != nil {
 		return err
 	}
@@ -161,8 +190,8 @@ func (s *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.Intr
 		return oidc.ErrInvalidRequest().WithDescription("token not issued to this client")
 	}
 	info := new(oidc.UserInfo)
-	if _, ok := s.clients[t.Subject]; !ok { // a user, not a client-credentials token
-		if err := s.setUserinfo(ctx, info, t.Subject, t.ClientID, t.Scopes, forAccessToken); err != nil {
+	if u.ID != "" { // a user, not a client-credentials token
+		if err := s.fillUserinfo(ctx, info, u, t.ClientID, t.Scopes, forAccessToken); err != nil {
 			return err
 		}
 	}

@@ -398,6 +398,7 @@ func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) er
 		events := []store.AuditEvent{{Time: now, Type: "user.password_reset", UserID: u.ID, Actor: "user"}}
 		u.PasswordHash = hash
 		u.UpdatedAt = now
+		u.TokensValidAfter = now // every token issued before is dead at once
 		// Whoever was guessing the old password does not know the new one:
 		// the run of wrong passwords and any lock end here. LockCount stays,
 		// so a renewed attack still meets the doubled lock period.

@@ -204,6 +204,11 @@ func TestResetRevokesSessionsAndTokens(t *testing.T) {
 	if rt, _ := r.store.GetRefreshToken(ctx, "rt1"); rt.RevokedAt.IsZero() {
 		t.Fatal("refresh token not revoked")
 	}
+	// Access tokens live in Redis and are not listed by user: they die by
+	// this time (issue 10 point 14).
+	if u, _ := r.store.GetUser(ctx, "usr_p"); !u.TokensValidAfter.Equal(r.clk.Now().Truncate(time.Microsecond)) {
+		t.Errorf("TokensValidAfter = %v, want the time of the reset %v", u.TokensValidAfter, r.clk.Now())
+	}
 	if m, _ := r.mail.LastEmail("penny@example.com"); m.Template != notify.TemplatePasswordChanged {
 		t.Fatalf("last email %s, want password changed", m.Template)
 	}

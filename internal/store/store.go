@@ -83,10 +83,12 @@ type SigningKey struct {
 // RefreshToken is one refresh token. Rotation links tokens into a family: the
 // family is revoked as a whole when a used token is presented again.
 type RefreshToken struct {
-	ID        string // SHA-256 (hex) of the token the client holds, never the token
-	FamilyID  string
-	ClientID  string
-	UserID    string
+	ID       string // SHA-256 (hex) of the token the client holds, never the token
+	FamilyID string
+	ClientID string
+	UserID   string
+	// SessionID is the public ID (session.PublicID) of the browser session the
+	// family was issued in, never the session cookie.
 	SessionID string
 	Scopes    []string
 	Audience  []string
@@ -176,6 +178,10 @@ type Store interface {
 	RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error
 	// RevokeUserRefreshTokens revokes every token of the user (idempotent).
 	RevokeUserRefreshTokens(ctx context.Context, userID string, now time.Time) error
+	// RevokeSessionRefreshTokens revokes every token issued in the browser
+	// session whose public ID is sessionID (idempotent). Called when that
+	// session ends.
+	RevokeSessionRefreshTokens(ctx context.Context, sessionID string, now time.Time) error
 
 	// AppendAudit appends events on their own (when no other change goes with them).
 	AppendAudit(ctx context.Context, events ...AuditEvent) error

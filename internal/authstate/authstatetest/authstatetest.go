@@ -32,6 +32,8 @@ func Run(t *testing.T, open func(t *testing.T, clk *clocktest.Clock) authstate.S
 		{"ConsumeCode", testConsumeCode},
 		{"CodeExpiry", testCodeExpiry},
 		{"ConsumeCodeConcurrent", testConsumeCodeConcurrent},
+		{"CodeReplay", testCodeReplay},
+		{"CodeReplayRacesIssue", testCodeReplayRace},
 		{"AccessTokenRoundTrip", testAccessTokenRoundTrip},
 		{"AccessTokenExpiry", testAccessTokenExpiry},
 		{"DeleteIdempotent", testDeleteIdempotent},
@@ -120,6 +122,9 @@ func mustGetRequest(t *testing.T, st authstate.Store, id string) authstate.AuthR
 	return r
 }
 
+// usedUntil is how long tests keep the record of a used code.
+func usedUntil(clk *clocktest.Clock) time.Time { return clk.Now().Add(time.Hour) }
+
 func mustSaveCode(t *testing.T, st authstate.Store, hash, authRequestID string, expiresAt time.Time) {
 	t.Helper()
 	if err := st.SaveCode(t.Context(), hash, authRequestID, expiresAt); err != nil {
@@ -127,7 +132,7 @@ func mustSaveCode(t *testing.T, st authstate.Store, hash, authRequestID string, 
 	}
 }
 
-func testNotFound(t *testing.T, _ *clocktest.Clock, st authstate.Store) {
+func testNotFound(t *testing.T, clk *clocktest.Clock, st authstate.Store) {
 	ctx := t.Context()
 	_, err := st.GetAuthRequest(ctx, "missing")
 	checkIs(t, "GetAuthRequest", err, authstate.ErrNotFound)
@@ -137,8 +142,11 @@ func testNotFound(t *testing.T, _ *clocktest.Clock, st authstate.Store) {
 	if called {
 		t.Error("UpdateAuthRequest called fn on a missing request")
 	}
-	_, err = st.ConsumeCode(ctx, "missing")
+	_, err = st.ConsumeCode(ctx, "missing", usedUntil(clk))
 	checkIs(t, "ConsumeCode", err, authstate.ErrNotFound)
+	checkIs(t, "AddCodeTokens", st.AddCodeTokens(ctx, "missing", authstate.CodeTokens{AccessTokenIDs: []string{"at1"}}), authstate.ErrNotFound)
+	_, err = st.UsedCodeTokens(ctx, "missing")
+	checkIs(t, "UsedCodeTokens", err, authstate.ErrNotFound)
 	_, err = st.GetAccessToken(ctx, "missing")
 	checkIs(t, "GetAccessToken", err, authstate.ErrNotFound)
 }
@@ -160,7 +168,7 @@ func testConflict(t *testing.T, clk *clocktest.Clock, st authstate.Store) {
 
 	mustSaveCode(t, st, "h1", "ar1", clk.Now().Add(time.Minute))
 	checkIs(t, "SaveCode with a bound hash", st.SaveCode(ctx, "h1", "ar2", clk.Now().Add(time.Minute)), authstate.ErrConflict)
-	if id, err := st.ConsumeCode(ctx, "h1"); err != nil || id != "ar1" {
+	if id, err := st.ConsumeCode(ctx, "h1", usedUntil(clk)); err != nil || id != "ar1" {
 		t.Errorf("ConsumeCode(h1) = %q, %v; want ar1 (the first binding)", id, err)
 	}
 }
@@ -298,11 +306,11 @@ func testConsumeCode(t *testing.T, clk *clocktest.Clock, st authstate.Store) {
 		err  error
 	}{
 		{"h1", "ar1", nil},
-		{"h1", "", authstate.ErrNotFound}, // consumed
-		{"h2", "ar2", nil},                // another code is untouched
+		{"h1", "", authstate.ErrCodeReused}, // consumed
+		{"h2", "ar2", nil},                  // another code is untouched
 		{"h3", "", authstate.ErrNotFound},
 	} {
-		have, err := st.ConsumeCode(ctx, tc.hash)
+		have, err := st.ConsumeCode(ctx, tc.hash, usedUntil(clk))
 		if have != tc.want || !errors.Is(err, tc.err) {
 			t.Errorf("ConsumeCode(%s) = %q, %v; want %q, %v", tc.hash, have, err, tc.want, tc.err)
 		}
@@ -314,11 +322,11 @@ func testCodeExpiry(t *testing.T, clk *clocktest.Clock, st authstate.Store) {
 	mustSaveCode(t, st, "before", "ar1", expiresAt)
 	mustSaveCode(t, st, "at", "ar2", expiresAt)
 	clk.Set(expiresAt.Add(-time.Nanosecond))
-	if id, err := st.ConsumeCode(t.Context(), "before"); err != nil || id != "ar1" {
+	if id, err := st.ConsumeCode(t.Context(), "before", usedUntil(clk)); err != nil || id != "ar1" {
 		t.Errorf("ConsumeCode 1ns before expiry = %q, %v; want ar1", id, err)
 	}
 	clk.Set(expiresAt)
-	_, err := st.ConsumeCode(t.Context(), "at")
+	_, err := st.ConsumeCode(t.Context(), "at", usedUntil(clk))
 	checkIs(t, "ConsumeCode at expiry", err, authstate.ErrNotFound)
 }
 
@@ -329,7 +337,7 @@ func testConsumeCodeConcurrent(t *testing.T, clk *clocktest.Clock, st authstate.
 	ids := make([]string, n)
 	errs := make([]error, n)
 	for i := range n {
-		wg.Go(func() { ids[i], errs[i] = st.ConsumeCode(t.Context(), "h1") })
+		wg.Go(func() { ids[i], errs[i] = st.ConsumeCode(t.Context(), "h1", usedUntil(clk)) })
 	}
 	wg.Wait()
 	wins := 0
@@ -337,12 +345,99 @@ func testConsumeCodeConcurrent(t *testing.T, clk *clocktest.Clock, st authstate.
 		switch {
 		case err == nil && ids[i] == "ar1":
 			wins++
-		case !errors.Is(err, authstate.ErrNotFound):
-			t.Errorf("ConsumeCode %d = %q, %v; want ar1 or ErrNotFound", i, ids[i], err)
+		case !errors.Is(err, authstate.ErrCodeReused):
+			t.Errorf("ConsumeCode %d = %q, %v; want ar1 or ErrCodeReused", i, ids[i], err)
 		}
 	}
 	if wins != 1 {
 		t.Errorf("%d of %d concurrent ConsumeCode calls won, want exactly 1", wins, n)
+	}
+}
+
+// testCodeReplay: the tokens recorded for a used code are returned when it
+// is presented again, until the record ends; no token is recorded after.
+func testCodeReplay(t *testing.T, clk *clocktest.Clock, st authstate.Store) {
+	ctx := t.Context()
+	mustSaveCode(t, st, "h1", "ar1", clk.Now().Add(time.Minute))
+	mustSaveCode(t, st, "h2", "ar2", clk.Now().Add(time.Minute))
+	checkIs(t, "AddCodeTokens before ConsumeCode", st.AddCodeTokens(ctx, "h1", authstate.CodeTokens{AccessTokenIDs: []string{"at0"}}), authstate.ErrNotFound)
+	end := clk.Now().Add(2 * time.Minute) // outlives the code itself
+	if id, err := st.ConsumeCode(ctx, "h1", end); err != nil || id != "ar1" {
+		t.Fatalf("ConsumeCode(h1) = %q, %v; want ar1", id, err)
+	}
+	if _, err := st.ConsumeCode(ctx, "h2", end); err != nil {
+		t.Fatalf("ConsumeCode(h2): %v", err)
+	}
+	for _, ct := range []authstate.CodeTokens{
+		{AccessTokenIDs: []string{"at1"}, RefreshFamilyIDs: []string{"rtf1"}},
+		{AccessTokenIDs: []string{"at2"}},
+	} {
+		if err := st.AddCodeTokens(ctx, "h1", ct); err != nil {
+			t.Fatalf("AddCodeTokens(h1, %v): %v", ct, err)
+		}
+	}
+	if err := st.AddCodeTokens(ctx, "h2", authstate.CodeTokens{AccessTokenIDs: []string{"other"}}); err != nil {
+		t.Fatalf("AddCodeTokens(h2): %v", err)
+	}
+	clk.Set(end.Add(-time.Nanosecond)) // the code has expired; its record has not
+	_, err := st.ConsumeCode(ctx, "h1", clk.Now().Add(time.Hour))
+	checkIs(t, "ConsumeCode(h1) again", err, authstate.ErrCodeReused)
+	want := authstate.CodeTokens{AccessTokenIDs: []string{"at1", "at2"}, RefreshFamilyIDs: []string{"rtf1"}}
+	if have, err := st.UsedCodeTokens(ctx, "h1"); err != nil || !reflect.DeepEqual(have, want) {
+		t.Errorf("UsedCodeTokens(h1) = %+v, %v; want %+v", have, err, want)
+	}
+	checkIs(t, "AddCodeTokens after a replay", st.AddCodeTokens(ctx, "h1", authstate.CodeTokens{AccessTokenIDs: []string{"late"}}), authstate.ErrCodeReused)
+	if have, _ := st.UsedCodeTokens(ctx, "h1"); !reflect.DeepEqual(have, want) {
+		t.Errorf("UsedCodeTokens(h1) after a refused AddCodeTokens = %+v, want %+v", have, want)
+	}
+	if err := st.AddCodeTokens(ctx, "h2", authstate.CodeTokens{AccessTokenIDs: []string{"other2"}}); err != nil {
+		t.Errorf("AddCodeTokens(h2), another code: %v", err)
+	}
+	clk.Set(end) // the record ends (ConsumeCode's second usedUntil did not extend it)
+	_, err = st.ConsumeCode(ctx, "h1", clk.Now().Add(time.Hour))
+	checkIs(t, "ConsumeCode(h1) after the record ended", err, authstate.ErrNotFound)
+	_, err = st.UsedCodeTokens(ctx, "h1")
+	checkIs(t, "UsedCodeTokens(h1) after the record ended", err, authstate.ErrNotFound)
+}
+
+// testCodeReplayRace: while tokens are being recorded for a used code, the
+// code is presented again. Every token is either returned by
+// UsedCodeTokens after the replay or refused to its recorder with
+// ErrCodeReused: none escapes revocation.
+func testCodeReplayRace(t *testing.T, clk *clocktest.Clock, st authstate.Store) {
+	ctx := t.Context()
+	const n = 20
+	mustSaveCode(t, st, "h1", "ar1", clk.Now().Add(time.Minute))
+	if _, err := st.ConsumeCode(ctx, "h1", usedUntil(clk)); err != nil {
+		t.Fatalf("ConsumeCode: %v", err)
+	}
+	errs := make([]error, n)
+	var replay error
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = st.AddCodeTokens(ctx, "h1", authstate.CodeTokens{AccessTokenIDs: []string{fmt.Sprint("at", i)}})
+		})
+		if i == n/2 {
+			wg.Go(func() { _, replay = st.ConsumeCode(ctx, "h1", usedUntil(clk)) })
+		}
+	}
+	wg.Wait()
+	checkIs(t, "the replay", replay, authstate.ErrCodeReused)
+	have, err := st.UsedCodeTokens(ctx, "h1")
+	if err != nil {
+		t.Fatalf("UsedCodeTokens: %v", err)
+	}
+	for i, err := range errs {
+		id := fmt.Sprint("at", i)
+		switch recorded := slices.Contains(have.AccessTokenIDs, id); {
+		case err == nil && !recorded:
+			t.Errorf("%s: AddCodeTokens succeeded but UsedCodeTokens lacks it", id)
+		case errors.Is(err, authstate.ErrCodeReused) && recorded:
+			t.Errorf("%s: refused with ErrCodeReused but recorded", id)
+		case err != nil && !errors.Is(err, authstate.ErrCodeReused):
+			t.Errorf("%s: AddCodeTokens: %v", id, err)
+		}
 	}
 }
 
@@ -425,7 +520,9 @@ func testCancelledContext(t *testing.T, clk *clocktest.Clock, st authstate.Store
 		}},
 		{"DeleteAuthRequest", func() error { return st.DeleteAuthRequest(ctx, "ar1") }},
 		{"SaveCode", func() error { return st.SaveCode(ctx, "h2", "ar1", clk.Now().Add(time.Minute)) }},
-		{"ConsumeCode", func() error { _, err := st.ConsumeCode(ctx, "h1"); return err }},
+		{"ConsumeCode", func() error { _, err := st.ConsumeCode(ctx, "h1", usedUntil(clk)); return err }},
+		{"AddCodeTokens", func() error { return st.AddCodeTokens(ctx, "h1", authstate.CodeTokens{}) }},
+		{"UsedCodeTokens", func() error { _, err := st.UsedCodeTokens(ctx, "h1"); return err }},
 		{"CreateAccessToken", func() error { return st.CreateAccessToken(ctx, newToken(clk, "at1")) }},
 		{"GetAccessToken", func() error { _, err := st.GetAccessToken(ctx, "at1"); return err }},
 		{"DeleteAccessToken", func() error { return st.DeleteAccessToken(ctx, "at1") }},
@@ -438,7 +535,7 @@ func testCancelledContext(t *testing.T, clk *clocktest.Clock, st authstate.Store
 	if r := mustGetRequest(t, st, "ar1"); r.Done {
 		t.Error("a cancelled UpdateAuthRequest was saved")
 	}
-	if id, err := st.ConsumeCode(t.Context(), "h1"); err != nil || id != "ar1" {
+	if id, err := st.ConsumeCode(t.Context(), "h1", usedUntil(clk)); err != nil || id != "ar1" {
 		t.Errorf("ConsumeCode after a cancelled one = %q, %v; want ar1", id, err)
 	}
 }

@@ -12,6 +12,8 @@
 // the nanosecond; MaxAge nil and 0 kept apart), expiry at the exact boundary
 // of requests, codes and tokens, that a failing fn saves nothing, that 20
 // concurrent updates lose nothing, that of 20 concurrent ConsumeCode calls
-// exactly one wins, idempotent deletes, and that a cancelled context is
+// exactly one wins and the others see ErrCodeReused, that a replayed code
+// gives back every token recorded for it and no token recorded while it is
+// replayed escapes, idempotent deletes, and that a cancelled context is
 // reported as context.Canceled.
 package authstatetest

@@ -24,9 +24,22 @@ type Store struct {
 	sweepSize int // sweep expired records when there are this many
 }
 
+// code is a code binding and, once consumed, the record of the used code.
 type code struct {
 	authRequestID string
 	expiresAt     time.Time
+	used          bool
+	usedUntil     time.Time
+	replayed      bool
+	tokens        authstate.CodeTokens
+}
+
+// live reports whether the binding (unused) or the record (used) lasts at now.
+func (c code) live(now time.Time) bool {
+	if c.used {
+		return now.Before(c.usedUntil)
+	}
+	return now.Before(c.expiresAt)
 }
 
 // New returns an empty store that reads the time from clk.
@@ -109,7 +122,7 @@ func (m *Store) SaveCode(ctx context.Context, codeHash, authRequestID string, ex
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if c, ok := m.codes[codeHash]; ok && m.clk.Now().Before(c.expiresAt) {
+	if c, ok := m.codes[codeHash]; ok && c.live(m.clk.Now()) {
 		return fmt.Errorf("save code: %w", authstate.ErrConflict)
 	}
 	m.maybeSweep()
@@ -117,20 +130,66 @@ func (m *Store) SaveCode(ctx context.Context, codeHash, authRequestID string, ex
 	return nil
 }
 
-// ConsumeCode returns the auth request ID bound to codeHash and removes the
-// binding, under one lock: of concurrent calls exactly one succeeds.
-func (m *Store) ConsumeCode(ctx context.Context, codeHash string) (string, error) {
+// ConsumeCode returns the auth request ID bound to codeHash and marks the
+// code used until usedUntil, under one lock: of concurrent calls exactly one
+// succeeds, and later ones mark it replayed and get authstate.ErrCodeReused.
+func (m *Store) ConsumeCode(ctx context.Context, codeHash string, usedUntil time.Time) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("consume code: %w", err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.codes[codeHash]
-	delete(m.codes, codeHash)
-	if !ok || !m.clk.Now().Before(c.expiresAt) {
+	switch {
+	case !ok || !c.live(m.clk.Now()):
+		delete(m.codes, codeHash)
 		return "", fmt.Errorf("consume code: %w", authstate.ErrNotFound)
+	case c.used:
+		c.replayed = true
+		m.codes[codeHash] = c
+		return "", fmt.Errorf("consume code: %w", authstate.ErrCodeReused)
 	}
+	c.used, c.usedUntil = true, usedUntil
+	m.codes[codeHash] = c
 	return c.authRequestID, nil
+}
+
+// AddCodeTokens records t for a used code, or returns
+// authstate.ErrCodeReused if the code was presented again since.
+func (m *Store) AddCodeTokens(ctx context.Context, codeHash string, t authstate.CodeTokens) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("add code tokens: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.codes[codeHash]
+	switch {
+	case !ok || !c.used || !c.live(m.clk.Now()):
+		return fmt.Errorf("add code tokens: %w", authstate.ErrNotFound)
+	case c.replayed:
+		return fmt.Errorf("add code tokens: %w", authstate.ErrCodeReused)
+	}
+	c.tokens.AccessTokenIDs = append(slices.Clip(c.tokens.AccessTokenIDs), t.AccessTokenIDs...)
+	c.tokens.RefreshFamilyIDs = append(slices.Clip(c.tokens.RefreshFamilyIDs), t.RefreshFamilyIDs...)
+	m.codes[codeHash] = c
+	return nil
+}
+
+// UsedCodeTokens returns the tokens recorded for a used code.
+func (m *Store) UsedCodeTokens(ctx context.Context, codeHash string) (authstate.CodeTokens, error) {
+	if err := ctx.Err(); err != nil {
+		return authstate.CodeTokens{}, fmt.Errorf("used code tokens: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.codes[codeHash]
+	if !ok || !c.used || !c.live(m.clk.Now()) {
+		return authstate.CodeTokens{}, fmt.Errorf("used code tokens: %w", authstate.ErrNotFound)
+	}
+	return authstate.CodeTokens{
+		AccessTokenIDs:   cloneList(c.tokens.AccessTokenIDs),
+		RefreshFamilyIDs: cloneList(c.tokens.RefreshFamilyIDs),
+	}, nil
 }
 
 // CreateAccessToken stores t. Returns authstate.ErrConflict if the ID is taken.
@@ -210,7 +269,7 @@ func (m *Store) maybeSweep() {
 		}
 	}
 	for h, c := range m.codes {
-		if !now.Before(c.expiresAt) {
+		if !c.live(now) {
 			delete(m.codes, h)
 		}
 	}

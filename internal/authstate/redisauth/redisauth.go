@@ -168,10 +168,24 @@ func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
 	return nil
 }
 
-// codeBinding is the stored form of a code.
+// codeBinding is the stored form of a code and, once consumed, of the
+// record of the used code.
 type codeBinding struct {
 	AuthRequestID string    `json:"ar"`
 	ExpiresAt     time.Time `json:"ea"`
+	Used          bool      `json:"u,omitempty"`
+	UsedUntil     time.Time `json:"uu,omitzero"`
+	Replayed      bool      `json:"r,omitempty"`
+	AccessTokens  []string  `json:"at,omitempty"`
+	Families      []string  `json:"rtf,omitempty"`
+}
+
+// end is when the binding (unused) or the record (used) ends.
+func (c codeBinding) end() time.Time {
+	if c.Used {
+		return c.UsedUntil
+	}
+	return c.ExpiresAt
 }
 
 // SaveCode binds codeHash to an auth request until expiresAt. Returns
@@ -184,24 +198,117 @@ func (s *Store) SaveCode(ctx context.Context, codeHash, authRequestID string, ex
 	return nil
 }
 
-// ConsumeCode returns the auth request ID bound to codeHash and removes the
-// binding with one GETDEL: of N concurrent calls exactly one succeeds.
-func (s *Store) ConsumeCode(ctx context.Context, codeHash string) (string, error) {
-	b, err := s.c.GetDel(ctx, s.codeKey(codeHash)).Bytes()
+// updateCode calls fn on the live code record and saves it, with a TTL to its
+// end, if the key has not changed since it was read (WATCH); otherwise it
+// reads again and calls fn again, a bounded number of times. If fn returns an
+// error nothing is saved. A missing or ended record is authstate.ErrNotFound.
+func (s *Store) updateCode(ctx context.Context, codeHash string, fn func(c *codeBinding) error) error {
+	key := s.codeKey(codeHash)
+	txf := func(tx *redis.Tx) error {
+		b, err := tx.Get(ctx, key).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return errFn{authstate.ErrNotFound}
+		}
+		if err != nil {
+			return err
+		}
+		var rec codeBinding
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return fmt.Errorf("decode: %w", err)
+		}
+		now := s.clk.Now()
+		if !now.Before(rec.end()) {
+			return errFn{authstate.ErrNotFound}
+		}
+		if err := fn(&rec); err != nil {
+			return errFn{err}
+		}
+		if b, err = json.Marshal(rec); err != nil {
+			return err
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, key, b, ttl(rec.end(), now))
+			return nil
+		})
+		return err
+	}
+	for range maxRetries {
+		err := s.c.Watch(ctx, txf, key)
+		if fe, ok := errors.AsType[errFn](err); ok {
+			return fe.err
+		}
+		if err == nil || !errors.Is(err, redis.TxFailedErr) {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return errContention
+}
+
+// ConsumeCode returns the auth request ID bound to codeHash and marks the code
+// used until usedUntil in one optimistic transaction: of N concurrent calls
+// exactly one succeeds; later ones mark it replayed and get
+// authstate.ErrCodeReused.
+func (s *Store) ConsumeCode(ctx context.Context, codeHash string, usedUntil time.Time) (string, error) {
+	var id string
+	var reused bool
+	err := s.updateCode(ctx, codeHash, func(c *codeBinding) error {
+		id, reused = "", c.Used // fn may run again
+		if c.Used {
+			c.Replayed = true
+			return nil
+		}
+		id, c.Used, c.UsedUntil = c.AuthRequestID, true, usedUntil.UTC()
+		return nil
+	})
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("consume code: %w", err)
+	case reused:
+		return "", fmt.Errorf("consume code: %w", authstate.ErrCodeReused)
+	}
+	return id, nil
+}
+
+// AddCodeTokens records t for a used code, or returns
+// authstate.ErrCodeReused if the code was presented again since.
+func (s *Store) AddCodeTokens(ctx context.Context, codeHash string, t authstate.CodeTokens) error {
+	err := s.updateCode(ctx, codeHash, func(c *codeBinding) error {
+		switch {
+		case !c.Used:
+			return authstate.ErrNotFound
+		case c.Replayed:
+			return authstate.ErrCodeReused
+		}
+		c.AccessTokens = append(c.AccessTokens, t.AccessTokenIDs...)
+		c.Families = append(c.Families, t.RefreshFamilyIDs...)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("add code tokens: %w", err)
+	}
+	return nil
+}
+
+// UsedCodeTokens returns the tokens recorded for a used code.
+func (s *Store) UsedCodeTokens(ctx context.Context, codeHash string) (authstate.CodeTokens, error) {
+	b, err := s.c.Get(ctx, s.codeKey(codeHash)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return "", fmt.Errorf("consume code: %w", authstate.ErrNotFound)
+		return authstate.CodeTokens{}, fmt.Errorf("used code tokens: %w", authstate.ErrNotFound)
 	}
 	if err != nil {
-		return "", fmt.Errorf("consume code: %w", err)
+		return authstate.CodeTokens{}, fmt.Errorf("used code tokens: %w", err)
 	}
 	var rec codeBinding
 	if err := json.Unmarshal(b, &rec); err != nil {
-		return "", fmt.Errorf("consume code: decode: %w", err)
+		return authstate.CodeTokens{}, fmt.Errorf("used code tokens: decode: %w", err)
 	}
-	if !s.clk.Now().Before(rec.ExpiresAt) {
-		return "", fmt.Errorf("consume code: %w", authstate.ErrNotFound)
+	if !rec.Used || !s.clk.Now().Before(rec.end()) {
+		return authstate.CodeTokens{}, fmt.Errorf("used code tokens: %w", authstate.ErrNotFound)
 	}
-	return rec.AuthRequestID, nil
+	return authstate.CodeTokens{AccessTokenIDs: rec.AccessTokens, RefreshFamilyIDs: rec.Families}, nil
 }
 
 // CreateAccessToken stores t. Returns authstate.ErrConflict if the ID is taken.

@@ -389,6 +389,20 @@ func (s *Store) RevokeUserRefreshTokens(ctx context.Context, userID string, now 
 	return nil
 }
 
+// RevokeSessionRefreshTokens revokes every token issued in the session.
+func (s *Store) RevokeSessionRefreshTokens(ctx context.Context, sessionID string, now time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("revoke refresh tokens of session: %w", err)
+	}
+	if sessionID == "" {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.revokeWhere(now, func(t store.RefreshToken) bool { return t.SessionID == sessionID })
+	return nil
+}
+
 // revokeWhere sets RevokedAt on matching tokens not yet revoked; the caller holds mu.
 func (s *Store) revokeWhere(now time.Time, match func(store.RefreshToken) bool) {
 	for id, t := range s.tokens {

@@ -4,7 +4,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/store/postgres"
 	"github.com/carekey/carekey/internal/store/storetest"
@@ -87,5 +89,46 @@ func TestOpenKeepsPasswordOutOfErrors(t *testing.T) {
 				t.Errorf("error reveals the password: %v", err)
 			}
 		})
+	}
+}
+
+// Migration 0004 replaces the session cookie values that refresh tokens held
+// before it with their public IDs, computed in SQL exactly as
+// session.PublicID computes them.
+func TestMigrationHashesRefreshTokenSessions(t *testing.T) {
+	s := openTest(t, testenv.PostgresURL(t))
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	ctx := t.Context()
+	// Back to the state before 0004, with rows as the old code wrote them.
+	if _, err := s.Pool().Exec(ctx, `DROP INDEX refresh_tokens_session_id_idx;
+		DELETE FROM schema_migrations WHERE version = '0004_refresh_session.sql'`); err != nil {
+		t.Fatal(err)
+	}
+	cookies := map[string]string{"old": "kq3Zb0W2c1jzX_0-Ar8vTj9eYpQf4lH7m1sN2dRtU6E", "none": ""}
+	now := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	for id, sid := range cookies {
+		err := s.CreateRefreshToken(ctx, store.RefreshToken{ID: id, FamilyID: "f-" + id, ClientID: "c", UserID: "u",
+			SessionID: sid, CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate again: %v", err)
+	}
+	for id, sid := range cookies {
+		tok, err := s.GetRefreshToken(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ""
+		if sid != "" {
+			want = session.PublicID(sid)
+		}
+		if tok.SessionID != want {
+			t.Errorf("token %s: session_id %q after migrating, want %q", id, tok.SessionID, want)
+		}
 	}
 }

@@ -118,3 +118,16 @@ func (s *Store) RevokeUserRefreshTokens(ctx context.Context, userID string, now 
 	}
 	return nil
 }
+
+// RevokeSessionRefreshTokens revokes every token of the session not yet
+// revoked (index refresh_tokens_session_id_idx).
+func (s *Store) RevokeSessionRefreshTokens(ctx context.Context, sessionID string, now time.Time) error {
+	if sessionID == "" {
+		return nil
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2
+		WHERE session_id = $1 AND revoked_at IS NULL`, sessionID, ts(now)); err != nil {
+		return fmt.Errorf("revoke refresh tokens of session: %w", err)
+	}
+	return nil
+}

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RotateRefreshTokenRefused", testRotateRefused},
 		{"RotateRefreshTokenConcurrent", testRotateConcurrent},
 		{"RevokeRefreshTokens", testRevoke},
+		{"RevokeSessionRefreshTokens", testRevokeSession},
 		{"DeleteExpired", testDeleteExpired},
 		{"Audit", testAudit},
 		{"AuditPaging", testAuditPaging},

@@ -280,6 +280,45 @@ func testRevoke(t *testing.T, s store.Store) {
 	}
 }
 
+// testRevokeSession: ending a session revokes the tokens of every family and
+// client issued in it, and no other session's.
+func testRevokeSession(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	inSession := func(id, family, sid string) store.RefreshToken {
+		tok := newToken(id, family, "u1")
+		tok.SessionID = sid
+		return tok
+	}
+	dash := inSession("s1-dash", "f-dash", "sid-1")
+	dash.ClientID = "dashboard"
+	for _, tok := range []store.RefreshToken{
+		inSession("s1-a", "f-a", "sid-1"), inSession("s1-a2", "f-a", "sid-1"), dash,
+		inSession("s2-a", "f-b", "sid-2"), inSession("none", "f-c", ""),
+	} {
+		mustCreateToken(t, s, tok)
+	}
+	t1, t2 := base.Add(time.Hour), base.Add(2*time.Hour)
+	if err := s.RevokeSessionRefreshTokens(ctx, "sid-1", t1); err != nil {
+		t.Fatalf("RevokeSessionRefreshTokens(sid-1): %v", err)
+	}
+	for _, args := range []struct {
+		sid string
+		at  time.Time
+	}{{"sid-1", t2}, {"sid-9", t2}, {"", t2}} { // again, unknown, empty: no error, no change
+		if err := s.RevokeSessionRefreshTokens(ctx, args.sid, args.at); err != nil {
+			t.Errorf("RevokeSessionRefreshTokens(%q): %v", args.sid, err)
+		}
+	}
+	for _, tc := range []struct {
+		have string
+		want time.Time
+	}{
+		{"s1-a", t1}, {"s1-a2", t1}, {"s1-dash", t1}, {"s2-a", time.Time{}}, {"none", time.Time{}},
+	} {
+		checkTime(t, tc.have+" RevokedAt", mustGetToken(t, s, tc.have).RevokedAt, tc.want)
+	}
+}
+
 func testDeleteExpired(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	now := base.Add(24 * time.Hour).Truncate(time.Microsecond)
