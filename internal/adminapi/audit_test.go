@@ -27,20 +27,15 @@ func eventIDs(t *testing.T, r result) ([]string, string) {
 }
 
 func TestListAudit(t *testing.T) {
-	f := newFixture(t)
-	for i := range 5 {
-		user := "usr_penny"
-		if i%2 == 1 {
-			user = "usr_other"
-		}
-		if err := f.st.AppendAudit(t.Context(), store.AuditEvent{Time: now.Add(time.Duration(i) * time.Hour),
-			Type: "signin.password_failed", UserID: user, IP: "192.0.2.1"}); err != nil {
-			t.Fatal(err)
-		}
+	// Each query gets a fresh fixture with the same six events: every read is
+	// itself audited (TestReadsAreAudited), after it is answered.
+	seeded := func(t *testing.T) *fixture {
+		t.Helper()
+		f := newFixture(t)
+		seedAudit(t, f)
+		return f
 	}
-	if err := f.st.AppendAudit(t.Context(), store.AuditEvent{Time: now.Add(5 * time.Hour), Type: "user.locked", UserID: "usr_penny"}); err != nil {
-		t.Fatal(err)
-	}
+	f := seeded(t)
 	all, err := f.st.ListAudit(t.Context(), store.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +58,7 @@ func TestListAudit(t *testing.T) {
 		{"no match", "?user=nobody", []string{}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			f := seeded(t)
 			r := f.do(t, "admin", http.MethodGet, "/admin/v1/audit"+tc.query, "")
 			expect(t, r, http.StatusOK)
 			got, next := eventIDs(t, r)
@@ -71,6 +67,30 @@ func TestListAudit(t *testing.T) {
 			}
 		})
 	}
+	listAuditRefusals(t, f)
+}
+
+// seedAudit appends the six events TestListAudit pages through.
+func seedAudit(t *testing.T, f *fixture) {
+	t.Helper()
+	for i := range 5 {
+		user := "usr_penny"
+		if i%2 == 1 {
+			user = "usr_other"
+		}
+		if err := f.st.AppendAudit(t.Context(), store.AuditEvent{Time: now.Add(time.Duration(i) * time.Hour),
+			Type: "signin.password_failed", UserID: user, IP: "192.0.2.1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.st.AppendAudit(t.Context(), store.AuditEvent{Time: now.Add(5 * time.Hour), Type: "user.locked", UserID: "usr_penny"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// listAuditRefusals: bad paging and filters are 400, and only admin clients read.
+func listAuditRefusals(t *testing.T, f *fixture) {
+	t.Helper()
 	for _, tc := range []struct{ query, field string }{
 		{"?limit=0", "limit"}, {"?limit=501", "limit"}, {"?after=x", "after"}, {"?since=yesterday", "since"}, {"?until=2025-03-03", "until"},
 	} {

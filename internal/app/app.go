@@ -164,6 +164,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		LoginURL:           func(id string) string { return "/login?authRequestID=" + id },
 		Users:              b.Store,
 		RefreshTokens:      b.Store,
+		Audit:              b.Store,
 		State:              b.State,
 		Sessions:           b.Sessions,
 		Keys:               km,
@@ -267,7 +268,7 @@ func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Cloc
 	cfg := a.cfg
 	if mode == config.ModeDev {
 		a.backends = Backends{
-			Store:    memstore.New(),
+			Store:    sourceStore{memstore.New()},
 			Sessions: memsession.New(clk),
 			Flows:    memflow.New(clk),
 			State:    memauth.New(clk),
@@ -294,7 +295,7 @@ func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Cloc
 	}
 	p := cfg.Redis.KeyPrefix
 	a.backends = Backends{
-		Store:    pg,
+		Store:    sourceStore{pg},
 		Sessions: redissession.New(rc, p+"sess:", clk),
 		Flows:    redisflow.New(rc, p+"flow:", clk),
 		State:    redisauth.New(rc, p+"oidc:", clk),

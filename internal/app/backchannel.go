@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/carekey/carekey/internal/backchannel"
@@ -10,6 +11,7 @@ import (
 	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/keys"
 	"github.com/carekey/carekey/internal/session"
+	"github.com/carekey/carekey/internal/store"
 )
 
 // newBackchannel builds what is told of every browser session that ends
@@ -29,7 +31,7 @@ func (a *App) newBackchannel(cfg *config.Config, km *keys.Manager, clk clock.Clo
 		return nil, err
 	}
 	a.closers = append(a.closers, s.Close)
-	return &sessionEnd{tokens: a.backends.Store, sender: s, clock: clk, logger: logger}, nil
+	return &sessionEnd{tokens: a.backends.Store, audit: a.backends.Store, sender: s, clock: clk, logger: logger}, nil
 }
 
 // sessionRefreshTokens revokes the refresh tokens of one session (store.Store).
@@ -42,17 +44,28 @@ type sessionRefreshTokens interface {
 // a session and leave its refresh tokens alive (issue 10 point 3).
 type sessionEnd struct {
 	tokens sessionRefreshTokens
+	audit  interface {
+		AppendAudit(ctx context.Context, events ...store.AuditEvent) error
+	}
 	sender *backchannel.Sender
 	clock  clock.Clock
 	logger *slog.Logger
 }
 
 // SessionEnded revokes the refresh token families issued in sess (matched by
-// its public ID, as they are stored) and starts back-channel logout. The
-// revocation is one indexed UPDATE; delivery runs in the background.
+// its public ID, as they are stored), records the end in the audit trail
+// (with the request's client address: sourceStore) and starts back-channel
+// logout. The revocation is one indexed UPDATE; delivery runs in the
+// background.
 func (e *sessionEnd) SessionEnded(ctx context.Context, sess session.Session) {
-	if err := e.tokens.RevokeSessionRefreshTokens(ctx, session.PublicID(sess.ID), e.clock.Now()); err != nil {
+	now := e.clock.Now()
+	sid := session.PublicID(sess.ID)
+	if err := e.tokens.RevokeSessionRefreshTokens(ctx, sid, now); err != nil {
 		e.logger.ErrorContext(ctx, "revoke refresh tokens of an ended session", "user", sess.UserID, "err", err)
+	}
+	if err := e.audit.AppendAudit(ctx, store.AuditEvent{Time: now, Type: "session.ended", UserID: sess.UserID, Actor: "system",
+		Detail: map[string]string{"sid": sid, "clients": strings.Join(sess.Clients, " ")}}); err != nil {
+		e.logger.ErrorContext(ctx, "audit event not written", "type", "session.ended", "user", sess.UserID, "err", err)
 	}
 	e.sender.SessionEnded(ctx, sess)
 }

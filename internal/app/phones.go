@@ -106,6 +106,7 @@ func (a *App) newPhones(cfg *config.Config, clk clock.Clock, pepper []byte) *sig
 		Pepper:      pepper,
 		Clock:       clk,
 		Audit:       a.backends.Store,
+		Logger:      a.logger,
 		Email:       a.emailSender(),
 		Strikes:     a.newSignin(clk, nil), // counting codes on the user needs no hasher
 		CodeTTL:     cfg.MFA.CodeTTL,

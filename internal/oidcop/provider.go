@@ -75,6 +75,9 @@ type Config struct {
 	Sessions      Sessions
 	Keys          SigningKeys
 	Accounts      AccountsFunc // optional
+	// Audit records token issue, refresh-token reuse, code replay and
+	// revocation (optional: without it nothing is recorded).
+	Audit Auditor
 	// Logout sends back-channel logout tokens (optional; without it discovery
 	// does not advertise back-channel logout).
 	Logout LogoutNotifier

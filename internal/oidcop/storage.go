@@ -186,6 +186,8 @@ func (s *storage) recordCodeTokens(ctx context.Context, req op.TokenRequest, t a
 	switch {
 	case errors.Is(err, authstate.ErrCodeReused):
 		s.revokeTokens(ctx, t, cr.r.ClientID, "authorization code replayed during its exchange")
+		s.audit(ctx, store.AuditEvent{Type: auditCodeReplayed, UserID: cr.r.UserID, ClientID: cr.r.ClientID,
+			Detail: map[string]string{"when": "during its exchange"}})
 		return oidc.ErrInvalidGrant().WithDescription("invalid or used code")
 	case err != nil:
 		return fmt.Errorf("record tokens of code: %w", err)
@@ -201,6 +203,8 @@ func (s *storage) revokeCodeTokens(ctx context.Context, codeHash string) {
 		return
 	}
 	s.revokeTokens(ctx, t, "", "authorization code replayed")
+	s.audit(ctx, store.AuditEvent{Type: auditCodeReplayed, Actor: "unknown",
+		Detail: map[string]string{"access_tokens": fmt.Sprint(len(t.AccessTokenIDs)), "refresh_families": fmt.Sprint(len(t.RefreshFamilyIDs))}})
 }
 
 // revokeTokens deletes the access tokens and revokes the refresh families of t.
@@ -286,13 +290,15 @@ func infoOf(req op.TokenRequest) tokenInfo {
 // CreateAccessToken is called by the token endpoint when no refresh token is
 // issued (no offline_access, client credentials).
 func (s *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
-	id, exp, err := s.createAccessToken(ctx, infoOf(req), "")
+	info := infoOf(req)
+	id, exp, err := s.createAccessToken(ctx, info, "")
 	if err != nil {
 		return "", time.Time{}, err
 	}
 	if err := s.recordCodeTokens(ctx, req, authstate.CodeTokens{AccessTokenIDs: []string{id}}); err != nil {
 		return "", time.Time{}, err
 	}
+	s.auditIssued(ctx, req, info, false)
 	return id, exp, nil
 }
 
@@ -369,6 +375,7 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	if err := s.recordCodeTokens(ctx, req, authstate.CodeTokens{AccessTokenIDs: []string{id}, RefreshFamilyIDs: []string{next.FamilyID}}); err != nil {
 		return "", "", time.Time{}, err
 	}
+	s.auditIssued(ctx, req, info, true)
 	return id, token, exp, nil
 }
 
@@ -386,12 +393,16 @@ func (s *storage) familyEnd(clientID string, authTime time.Time) time.Time {
 	return authTime.Add(d)
 }
 
+// revokeFamily revokes t's family because a used token was presented again,
+// and records it: a sign the token was stolen.
 func (s *storage) revokeFamily(ctx context.Context, t store.RefreshToken, why string) {
 	if err := s.cfg.RefreshTokens.RevokeRefreshFamily(ctx, t.FamilyID, s.now()); err != nil {
 		s.cfg.Logger.ErrorContext(ctx, "revoke refresh token family", "family", t.FamilyID, "err", err)
 		return
 	}
 	s.cfg.Logger.WarnContext(ctx, "refresh token family revoked", "family", t.FamilyID, "client", t.ClientID, "user", t.UserID, "reason", why)
+	s.audit(ctx, store.AuditEvent{Type: auditRefreshReused, UserID: t.UserID, ClientID: t.ClientID,
+		Detail: map[string]string{"family": t.FamilyID, "reason": why}})
 }
 
 // refreshRequest adapts a stored refresh token to op.RefreshTokenRequest.
@@ -576,6 +587,8 @@ func (s *storage) RevokeToken(ctx context.Context, tokenOrID, _ string, clientID
 		if err := s.cfg.RefreshTokens.RevokeRefreshFamily(ctx, t.FamilyID, s.now()); err != nil {
 			return oidc.ErrServerError().WithParent(err)
 		}
+		s.audit(ctx, store.AuditEvent{Type: auditTokenRevoked, UserID: t.UserID, ClientID: clientID,
+			Detail: map[string]string{"token": "refresh", "family": t.FamilyID}})
 		return nil
 	}
 	at, err := s.cfg.State.GetAccessToken(ctx, tokenOrID)
@@ -591,6 +604,12 @@ func (s *storage) RevokeToken(ctx context.Context, tokenOrID, _ string, clientID
 	if err := s.cfg.State.DeleteAccessToken(ctx, at.ID); err != nil {
 		return oidc.ErrServerError().WithParent(err)
 	}
+	userID := at.Subject
+	if _, isClient := s.clients[userID]; isClient {
+		userID = ""
+	}
+	s.audit(ctx, store.AuditEvent{Type: auditTokenRevoked, UserID: userID, ClientID: clientID,
+		Detail: map[string]string{"token": "access"}})
 	return nil
 }
 

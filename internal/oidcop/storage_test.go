@@ -34,9 +34,9 @@ type rig struct {
 func newRig(t *testing.T, capPortal time.Duration) *rig {
 	t.Helper()
 	clk := clocktest.New(t0)
-	st, state := memstore.New(), memauth.New(clk)
+	st, state, sessions := memstore.New(), memauth.New(clk), memsession.New(clk)
 	cfg := Config{
-		Users: st, RefreshTokens: st, State: state, Sessions: memsession.New(clk),
+		Users: st, RefreshTokens: st, State: state, Sessions: sessions,
 		Tokens:          config.Tokens{AccessTokenTTL: 5 * time.Minute, RefreshTokenTTL: 12 * time.Hour, CodeTTL: time.Minute},
 		SessionAbsolute: 12 * time.Hour, Clock: clk, Logger: slog.New(slog.DiscardHandler),
 	}
@@ -57,14 +57,8 @@ func (r *rig) exchange(t *testing.T, client string, authTime time.Time) (accessI
 	t.Helper()
 	ctx := t.Context()
 	code := "code-" + client
-	req := authstate.AuthRequest{ID: "ar-" + client, ClientID: client, UserID: "usr_p", SessionID: "cookie-1", AuthTime: authTime,
-		Scopes: []string{"openid", "offline_access"}, Done: true, CreatedAt: r.clk.Now(), ExpiresAt: r.clk.Now().Add(time.Hour)}
-	if err := r.state.CreateAuthRequest(ctx, req); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.s.SaveAuthCode(ctx, req.ID, code); err != nil {
-		t.Fatal(err)
-	}
+	r.issueCode(t, authstate.AuthRequest{ID: "ar-" + client, ClientID: client, UserID: "usr_p", SessionID: "cookie-1", AuthTime: authTime,
+		Scopes: []string{"openid", "offline_access"}, Done: true, CreatedAt: r.clk.Now(), ExpiresAt: r.clk.Now().Add(time.Hour)}, code)
 	ar, err := r.s.AuthRequestByCode(ctx, code)
 	if err != nil {
 		t.Fatalf("AuthRequestByCode: %v", err)
@@ -74,6 +68,28 @@ func (r *rig) exchange(t *testing.T, client string, authTime time.Time) (accessI
 		t.Fatalf("CreateAccessAndRefreshTokens: %v", err)
 	}
 	return accessID, refresh
+}
+
+// issueCode stores req, completed in the browser "browser-1" (its session
+// alive), and issues code for it at the callback, as op does.
+func (r *rig) issueCode(t *testing.T, req authstate.AuthRequest, code string) {
+	t.Helper()
+	ctx := t.Context()
+	req.BrowserHash = browserHash("browser-1")
+	if req.SessionID != "" {
+		if _, err := r.s.cfg.Sessions.Get(ctx, req.SessionID); err != nil {
+			if err := r.s.cfg.Sessions.(*memsession.Store).Create(ctx, session.Session{ID: req.SessionID, UserID: req.UserID, AuthTime: req.AuthTime,
+				CreatedAt: req.AuthTime, LastSeen: r.clk.Now(), IdleTimeout: 48 * time.Hour, ExpiresAt: r.clk.Now().Add(48 * time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := r.state.CreateAuthRequest(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.s.SaveAuthCode(WithBrowser(ctx, "browser-1"), req.ID, code); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // refresh rotates rt as op does for the refresh_token grant.
@@ -214,14 +230,8 @@ func TestTokensValidAfter(t *testing.T) {
 func (r *rig) exchangeCode(t *testing.T, name string, authTime time.Time) (string, string) {
 	t.Helper()
 	ctx := t.Context()
-	req := authstate.AuthRequest{ID: "ar-" + name, ClientID: "portal", UserID: "usr_p", SessionID: "cookie-2", AuthTime: authTime,
-		Scopes: []string{"openid", "offline_access"}, Done: true, CreatedAt: r.clk.Now(), ExpiresAt: r.clk.Now().Add(time.Hour)}
-	if err := r.state.CreateAuthRequest(ctx, req); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.s.SaveAuthCode(ctx, req.ID, "code-"+name); err != nil {
-		t.Fatal(err)
-	}
+	r.issueCode(t, authstate.AuthRequest{ID: "ar-" + name, ClientID: "portal", UserID: "usr_p", SessionID: "cookie-2", AuthTime: authTime,
+		Scopes: []string{"openid", "offline_access"}, Done: true, CreatedAt: r.clk.Now(), ExpiresAt: r.clk.Now().Add(time.Hour)}, "code-"+name)
 	ar, err := r.s.AuthRequestByCode(ctx, "code-"+name)
 	if err != nil {
 		t.Fatal(err)
@@ -250,14 +260,8 @@ func TestCodeReplay(t *testing.T) {
 	}
 
 	// The replay arrives between the consumption and the token issue.
-	req := authstate.AuthRequest{ID: "ar-race", ClientID: "portal", UserID: "usr_p", AuthTime: t0, Scopes: []string{"openid"},
-		Done: true, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
-	if err := r.state.CreateAuthRequest(ctx, req); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.s.SaveAuthCode(ctx, req.ID, "code-race"); err != nil {
-		t.Fatal(err)
-	}
+	r.issueCode(t, authstate.AuthRequest{ID: "ar-race", ClientID: "portal", UserID: "usr_p", AuthTime: t0, Scopes: []string{"openid"},
+		Done: true, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}, "code-race")
 	ar, err := r.s.AuthRequestByCode(ctx, "code-race")
 	if err != nil {
 		t.Fatal(err)

@@ -200,3 +200,31 @@ func TestEnrolmentNeedsTheEmailedCode(t *testing.T) {
 		t.Errorf("no enrolment notice: %+v", m)
 	}
 }
+
+// A call answered with # completes no sign-in while the account is locked
+// (locked meanwhile by wrong codes or passwords from elsewhere): Call Me is no
+// way around the lock that a code cannot pass.
+func TestCallCompletesNothingWhileLocked(t *testing.T) {
+	f := newFixture(t)
+	f.withStrikes()
+	id := f.flowAt(t, signin.StateConfirm)
+	if err := f.phones.PlaceCall(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.phones.CallAnswered(t.Context(), f.sender.Calls()[0].Reference, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.users.UpdateUser(t.Context(), "usr_p", func(u *store.User) ([]store.AuditEvent, error) {
+		u.LockedUntil = f.clk.Now().Add(15 * time.Minute)
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fl, err := f.phones.FinishCall(t.Context(), id)
+	if err == nil || fl.State == string(signin.StateVerified) {
+		t.Fatalf("FinishCall on a locked account = %v, state %s; want an error and no verified flow", err, fl.State)
+	}
+	if _, err := f.flows.Get(t.Context(), id); err == nil {
+		t.Error("the flow of a locked account lives on")
+	}
+}

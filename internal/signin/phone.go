@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -104,6 +105,7 @@ type Phones struct {
 	// Strikes keeps the per-user count of wrong SMS codes across sign-ins
 	// (optional: without it tries are counted per flow only).
 	Strikes Strikes
+	Logger  *slog.Logger // optional
 
 	CodeTTL     time.Duration // default 10m
 	MaxAttempts int           // default 5
@@ -172,9 +174,18 @@ func (p *Phones) audit(ctx context.Context, f flow.Flow, typ string, detail map[
 	if p.Audit == nil {
 		return
 	}
-	// Best effort: the audit log of a factor must not block the sign-in, and
-	// its failure is visible in the error the store returns to its own logs.
-	_ = p.Audit.AppendAudit(ctx, store.AuditEvent{Time: p.Clock.Now(), Type: typ, UserID: f.Data[DataUser], Actor: "user", Detail: detail})
+	// The audit row of a factor must not block the sign-in; a failed write
+	// is logged with its type, never dropped silently.
+	if err := p.Audit.AppendAudit(ctx, store.AuditEvent{Time: p.Clock.Now(), Type: typ, UserID: f.Data[DataUser], Actor: "user", Detail: detail}); err != nil {
+		p.logger().ErrorContext(ctx, "audit event not written", "type", typ, "user", f.Data[DataUser], "err", err)
+	}
+}
+
+func (p *Phones) logger() *slog.Logger {
+	if p.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Logger
 }
 
 // CanSMS and CanCall report which ways of confirming this deployment offers.
@@ -611,8 +622,23 @@ func (p *Phones) FinishCall(ctx context.Context, flowID string) (flow.Flow, erro
 	}
 	if result != nil {
 		p.audit(ctx, f, "signin.call_failed", map[string]string{"reason": result.Error()})
+		return f, result
 	}
-	return f, result
+	if p.Strikes != nil {
+		switch err := p.Strikes.RightCode(ctx, f.Data[DataUser]); {
+		case errors.Is(err, ErrInvalidCredentials):
+			// Locked meanwhile: as with a right code, the call completes
+			// nothing and the sign-in ends.
+			p.audit(ctx, f, "signin.call_failed", map[string]string{"reason": "account locked"})
+			if err := p.Flows.Delete(ctx, flowID); err != nil {
+				return f, fmt.Errorf("end flow %s of a locked account: %w", flowID, err)
+			}
+			return flow.Flow{}, fmt.Errorf("finish call for flow %s of a locked account: %w", flowID, flow.ErrNotFound)
+		case err != nil:
+			return f, fmt.Errorf("reset wrong codes for flow %s: %w", flowID, err)
+		}
+	}
+	return f, nil
 }
 
 // Cancel ends the sign-in at the user's request and returns the flow as it

@@ -41,7 +41,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
 	users := memstore.New()
-	hasher := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 8)
+	// A queue long enough for the 100 parallel tries of TestParallelWrongPasswordsLockOnce.
+	hasher := password.NewHasherLimits(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, password.Limits{Concurrency: 8, Queue: 1000})
 	hash, err := hasher.Hash(t.Context(), pw)
 	if err != nil {
 		t.Fatal(err)

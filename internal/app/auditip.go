@@ -1,0 +1,60 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/carekey/carekey/internal/clientip"
+	"github.com/carekey/carekey/internal/store"
+)
+
+// sourceStore is the system of record with one addition: every audit event
+// written while serving a request, by whichever service, carries the
+// request's client address (clientip, resolved once per request behind the
+// trusted proxies) unless its writer set one. So no security event lacks its
+// source, and no service has to thread the address through (issue 10, point
+// 16).
+type sourceStore struct{ store.Store }
+
+var _ store.Store = sourceStore{}
+
+// withSource fills the IP of events that have none from ctx.
+func withSource(ctx context.Context, events []store.AuditEvent) []store.AuditEvent {
+	ip, ok := clientip.FromContext(ctx)
+	if !ok || ip == "" {
+		return events
+	}
+	for i := range events {
+		if events[i].IP == "" {
+			events[i].IP = ip
+		}
+	}
+	return events
+}
+
+func (s sourceStore) CreateUser(ctx context.Context, u store.User, events ...store.AuditEvent) error {
+	return s.Store.CreateUser(ctx, u, withSource(ctx, events)...)
+}
+
+func (s sourceStore) UpdateUser(ctx context.Context, id string, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error) {
+	return s.Store.UpdateUser(ctx, id, func(u *store.User) ([]store.AuditEvent, error) {
+		events, err := fn(u)
+		return withSource(ctx, events), err
+	})
+}
+
+func (s sourceStore) AppendAudit(ctx context.Context, events ...store.AuditEvent) error {
+	return s.Store.AppendAudit(ctx, withSource(ctx, events)...)
+}
+
+func (s sourceStore) UpsertAccount(ctx context.Context, a store.Account, events ...store.AuditEvent) (store.Account, bool, error) {
+	return s.Store.UpsertAccount(ctx, a, withSource(ctx, events)...)
+}
+
+func (s sourceStore) Grant(ctx context.Context, g store.Grant, events ...store.AuditEvent) (store.Grant, bool, error) {
+	return s.Store.Grant(ctx, g, withSource(ctx, events)...)
+}
+
+func (s sourceStore) RevokeGrant(ctx context.Context, userID, accountID string, now time.Time, events ...store.AuditEvent) (store.Grant, error) {
+	return s.Store.RevokeGrant(ctx, userID, accountID, now, withSource(ctx, events)...)
+}
