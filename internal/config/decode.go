@@ -28,7 +28,7 @@ func decodeProblems(data []byte, te *yaml.TypeError) []Problem {
 
 var (
 	lineRE      = regexp.MustCompile(`^line (\d+): (.*)$`)
-	unknownRE   = regexp.MustCompile("^field (\\S+) not found in type ")
+	unknownRE   = regexp.MustCompile(`^field (\S+) not found in type `)
 	duplicateRE = regexp.MustCompile(`^mapping key "(.*)" already defined at line (\d+)$`)
 	typeRE      = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
 )

@@ -121,8 +121,7 @@ func VerifyAudit(ctx context.Context, l AuditLister, pageSize int) (int, error) 
 		}
 		for _, e := range page {
 			if n == 0 {
-				first = e
-				prevHash = e.PrevHash // checked against the checkpoint at the end
+				first = e // its PrevHash is checked against the checkpoint at the end
 			} else if !bytes.Equal(e.PrevHash, prevHash) {
 				return n, &AuditChainError{ID: e.ID, Reason: fmt.Sprintf("it does not hold the hash of row %d (that row was changed, or rows between were removed or added)", prev.ID)}
 			}
