@@ -207,16 +207,7 @@ func TestLockIsProgressiveAndTold(t *testing.T) {
 		}
 		e.lockEmailed(t)
 		// The way back the email names: forgot password lifts the lock.
-		c := e.browser()
-		resp, err := c.Get(e.issuer + "/forgot-password")
-		if err != nil {
-			t.Fatal(err)
-		}
-		csrf := csrfOf(t, mustStatus(t, resp, http.StatusOK))
-		mustStatus(t, post(t, c, e.issuer+"/forgot-password/email", url.Values{"csrf_token": {csrf}, "email": {testEmail}}), http.StatusOK)
-		mustStatus(t, post(t, c, e.issuer+"/forgot-password/verify", url.Values{"csrf_token": {csrf}, "code": {e.emailCode(t, testEmail)}}), http.StatusOK)
-		mustStatus(t, post(t, c, e.issuer+"/forgot-password/password", url.Values{"csrf_token": {csrf}, "password": {newPassword},
-			"confirm_password": {newPassword}}), http.StatusOK)
+		e.resetPassword(t) // tokens_test.go
 		r := e.rp("dashboard", dashSecret, dashRedirect, "profile")
 		back := e.signIn(e.browser(), r.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), testEmail, newPassword)
 		if back.Query().Get("code") == "" {
