@@ -81,6 +81,8 @@ type App struct {
 	pressHash func(ctx context.Context, reference string) error
 	// SeedPassword is the dev users' password (dev mode only).
 	SeedPassword string
+	// redisRestarts logs a Redis restart at each readiness probe (serve mode).
+	redisRestarts *restartWatch
 }
 
 // pages are the templates every deployment needs.
@@ -294,6 +296,8 @@ func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Cloc
 			strings.Join(cfg.Redis.Addrs, ","), cfg.Redis.DialTimeout+cfg.Redis.ReadTimeout, err)
 	}
 	p := cfg.Redis.KeyPrefix
+	a.redisRestarts = &restartWatch{runID: redisRunID(rc), log: a.logger}
+	a.redisRestarts.check(ctx) // remember the run_id at start
 	a.backends = Backends{
 		Store:    sourceStore{pg},
 		Sessions: redissession.New(rc, p+"sess:", clk),
@@ -334,6 +338,9 @@ func (a *App) Ready(ctx context.Context) error {
 	}
 	if err := a.backends.State.Ping(ctx); err != nil {
 		return fmt.Errorf("redis: %w", err)
+	}
+	if a.redisRestarts != nil {
+		a.redisRestarts.check(ctx)
 	}
 	return nil
 }
