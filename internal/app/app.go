@@ -118,9 +118,9 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	pepper, err := config.DecodeKey(cfg.Keys.Pepper)
-	if err != nil || len(pepper) < 32 {
-		return nil, fmt.Errorf("keys.pepper: must be base64 of at least 32 bytes")
+	pepper, err := newPepper(cfg.Keys)
+	if err != nil {
+		return nil, err
 	}
 
 	if err := a.openBackends(ctx, opts.Mode, clk); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/recovery"
 	"github.com/carekey/carekey/internal/registration"
+	"github.com/carekey/carekey/internal/secret"
 )
 
 // passwordPolicy turns the password_policy section (defaults filled by
@@ -53,7 +54,7 @@ type unconfiguredEmail struct{}
 func (unconfiguredEmail) SendEmail(context.Context, notify.Email) error { return errNoEmailProvider }
 
 // newRegistration builds the registration journey (design.md §3.1).
-func (a *App) newRegistration(cfg *config.Config, clk clock.Clock, hasher *password.Hasher, pepper []byte) *registration.Service {
+func (a *App) newRegistration(cfg *config.Config, clk clock.Clock, hasher *password.Hasher, pepper secret.Pepper) *registration.Service {
 	return &registration.Service{
 		Flows:     a.backends.Flows,
 		Users:     a.backends.Store,
@@ -82,7 +83,7 @@ const recoveryWorkers, recoveryQueue = 4, 1024
 // provider also sends with retries (notify.Background). The dev outbox
 // waits for the jobs before it lists messages. Sessions a reset ends get
 // back-channel logout.
-func (a *App) newRecovery(cfg *config.Config, clk clock.Clock, hasher *password.Hasher, pepper []byte, logout recovery.LogoutNotifier) *recovery.Service {
+func (a *App) newRecovery(cfg *config.Config, clk clock.Clock, hasher *password.Hasher, pepper secret.Pepper, logout recovery.LogoutNotifier) *recovery.Service {
 	email := a.emailSender()
 	if a.senders.Outbox == nil {
 		bg := notify.NewBackground(email, a.logger, 0)

@@ -10,6 +10,7 @@ import (
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/keys"
+	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/store/postgres"
 )
 
@@ -59,6 +60,23 @@ func newKeyring(k config.Keys) (keyring, error) {
 	}
 	kr.signing = c
 	return kr, nil
+}
+
+// newPepper is the HMAC keyring of one-time codes and CSRF tokens:
+// keys.pepper, then keys.previous_pepper while it is being replaced.
+func newPepper(k config.Keys) (secret.Pepper, error) {
+	var p secret.Pepper
+	for _, s := range []struct{ path, v string }{{"keys.pepper", k.Pepper}, {"keys.previous_pepper", k.PreviousPepper}} {
+		if s.v == "" && s.path != "keys.pepper" {
+			continue
+		}
+		b, err := config.DecodeKey(s.v)
+		if err != nil || len(b) < 32 {
+			return nil, fmt.Errorf("%s: must be base64 of at least 32 bytes", s.path)
+		}
+		p = append(p, b)
+	}
+	return p, nil
 }
 
 // OpenKeys opens the signing keys of a production config's database, for

@@ -10,6 +10,7 @@ import (
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/ratelimit/memlimit"
 	"github.com/carekey/carekey/internal/ratelimit/redislimit"
+	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/signin"
 )
 
@@ -87,7 +88,7 @@ func brandedTemplates(cfg *config.Config) notify.Templates {
 // the receiver of dev outbox key presses.
 // Codes emailed before enrolment go to the account's address; wrong SMS
 // codes are counted on the user (strikes, the sign-in service).
-func (a *App) newPhones(cfg *config.Config, clk clock.Clock, pepper []byte) *signin.Phones {
+func (a *App) newPhones(cfg *config.Config, clk clock.Clock, pepper secret.Pepper) *signin.Phones {
 	// Without a provider the channel is not offered (nil sender).
 	sms, voice := a.senders.SMS, a.senders.Voice
 	if sms == nil {

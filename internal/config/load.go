@@ -160,6 +160,7 @@ func secretRefs(c *Config) []secretRef {
 		{"keys.encryption_key", &c.Keys.EncryptionKey, &c.Keys.EncryptionKeyFile},
 		{"keys.previous_encryption_key", &c.Keys.PreviousEncryptionKey, &c.Keys.PreviousEncryptionKeyFile},
 		{"keys.pepper", &c.Keys.Pepper, &c.Keys.PepperFile},
+		{"keys.previous_pepper", &c.Keys.PreviousPepper, &c.Keys.PreviousPepperFile},
 	}
 	for i := range c.Clients {
 		cl := &c.Clients[i]

@@ -88,6 +88,11 @@ type Keys struct {
 	// Pepper: base64 of at least 32 random bytes; the HMAC key for one-time codes.
 	Pepper     string `yaml:"pepper"`
 	PepperFile string `yaml:"pepper_file"`
+	// PreviousPepper: the pepper before the current one, while it is being
+	// replaced: codes and CSRF tokens made under it still verify (remove it
+	// once the longest code life, 30 minutes, has passed).
+	PreviousPepper     string `yaml:"previous_pepper"`
+	PreviousPepperFile string `yaml:"previous_pepper_file"`
 	// Algorithm signs ID tokens: "ES256" (default) or "RS256".
 	Algorithm      string        `yaml:"algorithm"`
 	RotationPeriod time.Duration `yaml:"rotation_period"` // default 720h

@@ -221,6 +221,17 @@ func (v *validator) keys(k *Keys) {
 		}
 		return ""
 	})
+	if k.PreviousPepper != "" {
+		v.key("keys.previous_pepper", k.PreviousPepper, func(n int) string {
+			if n < 32 {
+				return fmt.Sprintf("must decode to at least 32 bytes, not %d", n)
+			}
+			return ""
+		})
+		if k.PreviousPepper == k.Pepper {
+			v.add("keys.previous_pepper", "is the same as keys.pepper: set it to the pepper being replaced, or remove it")
+		}
+	}
 	v.oneOf("keys.algorithm", k.Algorithm, algorithms())
 	v.positive("keys.rotation_period", k.RotationPeriod)
 }

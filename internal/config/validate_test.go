@@ -166,6 +166,9 @@ func TestValidate(t *testing.T) {
 		{name: "previous encryption key", have: `keys: {encryption_key: ` + goodKey + `, previous_encryption_key: bmV3IGVuY3J5cHRpb24ga2V5IGZvciB0aGUgdGVzdCE=, pepper: ` + goodPepper + `}`},
 		{name: "previous encryption key too short", have: `keys: {encryption_key: ` + goodKey + `, previous_encryption_key: ` + key16 + `, pepper: ` + goodPepper + `}`, wantErrs: []string{"keys.previous_encryption_key"}},
 		{name: "previous encryption key is the current", have: `keys: {encryption_key: ` + goodKey + `, previous_encryption_key: ` + goodKey + `, pepper: ` + goodPepper + `}`, wantErrs: []string{"keys.previous_encryption_key"}},
+		{name: "previous pepper", have: `keys: {encryption_key: ` + goodKey + `, pepper: ` + goodPepper + `, previous_pepper: bmV3IGVuY3J5cHRpb24ga2V5IGZvciB0aGUgdGVzdCE=}`},
+		{name: "previous pepper too short", have: `keys: {encryption_key: ` + goodKey + `, pepper: ` + goodPepper + `, previous_pepper: ` + key16 + `}`, wantErrs: []string{"keys.previous_pepper"}},
+		{name: "previous pepper is the current", have: `keys: {encryption_key: ` + goodKey + `, pepper: ` + goodPepper + `, previous_pepper: ` + goodPepper + `}`, wantErrs: []string{"keys.previous_pepper"}},
 		{name: "keys rotation negative", have: `keys: {encryption_key: ` + goodKey + `, pepper: ` + goodPepper + `, rotation_period: -1h}`, wantErrs: []string{"keys.rotation_period"}},
 
 		// clients

@@ -107,7 +107,7 @@ func Kill(f *flow.Flow) {
 // as saved, or ErrWrongState, ErrNoCode, ErrExpired, ErrWrongCode or a
 // *LimitError wrapping ErrTooManyTries (the wrong try that used the last one
 // returns it too), or a store error.
-func Redeem(ctx context.Context, flows flow.Store, id string, pepper []byte, typed string, now time.Time, r Rules,
+func Redeem(ctx context.Context, flows flow.Store, id string, pepper secret.Pepper, typed string, now time.Time, r Rules,
 	state string, next func(f *flow.Flow) error) (flow.Flow, error) {
 	typed = secret.NormalizeCode(typed)
 	var result error
@@ -126,7 +126,7 @@ func Redeem(ctx context.Context, flows flow.Store, id string, pepper []byte, typ
 			return &LimitError{Err: ErrTooManyTries}
 		}
 		c.Attempts++ // saved even when the code is wrong
-		if !secret.Verify(pepper, typed, c.HMAC) {
+		if !pepper.Verify(typed, c.HMAC) {
 			result = ErrWrongCode
 			if c.Attempts >= limit {
 				result = &LimitError{Err: ErrTooManyTries}

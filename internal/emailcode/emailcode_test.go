@@ -53,7 +53,7 @@ func (r *rig) mustIssue(resend bool) string {
 }
 
 func (r *rig) redeem(typed string) error {
-	_, err := emailcode.Redeem(r.t.Context(), r.flows, r.id, pepper, typed, r.clk.Now(), r.rules, "verify",
+	_, err := emailcode.Redeem(r.t.Context(), r.flows, r.id, secret.Pepper{pepper}, typed, r.clk.Now(), r.rules, "verify",
 		func(f *flow.Flow) error { f.State = "done"; return nil })
 	return err
 }

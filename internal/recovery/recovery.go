@@ -120,7 +120,7 @@ type Service struct {
 	// asks whether the address has an account, so its time cannot tell.
 	Jobs      Jobs
 	Templates notify.Templates
-	Pepper    []byte
+	Pepper    secret.Pepper
 	Clock     clock.Clock
 	Limiter   ratelimit.Limiter // optional
 	Limits    ratelimit.Limits  // EmailCodesPerAddress
@@ -248,7 +248,7 @@ func (s *Service) Resend(ctx context.Context, id string) error {
 // the address is a user's. Nothing here depends on whether it is.
 func (s *Service) issue(ctx context.Context, id string, e Event, addr string, resend bool) error {
 	code := secret.NumericCode(s.rules().Digits)
-	mac := secret.HMAC(s.Pepper, code)
+	mac := s.Pepper.MAC(code)
 	now := s.Clock.Now()
 	_, err := s.update(ctx, id, e, func(f *flow.Flow) error {
 		f.Set(FieldEmail, addr)

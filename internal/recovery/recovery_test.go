@@ -17,6 +17,7 @@ import (
 	"github.com/carekey/carekey/internal/notify/notifytest"
 	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/recovery"
+	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/session/memsession"
 	"github.com/carekey/carekey/internal/store"
@@ -93,7 +94,7 @@ func newRig(t *testing.T) *rig {
 	r.jobs = &heldJobs{t: t, inline: true}
 	r.svc = &recovery.Service{Flows: r.flows, Users: r.users, Sessions: r.sessions, Hasher: r.hasher,
 		Policy: password.DefaultPolicy(), Email: r.mail, Templates: notify.Templates{ServiceName: "Children's Services Portal"},
-		Pepper: []byte("0123456789abcdef0123456789abcdef"), Clock: clk, Jobs: r.jobs}
+		Pepper: secret.Pepper{[]byte("0123456789abcdef0123456789abcdef")}, Clock: clk, Jobs: r.jobs}
 	return r
 }
 

@@ -54,7 +54,7 @@ type Service struct {
 	Policy    password.Policy
 	Email     notify.EmailSender
 	Templates notify.Templates
-	Pepper    []byte
+	Pepper    secret.Pepper
 	Clock     clock.Clock
 	// BaseURL is the configured issuer: links in emails are built from it,
 	// never from a request's Host header.
@@ -232,7 +232,7 @@ func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credential
 		return fmt.Errorf("hash password: %w", err)
 	}
 	code := secret.NumericCode(s.rules().Digits)
-	mac := secret.HMAC(s.Pepper, code)
+	mac := s.Pepper.MAC(code)
 	now := s.Clock.Now()
 	_, err = s.update(ctx, id, EventSubmitCredentials, func(f *flow.Flow) error {
 		f.Set(FieldEmail, addr)
@@ -309,7 +309,7 @@ func (s *Service) Resend(ctx context.Context, id string) error {
 		return err
 	}
 	code := secret.NumericCode(s.rules().Digits)
-	mac := secret.HMAC(s.Pepper, code)
+	mac := s.Pepper.MAC(code)
 	now := s.Clock.Now()
 	f, err := s.update(ctx, id, EventResend, func(f *flow.Flow) error {
 		return emailcode.Issue(f, mac, addr, now, s.rules(), true)
@@ -384,7 +384,7 @@ func (s *Service) SubmitCode(ctx context.Context, id, typed, ip string) (Complet
 		_, rerr := s.Flows.Update(ctx, id, func(g *flow.Flow) error {
 			if g.State == string(StateDone) && g.Code != nil {
 				g.State = string(StateVerify)
-				g.Code.HMAC = secret.HMAC(s.Pepper, secret.NormalizeCode(typed))
+				g.Code.HMAC = s.Pepper.MAC(secret.NormalizeCode(typed))
 			}
 			return nil
 		})

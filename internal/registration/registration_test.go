@@ -18,6 +18,7 @@ import (
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/ratelimit/memlimit"
 	"github.com/carekey/carekey/internal/registration"
+	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/store/memstore"
 	"github.com/carekey/carekey/internal/text"
@@ -43,7 +44,7 @@ func newRig(t *testing.T) *rig {
 		Policy:    password.DefaultPolicy(),
 		Email:     r.mail,
 		Templates: notify.Templates{ServiceName: "Children's Services Portal"},
-		Pepper:    []byte("0123456789abcdef0123456789abcdef"),
+		Pepper:    secret.Pepper{[]byte("0123456789abcdef0123456789abcdef")},
 		Clock:     clk,
 		BaseURL:   "https://signin.example",
 		Limiter:   memlimit.New(clk),

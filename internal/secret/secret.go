@@ -77,6 +77,25 @@ func Verify(pepper []byte, value string, mac []byte) bool {
 	return hmac.Equal(HMAC(pepper, value), mac)
 }
 
+// Pepper is the server's HMAC keyring (keys.pepper, and keys.previous_pepper
+// while it is being replaced), the current key first: MAC keys with the
+// current one, Verify accepts a MAC of any, so the codes and tokens made
+// before a change still verify until they expire.
+type Pepper [][]byte
+
+// MAC is HMAC(current key, value).
+func (p Pepper) MAC(value string) []byte { return HMAC(p[0], value) }
+
+// Verify reports whether mac is the MAC of value under a key of p, trying
+// every key (constant time in the matching key's position).
+func (p Pepper) Verify(value string, mac []byte) bool {
+	ok := false
+	for _, k := range p {
+		ok = Verify(k, value, mac) || ok
+	}
+	return ok
+}
+
 // HashToken returns the hex SHA-256 of token: how refresh tokens, auth codes
 // and other high-entropy secrets are stored and looked up. (Low-entropy codes
 // use HMAC with the pepper instead.)

@@ -206,3 +206,26 @@ func FuzzNormalizeCode(f *testing.F) {
 		}
 	})
 }
+
+// A pepper replaced with the old one kept as previous: new MACs use the new
+// key, and MACs made under either key verify; with the old key removed, its
+// MACs no longer do.
+func TestPepperKeyring(t *testing.T) {
+	oldKey, newKey := []byte("old pepper, 32 bytes long ......"), []byte("new pepper, 32 bytes long ......")
+	before := Pepper{oldKey}
+	ring := Pepper{newKey, oldKey}
+	made := before.MAC("123456")
+	if !ring.Verify("123456", made) {
+		t.Error("a code made under the previous pepper does not verify")
+	}
+	if ring.Verify("654321", made) {
+		t.Error("a wrong code verifies")
+	}
+	fresh := ring.MAC("123456")
+	if before.Verify("123456", fresh) || !(Pepper{newKey}).Verify("123456", fresh) {
+		t.Error("the keyring does not MAC with its current key")
+	}
+	if (Pepper{newKey}).Verify("123456", made) {
+		t.Error("a code made under a removed pepper verifies")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/ratelimit/memlimit"
+	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
 )
@@ -226,5 +227,20 @@ func TestCallCompletesNothingWhileLocked(t *testing.T) {
 	}
 	if _, err := f.flows.Get(t.Context(), id); err == nil {
 		t.Error("the flow of a locked account lives on")
+	}
+}
+
+// A code sent just before the pepper was replaced (the old one kept as
+// keys.previous_pepper) still confirms the sign-in.
+func TestCodeSurvivesAPepperChange(t *testing.T) {
+	f := newFixture(t)
+	id := f.flowAt(t, signin.StateConfirm)
+	if err := f.phones.SendCode(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	code := f.lastCode(t)
+	f.phones.Pepper = secret.Pepper{[]byte("a new pepper of thirty-two bytes"), f.pepper}
+	if _, err := f.phones.VerifyCode(t.Context(), id, code); err != nil {
+		t.Fatalf("the code sent before the pepper changed: %v", err)
 	}
 }

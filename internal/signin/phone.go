@@ -93,7 +93,7 @@ type Phones struct {
 	Templates notify.Templates
 	Limiter   ratelimit.Limiter
 	Limits    ratelimit.Limits // CodesPerPhone, CallsPerPhone
-	Pepper    []byte
+	Pepper    secret.Pepper
 	Clock     clock.Clock
 	Audit     Auditor // optional
 	// Email sends the 8-digit code a user without a phone must type before
@@ -262,7 +262,7 @@ func (p *Phones) sendEnrolCode(ctx context.Context, flowID, userID, addr string,
 			return err
 		}
 		f.Set(DataUser, userID)
-		return emailcode.Issue(f, secret.HMAC(p.Pepper, code), addr, now, p.emailRules(), resend)
+		return emailcode.Issue(f, p.Pepper.MAC(code), addr, now, p.emailRules(), resend)
 	})
 	if err != nil {
 		return fmt.Errorf("store enrolment code for flow %s: %w", flowID, err)
@@ -363,7 +363,7 @@ func (p *Phones) SendCode(ctx context.Context, flowID string) error {
 		if err := transition(f, EventSendCode); err != nil {
 			return err
 		}
-		c := &flow.Code{HMAC: secret.HMAC(p.Pepper, code), Channel: "sms", Target: to, ExpiresAt: now.Add(set.ttl), LastSentAt: now, Sends: 1}
+		c := &flow.Code{HMAC: p.Pepper.MAC(code), Channel: "sms", Target: to, ExpiresAt: now.Add(set.ttl), LastSentAt: now, Sends: 1}
 		if prev != nil {
 			c.Sends = prev.Sends + 1
 			c.Attempts = prev.Attempts // a resend never resets the tries
@@ -420,7 +420,7 @@ func (p *Phones) VerifyCode(ctx context.Context, flowID, typed string) (flow.Flo
 			return ErrNoCode
 		}
 		c.Attempts++ // saved even when the code is wrong
-		if secret.Verify(p.Pepper, typed, c.HMAC) {
+		if p.Pepper.Verify(typed, c.HMAC) {
 			ok = true
 			f.Code = nil
 			return transition(f, EventCodeOK)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/phone"
-	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
@@ -105,7 +104,7 @@ func (s *Server) submitChangePhone(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, pathAccountPhone, http.StatusSeeOther) // which asks for a sign-in
 		return
 	}
-	if !secret.Equal(r.PostFormValue("csrf_token"), s.sessionCSRF(sess.ID)) {
+	if !s.sessionCSRFValid(sess.ID, r.PostFormValue("csrf_token")) {
 		s.cfg.Pages.Error(w, r, http.StatusForbidden, "Change your phone number", text.FormOutOfDate, pathAccountPhone)
 		return
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/carekey/carekey/internal/oidcop"
-	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
 )
@@ -49,7 +48,7 @@ func (s *Server) submitConfirmLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := s.cookies.get(r, sessionCookie)
-	if id != "" && !secret.Equal(r.PostFormValue("csrf_token"), s.sessionCSRF(id)) {
+	if id != "" && !s.sessionCSRFValid(id, r.PostFormValue("csrf_token")) {
 		s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign out", text.FormOutOfDate, "/")
 		return
 	}

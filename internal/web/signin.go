@@ -337,7 +337,18 @@ func (s *Server) currentSession(ctx context.Context, r *http.Request) (session.S
 
 // sessionCSRF is the CSRF token of forms shown to a signed-in browser.
 func (s *Server) sessionCSRF(sessionID string) string {
-	return secret.HashToken(string(secret.HMAC(s.cfg.Pepper, "csrf:"+sessionID)))
+	return secret.HashToken(string(s.cfg.Pepper.MAC("csrf:" + sessionID)))
+}
+
+// sessionCSRFValid reports whether token is the CSRF token of sessionID under
+// a key of the pepper (a form shown before the pepper was replaced still
+// posts).
+func (s *Server) sessionCSRFValid(sessionID, token string) bool {
+	ok := false
+	for _, k := range s.cfg.Pepper {
+		ok = secret.Equal(token, secret.HashToken(string(secret.HMAC(k, "csrf:"+sessionID)))) || ok
+	}
+	return ok
 }
 
 type homeData struct{ Email string }
@@ -366,7 +377,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id := s.cookies.get(r, sessionCookie); id != "" {
-		if !secret.Equal(r.PostFormValue("csrf_token"), s.sessionCSRF(id)) {
+		if !s.sessionCSRFValid(id, r.PostFormValue("csrf_token")) {
 			s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign out", text.FormOutOfDate, "/")
 			return
 		}

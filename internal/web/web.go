@@ -18,6 +18,7 @@ import (
 	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/recovery"
 	"github.com/carekey/carekey/internal/registration"
+	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
@@ -52,7 +53,7 @@ type Config struct {
 	Clock    clock.Clock
 	Logger   *slog.Logger
 	// Pepper keys the HMACs of CSRF tokens.
-	Pepper          []byte
+	Pepper          secret.Pepper
 	InsecureCookies bool
 	MaxBodyBytes    int64
 	SessionIdle     time.Duration
