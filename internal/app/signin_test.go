@@ -41,6 +41,11 @@ func TestSigninPageUsesTheGuidesWordsAndLabels(t *testing.T) {
 			t.Errorf("input %s has no label", m[1])
 		}
 	}
+	// Keyboard order: email, password, then the link (issue 14: the link sat
+	// between the two fields).
+	if email, pw, link := strings.Index(body, `id="email"`), strings.Index(body, `id="password"`), strings.Index(body, "Forgot your password?"); !(email < pw && pw < link) {
+		t.Errorf("tab order: email at %d, password at %d, Forgot your password? at %d; want the link after both fields", email, pw, link)
+	}
 }
 
 func TestSigninWrongEmailAndWrongPasswordLookAlike(t *testing.T) {

@@ -156,6 +156,17 @@ func (t Templates) SignInCall(to, reference string) Call {
 	}
 }
 
+// PhoneChangeCall is the voice call that confirms a new phone number for a
+// signed-in user who is changing it: no one is signing in.
+func (t Templates) PhoneChangeCall(to, reference string) Call {
+	return Call{
+		To:        to,
+		Reference: reference,
+		Say: "This is " + t.councilName() + "'s " + t.ServiceName + ". Someone is adding this number to their account. " +
+			"If this is you, press the hash key now. If it is not you, hang up.",
+	}
+}
+
 func (t Templates) councilName() string {
 	if t.CouncilName == "" {
 		return "the council"

@@ -167,3 +167,12 @@ func TestLogValueHidesSecrets(t *testing.T) {
 		}
 	}
 }
+
+// A call that confirms a new number for a signed-in user must not say that
+// someone is signing in (issue 14).
+func TestPhoneChangeCallSaysWhatIsHappening(t *testing.T) {
+	c := notify.Templates{CouncilName: "Norfolk County Council", ServiceName: "Children's Services Portal"}.PhoneChangeCall("+447700900047", "ref")
+	if strings.Contains(c.Say, "signing in") || !strings.Contains(c.Say, "adding this number") || c.Reference != "ref" {
+		t.Errorf("phone change call = %+v", c)
+	}
+}

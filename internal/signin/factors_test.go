@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/carekey/carekey/internal/emailcode"
+	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/ratelimit/memlimit"
 	"github.com/carekey/carekey/internal/secret"
@@ -242,5 +243,23 @@ func TestCodeSurvivesAPepperChange(t *testing.T) {
 	f.phones.Pepper = secret.Pepper{[]byte("a new pepper of thirty-two bytes"), f.pepper}
 	if _, err := f.phones.VerifyCode(t.Context(), id, code); err != nil {
 		t.Fatalf("the code sent before the pepper changed: %v", err)
+	}
+}
+
+// The call that confirms a new number says so, not that someone is signing in.
+func TestPhoneChangeCallScript(t *testing.T) {
+	f := newFixture(t)
+	id := f.flowAt(t, signin.StateConfirm)
+	if _, err := f.flows.Update(t.Context(), id, func(fl *flow.Flow) error {
+		fl.Data[signin.DataPurpose] = signin.PurposeChangePhone
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.phones.PlaceCall(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	if say := f.sender.Calls()[0].Say; strings.Contains(say, "signing in") || !strings.Contains(say, "adding this number") {
+		t.Errorf("phone change call says %q", say)
 	}
 }

@@ -494,7 +494,11 @@ func (p *Phones) PlaceCall(ctx context.Context, flowID string) error {
 	if err != nil {
 		return fmt.Errorf("store call reference for flow %s: %w", flowID, err)
 	}
-	if err := p.Voice.PlaceCall(ctx, p.Templates.SignInCall(to, flowID+"."+tok)); err != nil {
+	call := p.Templates.SignInCall(to, flowID+"."+tok)
+	if cur.Data[DataPurpose] == PurposeChangePhone {
+		call = p.Templates.PhoneChangeCall(to, flowID+"."+tok)
+	}
+	if err := p.Voice.PlaceCall(ctx, call); err != nil {
 		p.revert(ctx, flowID, string(StateCall), prevState)
 		p.audit(ctx, f, "signin.call_not_placed", map[string]string{"to": notify.MaskPhone(to)})
 		return fmt.Errorf("place call: %w", err)
