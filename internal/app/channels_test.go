@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/carekey/carekey/internal/config"
+	"github.com/carekey/carekey/internal/store"
 )
 
 // A deployment with an SMS provider and no voice provider offers "Send
@@ -63,4 +64,32 @@ func TestOnlyConfiguredChannelsAreOffered(t *testing.T) {
 	if loc, _ := resp.Location(); resp.StatusCode/100 != 3 || loc == nil || loc.Query().Get("code") == "" {
 		t.Fatalf("verify: %d %v, want a redirect to the client with a code", resp.StatusCode, loc)
 	}
+}
+
+// TestLandlineOffersCallMeOnly (issue 14): a user whose phone is a landline
+// is offered "Call Me" only, and told why; a forced Send Code is refused.
+func TestLandlineOffersCallMeOnly(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		st := e.app.Backends().Store
+		u, err := st.GetUserByEmail(t.Context(), testEmail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.UpdateUser(t.Context(), u.ID, func(u *store.User) ([]store.AuditEvent, error) {
+			u.Phone = "+441632960000" // a landline (Ofcom's drama range)
+			return nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		c := e.browser()
+		csrf := csrfOf(t, e.signinPage(t, c))
+		body := mustStatus(t, post(t, c, e.issuer+"/signin", url.Values{"csrf_token": {csrf}, "email": {testEmail}, "password": {testPassword}}), http.StatusOK)
+		if strings.Contains(body, "Send Code") || !strings.Contains(body, "Call Me") || !strings.Contains(body, "This is a landline number") {
+			t.Fatalf("confirm page for a landline:\n%s", body)
+		}
+		resp := post(t, c, e.issuer+"/signin/send-code", url.Values{"csrf_token": {csrfOf(t, body)}})
+		if b := readBody(t, resp); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("forced Send Code to a landline: %d, want 400:\n%s", resp.StatusCode, b)
+		}
+	})
 }

@@ -263,3 +263,29 @@ func TestPhoneChangeCallScript(t *testing.T) {
 		t.Errorf("phone change call says %q", say)
 	}
 }
+
+// A landline gets Call Me only: a text to it would not arrive (issue 14).
+func TestLandlineIsCalledNotTexted(t *testing.T) {
+	f := newFixture(t)
+	id := f.flowAt(t, signin.StateConfirm)
+	if _, err := f.flows.Update(t.Context(), id, func(fl *flow.Flow) error {
+		fl.Data[signin.DataPhone] = "+441632960000" // Ofcom's drama landline range
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fl, _ := f.flows.Get(t.Context(), id)
+	if f.phones.CanSMSTo(fl) || !signin.IsLandline(fl) {
+		t.Error("Send Code offered for a landline")
+	}
+	if err := f.phones.SendCode(t.Context(), id); !errors.Is(err, signin.ErrChannelUnavailable) {
+		t.Errorf("SendCode to a landline = %v, want ErrChannelUnavailable", err)
+	}
+	if err := f.phones.PlaceCall(t.Context(), id); err != nil {
+		t.Errorf("PlaceCall to a landline: %v", err)
+	}
+	mobile := f.flowAt(t, signin.StateConfirm)
+	if fl, _ := f.flows.Get(t.Context(), mobile); !f.phones.CanSMSTo(fl) {
+		t.Error("Send Code not offered for a mobile")
+	}
+}

@@ -192,6 +192,22 @@ func (p *Phones) logger() *slog.Logger {
 func (p *Phones) CanSMS() bool  { return p.SMS != nil }
 func (p *Phones) CanCall() bool { return p.Voice != nil }
 
+// CanSMSTo reports whether Send Code is offered for the flow's phone: the
+// deployment sends SMS and the number is not a landline (a text to one
+// usually fails; its owner gets Call Me).
+func (p *Phones) CanSMSTo(f flow.Flow) bool { return p.CanSMS() && !IsLandline(f) }
+
+// IsLandline reports whether the flow's phone is a landline, from the kind
+// found when it was entered or, for a phone enrolled before kinds were kept,
+// from the number itself.
+func IsLandline(f flow.Flow) bool {
+	if k := f.Data[DataPhoneKind]; k != "" {
+		return phone.Kind(k) == phone.Landline
+	}
+	n, err := phone.Parse(f.Data[DataPhone], "")
+	return err == nil && n.Kind == phone.Landline
+}
+
 // transition applies e to f, or returns ErrBadTransition.
 func transition(f *flow.Flow, e Event) error {
 	next, err := Next(State(f.State), e)
@@ -341,6 +357,9 @@ func (p *Phones) SendCode(ctx context.Context, flowID string) error {
 	cur, err := p.Flows.Get(ctx, flowID)
 	if err != nil {
 		return fmt.Errorf("load flow %s: %w", flowID, err)
+	}
+	if IsLandline(cur) {
+		return ErrChannelUnavailable // the page offers Call Me only
 	}
 	if !Can(State(cur.State), EventSendCode) {
 		return ErrBadTransition

@@ -33,6 +33,9 @@ type phoneData struct {
 	// SMS and Call: the ways of confirming this deployment offers (a
 	// channel without a provider is not shown).
 	SMS, Call bool
+	// Landline: Send Code is not offered because the number is a landline
+	// (the page says why).
+	Landline bool
 	// Sent: a new code was emailed before enrolment ("We have sent you a
 	// new code.").
 	Sent bool
@@ -48,7 +51,8 @@ func (s *Server) renderPhoneStep(w http.ResponseWriter, r *http.Request, f flow.
 	data := phoneData{Masked: phone.Mask(f.Data[signin.DataPhone]), Countries: phone.Countries(), Country: phone.DefaultCountryCode,
 		ChangePhone: f.Data[signin.DataPurpose] == signin.PurposeChangePhone,
 		Reauth:      f.Data[signin.DataReturn] == returnAccountPhone,
-		SMS:         s.cfg.Phones.CanSMS(), Call: s.cfg.Phones.CanCall()}
+		SMS:         s.cfg.Phones.CanSMSTo(f), Call: s.cfg.Phones.CanCall(),
+		Landline: signin.IsLandline(f) && s.cfg.Phones.CanSMS()}
 	name := "signin_confirm"
 	switch signin.State(f.State) {
 	case signin.StateEnrolEmail:
