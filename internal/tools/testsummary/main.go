@@ -91,9 +91,28 @@ func summarise(r io.Reader, w io.Writer) (summary, error) {
 	if err := sc.Err(); err != nil {
 		return s, fmt.Errorf("read go test -json: %w", err)
 	}
-	slices.Sort(s.skippedTests)
+	// Skips are grouped by their reason (a missing service skips dozens).
+	byReason := map[string][]string{}
+	var reasons []string
 	for _, t := range s.skippedTests {
-		fmt.Fprintln(w, "skipped:", t)
+		name, reason, _ := strings.Cut(t, ": ")
+		if i := strings.Index(reason, ": "); i > 0 && strings.Contains(reason[:i], ".go:") {
+			reason = reason[i+2:] // drop the file:line
+		}
+		if byReason[reason] == nil {
+			reasons = append(reasons, reason)
+		}
+		byReason[reason] = append(byReason[reason], name)
+	}
+	slices.Sort(reasons)
+	for _, r := range reasons {
+		names := byReason[r]
+		slices.Sort(names)
+		if len(names) <= 3 {
+			fmt.Fprintf(w, "skipped: %s (%s)\n", strings.Join(names, ", "), r)
+		} else {
+			fmt.Fprintf(w, "skipped: %d tests (%s), among them %s\n", len(names), r, strings.Join(names[:3], ", "))
+		}
 	}
 	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", s.passed, s.failed, s.skipped)
 	return s, nil

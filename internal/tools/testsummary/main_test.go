@@ -38,7 +38,7 @@ func TestSummarise(t *testing.T) {
 		"FAIL\tp\t0.500s",          // its package's line
 		"# q [q.test]",             // lines that are not events pass through
 		"?   \tr\t[no test files]", // packages without tests
-		"skipped: p TestC/sub: c_test.go:4: IDP_TEST_REDIS_URL unset", // why it skipped
+		"skipped: p TestC/sub (IDP_TEST_REDIS_URL unset)", // why it skipped
 		"2 passed, 1 failed, 1 skipped\n",
 	} {
 		if !strings.Contains(got, want) {
@@ -47,5 +47,20 @@ func TestSummarise(t *testing.T) {
 	}
 	if strings.Contains(got, "=== RUN   TestA") {
 		t.Errorf("a passing test's output was printed:\n%s", got)
+	}
+}
+
+func TestSkipsGroupedByReason(t *testing.T) {
+	var in strings.Builder
+	for _, name := range []string{"TestA", "TestB", "TestC", "TestD"} {
+		in.WriteString(`{"Action":"output","Package":"p","Test":"` + name + `","Output":"    h_test.go:55: IDP_TEST_REDIS_URL unset\n"}` + "\n")
+		in.WriteString(`{"Action":"skip","Package":"p","Test":"` + name + `"}` + "\n")
+	}
+	var out bytes.Buffer
+	if _, err := summarise(strings.NewReader(in.String()), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "skipped: 4 tests (IDP_TEST_REDIS_URL unset), among them p TestA, p TestB, p TestC\n") {
+		t.Errorf("skips not grouped:\n%s", out.String())
 	}
 }
