@@ -18,9 +18,8 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 )
 
-// fuzzKey is the issuer's key in FuzzVerifyLogoutToken, fixed so that the
-// committed seed corpus holds tokens it really signed. fuzzOtherKey is a
-// forger's.
+// fuzzKeys returns the issuer's key in FuzzVerifyLogoutToken, fixed so that
+// the committed seed corpus holds tokens it really signed, and a forger's.
 func fuzzKeys(f *testing.F) (issuer, other *ecdsa.PrivateKey) {
 	f.Helper()
 	var err error
