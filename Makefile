@@ -3,8 +3,15 @@
 
 # Pinned: the newest staticcheck release that supports Go 1.26. .ci/run uses it too.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
-# How long `make fuzz` runs each fuzz target.
+# How long `make fuzz` runs each fuzz target, and extra go test flags
+# (FUZZFLAGS='-parallel 1' on a shared machine).
 FUZZTIME ?= 10s
+FUZZFLAGS ?=
+# How long the fuzzer may spend shrinking each new input. 0s spends all of
+# FUZZTIME finding new ones; shrinking a large seed (configs/example.yaml)
+# would otherwise take most of a short run. Raise it (FUZZMINIMIZETIME=1m)
+# to shrink a crasher before committing it as a regression seed.
+FUZZMINIMIZETIME ?= 0s
 # Which benchmarks `make bench` runs (a -bench regexp).
 BENCH ?= .
 
@@ -37,15 +44,27 @@ vet:
 staticcheck:
 	go run $(STATICCHECK) ./...
 
-## fuzz: run each fuzz target for FUZZTIME (make fuzz FUZZTIME=1m)
+## fuzz: run each fuzz target for FUZZTIME (make fuzz FUZZTIME=1m); fails on a crash,
+## or if a package's fuzz targets do not all build and list
 fuzz:
 	@set -e; \
+	start=$$(date +%s); n=0; \
 	for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -r -n1 dirname | sort -u); do \
-		for target in $$(go test -list '^Fuzz' "$$dir" | grep '^Fuzz'); do \
+		list=$$(go test -list '^Fuzz' "$$dir"); \
+		want=$$(grep -h '^func Fuzz' "$$dir"/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/' | sort); \
+		have=$$(printf '%s\n' "$$list" | grep '^Fuzz' | sort); \
+		if [ "$$want" != "$$have" ]; then \
+			echo "fuzz: $$dir declares" $$want "but go test lists" $$have >&2; exit 1; \
+		fi; \
+		for target in $$have; do \
+			t0=$$(date +%s); \
 			echo "== $$dir $$target"; \
-			go test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) "$$dir"; \
+			go test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $(FUZZFLAGS) "$$dir"; \
+			echo "== $$dir $$target: $$(( $$(date +%s) - t0 ))s"; \
+			n=$$((n + 1)); \
 		done; \
-	done
+	done; \
+	echo "fuzz: $$n targets, $(FUZZTIME) each, $$(( $$(date +%s) - start ))s in all"
 
 ## bench: benchmarks with allocations (make bench BENCH=Login); compare runs with benchstat
 bench:

@@ -122,7 +122,10 @@ func ParseGrantsCSV(r io.Reader, now time.Time) (rows []ImportRow, bad []RowErro
 // checkRow returns what is wrong with row, and sets its ExpiresAt.
 func checkRow(row *ImportRow, expires string, now time.Time) []string {
 	var reasons []string
-	if !emailRE.MatchString(row.Email) {
+	// emailRE's \s is ASCII only: refuse other white space, control
+	// characters (an escape sequence would reach the operator's terminal in
+	// "no user with email …") and invalid UTF-8 too.
+	if !emailRE.MatchString(row.Email) || !utf8.ValidString(row.Email) || strings.IndexFunc(row.Email, spaceOrControl) >= 0 {
 		reasons = append(reasons, "email: not an email address")
 	}
 	if !sourceRE.MatchString(row.Source) {
@@ -166,3 +169,5 @@ func checkRow(row *ImportRow, expires string, now time.Time) []string {
 	}
 	return reasons
 }
+
+func spaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }

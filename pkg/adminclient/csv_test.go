@@ -2,9 +2,12 @@ package adminclient_test
 
 import (
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/carekey/carekey/pkg/adminclient"
 )
@@ -82,23 +85,79 @@ func TestParseGrantsCSVHeader(t *testing.T) {
 // FuzzParseGrantsCSV: never panics; every good row passes the API's rules
 // (no control characters in a name, a well-formed email) and every line
 // number is at least 2.
+// FuzzParseGrantsCSV reads bulk-grant CSV files (idp admin import).
+//
+// Invariants:
+//   - it never panics; a file it cannot read returns an error and no rows;
+//   - good rows and bad rows are each in line order, past the header, and
+//     no line is both;
+//   - a good row holds what the admin API will accept: a lower-case email
+//     of one @ with no white space, control character or invalid UTF-8 (it
+//     is printed back to the operator's terminal), source, external_ref and
+//     relationship of their patterns, a name of 1 to 200 characters without
+//     control characters, a real birthdate from 1900 to today or none, an
+//     expiry in the future or none, every field trimmed;
+//   - no two good rows grant the same user the same account.
 func FuzzParseGrantsCSV(f *testing.F) {
 	f.Add("email,source,external_ref,name,birthdate,relationship\na@b.example,x,R1,\"A\r\nBcc: x@y.example\",,child\n")
 	f.Add("email,source,external_ref,name,birthdate,relationship,expires_at\n\"a\"@b,x,R,N,2013-02-30,child,2099-01-01T00:00:00Z\n")
+	f.Add("\ufeffEMAIL , Source,external_ref,name,birthdate,relationship\r\nA@B.example,x,R1,N,,child\r\na@b.example,x,R1,N,,child\r\n")
+	f.Add("email,source,external_ref,name,birthdate,relationship\na\x00@b.example,x,R1,N,,child\na\x1b[31m@b.example,x,R2,N,,child\n")
+	f.Add("email,source,external_ref,name,birthdate,relationship\na\u00a0b@c.example,x,R1,N,,child\n\xff@b.example,x,R2,N,,child\n")
+	f.Add("email,source,external_ref,name,birthdate,relationship,expires_at\na@b.example,x,R1,N,1899-12-31,child,2025-03-03T09:00:00Z\n")
+	f.Add("email,email\n")
+	f.Add("email,source,external_ref,name,birthdate,relationship\n\"unterminated\n")
+	sourceRE := regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,39}$`)
+	refRE := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$`)
+	relationshipRE := regexp.MustCompile(`^[a-z][a-z_-]{0,31}$`)
 	f.Fuzz(func(t *testing.T, s string) {
 		rows, bad, err := adminclient.ParseGrantsCSV(strings.NewReader(s), now)
 		if err != nil {
+			if rows != nil || bad != nil {
+				t.Fatalf("error %v with %d rows and %d bad rows", err, len(rows), len(bad))
+			}
 			return
 		}
-		for _, r := range rows {
-			if r.Line < 2 || strings.ContainsAny(r.Name, "\r\n\x00") || strings.ContainsAny(r.Email, " \r\n") {
-				t.Errorf("bad row accepted: %+v", r)
-			}
-		}
+		lines := map[int]bool{}
+		last := 1
 		for _, b := range bad {
-			if b.Line < 2 {
-				t.Errorf("row error at line %d", b.Line)
+			if b.Line <= last || b.Reason == "" {
+				t.Fatalf("row errors out of order: %+v", bad)
 			}
+			last = b.Line
+			lines[b.Line] = true
+		}
+		last = 1
+		seen := map[[3]string]bool{}
+		for _, r := range rows {
+			if r.Line <= last || lines[r.Line] {
+				t.Fatalf("good row at line %d after %d, or also bad: %+v", r.Line, last, rows)
+			}
+			last = r.Line
+			local, domain, ok := strings.Cut(r.Email, "@")
+			switch {
+			case !ok || local == "" || domain == "" || strings.Contains(domain, "@") || strings.ToLower(r.Email) != r.Email ||
+				!utf8.ValidString(r.Email) || strings.IndexFunc(r.Email, func(c rune) bool { return unicode.IsSpace(c) || unicode.IsControl(c) }) >= 0:
+				t.Fatalf("line %d: email %q accepted", r.Line, r.Email)
+			case !sourceRE.MatchString(r.Source) || !refRE.MatchString(r.ExternalRef) || !relationshipRE.MatchString(r.Relationship):
+				t.Fatalf("line %d: accepted %+v", r.Line, r)
+			case r.Name == "" || r.Name != strings.TrimSpace(r.Name) || !utf8.ValidString(r.Name) ||
+				utf8.RuneCountInString(r.Name) > 200 || strings.IndexFunc(r.Name, unicode.IsControl) >= 0:
+				t.Fatalf("line %d: name %q accepted", r.Line, r.Name)
+			case r.ExpiresAt != nil && !r.ExpiresAt.After(now):
+				t.Fatalf("line %d: expiry %v accepted at %v", r.Line, r.ExpiresAt, now)
+			}
+			if r.Birthdate != "" {
+				d, err := time.Parse(time.DateOnly, r.Birthdate)
+				if err != nil || d.Year() < 1900 || d.After(now) {
+					t.Fatalf("line %d: birthdate %q accepted", r.Line, r.Birthdate)
+				}
+			}
+			key := [3]string{r.Email, r.Source, r.ExternalRef}
+			if seen[key] {
+				t.Fatalf("line %d: the same grant twice: %v", r.Line, key)
+			}
+			seen[key] = true
 		}
 	})
 }
