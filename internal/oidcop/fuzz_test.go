@@ -251,4 +251,3 @@ func (noRefreshTokens) RotateRefreshToken(context.Context, string, store.Refresh
 }
 func (noRefreshTokens) RevokeRefreshToken(context.Context, string, time.Time) error  { return errNone }
 func (noRefreshTokens) RevokeRefreshFamily(context.Context, string, time.Time) error { return errNone }
-
