@@ -5,7 +5,7 @@
 //   - a contract package (store, flow, session, authstate, notify, ratelimit,
 //     audit) depends on anything but the standard library, internal/clock and
 //     pkg/claims;
-//   - a journey service (registration, signin, recovery, enrolment) depends on
+//   - a journey service (registration, signin, recovery) depends on
 //     net/http, on a storage backend or driver, or on another journey;
 //   - a package other than internal/app or a command depends on a backend
 //     (postgres, memstore, redissession, memsession, redisflow, memflow,

@@ -125,8 +125,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		},
 	}, {
 		name: "journey imports a driver",
-		have: map[string][]string{mod("internal/enrolment"): {goredis}},
-		want: []found{{"journey enrolment stands alone", mod("internal/enrolment"), goredis}},
+		have: map[string][]string{mod("internal/recovery"): {goredis}},
+		want: []found{{"journey recovery stands alone", mod("internal/recovery"), goredis}},
 	}, {
 		name: "journey imports a backend not in the app list",
 		have: map[string][]string{mod("internal/signin"): {mod("internal/ratelimit/redisrate")}},
