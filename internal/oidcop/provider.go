@@ -105,6 +105,8 @@ type Config struct {
 type Provider struct {
 	op      *op.Provider
 	storage *storage
+	// discover serves discovery (discovery.go) with op's CORS rules.
+	discover http.Handler
 }
 
 // New builds the provider. It does not touch the backends.
@@ -150,7 +152,9 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create provider: %w", err)
 	}
-	return &Provider{op: p, storage: s}, nil
+	pr := &Provider{op: p, storage: s}
+	pr.discover = cors.New(*corsOptions(cfg.Clients)).Handler(http.HandlerFunc(pr.discovery))
+	return pr, nil
 }
 
 // tokenCrypto encrypts with the current key and decrypts with it and each
@@ -222,8 +226,15 @@ func (p *Provider) Algorithms() []string {
 // /userinfo, /oauth/introspect, /revoke, /end_session, /authorize/callback).
 func (p *Provider) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == "/oauth/token" {
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/oauth/token":
 			r = r.WithContext(withClientID(r.Context(), tokenClientID(r)))
+		case r.Method == http.MethodGet && r.URL.Path == "/.well-known/openid-configuration":
+			p.discover.ServeHTTP(w, r) // discovery.go: only what works
+			return
+		case r.URL.Path == "/device_authorization":
+			http.NotFound(w, r) // not a grant carekey offers
+			return
 		}
 		p.op.ServeHTTP(w, r)
 	})

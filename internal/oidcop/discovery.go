@@ -1,0 +1,44 @@
+package oidcop
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// Discovery answers /.well-known/openid-configuration with what carekey really
+// does (design.md §4): op's document advertised the implicit grant, the
+// id_token response types, the JWT bearer grant, a device authorization
+// endpoint and private_key_jwt signing algorithms, none of which carekey
+// serves, and client libraries pick from what is advertised (issue 15).
+func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
+	d := op.CreateDiscoveryConfig(op.ContextWithIssuer(r.Context(), p.storage.cfg.Issuer), p.op, p.storage)
+	d.DeviceAuthorizationEndpoint = ""
+	d.CheckSessionIframe = ""
+	d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
+	d.ResponseModesSupported = []string{"query"}
+	d.GrantTypesSupported = p.grantTypes()
+	// No client authenticates with a signed JWT, and no request objects.
+	d.RequestObjectSigningAlgValuesSupported = nil
+	d.TokenEndpointAuthSigningAlgValuesSupported = nil
+	d.IntrospectionEndpointAuthSigningAlgValuesSupported = nil
+	d.RevocationEndpointAuthSigningAlgValuesSupported = nil
+	op.Discover(w, d)
+}
+
+// grantTypes are the grants at least one registered client may use, of
+// those carekey implements.
+func (p *Provider) grantTypes() []oidc.GrantType {
+	var out []oidc.GrantType
+	for _, g := range []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials} {
+		for _, c := range p.storage.clients {
+			if c.hasGrant(string(g)) {
+				out = append(out, g)
+				break
+			}
+		}
+	}
+	return slices.Clip(out)
+}
