@@ -189,8 +189,11 @@ func (v *validator) redis(r *Redis) {
 	if r.DB < 0 {
 		v.add("redis.db", "must not be negative")
 	}
-	if r.DB != 0 && len(r.Addrs) > 1 && r.MasterName == "" {
+	if r.DB != 0 && (len(r.Addrs) > 1 || r.Cluster) && r.MasterName == "" {
 		v.add("redis.db", "Redis Cluster has only database 0")
+	}
+	if r.Cluster && r.MasterName != "" {
+		v.add("redis.cluster", "Sentinel (redis.master_name) and Cluster are exclusive: set one")
 	}
 	v.positive("redis.dial_timeout", r.DialTimeout)
 	v.positive("redis.read_timeout", r.ReadTimeout)

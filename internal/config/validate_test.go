@@ -145,6 +145,8 @@ func TestValidate(t *testing.T) {
 		{name: "redis password placeholder", have: `redis: {addrs: [a:1], password: CHANGE_ME}`, wantErrs: []string{"redis.password"}},
 		{name: "redis password", have: `redis: {addrs: [a:1], password: "k2j3h4k2j3h4"}`},
 		{name: "redis cluster db", have: `redis: {addrs: [a:1, b:1], db: 2}`, wantErrs: []string{"redis.db"}},
+		{name: "redis cluster endpoint db", have: `redis: {addrs: [a:1], cluster: true, db: 2}`, wantErrs: []string{"redis.db"}},
+		{name: "redis cluster and sentinel", have: `redis: {addrs: [a:1], cluster: true, master_name: m}`, wantErrs: []string{"redis.cluster"}},
 		{name: "redis sentinel db", have: `redis: {addrs: [a:1, b:1], db: 2, master_name: m}`},
 		{name: "redis negative db", have: `redis: {addrs: [a:1], db: -1}`, wantErrs: []string{"redis.db"}},
 

@@ -20,6 +20,15 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceCluster runs the suite on a 3-master Redis Cluster: the
+// script's two counters share a hash slot.
+func TestConformanceCluster(t *testing.T) {
+	ratelimittest.Run(t, func(t *testing.T, clk *clocktest.Clock) ratelimit.Limiter {
+		c, prefix := testenv.RedisCluster(t)
+		return New(c, prefix, clk)
+	})
+}
+
 // TestKeys checks that counters live under the prefix, that both windows of a
 // key share a hash tag, and that each expires within two windows.
 func TestKeys(t *testing.T) {
