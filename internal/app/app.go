@@ -324,6 +324,8 @@ func NewRedis(c config.Redis) redis.UniversalClient {
 		ContextTimeoutEnabled: true,
 		// One address of a Cluster: discover the others from it.
 		IsClusterMode: c.Cluster,
+		// Sentinel: the sentinels' password (the master's is Password).
+		SentinelPassword: c.SentinelPassword,
 	}
 	if c.TLS {
 		o.TLSConfig = tlsConfig()

@@ -75,6 +75,10 @@ type Redis struct {
 	// Cluster: the one address is a Cluster's configuration endpoint (as
 	// managed services give one), not a single node.
 	Cluster bool `yaml:"cluster"`
+	// SentinelPassword: the sentinels' own password (Sentinel's
+	// requirepass), if they ask for one; Password is the master's.
+	SentinelPassword     string `yaml:"sentinel_password"`
+	SentinelPasswordFile string `yaml:"sentinel_password_file"`
 }
 
 // Keys are the provider's secrets.
