@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -63,6 +64,37 @@ func TestEndToEndOnRedisCluster(t *testing.T) {
 			}
 			t.Logf("%d keys under %s on %d of the masters", keys.Load(), strings.TrimSuffix(prefix, ":"), masters.Load())
 		})
+	}
+}
+
+// TestEndToEndOnRedisSentinel runs the code flow journey on PostgreSQL and a
+// Redis master found through its Sentinel (IDP_TEST_REDIS_SENTINEL_ADDRS;
+// .ci/run starts one).
+func TestEndToEndOnRedisSentinel(t *testing.T) {
+	sentinels, prefix := testenv.RedisSentinelAddrs(t)
+	e := startWith(t, true, func(c *config.Config) {
+		c.Redis.Addrs, c.Redis.MasterName = sentinels, testenv.SentinelMaster
+		c.Redis.DB = 0
+		c.Redis.KeyPrefix = prefix
+	})
+	endToEndCodeFlow(t, e)
+
+	// The journey's state is on the master the sentinels name.
+	sc := redis.NewSentinelClient(&redis.Options{Addr: sentinels[0]})
+	defer sc.Close()
+	master, err := sc.GetMasterAddrByName(t.Context(), testenv.SentinelMaster).Result()
+	if err != nil {
+		t.Fatalf("ask the sentinel for the master: %v", err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: net.JoinHostPort(master[0], master[1])})
+	defer c.Close()
+	keys := 0
+	iter := c.Scan(t.Context(), 0, prefix+"*", 100).Iterator()
+	for iter.Next(t.Context()) {
+		keys++
+	}
+	if err := iter.Err(); err != nil || keys == 0 {
+		t.Errorf("keys under %s on the master %v: %d (%v), want some", prefix, master, keys, err)
 	}
 }
 
