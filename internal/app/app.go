@@ -308,7 +308,9 @@ func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Cloc
 	return nil
 }
 
-// NewRedis returns a client for a single node, a Cluster or Sentinel.
+// NewRedis returns a client for a single node (one address), a Cluster
+// (several addresses, or one with c.Cluster) or Sentinel (c.MasterName: the
+// addresses are the sentinels', the client follows the master they name).
 func NewRedis(c config.Redis) redis.UniversalClient {
 	o := &redis.UniversalOptions{
 		Addrs:        c.Addrs,
@@ -324,6 +326,10 @@ func NewRedis(c config.Redis) redis.UniversalClient {
 		// Deadlines come from the options above, not from each caller's
 		// context: a blackholed Redis fails within them either way.
 		ContextTimeoutEnabled: true,
+		// One address of a Cluster: discover the others from it.
+		IsClusterMode: c.Cluster,
+		// Sentinel: the sentinels' password (the master's is Password).
+		SentinelPassword: c.SentinelPassword,
 	}
 	if c.TLS {
 		o.TLSConfig = tlsConfig()

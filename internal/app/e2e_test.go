@@ -70,101 +70,106 @@ func (e *env) login(c *http.Client, r *rp, verifier, nonce string, extra ...oaut
 }
 
 func TestEndToEndCodeFlow(t *testing.T) {
-	backends(t, func(t *testing.T, e *env) {
-		r := e.rp("dashboard", dashSecret, dashRedirect, "profile", "email", "offline_access")
-		ctx := oidc.ClientContext(t.Context(), r.http)
-		browser := e.browser()
-		verifier := oauth2.GenerateVerifier()
-		code := e.login(browser, r, verifier, "n-0S6_WzA2Mj")
+	backends(t, endToEndCodeFlow)
+}
 
-		tok, err := r.conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
-		if err != nil {
-			t.Fatalf("exchange: %v", err)
-		}
-		raw, _ := tok.Extra("id_token").(string)
-		idt, err := r.verifier.Verify(ctx, raw)
-		if err != nil {
-			t.Fatalf("verify ID token against JWKS: %v", err)
-		}
-		var cl struct {
-			Name  string   `json:"name"`
-			Email string   `json:"email"`
-			AMR   []string `json:"amr"`
-			SID   string   `json:"sid"`
-		}
-		if err := idt.Claims(&cl); err != nil {
-			t.Fatal(err)
-		}
-		if idt.Nonce != "n-0S6_WzA2Mj" || cl.Name != "Penny QQ Plumber" || cl.Email != testEmail || cl.SID == "" || !slices.Contains(cl.AMR, "pwd") {
-			t.Errorf("ID token claims: nonce %q, %+v", idt.Nonce, cl)
-		}
-		if idt.Subject != "usr_penny" {
-			t.Errorf("sub = %q", idt.Subject)
-		}
+// endToEndCodeFlow signs in through a real OIDC client, then exercises the
+// tokens: userinfo, introspection, refresh and its replay, revocation and
+// end_session.
+func endToEndCodeFlow(t *testing.T, e *env) {
+	r := e.rp("dashboard", dashSecret, dashRedirect, "profile", "email", "offline_access")
+	ctx := oidc.ClientContext(t.Context(), r.http)
+	browser := e.browser()
+	verifier := oauth2.GenerateVerifier()
+	code := e.login(browser, r, verifier, "n-0S6_WzA2Mj")
 
-		ui, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
-		if err != nil {
-			t.Fatalf("userinfo: %v", err)
-		}
-		if ui.Subject != idt.Subject || ui.Email != testEmail {
-			t.Errorf("userinfo = %+v", ui)
-		}
+	tok, err := r.conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := r.verifier.Verify(ctx, raw)
+	if err != nil {
+		t.Fatalf("verify ID token against JWKS: %v", err)
+	}
+	var cl struct {
+		Name  string   `json:"name"`
+		Email string   `json:"email"`
+		AMR   []string `json:"amr"`
+		SID   string   `json:"sid"`
+	}
+	if err := idt.Claims(&cl); err != nil {
+		t.Fatal(err)
+	}
+	if idt.Nonce != "n-0S6_WzA2Mj" || cl.Name != "Penny QQ Plumber" || cl.Email != testEmail || cl.SID == "" || !slices.Contains(cl.AMR, "pwd") {
+		t.Errorf("ID token claims: nonce %q, %+v", idt.Nonce, cl)
+	}
+	if idt.Subject != "usr_penny" {
+		t.Errorf("sub = %q", idt.Subject)
+	}
 
-		// Introspection by the client the token was issued to.
-		intro := e.introspect(t, "dashboard", dashSecret, tok.AccessToken)
-		if intro["active"] != true || intro["sub"] != "usr_penny" {
-			t.Errorf("introspection = %v", intro)
-		}
+	ui, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil {
+		t.Fatalf("userinfo: %v", err)
+	}
+	if ui.Subject != idt.Subject || ui.Email != testEmail {
+		t.Errorf("userinfo = %+v", ui)
+	}
 
-		// Refresh with rotation; reusing the old token revokes the family.
-		rt1 := tok.RefreshToken
-		if rt1 == "" {
-			t.Fatal("no refresh token")
-		}
-		tok2 := e.refresh(t, "dashboard", dashSecret, rt1, http.StatusOK)
-		rt2, _ := tok2["refresh_token"].(string)
-		if rt2 == "" || rt2 == rt1 {
-			t.Fatalf("refresh did not rotate: %v", tok2)
-		}
-		e.refresh(t, "dashboard", dashSecret, rt1, http.StatusBadRequest) // replay
-		e.refresh(t, "dashboard", dashSecret, rt2, http.StatusBadRequest) // family revoked
-		if at2, _ := tok2["access_token"].(string); e.introspect(t, "dashboard", dashSecret, at2)["active"] == true {
-			t.Error("access token of a revoked family is still active")
-		}
+	// Introspection by the client the token was issued to.
+	intro := e.introspect(t, "dashboard", dashSecret, tok.AccessToken)
+	if intro["active"] != true || intro["sub"] != "usr_penny" {
+		t.Errorf("introspection = %v", intro)
+	}
 
-		// Revocation of an access token.
-		code = e.login(browser, r, verifier, "n-2") // the session is reused: no sign-in page
-		tok3, err := r.conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
-		if err != nil {
-			t.Fatalf("exchange 3: %v", err)
-		}
-		e.revoke(t, "dashboard", dashSecret, tok3.AccessToken)
-		if e.introspect(t, "dashboard", dashSecret, tok3.AccessToken)["active"] == true {
-			t.Error("revoked access token is still active")
-		}
-		if _, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok3)); err == nil {
-			t.Error("userinfo accepted a revoked access token")
-		}
+	// Refresh with rotation; reusing the old token revokes the family.
+	rt1 := tok.RefreshToken
+	if rt1 == "" {
+		t.Fatal("no refresh token")
+	}
+	tok2 := e.refresh(t, "dashboard", dashSecret, rt1, http.StatusOK)
+	rt2, _ := tok2["refresh_token"].(string)
+	if rt2 == "" || rt2 == rt1 {
+		t.Fatalf("refresh did not rotate: %v", tok2)
+	}
+	e.refresh(t, "dashboard", dashSecret, rt1, http.StatusBadRequest) // replay
+	e.refresh(t, "dashboard", dashSecret, rt2, http.StatusBadRequest) // family revoked
+	if at2, _ := tok2["access_token"].(string); e.introspect(t, "dashboard", dashSecret, at2)["active"] == true {
+		t.Error("access token of a revoked family is still active")
+	}
 
-		// end_session: the post-logout redirect is checked, the session ends.
-		raw3, _ := tok3.Extra("id_token").(string)
-		q := url.Values{"id_token_hint": {raw3}, "post_logout_redirect_uri": {dashLogoutURI}, "state": {"bye"}}
-		resp, err := browser.Get(e.issuer + "/end_session?" + q.Encode())
-		if err != nil {
-			t.Fatal(err)
-		}
-		readBody(t, resp)
-		if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || loc != dashLogoutURI+"?state=bye" {
-			t.Fatalf("end_session: %d to %q", resp.StatusCode, loc)
-		}
-		resp, err = browser.Get(r.conf.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if body := mustStatus(t, resp, http.StatusOK); !strings.Contains(body, "<h1>Sign in</h1>") {
-			t.Error("after end_session, /authorize did not ask for sign-in again")
-		}
-	})
+	// Revocation of an access token.
+	code = e.login(browser, r, verifier, "n-2") // the session is reused: no sign-in page
+	tok3, err := r.conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange 3: %v", err)
+	}
+	e.revoke(t, "dashboard", dashSecret, tok3.AccessToken)
+	if e.introspect(t, "dashboard", dashSecret, tok3.AccessToken)["active"] == true {
+		t.Error("revoked access token is still active")
+	}
+	if _, err := r.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok3)); err == nil {
+		t.Error("userinfo accepted a revoked access token")
+	}
+
+	// end_session: the post-logout redirect is checked, the session ends.
+	raw3, _ := tok3.Extra("id_token").(string)
+	q := url.Values{"id_token_hint": {raw3}, "post_logout_redirect_uri": {dashLogoutURI}, "state": {"bye"}}
+	resp, err := browser.Get(e.issuer + "/end_session?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	readBody(t, resp)
+	if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || loc != dashLogoutURI+"?state=bye" {
+		t.Fatalf("end_session: %d to %q", resp.StatusCode, loc)
+	}
+	resp, err = browser.Get(r.conf.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := mustStatus(t, resp, http.StatusOK); !strings.Contains(body, "<h1>Sign in</h1>") {
+		t.Error("after end_session, /authorize did not ask for sign-in again")
+	}
 }
 
 func (e *env) tokenRequest(t testing.TB, clientID, secret string, form url.Values) (*http.Response, map[string]any) {

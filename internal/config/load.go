@@ -157,6 +157,7 @@ func secretRefs(c *Config) []secretRef {
 	refs := []secretRef{
 		{"postgres.url", &c.Postgres.URL, &c.Postgres.URLFile},
 		{"redis.password", &c.Redis.Password, &c.Redis.PasswordFile},
+		{"redis.sentinel_password", &c.Redis.SentinelPassword, &c.Redis.SentinelPasswordFile},
 		{"keys.encryption_key", &c.Keys.EncryptionKey, &c.Keys.EncryptionKeyFile},
 		{"keys.previous_encryption_key", &c.Keys.PreviousEncryptionKey, &c.Keys.PreviousEncryptionKeyFile},
 		{"keys.pepper", &c.Keys.Pepper, &c.Keys.PepperFile},

@@ -57,7 +57,8 @@ type Postgres struct {
 }
 
 // Redis holds sessions and short-lived state. One address: a single node;
-// several: Cluster; with MasterName: Sentinel.
+// several, or one with Cluster: Cluster; with MasterName: Sentinel (Addrs
+// are then the sentinels').
 type Redis struct {
 	Addrs        []string `yaml:"addrs"`
 	Username     string   `yaml:"username"`
@@ -71,6 +72,13 @@ type Redis struct {
 	DialTimeout  time.Duration `yaml:"dial_timeout"`  // default 2s
 	ReadTimeout  time.Duration `yaml:"read_timeout"`  // default 1s
 	WriteTimeout time.Duration `yaml:"write_timeout"` // default 1s
+	// Cluster: the one address is a Cluster's configuration endpoint (as
+	// managed services give one), not a single node.
+	Cluster bool `yaml:"cluster"`
+	// SentinelPassword: the sentinels' own password (Sentinel's
+	// requirepass), if they ask for one; Password is the master's.
+	SentinelPassword     string `yaml:"sentinel_password"`
+	SentinelPasswordFile string `yaml:"sentinel_password_file"`
 }
 
 // Keys are the provider's secrets.

@@ -189,8 +189,20 @@ func (v *validator) redis(r *Redis) {
 	if r.DB < 0 {
 		v.add("redis.db", "must not be negative")
 	}
-	if r.DB != 0 && len(r.Addrs) > 1 && r.MasterName == "" {
+	if r.DB != 0 && (len(r.Addrs) > 1 || r.Cluster) && r.MasterName == "" {
 		v.add("redis.db", "Redis Cluster has only database 0")
+	}
+	if strings.ContainsAny(r.KeyPrefix, "{}") {
+		v.add("redis.key_prefix", "must not hold { or }: on a Redis Cluster it would be every key's hash tag, putting all keys in one slot")
+	}
+	if r.Cluster && r.MasterName != "" {
+		v.add("redis.cluster", "Sentinel (redis.master_name) and Cluster are exclusive: set one")
+	}
+	if r.SentinelPassword != "" && r.MasterName == "" {
+		v.add("redis.sentinel_password", "only for Sentinel: set redis.master_name, or remove it")
+	}
+	if !v.unchecked["redis.sentinel_password"] && r.SentinelPassword != "" && v.serve() && isPlaceholder(r.SentinelPassword) {
+		v.add("redis.sentinel_password", msgPlaceholder)
 	}
 	v.positive("redis.dial_timeout", r.DialTimeout)
 	v.positive("redis.read_timeout", r.ReadTimeout)

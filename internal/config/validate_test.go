@@ -145,6 +145,12 @@ func TestValidate(t *testing.T) {
 		{name: "redis password placeholder", have: `redis: {addrs: [a:1], password: CHANGE_ME}`, wantErrs: []string{"redis.password"}},
 		{name: "redis password", have: `redis: {addrs: [a:1], password: "k2j3h4k2j3h4"}`},
 		{name: "redis cluster db", have: `redis: {addrs: [a:1, b:1], db: 2}`, wantErrs: []string{"redis.db"}},
+		{name: "redis cluster endpoint db", have: `redis: {addrs: [a:1], cluster: true, db: 2}`, wantErrs: []string{"redis.db"}},
+		{name: "redis key prefix hash tag", have: `redis: {addrs: [a:1], key_prefix: "{carekey}:"}`, wantErrs: []string{"redis.key_prefix"}},
+		{name: "redis cluster and sentinel", have: `redis: {addrs: [a:1], cluster: true, master_name: m}`, wantErrs: []string{"redis.cluster"}},
+		{name: "redis sentinel password without sentinel", have: `redis: {addrs: [a:1], sentinel_password: hunter2-but-long}`, wantErrs: []string{"redis.sentinel_password"}},
+		{name: "redis sentinel password placeholder", have: `redis: {addrs: [a:1], master_name: m, sentinel_password: CHANGE_ME}`, wantErrs: []string{"redis.sentinel_password"}},
+		{name: "redis sentinel", have: `redis: {addrs: [s1:26379, s2:26379], master_name: m, sentinel_password: hunter2-but-long}`},
 		{name: "redis sentinel db", have: `redis: {addrs: [a:1, b:1], db: 2, master_name: m}`},
 		{name: "redis negative db", have: `redis: {addrs: [a:1], db: -1}`, wantErrs: []string{"redis.db"}},
 

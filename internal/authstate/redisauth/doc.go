@@ -15,5 +15,11 @@
 // is judged by the injected clock.Clock; a Redis TTL (the remaining lifetime by
 // that clock, plus a margin, at least 1 s) only collects garbage.
 //
+// On a Redis Cluster: every record is one key and every command, transactions
+// included, touches one key only, so each stays in its own hash slot without
+// a hash tag; a code's record names its auth request and tokens by ID, read
+// with separate commands (TestConformanceCluster runs the suite on a
+// Cluster). A command added later over two keys needs them under one hash tag.
+//
 //	oidcState := redisauth.New(client, "carekey:", clock.System())
 package redisauth

@@ -10,5 +10,9 @@
 // flow.ErrNotFound. The Redis TTL (that lifetime plus a margin, at least 1 s)
 // only collects garbage.
 //
+// On a Redis Cluster: a flow is one key and every command, the WATCH/MULTI
+// transaction included, touches that key only, so it stays in one hash slot
+// without a hash tag (TestConformanceCluster runs the suite on a Cluster).
+//
 //	flows := redisflow.New(client, "carekey:", clock.System())
 package redisflow

@@ -19,6 +19,15 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceCluster runs the suite on a 3-master Redis Cluster: every
+// command and transaction stays within one hash slot.
+func TestConformanceCluster(t *testing.T) {
+	flowtest.Run(t, func(t *testing.T, clk *clocktest.Clock) flow.Store {
+		c, prefix := testenv.RedisCluster(t)
+		return redisflow.New(c, prefix, clk)
+	})
+}
+
 // TestKeysHaveTTLAndPrefix finds every key that holds the test's random
 // marker, wherever in the database, and checks that it is under the prefix
 // and has a TTL that covers the flow's life and grace period.

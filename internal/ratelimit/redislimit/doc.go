@@ -14,5 +14,7 @@
 //
 // with a TTL of two windows from their last increment, after which they are no
 // longer read. The hash tag puts both windows of a key in one Redis Cluster
-// slot, so the script may touch both.
+// slot, so the script (and Reset's DEL) may touch both. The tag is the first
+// {...} of the key, so a } inside key shortens it for both windows alike: they
+// still share a slot (TestConformanceCluster runs the suite on a Cluster).
 package redislimit

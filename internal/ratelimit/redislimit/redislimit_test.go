@@ -20,6 +20,15 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceCluster runs the suite on a 3-master Redis Cluster: the
+// script's two counters share a hash slot.
+func TestConformanceCluster(t *testing.T) {
+	ratelimittest.Run(t, func(t *testing.T, clk *clocktest.Clock) ratelimit.Limiter {
+		c, prefix := testenv.RedisCluster(t)
+		return New(c, prefix, clk)
+	})
+}
+
 // TestKeys checks that counters live under the prefix, that both windows of a
 // key share a hash tag, and that each expires within two windows.
 func TestKeys(t *testing.T) {
@@ -87,4 +96,35 @@ func scan(t *testing.T, c redis.UniversalClient, prefix string) []string {
 		t.Fatalf("scan %s: %v", prefix, err)
 	}
 	return keys
+}
+
+// TestBracesInKeyOnCluster counts keys holding { and } (an email address may)
+// on a Redis Cluster: the script reads both windows and Reset deletes both,
+// which fails with CROSSSLOT unless they share a slot.
+func TestBracesInKeyOnCluster(t *testing.T) {
+	c, prefix := testenv.RedisCluster(t)
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	lim := New(c, prefix, clk)
+	l := ratelimit.Limit{Name: "email-codes", Max: 5, Window: 15 * time.Minute}
+	for _, key := range []string{"email:a}b@example.com", "email:{x}@example.com", "email:}{@example.com", "}"} {
+		t.Run(key, func(t *testing.T) {
+			for range 2 {
+				if _, err := lim.Allow(t.Context(), key, l); err != nil {
+					t.Fatalf("Allow: %v", err)
+				}
+				clk.Advance(l.Window)
+			}
+			clk.Advance(-l.Window) // back in the second window: both counters are live
+			index, _, _ := ratelimit.Window(l, clk.Now())
+			cur, prev := lim.keys(key, l, index)
+			a, errA := c.ClusterKeySlot(t.Context(), cur).Result()
+			b, errB := c.ClusterKeySlot(t.Context(), prev).Result()
+			if errA != nil || errB != nil || a != b {
+				t.Errorf("slots of %q and %q: %d (%v), %d (%v); want one", cur, prev, a, errA, b, errB)
+			}
+			if err := lim.Reset(t.Context(), key, l); err != nil {
+				t.Fatalf("Reset: %v", err)
+			}
+		})
+	}
 }

@@ -15,7 +15,13 @@
 //
 // Read-modify-write (Touch, AddClient) is an optimistic WATCH/MULTI
 // transaction on the one session key, retried a bounded number of times. No
-// command spans two keys, so Cluster needs no hash tags.
+// command spans two keys, so Cluster needs no hash tags: the session and its
+// user's index may sit in different slots, as a session is found by its ID
+// alone. Create writes the session, then the index (a script on the index key
+// only), and takes the session back if the index write fails; ListByUser and
+// DeleteByUser read the index, then pipeline one GET or GETDEL per session,
+// which a ClusterClient sends to each session's node (TestConformanceCluster
+// runs the suite on a Cluster).
 //
 //	sessions := redissession.New(client, "carekey:", clock.System())
 package redissession

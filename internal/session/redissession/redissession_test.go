@@ -21,6 +21,15 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestConformanceCluster runs the suite on a 3-master Redis Cluster: every
+// command and transaction stays within one hash slot.
+func TestConformanceCluster(t *testing.T) {
+	sessiontest.Run(t, func(t *testing.T, clk *clocktest.Clock) session.Store {
+		c, prefix := testenv.RedisCluster(t)
+		return redissession.New(c, prefix, clk)
+	})
+}
+
 // keysContaining returns every key in the database that contains marker, with
 // its TTL. The marker is random, so no other test's keys match.
 func keysContaining(t *testing.T, c redis.UniversalClient, marker string) map[string]time.Duration {
