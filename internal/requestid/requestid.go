@@ -7,8 +7,9 @@ import (
 	"log/slog"
 )
 
-// Header is the request and response header that carries the ID.
-const Header = "X-Request-ID"
+// Header is the request and response header that carries the ID (X-Request-ID,
+// in Go's canonical form so that reading and setting it allocates nothing).
+const Header = "X-Request-Id"
 
 // Key is the attribute name of the ID on log lines.
 const Key = "request_id"
@@ -36,7 +37,10 @@ var encoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 func New() string {
 	var b [10]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24)
-	return encoding.EncodeToString(b[:])
+	var out [16]byte
+	encoding.Encode(out[:], b[:])
+	return string(out[:]) // the one allocation
+
 }
 
 // Valid reports whether id, received from a proxy, is sane to log and echo:
