@@ -401,7 +401,11 @@ func (a *App) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case runErr = <-errc:
 	}
-	a.logger.InfoContext(ctx, "shutting down", "timeout", a.cfg.HTTP.ShutdownTimeout, "err", runErr)
+	if runErr != nil {
+		a.logger.ErrorContext(ctx, "shutting down", "timeout", a.cfg.HTTP.ShutdownTimeout, "err", runErr)
+	} else {
+		a.logger.InfoContext(ctx, "shutting down", "timeout", a.cfg.HTTP.ShutdownTimeout)
+	}
 	start := time.Now()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.HTTP.ShutdownTimeout)
 	defer cancel()
