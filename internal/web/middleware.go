@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/carekey/carekey/internal/clientip"
@@ -9,15 +10,11 @@ import (
 const maxQueryBytes = 8 << 10
 
 // clientAddress resolves the client's address once per request (from
-// X-Forwarded-For only when the peer is a trusted proxy) and puts it in the
-// request context, where clientIP reads it for rate limits and audit rows.
-func clientAddress(res *clientip.Resolver) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ip := res.Resolve(r.RemoteAddr, r.Header.Values("X-Forwarded-For"))
-			next.ServeHTTP(w, r.WithContext(clientip.NewContext(r.Context(), ip)))
-		})
-	}
+// X-Forwarded-For only when the peer is a trusted proxy) and puts it in ctx,
+// where clientIP reads it for rate limits and audit rows. observe calls it so
+// that the request gets its new context (address and request ID) in one copy.
+func clientAddress(ctx context.Context, res *clientip.Resolver, r *http.Request) context.Context {
+	return clientip.NewContext(ctx, res.Resolve(r.RemoteAddr, r.Header.Values("X-Forwarded-For")))
 }
 
 // secure sets the security headers every response carries.

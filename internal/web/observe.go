@@ -56,7 +56,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			id = requestid.New()
 		}
 		w.Header().Set(requestid.Header, id)
-		ctx := requestid.NewContext(r.Context(), id)
+		ctx := clientAddress(requestid.NewContext(r.Context(), id), proxies, r) // middleware.go
 		method := methodName(r.Method)
 		var span trace.Span
 		if tracer != nil {

@@ -110,7 +110,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, cookies: cookies{Insecure: cfg.InsecureCookies}}
 	r := mux.NewRouter()
-	r.Use(nameRoute, clientAddress(cfg.ClientIP), secure, limits(cfg.MaxBodyBytes)) // observe.go wraps r
+	r.Use(nameRoute, secure, limits(cfg.MaxBodyBytes)) // observe.go wraps r (and resolves the client's address)
 
 	pages := r.NewRoute().Subrouter()
 	cop := http.NewCrossOriginProtection()
