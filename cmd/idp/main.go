@@ -23,9 +23,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/carekey/carekey/internal/app"
 	"github.com/carekey/carekey/internal/buildinfo"
 	"github.com/carekey/carekey/internal/config"
+	"github.com/carekey/carekey/internal/requestid"
 )
 
 func main() {
@@ -163,6 +166,13 @@ func serve(ctx context.Context, args []string, mode config.Mode, def string, std
 		return code
 	}
 	logger := newLogger(cfg.Log, stderr)
+	// Libraries that log through process-wide loggers write our JSON with
+	// request IDs: zitadel/oidc's op logs through slog.Default (its
+	// WithLogger option is a no-op), the standard log package follows
+	// slog.SetDefault, and go-redis has one global logger. They are global,
+	// so main sets them, once, before anything starts.
+	slog.SetDefault(logger)
+	redis.SetLogger(app.RedisLogger(logger))
 	a, err := app.New(ctx, app.Options{Config: cfg, Mode: mode, Logger: logger, Out: stdout})
 	if err != nil {
 		logger.Error("start", "err", err)
@@ -181,7 +191,7 @@ func newLogger(c config.Log, w io.Writer) *slog.Logger {
 	_ = level.UnmarshalText([]byte(c.Level))
 	opts := &slog.HandlerOptions{Level: level}
 	if c.Format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		return slog.New(requestid.NewHandler(slog.NewTextHandler(w, opts)))
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(requestid.NewHandler(slog.NewJSONHandler(w, opts)))
 }

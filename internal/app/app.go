@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/carekey/carekey/internal/accounts"
 	"github.com/carekey/carekey/internal/adminapi"
@@ -34,8 +35,10 @@ import (
 	"github.com/carekey/carekey/internal/flow/memflow"
 	"github.com/carekey/carekey/internal/flow/redisflow"
 	"github.com/carekey/carekey/internal/keys"
+	"github.com/carekey/carekey/internal/metrics"
 	"github.com/carekey/carekey/internal/oidcop"
 	"github.com/carekey/carekey/internal/password"
+	"github.com/carekey/carekey/internal/requestid"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/session/memsession"
 	"github.com/carekey/carekey/internal/session/redissession"
@@ -57,6 +60,9 @@ type Options struct {
 	Out io.Writer
 	// HTTPClient is used by the dev dashboard to reach the issuer (optional).
 	HTTPClient *http.Client
+	// TracerProvider replaces the one tracing.otlp_endpoint configures
+	// (optional: tests pass an in-memory one).
+	TracerProvider trace.TracerProvider
 }
 
 // Backends are the seams app opened; exposed for tests and admin commands.
@@ -77,6 +83,8 @@ type App struct {
 	backends  Backends
 	closers   []func()
 	senders   Senders
+	metrics   *metrics.Metrics     // observability.go
+	tracing   trace.TracerProvider // nil: tracing off
 	// pressHash receives key presses on dev outbox calls (set by the voice journey).
 	pressHash func(ctx context.Context, reference string) error
 	// SeedPassword is the dev users' password (dev mode only).
@@ -107,7 +115,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	a := &App{cfg: cfg, logger: logger}
+	logger = slog.New(requestid.NewHandler(logger.Handler())) // every line of a request names it
+	a := &App{cfg: cfg, logger: logger, metrics: metrics.New()}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -123,6 +132,9 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 
+	if err := a.openTracing(ctx, cfg.Tracing, opts.TracerProvider); err != nil { // observability.go
+		return nil, err
+	}
 	if err := a.openBackends(ctx, opts.Mode, clk); err != nil {
 		return nil, err
 	}
@@ -131,6 +143,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err := a.openSenders(cfg, clk); err != nil {
 		return nil, err
 	}
+	a.senders = countSends(a.metrics, a.senders, cfg) // observability.go
 
 	hasher := password.NewHasherLimits(password.DefaultParams(), hashLimits(cfg.PasswordPolicy)) // journeys_register.go
 	accountsSvc := &accounts.Service{Store: b.Store, Clock: clk}
@@ -191,6 +204,9 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			return nil, fmt.Errorf("load %s signing key: %w", alg, err)
 		}
 	}
+	if err := a.keyAge(km, provider.Algorithms(), clk.Now); err != nil { // observability.go
+		return nil, err
+	}
 	admin, err := newAdminAPI(provider, accountsSvc, b.Store, b.Sessions, logout, clk, logger, cfg.HTTP.MaxBodyBytes)
 	if err != nil {
 		return nil, err
@@ -210,8 +226,10 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, fmt.Errorf("http.trusted_proxies: %w", err)
 	}
 	srv, err := web.New(web.Config{
-		ClientIP:        proxies, // X-Forwarded-For from trusted proxies only
-		Provider:        provider,
+		ClientIP:        proxies,                              // X-Forwarded-For from trusted proxies only
+		Provider:        countedProvider{provider, a.metrics}, // observability.go
+		Metrics:         a.metrics,
+		Tracer:          a.tracer(),
 		Signin:          a.newSignin(clk, hasher),      // phones.go
 		Phones:          a.newPhones(cfg, clk, pepper), // phones.go
 		VoiceWebhook:    hook,                          // senders_phone.go
@@ -270,18 +288,23 @@ func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Cloc
 	cfg := a.cfg
 	if mode == config.ModeDev {
 		a.backends = Backends{
-			Store:    sourceStore{memstore.New()},
+			Store:    sourceStore{memstore.New(), a.metrics},
 			Sessions: memsession.New(clk),
 			Flows:    memflow.New(clk),
 			State:    memauth.New(clk),
 		}
 		return nil
 	}
-	pg, err := postgres.Open(ctx, pgConfig(cfg.Postgres))
+	pc := pgConfig(cfg.Postgres)
+	pc.Tracer = a.pgTracer() // observability.go
+	pg, err := postgres.Open(ctx, pc)
 	if err != nil {
 		return fmt.Errorf("open postgres: %w", err)
 	}
 	a.closers = append(a.closers, pg.Close)
+	if err := a.metrics.PostgresPool(pg.Pool().Stat); err != nil {
+		return err
+	}
 	if cfg.Postgres.Migrate == "auto" {
 		if err := pg.Migrate(ctx); err != nil {
 			return fmt.Errorf("migrate postgres: %w", err)
@@ -289,6 +312,9 @@ func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Cloc
 	}
 	rc := NewRedis(cfg.Redis)
 	a.closers = append(a.closers, func() { _ = rc.Close() })
+	if err := a.instrumentRedis(rc); err != nil { // observability.go
+		return err
+	}
 	pctx, cancel := context.WithTimeout(ctx, cfg.Redis.DialTimeout+cfg.Redis.ReadTimeout)
 	defer cancel()
 	if err := rc.Ping(pctx).Err(); err != nil {
@@ -299,7 +325,7 @@ func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Cloc
 	a.redisRestarts = &restartWatch{runID: redisRunID(rc), log: a.logger}
 	a.redisRestarts.check(ctx) // remember the run_id at start
 	a.backends = Backends{
-		Store:    sourceStore{pg},
+		Store:    sourceStore{pg, a.metrics},
 		Sessions: redissession.New(rc, p+"sess:", clk),
 		Flows:    redisflow.New(rc, p+"flow:", clk),
 		State:    redisauth.New(rc, p+"oidc:", clk),
@@ -367,6 +393,9 @@ func (a *App) Run(ctx context.Context) error {
 	if a.dashboard != nil && a.cfg.Dev.DashboardAddr != "" {
 		servers = append(servers, a.server(a.cfg.Dev.DashboardAddr, a.dashboard))
 	}
+	if s := a.adminServer(); s != nil { // metrics on their own listener (observability.go)
+		servers = append(servers, s)
+	}
 	errc := make(chan error, len(servers))
 	for _, s := range servers {
 		ln, err := net.Listen("tcp", s.Addr)
@@ -385,6 +414,12 @@ func (a *App) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case runErr = <-errc:
 	}
+	if runErr != nil {
+		a.logger.ErrorContext(ctx, "shutting down", "timeout", a.cfg.HTTP.ShutdownTimeout, "err", runErr)
+	} else {
+		a.logger.InfoContext(ctx, "shutting down", "timeout", a.cfg.HTTP.ShutdownTimeout)
+	}
+	start := time.Now()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	for _, s := range servers {
@@ -392,6 +427,7 @@ func (a *App) Run(ctx context.Context) error {
 			a.logger.WarnContext(ctx, "shutdown", "addr", s.Addr, "err", err)
 		}
 	}
+	a.logger.InfoContext(ctx, "shut down", "dur", time.Since(start))
 	return runErr
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/carekey/carekey/internal/clientip"
+	"github.com/carekey/carekey/internal/metrics"
 	"github.com/carekey/carekey/internal/store"
 )
 
@@ -13,8 +14,11 @@ import (
 // request's client address (clientip, resolved once per request behind the
 // trusted proxies) unless its writer set one. So no security event lacks its
 // source, and no service has to thread the address through (issue 10, point
-// 16).
-type sourceStore struct{ store.Store }
+// 16). Events written are also counted (countAudit, observability.go).
+type sourceStore struct {
+	store.Store
+	m *metrics.Metrics
+}
 
 var _ store.Store = sourceStore{}
 
@@ -32,19 +36,34 @@ func withSource(ctx context.Context, events []store.AuditEvent) []store.AuditEve
 	return events
 }
 
+// counted counts events once their write succeeded.
+func (s sourceStore) counted(err error, events []store.AuditEvent) {
+	if err == nil {
+		countAudit(s.m, events)
+	}
+}
+
 func (s sourceStore) CreateUser(ctx context.Context, u store.User, events ...store.AuditEvent) error {
-	return s.Store.CreateUser(ctx, u, withSource(ctx, events)...)
+	err := s.Store.CreateUser(ctx, u, withSource(ctx, events)...)
+	s.counted(err, events)
+	return err
 }
 
 func (s sourceStore) UpdateUser(ctx context.Context, id string, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error) {
-	return s.Store.UpdateUser(ctx, id, func(u *store.User) ([]store.AuditEvent, error) {
+	var written []store.AuditEvent // those of the attempt that committed
+	u, err := s.Store.UpdateUser(ctx, id, func(u *store.User) ([]store.AuditEvent, error) {
 		events, err := fn(u)
+		written = events
 		return withSource(ctx, events), err
 	})
+	s.counted(err, written)
+	return u, err
 }
 
 func (s sourceStore) AppendAudit(ctx context.Context, events ...store.AuditEvent) error {
-	return s.Store.AppendAudit(ctx, withSource(ctx, events)...)
+	err := s.Store.AppendAudit(ctx, withSource(ctx, events)...)
+	s.counted(err, events)
+	return err
 }
 
 func (s sourceStore) UpsertAccount(ctx context.Context, a store.Account, events ...store.AuditEvent) (store.Account, bool, error) {

@@ -104,7 +104,7 @@ func startWithClock(t testing.TB, real bool, clk clock.Clock) *env {
 	return startClock(t, real, nil, nil, clk)
 }
 
-func startClock(t testing.TB, real bool, mutate func(*config.Config), logger *slog.Logger, clk clock.Clock) *env {
+func startClock(t testing.TB, real bool, mutate func(*config.Config), logger *slog.Logger, clk clock.Clock, options ...func(*app.Options)) *env {
 	t.Helper()
 	cfg, err := config.Load(repoFile(t, "configs/dev.yaml"), config.Options{Env: func(string) string { return "" }})
 	if err != nil {
@@ -137,7 +137,11 @@ func startClock(t testing.TB, real bool, mutate func(*config.Config), logger *sl
 	if testing.Verbose() && logger.Handler().Enabled(t.Context(), slog.LevelDebug) == false {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	a, err := app.New(t.Context(), app.Options{Config: cfg, Mode: mode, Logger: logger, Clock: clk})
+	opts := app.Options{Config: cfg, Mode: mode, Logger: logger, Clock: clk}
+	for _, o := range options {
+		o(&opts) // observability_test.go: an in-memory tracer provider
+	}
+	a, err := app.New(t.Context(), opts)
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}

@@ -194,6 +194,9 @@ func TestDevPortMovesEverythingTogether(t *testing.T) {
 	if cfg.Dev.DashboardURL != "http://localhost:18081" || cfg.Dev.DashboardAddr != "127.0.0.1:18081" {
 		t.Errorf("dashboard %q at %q", cfg.Dev.DashboardURL, cfg.Dev.DashboardAddr)
 	}
+	if cfg.Metrics.Addr != "127.0.0.1:18082" {
+		t.Errorf("metrics at %q, want 127.0.0.1:18082", cfg.Metrics.Addr)
+	}
 	dash, _ := cfg.Client(DashboardClientID)
 	if !slices.Equal(dash.RedirectURIs, []string{"http://localhost:18081/callback"}) ||
 		!slices.Equal(dash.PostLogoutURIs, []string{"http://localhost:18081/"}) ||
@@ -220,7 +223,7 @@ func TestDevListensOnLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, addr := range []string{cfg.HTTP.Addr, cfg.Dev.DashboardAddr} {
+	for _, addr := range []string{cfg.HTTP.Addr, cfg.Dev.DashboardAddr, cfg.Metrics.Addr} {
 		if host, _, _ := net.SplitHostPort(addr); host != "127.0.0.1" {
 			t.Errorf("dev listens on %q, want 127.0.0.1", addr)
 		}

@@ -51,7 +51,8 @@ func applyDefaults(c *Config) {
 	setDefault(&c.Log.Format, "json")
 	applyEmailDefaults(c) // email.go
 
-	applyPhoneDefaults(c) // mfa, lockout, rate_limits (phone.go)
+	applyPhoneDefaults(c)         // mfa, lockout, rate_limits (phone.go)
+	applyObservabilityDefaults(c) // metrics, tracing (observability.go)
 }
 
 func setDefault[T comparable](field *T, value T) {

@@ -16,7 +16,8 @@ const DashboardClientID = "dashboard"
 // (the dashboard), and moves everything that names the old ones with them:
 // the issuer, the dashboard's URL, and every client URI at the old provider
 // or dashboard origin (redirect, post-logout and back-channel logout URIs).
-// So `idp dev --port 18080` signs in exactly as the default ports do.
+// So `idp dev --port 18080` signs in exactly as the default ports do. The
+// metrics listener, unless off, moves to loopback port+2 when that exists.
 func (c *Config) MoveDevPorts(port int) error {
 	if port < 1 || port > 65534 {
 		return fmt.Errorf("dev port %d: must be between 1 and 65534 (the dashboard takes the next one)", port)
@@ -38,6 +39,9 @@ func (c *Config) MoveDevPorts(port int) error {
 	if c.Dev.DashboardURL != "" {
 		c.Dev.DashboardURL = move(c.Dev.DashboardURL)
 		c.Dev.DashboardAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port+1))
+	}
+	if c.Metrics.Addr != MetricsOff && port+2 <= 65535 {
+		c.Metrics.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port+2))
 	}
 	for i := range c.Clients {
 		cl := &c.Clients[i]

@@ -24,7 +24,9 @@ type Config struct {
 	RateLimits RateLimits `yaml:"rate_limits"`
 	SMS        SMS        `yaml:"sms"`
 	Voice      Voice      `yaml:"voice"`
-	Audit      Audit      `yaml:"audit"` // audit.go
+	Audit      Audit      `yaml:"audit"`   // audit.go
+	Metrics    Metrics    `yaml:"metrics"` // observability.go
+	Tracing    Tracing    `yaml:"tracing"` // observability.go
 
 	// Issue 4 (email.go).
 	Email          Email          `yaml:"email"`

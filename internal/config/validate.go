@@ -101,7 +101,8 @@ func (c *Config) validate(mode Mode, unchecked map[string]bool) []Problem {
 	v.devDashboardClient(c)
 	v.audit(&c.Audit) // audit.go
 	v.validateEmail(c)
-	v.phone(c) // mfa, lockout, rate_limits, sms, voice (phone.go)
+	v.phone(c)         // mfa, lockout, rate_limits, sms, voice (phone.go)
+	v.observability(c) // metrics, tracing (observability.go)
 	return v.problems
 }
 

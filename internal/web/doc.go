@@ -4,6 +4,10 @@
 // the sign-in journey as a persisted flow (cookie-bound, CSRF-checked, 303 after
 // every POST), browser sessions, health and readiness endpoints.
 //
+// Every request passes observe (observe.go) first: a request ID in the
+// context and the X-Request-ID header, an optional OpenTelemetry server span,
+// request metrics by route template, and one info log line at the end.
+//
 // Handlers decode forms, call journey services and map their typed errors to
 // message IDs (internal/text) and HTTP statuses in one place.
 package web

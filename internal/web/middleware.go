@@ -1,27 +1,20 @@
 package web
 
 import (
-	"log/slog"
+	"context"
 	"net/http"
-	"runtime/debug"
-	"time"
 
 	"github.com/carekey/carekey/internal/clientip"
-	"github.com/carekey/carekey/internal/text"
 )
 
 const maxQueryBytes = 8 << 10
 
 // clientAddress resolves the client's address once per request (from
-// X-Forwarded-For only when the peer is a trusted proxy) and puts it in the
-// request context, where clientIP reads it for rate limits and audit rows.
-func clientAddress(res *clientip.Resolver) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ip := res.Resolve(r.RemoteAddr, r.Header.Values("X-Forwarded-For"))
-			next.ServeHTTP(w, r.WithContext(clientip.NewContext(r.Context(), ip)))
-		})
-	}
+// X-Forwarded-For only when the peer is a trusted proxy) and puts it in ctx,
+// where clientIP reads it for rate limits and audit rows. observe calls it so
+// that the request gets its new context (address and request ID) in one copy.
+func clientAddress(ctx context.Context, res *clientip.Resolver, r *http.Request) context.Context {
+	return clientip.NewContext(ctx, res.Resolve(r.RemoteAddr, r.Header.Values("X-Forwarded-For")))
 }
 
 // secure sets the security headers every response carries.
@@ -62,9 +55,12 @@ func limits(maxBody int64) func(http.Handler) http.Handler {
 	}
 }
 
+// statusRecorder remembers the status written and the route the router
+// matched (observe.go).
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	route  string
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -82,24 +78,3 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 }
 
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// logRequests logs each request (path only: query strings carry codes and
-// tokens) and recovers from panics with a 500.
-func logRequests(logger *slog.Logger) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			rec := &statusRecorder{ResponseWriter: w}
-			defer func() {
-				if v := recover(); v != nil {
-					logger.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-					if rec.status == 0 {
-						http.Error(w, text.Get(text.SomethingWentWrong), http.StatusInternalServerError)
-					}
-				}
-				logger.DebugContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "dur", time.Since(start))
-			}()
-			next.ServeHTTP(rec, r)
-		})
-	}
-}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/carekey/carekey/internal/authstate"
 	"github.com/carekey/carekey/internal/clientip"
@@ -73,6 +74,11 @@ type Config struct {
 	// (optional: without it the webhook routes are not served).
 	VoiceWebhook VoiceWebhook
 
+	// Observability (observe.go), both optional: request metrics, and the
+	// tracer of server spans (nil: no spans).
+	Metrics RequestObserver
+	Tracer  trace.Tracer
+
 	// Self-service journeys (register.go, recovery.go). Optional: without
 	// them /register and /forgot-password say "coming soon".
 	Register *registration.Service
@@ -85,6 +91,7 @@ type Server struct {
 	cfg     Config
 	cookies cookies
 	router  *mux.Router
+	handler http.Handler // router inside observe
 }
 
 // New builds the router.
@@ -104,7 +111,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, cookies: cookies{Insecure: cfg.InsecureCookies}}
 	r := mux.NewRouter()
-	r.Use(clientAddress(cfg.ClientIP), logRequests(cfg.Logger), secure, limits(cfg.MaxBodyBytes))
+	r.Use(nameRoute, secure, limits(cfg.MaxBodyBytes)) // observe.go wraps r (and resolves the client's address)
 
 	pages := r.NewRoute().Subrouter()
 	cop := http.NewCrossOriginProtection()
@@ -141,11 +148,12 @@ func New(cfg Config) (*Server, error) {
 	// Everything else is the OIDC provider's.
 	r.PathPrefix("/").Handler(s.unavailableOnOutage(s.withSessionID(s.bindBrowser(cfg.Provider.Handler()))))
 	s.router = r
+	s.handler = s.observe(r) // observe.go: request ID, span, metrics, one log line
 	return s, nil
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 func staticFiles(fsys fs.FS) http.Handler {
 	fileServer := http.FileServerFS(fsys)

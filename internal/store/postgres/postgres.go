@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,6 +32,9 @@ type Config struct {
 	// QueryTimeout bounds every statement and every wait for a free
 	// connection, whatever the caller's context; 0: none beyond the caller's.
 	QueryTimeout time.Duration
+	// Tracer, optional, also sees every statement (OpenTelemetry); it runs
+	// inside the QueryTimeout deadline, composed with multitracer.
+	Tracer pgx.QueryTracer
 }
 
 // DefaultConnectTimeout is Config.ConnectTimeout when unset.
@@ -57,9 +61,18 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
 	pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
+	var tracers []pgx.QueryTracer
 	if cfg.QueryTimeout > 0 {
-		d := deadlines{cfg.QueryTimeout}
-		pc.ConnConfig.Tracer = d
+		tracers = append(tracers, deadlines{cfg.QueryTimeout})
+	}
+	if cfg.Tracer != nil {
+		tracers = append(tracers, cfg.Tracer)
+	}
+	switch len(tracers) {
+	case 1:
+		pc.ConnConfig.Tracer = tracers[0]
+	case 2:
+		pc.ConnConfig.Tracer = multitracer.New(tracers...)
 	}
 	password := pc.ConnConfig.Password
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
