@@ -70,7 +70,7 @@ func (e *env) login(c *http.Client, r *rp, verifier, nonce string, extra ...oaut
 }
 
 func TestEndToEndCodeFlow(t *testing.T) {
-	backends(t, func(t *testing.T, e *env) {
+	backendsWith(t, replayAfterGrace, func(t *testing.T, e *env) {
 		r := e.rp("dashboard", dashSecret, dashRedirect, "profile", "email", "offline_access")
 		ctx := oidc.ClientContext(t.Context(), r.http)
 		browser := e.browser()
