@@ -31,6 +31,19 @@ func (d *downState) CreateAccessToken(ctx context.Context, t authstate.AccessTok
 	return d.Store.CreateAccessToken(ctx, t)
 }
 
+// refreshAs rotates rt for client, as op does for the refresh_token grant
+// once it has authenticated client (Provider.Handler puts its ID in ctx).
+func (r *rig) refreshAs(t *testing.T, client, rt string) (string, error) {
+	t.Helper()
+	ctx := withClientID(t.Context(), client)
+	req, err := r.s.TokenRequestByRefreshToken(ctx, rt)
+	if err != nil {
+		return "", err
+	}
+	_, next, _, err := r.s.CreateAccessAndRefreshTokens(ctx, req, rt)
+	return next, err
+}
+
 // A refresh that fails because the state store is down consumes nothing:
 // the client's token works once it is back, and its family lives on.
 func TestRefreshSurvivesStateOutage(t *testing.T) {
@@ -41,7 +54,7 @@ func TestRefreshSurvivesStateOutage(t *testing.T) {
 
 	state.down = true
 	r.clk.Advance(time.Minute)
-	_, err := r.refresh(t, rt)
+	_, err := r.refreshAs(t, "portal", rt)
 	var oe *oidc.Error
 	if !errors.As(err, &oe) || oe.ErrorType != oidc.ServerError {
 		t.Fatalf("refresh in the outage: %v, want server_error", err)
@@ -52,11 +65,11 @@ func TestRefreshSurvivesStateOutage(t *testing.T) {
 
 	state.down = false
 	r.clk.Advance(time.Hour) // long after any retry grace
-	next, err := r.refresh(t, rt)
+	next, err := r.refreshAs(t, "portal", rt)
 	if err != nil {
 		t.Fatalf("refresh after the outage: %v", err)
 	}
-	if _, err := r.refresh(t, next); err != nil {
+	if _, err := r.refreshAs(t, "portal", next); err != nil {
 		t.Errorf("its successor: %v", err)
 	}
 }
@@ -70,28 +83,30 @@ func TestRefreshRetryGrace(t *testing.T) {
 		name      string
 		after     time.Duration // between the refresh and its repetition
 		useFirst  bool          // the client used the first answer before the repetition
+		client    string        // presenting the token again
 		wantRetry bool
 	}{
-		{"retry at once", 0, false, true},
-		{"retry at the end of the grace", grace, false, true},
-		{"replay after the grace", grace + time.Nanosecond, false, false},
-		{"replay after the successor was used", time.Second, true, false},
+		{"retry at once", 0, false, "portal", true},
+		{"retry at the end of the grace", grace, false, "portal", true},
+		{"replay after the grace", grace + time.Nanosecond, false, "portal", false},
+		{"replay after the successor was used", time.Second, true, "portal", false},
+		{"replay by another client", 0, false, "other", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, 0)
 			r.s.cfg.Tokens.RefreshRetryGrace = grace
 			_, rt := r.exchange(t, "portal", t0)
-			lost, err := r.refresh(t, rt)
+			lost, err := r.refreshAs(t, "portal", rt)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tc.useFirst {
-				if _, err := r.refresh(t, lost); err != nil {
+				if _, err := r.refreshAs(t, "portal", lost); err != nil {
 					t.Fatal(err)
 				}
 			}
 			r.clk.Advance(tc.after)
-			again, err := r.refresh(t, rt)
+			again, err := r.refreshAs(t, tc.client, rt)
 			if !tc.wantRetry {
 				if !errors.Is(err, op.ErrInvalidRefreshToken) {
 					t.Fatalf("replay: %v, want ErrInvalidRefreshToken", err)
@@ -109,11 +124,11 @@ func TestRefreshRetryGrace(t *testing.T) {
 				t.Error("the retry returned the lost token")
 			}
 			r.clk.Advance(time.Minute)
-			if _, err := r.refresh(t, again); err != nil {
+			if _, err := r.refreshAs(t, "portal", again); err != nil {
 				t.Errorf("the retry's token: %v", err)
 			}
 			// The lost answer surfacing now is a replay.
-			if _, err := r.refresh(t, lost); !errors.Is(err, op.ErrInvalidRefreshToken) {
+			if _, err := r.refreshAs(t, "portal", lost); !errors.Is(err, op.ErrInvalidRefreshToken) {
 				t.Errorf("lost token presented: %v, want ErrInvalidRefreshToken", err)
 			}
 			if tok, _ := r.st.GetRefreshToken(t.Context(), secret.HashToken(again)); tok.RevokedAt.IsZero() {

@@ -490,16 +490,17 @@ func (s *storage) activeRefreshToken(ctx context.Context, id string) (store.Refr
 		return t, op.ErrInvalidRefreshToken
 	case err != nil:
 		return t, serverError(fmt.Errorf("get refresh token: %w", err))
-	case !t.UsedAt.IsZero() && (!t.RevokedAt.IsZero() || !s.inRetryGrace(t, now)):
+	case !t.UsedAt.IsZero() && (!t.RevokedAt.IsZero() || !s.inRetryGrace(t, now) ||
+		clientIDFromContext(ctx) != t.ClientID): // a retry comes from the client op authenticated
 		s.revokeFamily(ctx, t, "used refresh token presented again")
 		return t, op.ErrInvalidRefreshToken
 	case !t.RevokedAt.IsZero(), !now.Before(t.ExpiresAt),
 		!now.Before(s.familyEnd(t.ClientID, t.AuthTime)): // the client's cap may have been lowered since
 		return t, op.ErrInvalidRefreshToken
 	}
-	// A used token within tokens.refresh_retry_grace may be a retry of a
-	// refresh whose answer was lost: the rotation (storeRefreshToken) tells
-	// it from a replay.
+	// A used token presented by its own client within
+	// tokens.refresh_retry_grace may be a retry of a refresh whose answer
+	// was lost: the rotation (storeRefreshToken) tells it from a replay.
 	return t, nil
 }
 
