@@ -24,6 +24,20 @@ type downState struct {
 
 var errRedisDown = errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
 
+func (d *downState) SaveCode(ctx context.Context, codeHash, authRequestID string, expiresAt time.Time) error {
+	if d.down {
+		return errRedisDown
+	}
+	return d.Store.SaveCode(ctx, codeHash, authRequestID, expiresAt)
+}
+
+func (d *downState) DeleteAuthRequest(ctx context.Context, id string) error {
+	if d.down {
+		return errRedisDown
+	}
+	return d.Store.DeleteAuthRequest(ctx, id)
+}
+
 func (d *downState) CreateAccessToken(ctx context.Context, t authstate.AccessToken) error {
 	if d.down {
 		return errRedisDown
@@ -170,8 +184,14 @@ func TestBackendErrorsAreGeneric(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := r.state.CreateAuthRequest(ctx, authstate.AuthRequest{ID: "ar-3", ClientID: "portal", UserID: "usr_p", SessionID: "cookie-1",
+		AuthTime: t0, Done: true, BrowserHash: browserHash("browser-1"), CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	down := downStore{r.st}
 	r.s.cfg.Users, r.s.cfg.RefreshTokens = down, down
+	state := &downState{Store: r.state, down: true}
+	r.s.cfg.State = state
 	for _, tc := range []struct {
 		name string
 		call func() error
@@ -191,6 +211,13 @@ func TestBackendErrorsAreGeneric(t *testing.T) {
 		{"SetUserinfoFromScopes", func() error {
 			return r.s.SetUserinfoFromScopes(ctx, new(oidc.UserInfo), "usr_p", "portal", []string{"openid"})
 		}},
+		{"SaveAuthCode", func() error { return r.s.SaveAuthCode(WithBrowser(ctx, "browser-1"), "ar-3", "code-3") }},
+		{"SaveAuthCode with the user readable", func() error {
+			r.s.cfg.Users = r.st
+			defer func() { r.s.cfg.Users = down }()
+			return r.s.SaveAuthCode(WithBrowser(ctx, "browser-1"), "ar-3", "code-3")
+		}},
+		{"DeleteAuthRequest", func() error { return r.s.DeleteAuthRequest(ctx, "ar-3") }},
 		{"GetRefreshTokenInfo", func() error { _, _, err := r.s.GetRefreshTokenInfo(ctx, "portal", rt); return err }},
 		{"RevokeToken", func() error {
 			if err := r.s.RevokeToken(ctx, secret.HashToken(rt), "", "portal"); err != nil {
@@ -208,7 +235,10 @@ func TestBackendErrorsAreGeneric(t *testing.T) {
 			if e.Description != "" {
 				t.Errorf("description sent to the client = %q, want none", e.Description)
 			}
-			if e.ErrorType == oidc.ServerError && !errors.Is(err, errPostgresDown) {
+			if e.ErrorType != oidc.ServerError {
+				t.Errorf("error = %q, want server_error", e.ErrorType)
+			}
+			if !errors.Is(err, errPostgresDown) && !errors.Is(err, errRedisDown) {
 				t.Errorf("the cause is lost for the log: %v", err)
 			}
 		})

@@ -234,11 +234,16 @@ func (s *storage) revokeTokens(ctx context.Context, t authstate.CodeTokens, clie
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	token := BrowserFromContext(ctx)
 	have, err := s.cfg.State.GetAuthRequest(ctx, id)
-	if err != nil {
+	switch {
+	case errors.Is(err, authstate.ErrNotFound):
 		return oidc.ErrInvalidRequest().WithDescription("unknown or expired authorization request").WithParent(err)
+	case err != nil:
+		return serverError(fmt.Errorf("auth request %s: %w", id, err))
 	}
-	if err := s.signInStands(ctx, have); err != nil {
+	if err := s.signInStands(ctx, have); errors.Is(err, ErrSessionEnded) {
 		return oidc.ErrAccessDenied().WithDescription("the sign-in for this request has ended").WithParent(err)
+	} else if err != nil {
+		return serverError(err)
 	}
 	_, err = s.cfg.State.UpdateAuthRequest(ctx, id, func(r *authstate.AuthRequest) error {
 		switch {
@@ -255,12 +260,18 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	if err != nil {
 		return oidc.ErrInvalidRequest().WithDescription("authorization request already answered or not yours").WithParent(err)
 	}
-	return s.cfg.State.SaveCode(ctx, secret.HashToken(code), id, s.now().Add(s.cfg.Tokens.CodeTTL))
+	if err := s.cfg.State.SaveCode(ctx, secret.HashToken(code), id, s.now().Add(s.cfg.Tokens.CodeTTL)); err != nil {
+		return serverError(fmt.Errorf("save code: %w", err))
+	}
+	return nil
 }
 
 // DeleteAuthRequest is called by op after tokens were issued for a code.
 func (s *storage) DeleteAuthRequest(ctx context.Context, id string) error {
-	return s.cfg.State.DeleteAuthRequest(ctx, id)
+	if err := s.cfg.State.DeleteAuthRequest(ctx, id); err != nil {
+		return serverError(fmt.Errorf("delete auth request %s: %w", id, err))
+	}
+	return nil
 }
 
 // tokenInfo is what every token request carries, whatever its origin.
