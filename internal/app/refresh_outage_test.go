@@ -93,6 +93,7 @@ func TestBackendErrorsNotSentToClients(t *testing.T) {
 	e := startWith(t, true, behindProxies(t, &pg, &rd))
 	browser := e.browser()
 	tok := e.offlineTokens(t, browser)
+	online := e.dashboardTokens(t, browser, "profile") // an access token without a refresh token
 	r := e.rp("dashboard", dashSecret, dashRedirect, "profile", "offline_access")
 	verifier := oauth2.GenerateVerifier()
 	code := e.login(browser, r, verifier, "n")
@@ -112,6 +113,18 @@ func TestBackendErrorsNotSentToClients(t *testing.T) {
 			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, e.issuer+"/oauth/token",
 				strings.NewReader(url.Values{"grant_type": {"authorization_code"}, "code": {code},
 					"redirect_uri": {dashRedirect}, "code_verifier": {verifier}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.SetBasicAuth("dashboard", dashSecret)
+			return do(t, e, req)
+		}},
+		{"userinfo without a refresh token", func() *http.Response {
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, e.issuer+"/userinfo", nil)
+			req.Header.Set("Authorization", "Bearer "+online.AccessToken)
+			return do(t, e, req)
+		}},
+		{"introspection without a refresh token", func() *http.Response {
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, e.issuer+"/oauth/introspect",
+				strings.NewReader(url.Values{"token": {online.AccessToken}}.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.SetBasicAuth("dashboard", dashSecret)
 			return do(t, e, req)
