@@ -343,7 +343,7 @@ func (s *storage) createAccessToken(ctx context.Context, info tokenInfo, refresh
 // is rotated (in the system of record): if the first write fails nothing is
 // consumed, so the client's current token still works once the state store is
 // back. A refresh retried within tokens.refresh_retry_grace, its answer lost,
-// replaces the successor the client never received (retryRotation).
+// replaces the successor the client never received (storeRefreshToken).
 func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, current string) (string, string, time.Time, error) {
 	info := infoOf(req)
 	now := s.now()
