@@ -15,7 +15,10 @@ import (
 // client's address as a trusted proxy reported it.
 func TestSecurityEventsCarryTheirSource(t *testing.T) {
 	const client = "203.0.113.9"
-	backendsWith(t, func(c *config.Config) { c.HTTP.TrustedProxies = []string{"127.0.0.0/8", "::1/128"} }, func(t *testing.T, e *env) {
+	backendsWith(t, func(c *config.Config) {
+		c.HTTP.TrustedProxies = []string{"127.0.0.0/8", "::1/128"}
+		replayAfterGrace(c)
+	}, func(t *testing.T, e *env) {
 		before, err := e.app.Backends().Store.ListAudit(t.Context(), store.AuditFilter{})
 		if err != nil {
 			t.Fatal(err)

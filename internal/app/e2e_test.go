@@ -70,7 +70,7 @@ func (e *env) login(c *http.Client, r *rp, verifier, nonce string, extra ...oaut
 }
 
 func TestEndToEndCodeFlow(t *testing.T) {
-	backends(t, endToEndCodeFlow)
+	backendsWith(t, replayAfterGrace, endToEndCodeFlow)
 }
 
 // endToEndCodeFlow signs in through a real OIDC client, then exercises the

@@ -34,6 +34,7 @@ func TestEndToEndOnRedisCluster(t *testing.T) {
 				tc.redis(&c.Redis, addrs)
 				c.Redis.DB = 0
 				c.Redis.KeyPrefix = prefix
+				replayAfterGrace(c) // the journey replays a refresh token as a thief would
 			})
 			cc, ok := e.app.Backends().Redis.(*redis.ClusterClient)
 			if !ok {
@@ -76,6 +77,7 @@ func TestEndToEndOnRedisSentinel(t *testing.T) {
 		c.Redis.Addrs, c.Redis.MasterName = sentinels, testenv.SentinelMaster
 		c.Redis.DB = 0
 		c.Redis.KeyPrefix = prefix
+		replayAfterGrace(c) // the journey replays a refresh token as a thief would
 	})
 	endToEndCodeFlow(t, e)
 

@@ -141,6 +141,10 @@ type Tokens struct {
 	AccessTokenTTL  time.Duration `yaml:"access_token_ttl"`  // default 5m
 	IDTokenTTL      time.Duration `yaml:"id_token_ttl"`      // default 5m
 	RefreshTokenTTL time.Duration `yaml:"refresh_token_ttl"` // default 12h
+	// RefreshRetryGrace: a refresh token presented again this long after its
+	// rotation, whose successor was never used, is a retry of a lost answer
+	// (served again), not a replay (family revoked). Default 30s.
+	RefreshRetryGrace time.Duration `yaml:"refresh_retry_grace"`
 }
 
 // Sessions are browser sessions at the provider.

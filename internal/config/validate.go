@@ -391,6 +391,7 @@ func (v *validator) tokens(t *Tokens) {
 	v.positive("tokens.access_token_ttl", t.AccessTokenTTL)
 	v.positive("tokens.id_token_ttl", t.IDTokenTTL)
 	v.positive("tokens.refresh_token_ttl", t.RefreshTokenTTL)
+	v.positive("tokens.refresh_retry_grace", t.RefreshRetryGrace)
 }
 
 func (v *validator) sessions(s *Sessions) {

@@ -251,3 +251,6 @@ func (noRefreshTokens) RotateRefreshToken(context.Context, string, store.Refresh
 }
 func (noRefreshTokens) RevokeRefreshToken(context.Context, string, time.Time) error  { return errNone }
 func (noRefreshTokens) RevokeRefreshFamily(context.Context, string, time.Time) error { return errNone }
+func (noRefreshTokens) RetryRefreshRotation(context.Context, string, store.RefreshToken, time.Time, time.Time) error {
+	return errNone
+}

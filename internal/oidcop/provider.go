@@ -34,6 +34,7 @@ type RefreshTokens interface {
 	CreateRefreshToken(ctx context.Context, t store.RefreshToken) error
 	GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, error)
 	RotateRefreshToken(ctx context.Context, oldID string, next store.RefreshToken, now time.Time) error
+	RetryRefreshRotation(ctx context.Context, oldID string, next store.RefreshToken, usedSince, now time.Time) error
 	RevokeRefreshToken(ctx context.Context, id string, now time.Time) error
 	RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error
 }

@@ -112,7 +112,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		r.UILocales = append(r.UILocales, t.String())
 	}
 	if err := s.cfg.State.CreateAuthRequest(ctx, r); err != nil {
-		return nil, fmt.Errorf("create auth request: %w", err)
+		return nil, serverError(fmt.Errorf("create auth request: %w", err))
 	}
 	return authRequest{r}, nil
 }
@@ -121,8 +121,11 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 // needs the request again.
 func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
 	r, err := s.cfg.State.GetAuthRequest(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("auth request %s: %w", id, err)
+	switch {
+	case errors.Is(err, authstate.ErrNotFound):
+		return nil, oidc.ErrInvalidRequest().WithDescription("unknown or expired authorization request").WithParent(err)
+	case err != nil:
+		return nil, serverError(fmt.Errorf("auth request %s: %w", id, err))
 	}
 	return authRequest{r}, nil
 }
@@ -145,7 +148,7 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 		return nil, oidc.ErrInvalidGrant().WithDescription("invalid or used code").WithParent(err)
 	}
 	if err := s.cfg.State.DeleteAuthRequest(ctx, id); err != nil {
-		return nil, fmt.Errorf("delete auth request: %w", err)
+		return nil, serverError(fmt.Errorf("delete auth request: %w", err))
 	}
 	if !r.Done {
 		return nil, oidc.ErrInvalidGrant().WithDescription("invalid or used code")
@@ -156,7 +159,7 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 	if err := s.signInStands(ctx, r); errors.Is(err, ErrSessionEnded) {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the sign-in behind this code has ended")
 	} else if err != nil {
-		return nil, err
+		return nil, serverError(err)
 	}
 	return codeRequest{authRequest{r}, hash}, nil
 }
@@ -190,7 +193,7 @@ func (s *storage) recordCodeTokens(ctx context.Context, req op.TokenRequest, t a
 			Detail: map[string]string{"when": "during its exchange"}})
 		return oidc.ErrInvalidGrant().WithDescription("invalid or used code")
 	case err != nil:
-		return fmt.Errorf("record tokens of code: %w", err)
+		return serverError(fmt.Errorf("record tokens of code: %w", err))
 	}
 	return nil
 }
@@ -231,11 +234,16 @@ func (s *storage) revokeTokens(ctx context.Context, t authstate.CodeTokens, clie
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	token := BrowserFromContext(ctx)
 	have, err := s.cfg.State.GetAuthRequest(ctx, id)
-	if err != nil {
+	switch {
+	case errors.Is(err, authstate.ErrNotFound):
 		return oidc.ErrInvalidRequest().WithDescription("unknown or expired authorization request").WithParent(err)
+	case err != nil:
+		return serverError(fmt.Errorf("auth request %s: %w", id, err))
 	}
-	if err := s.signInStands(ctx, have); err != nil {
+	if err := s.signInStands(ctx, have); errors.Is(err, ErrSessionEnded) {
 		return oidc.ErrAccessDenied().WithDescription("the sign-in for this request has ended").WithParent(err)
+	} else if err != nil {
+		return serverError(err)
 	}
 	_, err = s.cfg.State.UpdateAuthRequest(ctx, id, func(r *authstate.AuthRequest) error {
 		switch {
@@ -252,12 +260,18 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	if err != nil {
 		return oidc.ErrInvalidRequest().WithDescription("authorization request already answered or not yours").WithParent(err)
 	}
-	return s.cfg.State.SaveCode(ctx, secret.HashToken(code), id, s.now().Add(s.cfg.Tokens.CodeTTL))
+	if err := s.cfg.State.SaveCode(ctx, secret.HashToken(code), id, s.now().Add(s.cfg.Tokens.CodeTTL)); err != nil {
+		return serverError(fmt.Errorf("save code: %w", err))
+	}
+	return nil
 }
 
 // DeleteAuthRequest is called by op after tokens were issued for a code.
 func (s *storage) DeleteAuthRequest(ctx context.Context, id string) error {
-	return s.cfg.State.DeleteAuthRequest(ctx, id)
+	if err := s.cfg.State.DeleteAuthRequest(ctx, id); err != nil {
+		return serverError(fmt.Errorf("delete auth request %s: %w", id, err))
+	}
+	return nil
 }
 
 // tokenInfo is what every token request carries, whatever its origin.
@@ -316,7 +330,7 @@ func (s *storage) createAccessToken(ctx context.Context, info tokenInfo, refresh
 		ExpiresAt:      now.Add(s.cfg.Tokens.AccessTokenTTL),
 	}
 	if err := s.cfg.State.CreateAccessToken(ctx, t); err != nil {
-		return "", time.Time{}, fmt.Errorf("create access token: %w", err)
+		return "", time.Time{}, serverError(fmt.Errorf("create access token: %w", err))
 	}
 	return t.ID, t.ExpiresAt, nil
 }
@@ -324,6 +338,12 @@ func (s *storage) createAccessToken(ctx context.Context, info tokenInfo, refresh
 // CreateAccessAndRefreshTokens is called by the token endpoint for a code with
 // offline_access (currentRefreshToken empty: a new family) and for every
 // refresh (the presented token is rotated).
+//
+// The access token is written (to the state store) before the refresh token
+// is rotated (in the system of record): if the first write fails nothing is
+// consumed, so the client's current token still works once the state store is
+// back. A refresh retried within tokens.refresh_retry_grace, its answer lost,
+// replaces the successor the client never received (storeRefreshToken).
 func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, current string) (string, string, time.Time, error) {
 	info := infoOf(req)
 	now := s.now()
@@ -343,33 +363,32 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	if end := s.familyEnd(info.clientID, info.authTime); end.Before(next.ExpiresAt) {
 		next.ExpiresAt = end // a rotation never extends the family past its absolute end
 	}
+	var old store.RefreshToken
 	if current == "" {
 		next.FamilyID = secret.ID("rtf_")
-		if err := s.cfg.RefreshTokens.CreateRefreshToken(ctx, next); err != nil {
-			return "", "", time.Time{}, fmt.Errorf("create refresh token: %w", err)
-		}
 	} else {
-		oldID := secret.HashToken(current)
-		old, err := s.cfg.RefreshTokens.GetRefreshToken(ctx, oldID)
-		if err != nil {
-			return "", "", time.Time{}, op.ErrInvalidRefreshToken
+		var err error
+		old, err = s.cfg.RefreshTokens.GetRefreshToken(ctx, secret.HashToken(current))
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return "", "", time.Time{}, refreshRefused()
+		case err != nil:
+			return "", "", time.Time{}, serverError(fmt.Errorf("get refresh token: %w", err))
 		}
-		next.FamilyID = old.FamilyID
+		next.FamilyID, next.ParentID = old.FamilyID, old.ID
 		if rr, ok := req.(*refreshRequest); ok {
 			// op may have narrowed the scopes (SetCurrentScopes).
 			next.Scopes = rr.scopes
 		}
-		err = s.cfg.RefreshTokens.RotateRefreshToken(ctx, oldID, next, now)
-		switch {
-		case errors.Is(err, store.ErrTokenUsed):
-			s.revokeFamily(ctx, old, "refresh token reused during rotation")
-			return "", "", time.Time{}, op.ErrInvalidRefreshToken
-		case err != nil:
-			return "", "", time.Time{}, fmt.Errorf("rotate refresh token: %w", err)
-		}
 	}
 	id, exp, err := s.createAccessToken(ctx, info, next.ID)
 	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	if err := s.storeRefreshToken(ctx, old, next, now); err != nil {
+		if derr := s.cfg.State.DeleteAccessToken(ctx, id); derr != nil {
+			s.cfg.Logger.ErrorContext(ctx, "delete access token of a failed refresh", "err", derr)
+		}
 		return "", "", time.Time{}, err
 	}
 	if err := s.recordCodeTokens(ctx, req, authstate.CodeTokens{AccessTokenIDs: []string{id}, RefreshFamilyIDs: []string{next.FamilyID}}); err != nil {
@@ -377,6 +396,36 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	}
 	s.auditIssued(ctx, req, info, true)
 	return id, token, exp, nil
+}
+
+// storeRefreshToken stores next: the first of a new family when old is zero,
+// else old's successor. A used old token is a retry within the grace or a
+// replay, which revokes the family.
+func (s *storage) storeRefreshToken(ctx context.Context, old, next store.RefreshToken, now time.Time) error {
+	if old.ID == "" {
+		if err := s.cfg.RefreshTokens.CreateRefreshToken(ctx, next); err != nil {
+			return serverError(fmt.Errorf("create refresh token: %w", err))
+		}
+		return nil
+	}
+	err := s.cfg.RefreshTokens.RotateRefreshToken(ctx, old.ID, next, now)
+	if errors.Is(err, store.ErrTokenUsed) && s.cfg.Tokens.RefreshRetryGrace > 0 {
+		// Used meanwhile or before: a concurrent or repeated request.
+		err = s.cfg.RefreshTokens.RetryRefreshRotation(ctx, old.ID, next, now.Add(-s.cfg.Tokens.RefreshRetryGrace), now)
+		if err == nil {
+			s.cfg.Logger.InfoContext(ctx, "refresh retried within the grace", "family", old.FamilyID, "client", old.ClientID)
+		}
+	}
+	switch {
+	case errors.Is(err, store.ErrTokenUsed):
+		s.revokeFamily(ctx, old, "refresh token reused during rotation")
+		return refreshRefused()
+	case errors.Is(err, store.ErrTokenRevoked), errors.Is(err, store.ErrNotFound):
+		return refreshRefused()
+	case err != nil:
+		return serverError(fmt.Errorf("rotate refresh token: %w", err))
+	}
+	return nil
 }
 
 // familyEnd is the absolute end of a refresh token family of clientID whose
@@ -403,6 +452,13 @@ func (s *storage) revokeFamily(ctx context.Context, t store.RefreshToken, why st
 	s.cfg.Logger.WarnContext(ctx, "refresh token family revoked", "family", t.FamilyID, "client", t.ClientID, "user", t.UserID, "reason", why)
 	s.audit(ctx, store.AuditEvent{Type: auditRefreshReused, UserID: t.UserID, ClientID: t.ClientID,
 		Detail: map[string]string{"family": t.FamilyID, "reason": why}})
+}
+
+// inRetryGrace reports whether used token t presented again at now may be a
+// retry of a refresh whose answer was lost (tokens.refresh_retry_grace).
+func (s *storage) inRetryGrace(t store.RefreshToken, now time.Time) bool {
+	g := s.cfg.Tokens.RefreshRetryGrace
+	return g > 0 && !now.After(t.UsedAt.Add(g))
 }
 
 // refreshRequest adapts a stored refresh token to op.RefreshTokenRequest.
@@ -439,18 +495,23 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 
 func (s *storage) activeRefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {
 	t, err := s.cfg.RefreshTokens.GetRefreshToken(ctx, id)
+	now := s.now()
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return t, op.ErrInvalidRefreshToken
 	case err != nil:
-		return t, fmt.Errorf("get refresh token: %w", err)
-	case !t.UsedAt.IsZero():
+		return t, serverError(fmt.Errorf("get refresh token: %w", err))
+	case !t.UsedAt.IsZero() && (!t.RevokedAt.IsZero() || !s.inRetryGrace(t, now) ||
+		clientIDFromContext(ctx) != t.ClientID): // a retry comes from the client op authenticated
 		s.revokeFamily(ctx, t, "used refresh token presented again")
 		return t, op.ErrInvalidRefreshToken
-	case !t.RevokedAt.IsZero(), !s.now().Before(t.ExpiresAt),
-		!s.now().Before(s.familyEnd(t.ClientID, t.AuthTime)): // the client's cap may have been lowered since
+	case !t.RevokedAt.IsZero(), !now.Before(t.ExpiresAt),
+		!now.Before(s.familyEnd(t.ClientID, t.AuthTime)): // the client's cap may have been lowered since
 		return t, op.ErrInvalidRefreshToken
 	}
+	// A used token presented by its own client within
+	// tokens.refresh_retry_grace may be a retry of a refresh whose answer
+	// was lost: the rotation (storeRefreshToken) tells it from a replay.
 	return t, nil
 }
 
@@ -480,7 +541,7 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 	if hintSID != "" && req.UserID != "" && !ownHinted {
 		sessions, err := s.cfg.Sessions.ListByUser(ctx, req.UserID)
 		if err != nil {
-			return "", fmt.Errorf("list sessions of %s: %w", req.UserID, err)
+			return "", serverError(fmt.Errorf("list sessions of %s: %w", req.UserID, err))
 		}
 		for _, ss := range sessions {
 			if session.PublicID(ss.ID) == hintSID && !slices.Contains(ids, ss.ID) {
@@ -490,7 +551,7 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 	}
 	for _, id := range ids {
 		if err := s.endSession(ctx, id); err != nil {
-			return "", err
+			return "", serverError(err)
 		}
 	}
 	if own != "" && !ownHinted {
@@ -499,7 +560,7 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 		case err == nil:
 			return s.confirmLogoutURL(req.RedirectURI), nil
 		case !errors.Is(err, session.ErrNotFound):
-			return "", fmt.Errorf("load session: %w", err)
+			return "", serverError(fmt.Errorf("load session: %w", err))
 		}
 	}
 	return req.RedirectURI, nil
@@ -555,7 +616,7 @@ func (s *storage) GetRefreshTokenInfo(ctx context.Context, _, token string) (str
 	case errors.Is(err, store.ErrNotFound):
 		return "", "", op.ErrInvalidRefreshToken
 	case err != nil:
-		return "", "", fmt.Errorf("get refresh token: %w", err)
+		return "", "", serverError(fmt.Errorf("get refresh token: %w", err))
 	}
 	return t.UserID, t.ID, nil
 }
@@ -578,14 +639,14 @@ func (s *storage) RevokeToken(ctx context.Context, tokenOrID, _ string, clientID
 		t, err = s.cfg.RefreshTokens.GetRefreshToken(ctx, secret.HashToken(tokenOrID))
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return oidc.ErrServerError().WithParent(err)
+		return serverError(err)
 	}
 	if err == nil {
 		if t.ClientID != clientID {
 			return errNotYourToken()
 		}
 		if err := s.cfg.RefreshTokens.RevokeRefreshFamily(ctx, t.FamilyID, s.now()); err != nil {
-			return oidc.ErrServerError().WithParent(err)
+			return serverError(err)
 		}
 		s.audit(ctx, store.AuditEvent{Type: auditTokenRevoked, UserID: t.UserID, ClientID: clientID,
 			Detail: map[string]string{"token": "refresh", "family": t.FamilyID}})
@@ -596,13 +657,13 @@ func (s *storage) RevokeToken(ctx context.Context, tokenOrID, _ string, clientID
 		return nil // RFC 7009: an unknown token is not an error
 	}
 	if err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return serverError(err)
 	}
 	if at.ClientID != clientID {
 		return errNotYourToken()
 	}
 	if err := s.cfg.State.DeleteAccessToken(ctx, at.ID); err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return serverError(err)
 	}
 	userID := at.Subject
 	if _, isClient := s.clients[userID]; isClient {
@@ -643,7 +704,7 @@ func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
 	}
 	k, err := s.cfg.Keys.Signing(ctx, alg)
 	if err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
+		return nil, serverError(fmt.Errorf("signing key: %w", err))
 	}
 	return signingKey{k}, nil
 }
@@ -669,7 +730,7 @@ func (s *storage) algorithms() []jose.SignatureAlgorithm {
 func (s *storage) KeySet(ctx context.Context) ([]op.Key, error) {
 	ks, err := s.cfg.Keys.Public(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("key set: %w", err)
+		return nil, serverError(fmt.Errorf("key set: %w", err))
 	}
 	out := make([]op.Key, 0, len(ks))
 	for _, k := range ks {
@@ -748,4 +809,17 @@ func (s *storage) Health(ctx context.Context) error {
 		return nil
 	}
 	return s.cfg.Health(ctx)
+}
+
+// refreshRefused refuses a refresh token at the token endpoint once op has
+// validated the request: op would answer a plain error as server_error.
+func refreshRefused() *oidc.Error {
+	return oidc.ErrInvalidGrant().WithParent(op.ErrInvalidRefreshToken)
+}
+
+// serverError is a backend failure as a client sees it: server_error with a
+// generic description. err is kept as the parent for the log (op logs it), never
+// sent: it may name the database, its user and its address.
+func serverError(err error) *oidc.Error {
+	return oidc.ErrServerError().WithParent(err)
 }

@@ -85,6 +85,9 @@ type SigningKey struct {
 type RefreshToken struct {
 	ID       string // SHA-256 (hex) of the token the client holds, never the token
 	FamilyID string
+	// ParentID is the ID of the token this one was rotated from; empty for
+	// the first token of a family.
+	ParentID string
 	ClientID string
 	UserID   string
 	// SessionID is the public ID (session.PublicID) of the browser session the
@@ -172,6 +175,15 @@ type Store interface {
 	// ErrTokenUsed. Returns ErrNotFound, ErrTokenUsed or ErrTokenRevoked and
 	// stores nothing in those cases.
 	RotateRefreshToken(ctx context.Context, oldID string, next RefreshToken, now time.Time) error
+	// RetryRefreshRotation redoes the rotation of oldID for a client that
+	// never received its result: if oldID was used at or after usedSince, is
+	// not revoked, and a token rotated from it (ParentID oldID) is neither
+	// used nor revoked, it marks that successor used at now and stores next
+	// (whose ParentID is oldID), atomically. Of concurrent retries exactly one
+	// succeeds. Returns ErrNotFound, ErrTokenRevoked, or ErrTokenUsed (oldID
+	// unused, used before usedSince, or its successor used: a replay), and
+	// stores nothing in those cases.
+	RetryRefreshRotation(ctx context.Context, oldID string, next RefreshToken, usedSince, now time.Time) error
 	// RevokeRefreshToken revokes one token (idempotent; ErrNotFound if missing).
 	RevokeRefreshToken(ctx context.Context, id string, now time.Time) error
 	// RevokeRefreshFamily revokes every token of the family (idempotent).

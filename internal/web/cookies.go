@@ -20,6 +20,10 @@ const (
 	// (oidcop.WithBrowser): set by /authorize when absent, kept until the
 	// browser closes. Only its hash is stored, with each auth request.
 	browserCookie = "carekey_browser"
+	// returnCookie holds the ID of the auth request a sign-in in progress
+	// answers, so that the sign-in can start again for it when its flow is
+	// lost (a Redis restart). No secret: the request is bound to the browser.
+	returnCookie = "carekey_return"
 )
 
 func (c cookies) name(base string) string {

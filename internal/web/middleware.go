@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/carekey/carekey/internal/clientip"
 )
@@ -34,13 +35,18 @@ func secure(next http.Handler) http.Handler {
 	})
 }
 
-// limits refuses oversize query strings (414) and caps request bodies (the
-// handlers answer 413 when reading past the cap).
+// limits refuses oversize query strings (414) and malformed ones (400, at
+// every endpoint, the provider's included, rather than a handler's 500), and
+// caps request bodies (the handlers answer 413 when reading past the cap).
 func limits(maxBody int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if len(r.URL.RawQuery) > maxQueryBytes {
 				http.Error(w, "request URI too long", http.StatusRequestURITooLong)
+				return
+			}
+			if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+				http.Error(w, "malformed query string: every % must start a valid escape such as %20, and parameters are separated by &", http.StatusBadRequest)
 				return
 			}
 			if r.ContentLength > maxBody {

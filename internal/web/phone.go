@@ -81,6 +81,9 @@ func (s *Server) phoneFlow(w http.ResponseWriter, r *http.Request, event signin.
 	}
 	f, token, err := s.loadFlow(r.Context(), r)
 	switch {
+	case errors.Is(err, flow.ErrNotFound) && s.resumeSignin(r.Context(), w, r):
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return f, "", false
 	case errors.Is(err, flow.ErrNotFound):
 		s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
 		return f, "", false

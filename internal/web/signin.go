@@ -111,7 +111,34 @@ func (s *Server) startFlow(ctx context.Context, w http.ResponseWriter, authReque
 		return err
 	}
 	s.setFlowCookie(w, f, token)
+	if authRequestID != "" {
+		s.cookies.set(w, returnCookie, authRequestID, s.cfg.FlowTTL)
+	} else {
+		s.cookies.clear(w, returnCookie)
+	}
 	return nil
+}
+
+// resumeSignin starts a fresh sign-in flow for the auth request the lost one
+// answered (returnCookie), if that request still waits for a sign-in in this
+// browser, so the user still goes back to the council's service. It reports
+// whether it did.
+func (s *Server) resumeSignin(ctx context.Context, w http.ResponseWriter, r *http.Request) bool {
+	id := s.cookies.get(r, returnCookie)
+	if id == "" {
+		return false
+	}
+	ar, err := s.cfg.Provider.AuthRequest(ctx, id)
+	if err != nil || ar.Done || !oidcop.SameBrowser(ar, s.cookies.get(r, browserCookie)) {
+		s.cookies.clear(w, returnCookie)
+		return false
+	}
+	if err := s.startFlow(ctx, w, ar.ID, ""); err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "resume sign-in flow", "err", err)
+		return false
+	}
+	s.cfg.Logger.InfoContext(ctx, "sign-in flow lost: started again for its auth request", "client", ar.ClientID)
+	return true
 }
 
 // newSigninFlow returns a sign-in flow at its first step, not yet stored, and
@@ -170,6 +197,10 @@ func (s *Server) showSignin(w http.ResponseWriter, r *http.Request) {
 	f, token, err := s.loadFlow(ctx, r)
 	switch {
 	case errors.Is(err, flow.ErrNotFound):
+		if s.resumeSignin(ctx, w, r) {
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+			return
+		}
 		if _, ok := s.currentSession(ctx, r); ok {
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return
@@ -235,6 +266,9 @@ func (s *Server) submitSignin(w http.ResponseWriter, r *http.Request) {
 	}
 	f, token, err := s.loadFlow(ctx, r)
 	switch {
+	case errors.Is(err, flow.ErrNotFound) && s.resumeSignin(ctx, w, r):
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
 	case errors.Is(err, flow.ErrNotFound):
 		s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
 		return

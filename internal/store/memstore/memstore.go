@@ -353,6 +353,42 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store
 	return nil
 }
 
+// RetryRefreshRotation redoes the rotation of oldID: its unused successor is
+// marked used and next stored, if oldID was used at or after usedSince.
+func (s *Store) RetryRefreshRotation(ctx context.Context, oldID string, next store.RefreshToken, usedSince, now time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("retry refresh rotation: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.tokens[oldID]
+	switch {
+	case !ok:
+		return fmt.Errorf("retry refresh rotation: %w", store.ErrNotFound)
+	case !old.RevokedAt.IsZero():
+		return fmt.Errorf("retry refresh rotation: %w", store.ErrTokenRevoked)
+	case old.UsedAt.IsZero(), old.UsedAt.Before(ts(usedSince)):
+		return fmt.Errorf("retry refresh rotation: %w", store.ErrTokenUsed)
+	}
+	successor := ""
+	for id, t := range s.tokens {
+		if t.ParentID == oldID && t.UsedAt.IsZero() && t.RevokedAt.IsZero() {
+			successor = id
+		}
+	}
+	if successor == "" {
+		return fmt.Errorf("retry refresh rotation: successor: %w", store.ErrTokenUsed)
+	}
+	if _, taken := s.tokens[next.ID]; taken {
+		return fmt.Errorf("retry refresh rotation: next: %w", store.ErrConflict)
+	}
+	t := s.tokens[successor]
+	t.UsedAt = ts(now)
+	s.tokens[successor] = t
+	s.tokens[next.ID] = cloneToken(next)
+	return nil
+}
+
 // RevokeRefreshToken revokes one token; revoking it again keeps the first time.
 func (s *Store) RevokeRefreshToken(ctx context.Context, id string, now time.Time) error {
 	if err := ctx.Err(); err != nil {

@@ -14,16 +14,16 @@ import (
 )
 
 const tokenColumns = `id, family_id, client_id, user_id, session_id, scopes, audience, amr,
-	auth_time, created_at, expires_at, used_at, revoked_at`
+	auth_time, created_at, expires_at, used_at, revoked_at, parent_id`
 
 func insertToken(ctx context.Context, db interface {
 	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
 }, t store.RefreshToken) error {
 	_, err := db.Exec(ctx, `INSERT INTO refresh_tokens (`+tokenColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		t.ID, t.FamilyID, t.ClientID, t.UserID, t.SessionID,
 		orEmpty(t.Scopes), orEmpty(t.Audience), orEmpty(t.AMR),
-		ts(t.AuthTime), ts(t.CreatedAt), ts(t.ExpiresAt), ts(t.UsedAt), ts(t.RevokedAt))
+		ts(t.AuthTime), ts(t.CreatedAt), ts(t.ExpiresAt), ts(t.UsedAt), ts(t.RevokedAt), t.ParentID)
 	return mapErr(err)
 }
 
@@ -43,7 +43,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshTo
 	)
 	err := s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM refresh_tokens WHERE id = $1`, id).Scan(
 		&t.ID, &t.FamilyID, &t.ClientID, &t.UserID, &t.SessionID, &t.Scopes, &t.Audience, &t.AMR,
-		&authTime, &created, &expires, &used, &revoked)
+		&authTime, &created, &expires, &used, &revoked, &t.ParentID)
 	if err != nil {
 		return store.RefreshToken{}, fmt.Errorf("get refresh token: %w", mapErr(err))
 	}
@@ -84,6 +84,40 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store
 	})
 	if err != nil {
 		return fmt.Errorf("rotate refresh token: %w", err)
+	}
+	return nil
+}
+
+// RetryRefreshRotation marks oldID's unused successor used with one
+// conditional UPDATE (so of concurrent retries exactly one matches a row),
+// then stores next. When the UPDATE matches nothing it reads oldID to say why.
+func (s *Store) RetryRefreshRotation(ctx context.Context, oldID string, next store.RefreshToken, usedSince, now time.Time) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = $3
+			WHERE parent_id = $1 AND used_at IS NULL AND revoked_at IS NULL
+			AND EXISTS (SELECT 1 FROM refresh_tokens o WHERE o.id = $1
+				AND o.used_at >= $2 AND o.revoked_at IS NULL)`, oldID, ts(usedSince), ts(now))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			var revoked bool
+			err := tx.QueryRow(ctx, `SELECT revoked_at IS NOT NULL FROM refresh_tokens WHERE id = $1`, oldID).Scan(&revoked)
+			switch {
+			case err != nil:
+				return mapErr(err)
+			case revoked:
+				return store.ErrTokenRevoked
+			}
+			return store.ErrTokenUsed // unused, used too long ago, or its successor used
+		}
+		if err := insertToken(ctx, tx, next); err != nil {
+			return fmt.Errorf("next: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("retry refresh rotation: %w", err)
 	}
 	return nil
 }
