@@ -29,6 +29,7 @@ import (
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/clock/clocktest"
 	"github.com/carekey/carekey/internal/config"
+	"github.com/carekey/carekey/internal/keys"
 	"github.com/carekey/carekey/internal/notify/outbox"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/testenv"
@@ -146,8 +147,23 @@ func underOutage(t *testing.T, scenario string, mutate func(*config.Config), dow
 func TestFaultKeyRotation(t *testing.T) {
 	clk := clocktest.New(time.Now().UTC())
 	c := startCluster(t, clk, nil)
-	// The first key has long been settled when an operator rotates.
-	clk.Advance(2 * time.Minute)
+	// The first key has long been settled when an operator rotates, and each
+	// replica last read the keys at its own moment (20 s apart), so that
+	// their caches expire at different moments while the clock moves: a key
+	// that signed before every replica published it would fail at a client
+	// whose JWKS fetch reached a replica that had not read it yet.
+	jwks := c.jwksPath(t)
+	for _, e := range c.replicas {
+		clk.Advance(keys.DefaultCacheTTL/3 + time.Second)
+		if e == c.replicas[0] {
+			clk.Advance(keys.DefaultCacheTTL)
+		}
+		resp, err := e.srv.Client().Get(e.srv.URL + jwks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustStatus(t, resp, http.StatusOK)
+	}
 	ld := c.load(t)
 	ld.waitProgress(t, ld.total()/4)
 
@@ -232,6 +248,26 @@ func startCluster(t *testing.T, clk clock.Clock, mutate func(*config.Config)) *c
 		c.users = append(c.users, u)
 	}
 	return c
+}
+
+// jwksPath is the path of the JWKS, from the discovery document.
+func (c *cluster) jwksPath(t *testing.T) string {
+	t.Helper()
+	resp, err := c.front.Client().Get(c.front.URL + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := json.Unmarshal([]byte(mustStatus(t, resp, http.StatusOK)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(doc.JWKSURI)
+	if err != nil || u.Path == "" {
+		t.Fatalf("jwks_uri %q", doc.JWKSURI)
+	}
+	return u.Path
 }
 
 // smsCodes returns the SMS messages to phone in every replica's outbox (each
