@@ -220,6 +220,8 @@ func startCluster(t *testing.T, clk clock.Clock, mutate func(*config.Config)) *c
 	ropts, prefix := testenv.Redis(t)
 	c.rd = testenv.NewProxy(t, ropts.Addr)
 	for range 3 {
+		// startClock makes a schema and a key prefix of its own too; they
+		// stay empty, as every replica is pointed at the shared ones.
 		e := startClock(t, true, func(cfg *config.Config) {
 			cfg.Issuer = c.front.URL
 			cfg.Postgres.URL = pgURL.String()
