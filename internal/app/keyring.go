@@ -82,6 +82,11 @@ func newPepper(k config.Keys) (secret.Pepper, error) {
 // OpenKeys opens the signing keys of a production config's database, for
 // `idp keys …`. Close releases the connection.
 func OpenKeys(ctx context.Context, cfg *config.Config) (m *keys.Manager, closeFn func(), err error) {
+	return openKeys(ctx, cfg, clock.System())
+}
+
+// openKeys is OpenKeys on clock clk (tests rotate on their replicas' clock).
+func openKeys(ctx context.Context, cfg *config.Config, clk clock.Clock) (m *keys.Manager, closeFn func(), err error) {
 	kr, err := newKeyring(cfg.Keys)
 	if err != nil {
 		return nil, nil, err
@@ -90,6 +95,6 @@ func OpenKeys(ctx context.Context, cfg *config.Config) (m *keys.Manager, closeFn
 	if err != nil {
 		return nil, nil, fmt.Errorf("open postgres: %w", err)
 	}
-	m = keys.NewManager(keys.Config{Store: pg, Cipher: kr.signing, Clock: clock.System(), Rotation: cfg.Keys.RotationPeriod, CacheTTL: time.Minute})
+	m = keys.NewManager(keys.Config{Store: pg, Cipher: kr.signing, Clock: clk, Rotation: cfg.Keys.RotationPeriod, CacheTTL: time.Minute})
 	return m, pg.Close, nil
 }
