@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,4 +57,28 @@ func TestTracerKeepsTheDeadlines(t *testing.T) {
 		t.Errorf("the query took %v: the deadline was lost", took)
 	}
 	proxy.Cut() // the pool closes its connections at once
+}
+
+// A replica starting against a database that accepts connections and never
+// answers gives up after ConnectTimeout with an error naming the server, not
+// never (issue 11: a starting replica hung forever).
+func TestOpenGivesUpOnASilentDatabase(t *testing.T) {
+	u, err := url.Parse(testenv.PostgresURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := testenv.NewProxy(t, u.Host)
+	proxy.Blackhole()
+	u.Host = proxy.Addr()
+	began := time.Now()
+	_, err = postgres.Open(t.Context(), postgres.Config{URL: u.String(), MaxConns: 2, ConnectTimeout: 500 * time.Millisecond})
+	if err == nil {
+		t.Fatal("Open succeeded against a silent database")
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("Open gave up after %v with a 500ms connect timeout", took)
+	}
+	if !strings.Contains(err.Error(), proxy.Addr()) || !strings.Contains(err.Error(), "postgres.connect_timeout") {
+		t.Errorf("error %q does not name the server and the setting", err)
+	}
 }
