@@ -70,7 +70,7 @@ func (a *App) pgTracer() pgx.QueryTracer {
 	if a.tracing == nil {
 		return nil
 	}
-	return otelpgx.NewTracer(otelpgx.WithTracerProvider(a.tracing), otelpgx.WithTrimSQLInSpanName())
+	return otelpgx.NewTracer(otelpgx.WithTracerProvider(a.tracing)) // span names are trimmed SQL by default
 }
 
 // instrumentRedis adds tracing hooks (commands named, never their
