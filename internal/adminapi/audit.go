@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/pkg/adminclient"
 )
 
 // AuditLog reads the audit trail (store.Store).
@@ -15,24 +16,11 @@ type AuditLog interface {
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error)
 }
 
-// auditJSON is an audit row as the API shows it, with its chain hashes (hex)
-// so a reader can check the links themselves.
-type auditJSON struct {
-	ID       int64             `json:"id"`
-	Time     *time.Time        `json:"time,omitempty"`
-	Type     string            `json:"type"`
-	UserID   string            `json:"user_id,omitempty"`
-	ClientID string            `json:"client_id,omitempty"`
-	Actor    string            `json:"actor,omitempty"`
-	IP       string            `json:"ip,omitempty"`
-	Detail   map[string]string `json:"detail,omitempty"`
-	PrevHash string            `json:"prev_hash"`
-	Hash     string            `json:"hash"`
-}
-
-func toAudit(e store.AuditEvent) auditJSON {
-	return auditJSON{e.ID, timePtr(e.Time), e.Type, e.UserID, e.ClientID, e.Actor, e.IP, e.Detail,
-		hex.EncodeToString(e.PrevHash), hex.EncodeToString(e.Hash)}
+// toAudit is an audit row as the API shows it (the one type the admin client
+// reads too), with its chain hashes in hex so a reader can check the links.
+func toAudit(e store.AuditEvent) adminclient.AuditEvent {
+	return adminclient.AuditEvent{ID: e.ID, Time: timePtr(e.Time), Type: e.Type, UserID: e.UserID, ClientID: e.ClientID,
+		Actor: e.Actor, IP: e.IP, Detail: e.Detail, PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash)}
 }
 
 // listAudit: GET /audit?user=&type=&since=&until=&after=&limit=
@@ -78,10 +66,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err, "")
 		return
 	}
-	out := struct {
-		Events []auditJSON `json:"events"`
-		Next   string      `json:"next,omitempty"`
-	}{Events: []auditJSON{}}
+	out := adminclient.AuditPage{Events: []adminclient.AuditEvent{}}
 	if len(list) > limit {
 		list = list[:limit]
 		out.Next = strconv.FormatInt(list[limit-1].ID, 10)
