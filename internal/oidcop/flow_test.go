@@ -1,0 +1,207 @@
+package oidcop
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/carekey/carekey/internal/authstate/memauth"
+	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/config"
+	"github.com/carekey/carekey/internal/keys"
+	"github.com/carekey/carekey/internal/session"
+	"github.com/carekey/carekey/internal/session/memsession"
+	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/internal/store/memstore"
+)
+
+// TestCodeFlowThroughTheProvider runs the whole code flow against the
+// provider alone, with a real OIDC client library: /authorize hands over to
+// the login UI, the sign-in completes the request (CompleteAuthRequest, as
+// internal/web does), the callback issues the code, and the client exchanges
+// it, verifies the ID token against /keys, reads userinfo, introspects,
+// refreshes and revokes.
+func TestCodeFlowThroughTheProvider(t *testing.T) {
+	ctx := t.Context()
+	const secret, browser = "app-secret-for-the-test", "a-browser-binding-token-for-the-flow-test"
+	sum := sha256.Sum256([]byte(secret))
+	st, sessions := memstore.New(), memsession.New(clock.System())
+	cipher, err := keys.NewCipher(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	p, err := New(Config{
+		Issuer: srv.URL,
+		Clients: []config.Client{{
+			ID: "app", Name: "The app", SecretHash: "sha256:" + hex.EncodeToString(sum[:]), AuthMethod: "client_secret_basic",
+			RedirectURIs: []string{"https://app.example/cb"}, Scopes: []string{"openid", "profile", "email", "offline_access"},
+			GrantTypes: []string{"authorization_code", "refresh_token"},
+		}},
+		LoginURL:      func(id string) string { return "/login?authRequestID=" + id },
+		Users:         st,
+		RefreshTokens: st,
+		Audit:         st,
+		State:         memauth.New(clock.System()),
+		Sessions:      sessions,
+		Keys:          keys.NewManager(keys.Config{Store: st, Cipher: cipher}),
+		Algorithm:     "ES256",
+		CryptoKey:     [32]byte{9},
+		Tokens: config.Tokens{AuthRequestTTL: 30 * time.Minute, CodeTTL: time.Minute, AccessTokenTTL: 5 * time.Minute,
+			IDTokenTTL: 5 * time.Minute, RefreshTokenTTL: time.Hour, RefreshRetryGrace: time.Nanosecond},
+		SessionAbsolute: 12 * time.Hour,
+		Clock:           clock.System(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if algs := p.Algorithms(); len(algs) != 1 || algs[0] != "ES256" {
+		t.Errorf("Algorithms = %v", algs)
+	}
+	if p.ClientName("app") != "The app" || p.ClientName("nobody") != "nobody" {
+		t.Error("ClientName")
+	}
+	// The web layer puts the browser's binding in every request's context.
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.Handler().ServeHTTP(w, r.WithContext(WithBrowser(r.Context(), browser)))
+	})
+	now := time.Now().UTC()
+	if err := st.CreateUser(ctx, store.User{ID: "usr_penny", Email: "penny@example.org", EmailVerified: true,
+		GivenName: "Penny", FamilyName: "Plumber", CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+
+	hc := srv.Client()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	octx := oidc.ClientContext(ctx, hc)
+	op, err := oidc.NewProvider(octx, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := oauth2.Config{ClientID: "app", ClientSecret: secret, Endpoint: op.Endpoint(), RedirectURL: "https://app.example/cb",
+		Scopes: []string{oidc.ScopeOpenID, "profile", "email", oidc.ScopeOfflineAccess}}
+	verifier := oauth2.GenerateVerifier()
+
+	// /authorize hands over to the login UI.
+	resp, err := hc.Get(conf.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier), oidc.Nonce("n-1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	login, _ := url.Parse(resp.Header.Get("Location"))
+	id := login.Query().Get("authRequestID")
+	if login.Path != "/login" || id == "" {
+		t.Fatalf("authorize: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	ar, err := p.AuthRequest(ctx, id)
+	if err != nil || ar.ClientID != "app" || ar.State != "st-1" || ar.Nonce != "n-1" {
+		t.Fatalf("stored request %+v, %v", ar, err)
+	}
+
+	// The sign-in completes it, then the callback issues the code.
+	if err := sessions.Create(ctx, session.Session{ID: "ses-1", UserID: "usr_penny", AuthTime: now, AMR: []string{"pwd", "sms", "mfa"},
+		CreatedAt: now, LastSeen: now, IdleTimeout: 15 * time.Minute, ExpiresAt: now.Add(12 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	next, err := p.CompleteAuthRequest(ctx, id, Login{UserID: "usr_penny", SessionID: "ses-1", AuthTime: now, AMR: []string{"pwd", "sms", "mfa"}, Browser: browser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CheckCallback(ctx, id, browser); err != nil {
+		t.Fatalf("CheckCallback: %v", err)
+	}
+	resp, err = hc.Get(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back, _ := url.Parse(resp.Header.Get("Location"))
+	code := back.Query().Get("code")
+	if back.Host != "app.example" || back.Query().Get("state") != "st-1" || code == "" {
+		t.Fatalf("callback: %d, Location %q", resp.StatusCode, back)
+	}
+
+	// The client exchanges the code and verifies the ID token against /keys.
+	tok, err := conf.Exchange(octx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	idt, err := op.Verifier(&oidc.Config{ClientID: "app"}).Verify(octx, raw)
+	if err != nil {
+		t.Fatalf("ID token: %v", err)
+	}
+	var cl struct {
+		Nonce string   `json:"nonce"`
+		AMR   []string `json:"amr"`
+		SID   string   `json:"sid"`
+		Name  string   `json:"name"`
+	}
+	if err := idt.Claims(&cl); err != nil || idt.Subject != "usr_penny" || cl.Nonce != "n-1" || cl.SID != session.PublicID("ses-1") ||
+		strings.Join(cl.AMR, " ") != "pwd sms mfa" || cl.Name != "Penny Plumber" {
+		t.Errorf("ID token %s claims %+v (%v)", idt.Subject, cl, err)
+	}
+
+	// Userinfo and introspection know the access token; the admin API's check too.
+	ui, err := op.UserInfo(octx, oauth2.StaticTokenSource(tok))
+	if err != nil || ui.Subject != "usr_penny" || ui.Email != "penny@example.org" {
+		t.Errorf("userinfo: %+v, %v", ui, err)
+	}
+	if at, err := p.AccessToken(ctx, tok.AccessToken); err != nil || at.Subject != "usr_penny" || at.ClientID != "app" {
+		t.Errorf("AccessToken: %+v, %v", at, err)
+	}
+	if _, err := p.AccessToken(ctx, "not a token"); err == nil {
+		t.Error("AccessToken accepted garbage")
+	}
+	intro := postForm(t, hc, srv.URL+"/oauth/introspect", secret, url.Values{"token": {tok.AccessToken}})
+	if intro["active"] != true || intro["sub"] != "usr_penny" {
+		t.Errorf("introspection: %v", intro)
+	}
+
+	// Refresh rotates; revoking the new token ends the family.
+	fresh, err := conf.TokenSource(octx, &oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Hour)}).Token()
+	if err != nil || fresh.RefreshToken == "" || fresh.RefreshToken == tok.RefreshToken {
+		t.Fatalf("refresh: %v, %v", fresh, err)
+	}
+	postForm(t, hc, srv.URL+"/revoke", secret, url.Values{"token": {fresh.RefreshToken}, "token_type_hint": {"refresh_token"}})
+	if _, err := conf.TokenSource(octx, &oauth2.Token{RefreshToken: fresh.RefreshToken, Expiry: time.Now().Add(-time.Hour)}).Token(); err == nil {
+		t.Error("a revoked refresh token refreshed")
+	}
+}
+
+// postForm posts form to u as the client "app" and decodes the JSON answer.
+func postForm(t *testing.T, hc *http.Client, u, secret string, form url.Values) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("app", secret)
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST %s: %d %s", u, resp.StatusCode, b)
+	}
+	out := map[string]any{}
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("POST %s: %v: %s", u, err, b)
+		}
+	}
+	return out
+}
