@@ -4,14 +4,23 @@
 //
 // Keys, all under the prefix given to New:
 //
-//	prefix+"session:"+id   compact JSON of the session (omitted fields are empty)
-//	prefix+"user:"+userID  SET of the user's session IDs
+//	prefix+"session:"+id       the session in a compact binary record (codec.go;
+//	                           JSON records of earlier releases are still read)
+//	prefix+"sessions:"+userID  sorted set of the user's session IDs, scored by
+//	                           each session's absolute end, trimmed of ended
+//	                           ones at every write
+//	prefix+"user:"+userID      the plain set of earlier releases: still read
+//	                           and cleaned, never written
+//
+// A signed-in session costs at most 512 bytes of Redis, its index entry
+// counted (TestSessionSize measures it with MEMORY USAGE).
 //
 // Expiry is judged by the injected clock.Clock, so fake-clock tests work; a
 // Redis TTL (the remaining lifetime by that clock, plus a margin, at least 1 s)
 // only collects garbage. Touch re-sets the TTL: the idle timeout slides. The
-// user index lives as long as the user's longest absolute expiry and may hold
-// IDs of sessions that have gone; readers skip them and prune them.
+// user index lives as long as the user's longest absolute expiry; it holds no
+// session past its absolute end, and may hold IDs of sessions that ended
+// idle, which readers skip and prune.
 //
 // Read-modify-write (Touch, AddClient) is an optimistic WATCH/MULTI
 // transaction on the one session key, retried a bounded number of times. No

@@ -3,7 +3,6 @@ package redissession
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -41,52 +40,18 @@ func New(c redis.UniversalClient, prefix string, clk clock.Clock) *Store {
 	return &Store{c: c, prefix: prefix, clk: clk}
 }
 
-// record is the stored form of a session: short keys, empty fields omitted,
-// the ID in the key only.
-type record struct {
-	UserID      string        `json:"u"`
-	AuthTime    time.Time     `json:"at,omitzero"`
-	AMR         []string      `json:"amr,omitempty"`
-	Clients     []string      `json:"c,omitempty"`
-	CreatedAt   time.Time     `json:"ca,omitzero"`
-	LastSeen    time.Time     `json:"ls,omitzero"`
-	IdleTimeout time.Duration `json:"it,omitempty"`
-	ExpiresAt   time.Time     `json:"ea,omitzero"`
-}
+func (s *Store) sessionKey(id string) string { return s.prefix + "session:" + id }
 
-func encode(s session.Session) ([]byte, error) {
-	return json.Marshal(record{
-		UserID:      s.UserID,
-		AuthTime:    s.AuthTime.UTC(),
-		AMR:         s.AMR,
-		Clients:     s.Clients,
-		CreatedAt:   s.CreatedAt.UTC(),
-		LastSeen:    s.LastSeen.UTC(),
-		IdleTimeout: s.IdleTimeout,
-		ExpiresAt:   s.ExpiresAt.UTC(),
-	})
-}
+// userKey is a user's session index: a sorted set of session IDs scored by
+// each session's absolute end (Unix ms), trimmed of ended ones at every
+// write, so it holds no more than the user's sessions of the last
+// absolute-timeout.
+func (s *Store) userKey(userID string) string { return s.prefix + "sessions:" + userID }
 
-func decode(id string, b []byte) (session.Session, error) {
-	var r record
-	if err := json.Unmarshal(b, &r); err != nil {
-		return session.Session{}, fmt.Errorf("decode session %s: %w", id, err)
-	}
-	return session.Session{
-		ID:          id,
-		UserID:      r.UserID,
-		AuthTime:    r.AuthTime.UTC(),
-		AMR:         r.AMR,
-		Clients:     r.Clients,
-		CreatedAt:   r.CreatedAt.UTC(),
-		LastSeen:    r.LastSeen.UTC(),
-		IdleTimeout: r.IdleTimeout,
-		ExpiresAt:   r.ExpiresAt.UTC(),
-	}, nil
-}
-
-func (s *Store) sessionKey(id string) string  { return s.prefix + "session:" + id }
-func (s *Store) userKey(userID string) string { return s.prefix + "user:" + userID }
+// legacyUserKey is the index before sorted sets (a plain set never pruned):
+// still read and cleaned so that sessions created before an upgrade can be
+// revoked; it expires with its last session.
+func (s *Store) legacyUserKey(userID string) string { return s.prefix + "user:" + userID }
 
 // ttl is the Redis TTL for a record that ends at end.
 func ttl(end, now time.Time) time.Duration {
@@ -101,11 +66,13 @@ func idleEnd(s session.Session) time.Time {
 	return s.ExpiresAt
 }
 
-// indexScript adds a session ID to a user's index and lengthens the index's
-// TTL to ARGV[2] milliseconds if it is shorter (or unset). One key only, so it
-// runs on Cluster.
+// indexScript adds session ARGV[1], ending at ARGV[3] (Unix ms), to a user's
+// index, removes the entries of sessions that ended before ARGV[4] (now, Unix
+// ms), and lengthens the index's TTL to ARGV[2] milliseconds if it is
+// shorter (or unset). One key only, so it runs on Cluster.
 var indexScript = redis.NewScript(`
-redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[4])
 local ttl = redis.call('PTTL', KEYS[1])
 local want = tonumber(ARGV[2])
 if ttl < want then
@@ -130,7 +97,8 @@ func (s *Store) Create(ctx context.Context, sess session.Session) error {
 		return fmt.Errorf("create session: id taken")
 	}
 	indexTTL := ttl(sess.ExpiresAt, now).Milliseconds()
-	if err := indexScript.Run(ctx, s.c, []string{s.userKey(sess.UserID)}, sess.ID, indexTTL).Err(); err != nil {
+	err = indexScript.Run(ctx, s.c, []string{s.userKey(sess.UserID)}, sess.ID, indexTTL, sess.ExpiresAt.UnixMilli(), now.UnixMilli()).Err()
+	if err != nil {
 		// A session missing from its user's index could not be revoked:
 		// take it back. Use a fresh context: ctx may be what failed.
 		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -249,8 +217,22 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
-	if err := s.c.SRem(ctx, s.userKey(sess.UserID), id).Err(); err != nil {
-		return fmt.Errorf("delete session: unindex: %w", err)
+	if err := s.unindex(ctx, sess.UserID, id); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// unindex removes ids from the user's index (and its legacy set), in one
+// pipeline of single-key commands.
+func (s *Store) unindex(ctx context.Context, userID string, ids ...any) error {
+	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, s.userKey(userID), ids...)
+		p.SRem(ctx, s.legacyUserKey(userID), ids...)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("unindex: %w", err)
 	}
 	return nil
 }
@@ -281,15 +263,25 @@ func (s *Store) DeleteByUser(ctx context.Context, userID string) ([]session.Sess
 // deleted or found gone; one pipeline of single-key commands, so it runs on
 // Cluster.
 func (s *Store) byUser(ctx context.Context, userID string, del bool) ([]session.Session, error) {
-	ids, err := s.c.SMembers(ctx, s.userKey(userID)).Result()
-	if err != nil {
+	var zs, legacy *redis.StringSliceCmd
+	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		zs = p.ZRange(ctx, s.userKey(userID), 0, -1)
+		legacy = p.SMembers(ctx, s.legacyUserKey(userID))
+		return nil
+	}); err != nil {
 		return nil, err
+	}
+	ids := zs.Val()
+	for _, id := range legacy.Val() {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
 	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	cmds := make([]*redis.StringCmd, len(ids))
-	_, err = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
 			if del {
 				cmds[i] = p.GetDel(ctx, s.sessionKey(id))
@@ -326,8 +318,8 @@ func (s *Store) byUser(ctx context.Context, userID string, del bool) ([]session.
 		}
 	}
 	if len(gone) > 0 {
-		if err := s.c.SRem(ctx, s.userKey(userID), gone...).Err(); err != nil {
-			return nil, fmt.Errorf("unindex: %w", err)
+		if err := s.unindex(ctx, userID, gone...); err != nil {
+			return nil, err
 		}
 	}
 	slices.SortFunc(out, func(a, b session.Session) int {

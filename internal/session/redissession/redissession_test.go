@@ -1,6 +1,7 @@
 package redissession_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -72,7 +73,7 @@ func TestKeysHaveTTLAndPrefix(t *testing.T) {
 	}
 
 	keys := keysContaining(t, c, marker)
-	for _, want := range []string{prefix + "session:" + s.ID, prefix + "user:" + s.UserID} {
+	for _, want := range []string{prefix + "session:" + s.ID, prefix + "sessions:" + s.UserID} {
 		if _, ok := keys[want]; !ok {
 			t.Errorf("key %s missing; have %v", want, keys)
 		}
@@ -90,7 +91,7 @@ func TestKeysHaveTTLAndPrefix(t *testing.T) {
 	if ttl := keys[prefix+"session:"+s.ID]; ttl < 14*time.Minute || ttl > 16*time.Minute {
 		t.Errorf("session TTL = %v after Touch, want about 15m", ttl)
 	}
-	if ttl := keys[prefix+"user:"+s.UserID]; ttl < 11*time.Hour || ttl > 13*time.Hour {
+	if ttl := keys[prefix+"sessions:"+s.UserID]; ttl < 11*time.Hour || ttl > 13*time.Hour {
 		t.Errorf("user index TTL = %v, want about 12h", ttl)
 	}
 }
@@ -120,8 +121,64 @@ func TestSessionSize(t *testing.T) {
 	if err != nil {
 		t.Fatalf("MEMORY USAGE: %v", err)
 	}
-	if n > 512 {
-		t.Errorf("session uses %d bytes in Redis, want at most 512", n)
+	idx, err := c.MemoryUsage(t.Context(), prefix+"sessions:"+s.UserID).Result()
+	if err != nil {
+		t.Fatalf("MEMORY USAGE of the index: %v", err)
 	}
-	t.Logf("session: %d bytes in Redis", n)
+	t.Logf("session: %d bytes in Redis, its user's index %d", n, idx)
+	if n+idx > 512 {
+		t.Errorf("a signed-in session uses %d bytes in Redis, all keys counted, want at most 512", n+idx)
+	}
+}
+
+// TestUserIndexIsPruned (issue 13): a user who signs in again and again
+// does not pile up session IDs in the index: every write drops the sessions
+// that have reached their absolute end (it once held 655 IDs, 59.6 KB).
+func TestUserIndexIsPruned(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	st := redissession.New(c, prefix, clk)
+	for i := range 40 {
+		now := clk.Now()
+		if err := st.Create(t.Context(), session.Session{ID: fmt.Sprintf("ses-%02d", i), UserID: "usr_busy", LastSeen: now, CreatedAt: now,
+			IdleTimeout: 15 * time.Minute, ExpiresAt: now.Add(12 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Hour) // a sign-in an hour, all day and night
+	}
+	n, err := c.ZCard(t.Context(), prefix+"sessions:usr_busy").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n > 13 {
+		t.Errorf("the index holds %d session IDs after 40 hourly sign-ins, want at most the 12 hours' worth", n)
+	}
+}
+
+// TestLegacyIndexStillRevokes: sessions indexed before the sorted set (a
+// plain set under user:<id>) are still found and ended.
+func TestLegacyIndexStillRevokes(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	st := redissession.New(c, prefix, clk)
+	now := clk.Now()
+	if err := st.Create(t.Context(), session.Session{ID: "ses-new", UserID: "usr_p", LastSeen: now, CreatedAt: now,
+		IdleTimeout: 15 * time.Minute, ExpiresAt: now.Add(12 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	// A session written by the previous release: its record, and its ID in
+	// the old set.
+	if err := st.Create(t.Context(), session.Session{ID: "ses-old", UserID: "usr_p", LastSeen: now, CreatedAt: now,
+		IdleTimeout: 15 * time.Minute, ExpiresAt: now.Add(12 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	c.ZRem(t.Context(), prefix+"sessions:usr_p", "ses-old")
+	c.SAdd(t.Context(), prefix+"user:usr_p", "ses-old")
+	ended, err := st.DeleteByUser(t.Context(), "usr_p")
+	if err != nil || len(ended) != 2 {
+		t.Fatalf("DeleteByUser = %d sessions, %v; want both, the old one too", len(ended), err)
+	}
+	if n, _ := c.SCard(t.Context(), prefix+"user:usr_p").Result(); n != 0 {
+		t.Errorf("the legacy set still holds %d IDs", n)
+	}
 }
