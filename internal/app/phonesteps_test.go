@@ -324,6 +324,7 @@ func TestSigninPerAccountLimit(t *testing.T) {
 		c.RateLimits.SigninPerAccount = config.RateLimit{Max: 2, Window: time.Minute}
 	})
 	var last *http.Response
+	var body string
 	for range 3 {
 		c := e.browser()
 		csrf := csrfOf(t, e.signinPage(t, c))
@@ -331,11 +332,15 @@ func TestSigninPerAccountLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		readBody(t, resp)
+		body = readBody(t, resp)
 		last = resp
 	}
 	if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
 		t.Errorf("third attempt at one account: %d Retry-After %q", last.StatusCode, last.Header.Get("Retry-After"))
+	}
+	// The page says when to try again and has a way out (issue 14).
+	if !strings.Contains(body, "You can try again in ") || !strings.Contains(body, `<a href="/signin">Back to sign in</a>`) {
+		t.Errorf("429 page without when to try again or a way back:\n%s", body)
 	}
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -237,11 +238,29 @@ func (s *Server) journeyFailed(w http.ResponseWriter, r *http.Request, doing str
 	return true
 }
 
-// tooManyRequests is the 429 page with Retry-After in whole seconds.
+// tooManyRequests is the 429 page with Retry-After in whole seconds, saying
+// when to try again and linking back to "Sign in".
 func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request, limited *signin.RateLimitedError) {
-	secs := int((limited.RetryAfter + 999_999_999) / 1_000_000_000)
-	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-	s.cfg.Pages.Error(w, r, http.StatusTooManyRequests, "Sign in", text.TooManyRequests, "")
+	secs := max(int((limited.RetryAfter+999_999_999)/1_000_000_000), 1)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.cfg.Pages.Render(w, r, http.StatusTooManyRequests, "error", &render.Page{
+		Title: "Sign in",
+		Data: render.ErrorData{Heading: "Sign in", Message: text.Get(text.TooManyRequests),
+			RetryIn: retryIn(secs), BackTo: "/signin"},
+	})
+}
+
+// retryIn words a wait of secs seconds for a person: "1 minute", "about 4
+// minutes", "about 2 hours".
+func retryIn(secs int) string {
+	switch m := (secs + 59) / 60; {
+	case m <= 1:
+		return "1 minute"
+	case m < 90:
+		return fmt.Sprintf("about %d minutes", m)
+	default:
+		return fmt.Sprintf("about %d hours", (m+59)/60)
+	}
 }
 
 func (s *Server) verifyCode(w http.ResponseWriter, r *http.Request) {

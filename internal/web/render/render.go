@@ -116,6 +116,9 @@ type ErrorData struct {
 	Heading    string
 	Message    string
 	StartAgain string // link target for "Start again", if any
+	// RetryIn says when to try again ("about 4 minutes"), with BackTo the
+	// page to go back to meanwhile (a 429).
+	RetryIn, BackTo string
 }
 
 // Error renders the error page with status.
