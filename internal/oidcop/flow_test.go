@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,6 +39,7 @@ func TestCodeFlowThroughTheProvider(t *testing.T) {
 	const secret, browser = "app-secret-for-the-test", "a-browser-binding-token-for-the-flow-test"
 	sum := sha256.Sum256([]byte(secret))
 	st, sessions := memstore.New(), memsession.New(clock.System())
+	refresh := &flakyRefreshTokens{Store: st}
 	cipher, err := keys.NewCipher(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +56,7 @@ func TestCodeFlowThroughTheProvider(t *testing.T) {
 		}},
 		LoginURL:      func(id string) string { return "/login?authRequestID=" + id },
 		Users:         st,
-		RefreshTokens: st,
+		RefreshTokens: refresh,
 		Audit:         st,
 		State:         memauth.New(clock.System()),
 		Sessions:      sessions,
@@ -171,6 +174,24 @@ func TestCodeFlowThroughTheProvider(t *testing.T) {
 		t.Errorf("introspection: %v", intro)
 	}
 
+	// A backend that fails during a refresh is 503 with Retry-After, never
+	// invalid_grant: the client keeps its token and it still works after.
+	refresh.fail.Store(true)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/oauth/token",
+		strings.NewReader(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("app", secret)
+	resp, err = hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || strings.Contains(string(body), "invalid_grant") {
+		t.Errorf("refresh with the store failing: %d, Retry-After %q, %s; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	refresh.fail.Store(false)
+
 	// Refresh rotates; revoking the new token ends the family.
 	fresh, err := conf.TokenSource(octx, &oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Hour)}).Token()
 	if err != nil || fresh.RefreshToken == "" || fresh.RefreshToken == tok.RefreshToken {
@@ -204,4 +225,18 @@ func postForm(t *testing.T, hc *http.Client, u, secret string, form url.Values) 
 		}
 	}
 	return out
+}
+
+// flakyRefreshTokens is the store with GetRefreshToken failing on demand, as
+// a database that stopped answering does.
+type flakyRefreshTokens struct {
+	*memstore.Store
+	fail atomic.Bool
+}
+
+func (f *flakyRefreshTokens) GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {
+	if f.fail.Load() {
+		return store.RefreshToken{}, errors.New("read tcp 10.0.0.5:5432: connection reset by peer")
+	}
+	return f.Store.GetRefreshToken(ctx, id)
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/cors"
@@ -237,9 +238,60 @@ func (p *Provider) Handler() http.Handler {
 			http.NotFound(w, r) // not a grant carekey offers
 			return
 		}
+		switch r.URL.Path {
+		case "/oauth/token", "/userinfo", "/oauth/introspect", "/revoke":
+			// A backend failure must never reach a client as a verdict on
+			// its token (op answers most storage errors with invalid_grant
+			// or invalid_token), or it would drop a token that still works.
+			failed := new(atomic.Bool)
+			r = r.WithContext(context.WithValue(r.Context(), backendFailedKey{}, failed))
+			w = &unavailableWriter{ResponseWriter: w, failed: failed}
+		}
 		p.op.ServeHTTP(w, r)
 	})
 }
+
+// unavailableWriter turns an error answer into 503 Service Unavailable with
+// Retry-After when a storage call of the request failed (serverError), so a
+// client retries rather than discard a token it may still hold.
+type unavailableWriter struct {
+	http.ResponseWriter
+	failed   *atomic.Bool
+	replaced bool
+	wrote    bool
+}
+
+func (w *unavailableWriter) WriteHeader(code int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	if code >= 400 && w.failed.Load() {
+		w.replaced = true
+		h := w.Header()
+		h.Del("Content-Length")
+		h.Del("WWW-Authenticate")
+		h.Set("Content-Type", "application/json")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Retry-After", "30")
+		w.ResponseWriter.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.ResponseWriter.Write([]byte(`{"error":"temporarily_unavailable","error_description":"the service is unavailable for a moment: try again shortly"}`))
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *unavailableWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.replaced {
+		return len(b), nil // op's own answer, replaced
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *unavailableWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // tokenClientID names the client of a token request (Basic auth or the form),
 // so that SigningKey can sign with the algorithm that client is registered

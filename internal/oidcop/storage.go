@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -112,7 +113,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		r.UILocales = append(r.UILocales, t.String())
 	}
 	if err := s.cfg.State.CreateAuthRequest(ctx, r); err != nil {
-		return nil, serverError(fmt.Errorf("create auth request: %w", err))
+		return nil, serverError(ctx, fmt.Errorf("create auth request: %w", err))
 	}
 	return authRequest{r}, nil
 }
@@ -125,7 +126,7 @@ func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 	case errors.Is(err, authstate.ErrNotFound):
 		return nil, oidc.ErrInvalidRequest().WithDescription("unknown or expired authorization request").WithParent(err)
 	case err != nil:
-		return nil, serverError(fmt.Errorf("auth request %s: %w", id, err))
+		return nil, serverError(ctx, fmt.Errorf("auth request %s: %w", id, err))
 	}
 	return authRequest{r}, nil
 }
@@ -137,18 +138,24 @@ func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
 	hash := secret.HashToken(code)
 	id, err := s.cfg.State.ConsumeCode(ctx, hash, s.now().Add(s.usedCodeTTL()))
-	if errors.Is(err, authstate.ErrCodeReused) {
+	switch {
+	case errors.Is(err, authstate.ErrCodeReused):
 		s.revokeCodeTokens(ctx, hash)
-	}
-	if err != nil {
 		return nil, oidc.ErrInvalidGrant().WithDescription("invalid or used code").WithParent(err)
+	case errors.Is(err, authstate.ErrNotFound):
+		return nil, oidc.ErrInvalidGrant().WithDescription("invalid or used code").WithParent(err)
+	case err != nil: // Redis did not answer: the code may still be good
+		return nil, serverError(ctx, fmt.Errorf("consume code: %w", err))
 	}
 	r, err := s.cfg.State.GetAuthRequest(ctx, id)
-	if err != nil {
+	switch {
+	case errors.Is(err, authstate.ErrNotFound):
 		return nil, oidc.ErrInvalidGrant().WithDescription("invalid or used code").WithParent(err)
+	case err != nil:
+		return nil, serverError(ctx, fmt.Errorf("auth request of code: %w", err))
 	}
 	if err := s.cfg.State.DeleteAuthRequest(ctx, id); err != nil {
-		return nil, serverError(fmt.Errorf("delete auth request: %w", err))
+		return nil, serverError(ctx, fmt.Errorf("delete auth request: %w", err))
 	}
 	if !r.Done {
 		return nil, oidc.ErrInvalidGrant().WithDescription("invalid or used code")
@@ -159,7 +166,7 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 	if err := s.signInStands(ctx, r); errors.Is(err, ErrSessionEnded) {
 		return nil, oidc.ErrInvalidGrant().WithDescription("the sign-in behind this code has ended")
 	} else if err != nil {
-		return nil, serverError(err)
+		return nil, serverError(ctx, err)
 	}
 	return codeRequest{authRequest{r}, hash}, nil
 }
@@ -193,7 +200,7 @@ func (s *storage) recordCodeTokens(ctx context.Context, req op.TokenRequest, t a
 			Detail: map[string]string{"when": "during its exchange"}})
 		return oidc.ErrInvalidGrant().WithDescription("invalid or used code")
 	case err != nil:
-		return serverError(fmt.Errorf("record tokens of code: %w", err))
+		return serverError(ctx, fmt.Errorf("record tokens of code: %w", err))
 	}
 	return nil
 }
@@ -238,12 +245,12 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	case errors.Is(err, authstate.ErrNotFound):
 		return oidc.ErrInvalidRequest().WithDescription("unknown or expired authorization request").WithParent(err)
 	case err != nil:
-		return serverError(fmt.Errorf("auth request %s: %w", id, err))
+		return serverError(ctx, fmt.Errorf("auth request %s: %w", id, err))
 	}
 	if err := s.signInStands(ctx, have); errors.Is(err, ErrSessionEnded) {
 		return oidc.ErrAccessDenied().WithDescription("the sign-in for this request has ended").WithParent(err)
 	} else if err != nil {
-		return serverError(err)
+		return serverError(ctx, err)
 	}
 	_, err = s.cfg.State.UpdateAuthRequest(ctx, id, func(r *authstate.AuthRequest) error {
 		switch {
@@ -261,7 +268,7 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 		return oidc.ErrInvalidRequest().WithDescription("authorization request already answered or not yours").WithParent(err)
 	}
 	if err := s.cfg.State.SaveCode(ctx, secret.HashToken(code), id, s.now().Add(s.cfg.Tokens.CodeTTL)); err != nil {
-		return serverError(fmt.Errorf("save code: %w", err))
+		return serverError(ctx, fmt.Errorf("save code: %w", err))
 	}
 	return nil
 }
@@ -269,7 +276,7 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 // DeleteAuthRequest is called by op after tokens were issued for a code.
 func (s *storage) DeleteAuthRequest(ctx context.Context, id string) error {
 	if err := s.cfg.State.DeleteAuthRequest(ctx, id); err != nil {
-		return serverError(fmt.Errorf("delete auth request %s: %w", id, err))
+		return serverError(ctx, fmt.Errorf("delete auth request %s: %w", id, err))
 	}
 	return nil
 }
@@ -330,7 +337,7 @@ func (s *storage) createAccessToken(ctx context.Context, info tokenInfo, refresh
 		ExpiresAt:      now.Add(s.cfg.Tokens.AccessTokenTTL),
 	}
 	if err := s.cfg.State.CreateAccessToken(ctx, t); err != nil {
-		return "", time.Time{}, serverError(fmt.Errorf("create access token: %w", err))
+		return "", time.Time{}, serverError(ctx, fmt.Errorf("create access token: %w", err))
 	}
 	return t.ID, t.ExpiresAt, nil
 }
@@ -373,7 +380,7 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		case errors.Is(err, store.ErrNotFound):
 			return "", "", time.Time{}, refreshRefused()
 		case err != nil:
-			return "", "", time.Time{}, serverError(fmt.Errorf("get refresh token: %w", err))
+			return "", "", time.Time{}, serverError(ctx, fmt.Errorf("get refresh token: %w", err))
 		}
 		next.FamilyID, next.ParentID = old.FamilyID, old.ID
 		if rr, ok := req.(*refreshRequest); ok {
@@ -404,7 +411,7 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 func (s *storage) storeRefreshToken(ctx context.Context, old, next store.RefreshToken, now time.Time) error {
 	if old.ID == "" {
 		if err := s.cfg.RefreshTokens.CreateRefreshToken(ctx, next); err != nil {
-			return serverError(fmt.Errorf("create refresh token: %w", err))
+			return serverError(ctx, fmt.Errorf("create refresh token: %w", err))
 		}
 		return nil
 	}
@@ -423,7 +430,7 @@ func (s *storage) storeRefreshToken(ctx context.Context, old, next store.Refresh
 	case errors.Is(err, store.ErrTokenRevoked), errors.Is(err, store.ErrNotFound):
 		return refreshRefused()
 	case err != nil:
-		return serverError(fmt.Errorf("rotate refresh token: %w", err))
+		return serverError(ctx, fmt.Errorf("rotate refresh token: %w", err))
 	}
 	return nil
 }
@@ -500,7 +507,7 @@ func (s *storage) activeRefreshToken(ctx context.Context, id string) (store.Refr
 	case errors.Is(err, store.ErrNotFound):
 		return t, op.ErrInvalidRefreshToken
 	case err != nil:
-		return t, serverError(fmt.Errorf("get refresh token: %w", err))
+		return t, serverError(ctx, fmt.Errorf("get refresh token: %w", err))
 	case !t.UsedAt.IsZero() && (!t.RevokedAt.IsZero() || !s.inRetryGrace(t, now) ||
 		clientIDFromContext(ctx) != t.ClientID): // a retry comes from the client op authenticated
 		s.revokeFamily(ctx, t, "used refresh token presented again")
@@ -541,7 +548,7 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 	if hintSID != "" && req.UserID != "" && !ownHinted {
 		sessions, err := s.cfg.Sessions.ListByUser(ctx, req.UserID)
 		if err != nil {
-			return "", serverError(fmt.Errorf("list sessions of %s: %w", req.UserID, err))
+			return "", serverError(ctx, fmt.Errorf("list sessions of %s: %w", req.UserID, err))
 		}
 		for _, ss := range sessions {
 			if session.PublicID(ss.ID) == hintSID && !slices.Contains(ids, ss.ID) {
@@ -551,7 +558,7 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 	}
 	for _, id := range ids {
 		if err := s.endSession(ctx, id); err != nil {
-			return "", serverError(err)
+			return "", serverError(ctx, err)
 		}
 	}
 	if own != "" && !ownHinted {
@@ -560,7 +567,7 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 		case err == nil:
 			return s.confirmLogoutURL(req.RedirectURI), nil
 		case !errors.Is(err, session.ErrNotFound):
-			return "", serverError(fmt.Errorf("load session: %w", err))
+			return "", serverError(ctx, fmt.Errorf("load session: %w", err))
 		}
 	}
 	return req.RedirectURI, nil
@@ -616,7 +623,7 @@ func (s *storage) GetRefreshTokenInfo(ctx context.Context, _, token string) (str
 	case errors.Is(err, store.ErrNotFound):
 		return "", "", op.ErrInvalidRefreshToken
 	case err != nil:
-		return "", "", serverError(fmt.Errorf("get refresh token: %w", err))
+		return "", "", serverError(ctx, fmt.Errorf("get refresh token: %w", err))
 	}
 	return t.UserID, t.ID, nil
 }
@@ -639,14 +646,14 @@ func (s *storage) RevokeToken(ctx context.Context, tokenOrID, _ string, clientID
 		t, err = s.cfg.RefreshTokens.GetRefreshToken(ctx, secret.HashToken(tokenOrID))
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return serverError(err)
+		return serverError(ctx, err)
 	}
 	if err == nil {
 		if t.ClientID != clientID {
 			return errNotYourToken()
 		}
 		if err := s.cfg.RefreshTokens.RevokeRefreshFamily(ctx, t.FamilyID, s.now()); err != nil {
-			return serverError(err)
+			return serverError(ctx, err)
 		}
 		s.audit(ctx, store.AuditEvent{Type: auditTokenRevoked, UserID: t.UserID, ClientID: clientID,
 			Detail: map[string]string{"token": "refresh", "family": t.FamilyID}})
@@ -657,13 +664,13 @@ func (s *storage) RevokeToken(ctx context.Context, tokenOrID, _ string, clientID
 		return nil // RFC 7009: an unknown token is not an error
 	}
 	if err != nil {
-		return serverError(err)
+		return serverError(ctx, err)
 	}
 	if at.ClientID != clientID {
 		return errNotYourToken()
 	}
 	if err := s.cfg.State.DeleteAccessToken(ctx, at.ID); err != nil {
-		return serverError(err)
+		return serverError(ctx, err)
 	}
 	userID := at.Subject
 	if _, isClient := s.clients[userID]; isClient {
@@ -704,7 +711,7 @@ func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
 	}
 	k, err := s.cfg.Keys.Signing(ctx, alg)
 	if err != nil {
-		return nil, serverError(fmt.Errorf("signing key: %w", err))
+		return nil, serverError(ctx, fmt.Errorf("signing key: %w", err))
 	}
 	return signingKey{k}, nil
 }
@@ -730,7 +737,7 @@ func (s *storage) algorithms() []jose.SignatureAlgorithm {
 func (s *storage) KeySet(ctx context.Context) ([]op.Key, error) {
 	ks, err := s.cfg.Keys.Public(ctx)
 	if err != nil {
-		return nil, serverError(fmt.Errorf("key set: %w", err))
+		return nil, serverError(ctx, fmt.Errorf("key set: %w", err))
 	}
 	out := make([]op.Key, 0, len(ks))
 	for _, k := range ks {
@@ -820,6 +827,11 @@ func refreshRefused() *oidc.Error {
 // serverError is a backend failure as a client sees it: server_error with a
 // generic description. err is kept as the parent for the log (op logs it), never
 // sent: it may name the database, its user and its address.
-func serverError(err error) *oidc.Error {
+func serverError(ctx context.Context, err error) *oidc.Error {
+	if f, ok := ctx.Value(backendFailedKey{}).(*atomic.Bool); ok {
+		f.Store(true) // the token endpoint answers 503, whatever op makes of it
+	}
 	return oidc.ErrServerError().WithParent(err)
 }
+
+type backendFailedKey struct{}

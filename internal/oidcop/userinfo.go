@@ -60,7 +60,7 @@ func (s *storage) setUserinfo(ctx context.Context, info *oidc.UserInfo, userID, 
 		return oidc.ErrInvalidRequest().WithDescription("user no longer exists")
 	}
 	if err != nil {
-		return serverError(fmt.Errorf("get user %s: %w", userID, err))
+		return serverError(ctx, fmt.Errorf("get user %s: %w", userID, err))
 	}
 	return s.fillUserinfo(ctx, info, u, clientID, scopes, dest)
 }
@@ -94,7 +94,7 @@ func (s *storage) fillUserinfo(ctx context.Context, info *oidc.UserInfo, u store
 			}
 			accs, err := s.cfg.Accounts(ctx, u.ID)
 			if err != nil {
-				return serverError(fmt.Errorf("accounts of %s: %w", u.ID, err))
+				return serverError(ctx, fmt.Errorf("accounts of %s: %w", u.ID, err))
 			}
 			if accs == nil {
 				accs = []claims.Account{}
@@ -152,7 +152,7 @@ func (s *storage) liveAccessToken(ctx context.Context, id, subject string) (auth
 		case errors.Is(err, store.ErrNotFound), err == nil && !rt.RevokedAt.IsZero():
 			return t, store.User{}, invalid
 		case err != nil:
-			return t, store.User{}, serverError(fmt.Errorf("get refresh token of access token: %w", err))
+			return t, store.User{}, serverError(ctx, fmt.Errorf("get refresh token of access token: %w", err))
 		}
 	}
 	if _, ok := s.clients[t.Subject]; ok { // client credentials: no user
@@ -163,7 +163,7 @@ func (s *storage) liveAccessToken(ctx context.Context, id, subject string) (auth
 	case errors.Is(err, store.ErrNotFound):
 		return t, u, invalid.WithParent(err)
 	case err != nil:
-		return t, u, serverError(fmt.Errorf("get user %s: %w", t.Subject, err))
+		return t, u, serverError(ctx, fmt.Errorf("get user %s: %w", t.Subject, err))
 	case t.CreatedAt.Before(u.TokensValidAfter):
 		return t, u, invalid
 	}
