@@ -83,7 +83,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	defer cancel()
 	if err := pool.Ping(pctx); err != nil {
 		pool.Close()
-		if pctx.Err() != nil && ctx.Err() == nil {
+		if ctx.Err() == nil && (pctx.Err() != nil || pgconn.Timeout(err) || errors.Is(err, context.DeadlineExceeded)) {
 			return nil, fmt.Errorf("open postgres: %s did not answer within %s (postgres.connect_timeout)", hostOf(pc), cfg.ConnectTimeout)
 		}
 		return nil, redact(fmt.Errorf("open postgres: ping: %w", err), password)
