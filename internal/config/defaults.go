@@ -41,6 +41,7 @@ func applyDefaults(c *Config) {
 	setDefault(&c.Tokens.IDTokenTTL, 5*time.Minute)
 	setDefault(&c.Tokens.RefreshTokenTTL, 12*time.Hour)
 	setDefault(&c.Tokens.RefreshRetryGrace, 30*time.Second)
+	setDefault(&c.Tokens.ACR, "https://refeds.org/profile/mfa")
 
 	setDefault(&c.Sessions.IdleTimeout, 15*time.Minute)
 	setDefault(&c.Sessions.AbsoluteTimeout, 12*time.Hour)

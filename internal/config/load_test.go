@@ -158,7 +158,7 @@ clients:
 		},
 		Tokens: Tokens{
 			AuthRequestTTL: 30 * time.Minute, CodeTTL: 60 * time.Second, AccessTokenTTL: 5 * time.Minute,
-			IDTokenTTL: 5 * time.Minute, RefreshTokenTTL: 12 * time.Hour, RefreshRetryGrace: 30 * time.Second,
+			IDTokenTTL: 5 * time.Minute, RefreshTokenTTL: 12 * time.Hour, RefreshRetryGrace: 30 * time.Second, ACR: "https://refeds.org/profile/mfa",
 		},
 		Sessions: Sessions{IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour},
 		Branding: Branding{CouncilName: "Norfolk County Council", ServiceName: "Children's Services Portal"},

@@ -132,6 +132,12 @@ type Client struct {
 	// long after the sign-in they came from, however often they are rotated.
 	// Zero: sessions.absolute_timeout.
 	RefreshAbsoluteTimeout time.Duration `yaml:"refresh_absolute_timeout"`
+	// AccountsInIDToken puts the accounts claim in the client's ID tokens as
+	// well as in userinfo. Set it only for a client that never puts an ID
+	// token in a URL (it sends id_token_hint to end_session by POST, as the
+	// dashboard does): the claim holds children's names and birth dates.
+	// Needs the accounts scope.
+	AccountsInIDToken bool `yaml:"accounts_in_id_token"`
 }
 
 // Tokens are token and code lifetimes.
@@ -145,6 +151,10 @@ type Tokens struct {
 	// rotation, whose successor was never used, is a retry of a lost answer
 	// (served again), not a replay (family revoked). Default 30s.
 	RefreshRetryGrace time.Duration `yaml:"refresh_retry_grace"`
+	// ACR is the acr claim of ID tokens from a sign-in with a password and
+	// a second factor (every sign-in carekey completes). Default
+	// https://refeds.org/profile/mfa.
+	ACR string `yaml:"acr"`
 }
 
 // Sessions are browser sessions at the provider.

@@ -347,6 +347,9 @@ func (v *validator) client(p string, cl *Client) {
 	case cl.RefreshAbsoluteTimeout > 0 && !slices.Contains(cl.GrantTypes, "refresh_token"):
 		v.add(p+".refresh_absolute_timeout", "only for clients with the refresh_token grant")
 	}
+	if cl.AccountsInIDToken && (!slices.Contains(cl.Scopes, "accounts") || !slices.Contains(cl.GrantTypes, "authorization_code")) {
+		v.add(p+".accounts_in_id_token", "only for clients with the authorization_code grant and the accounts scope")
+	}
 }
 
 func (v *validator) secretHash(path, s string) {
@@ -392,6 +395,9 @@ func (v *validator) tokens(t *Tokens) {
 	v.positive("tokens.id_token_ttl", t.IDTokenTTL)
 	v.positive("tokens.refresh_token_ttl", t.RefreshTokenTTL)
 	v.positive("tokens.refresh_retry_grace", t.RefreshRetryGrace)
+	if strings.ContainsFunc(t.ACR, func(r rune) bool { return r <= ' ' || r == '"' || r == '\\' || r > '~' }) {
+		v.add("tokens.acr", "must be one printable ASCII word (an acr value is space-delimited in acr_values)")
+	}
 }
 
 func (v *validator) sessions(s *Sessions) {

@@ -258,6 +258,27 @@ func TestValidate(t *testing.T) {
 			wantErrs: []string{"clients[0].refresh_absolute_timeout", "clients[1].refresh_absolute_timeout"},
 		},
 		{
+			name:     "acr with a space",
+			have:     `tokens: {acr: "two factors"}`,
+			wantErrs: []string{"tokens.acr"},
+		},
+		{
+			name: "acr a URI",
+			have: `tokens: {acr: "urn:example:loa:2"}`,
+		},
+		{
+			name: "accounts in the ID token",
+			have: `clients: [{id: a, public: true, grant_types: [authorization_code], scopes: [openid, accounts], redirect_uris: ["https://a.gov.uk/cb"],
+  accounts_in_id_token: true}]`,
+		},
+		{
+			name: "accounts in the ID token without the accounts scope or ID tokens",
+			have: `clients:
+  - {id: a, public: true, grant_types: [authorization_code], scopes: [openid], redirect_uris: ["https://a.gov.uk/cb"], accounts_in_id_token: true}
+  - {id: b, secret_hash: ` + goodHash + `, grant_types: [client_credentials], scopes: [accounts], accounts_in_id_token: true}`,
+			wantErrs: []string{"clients[0].accounts_in_id_token", "clients[1].accounts_in_id_token"},
+		},
+		{
 			name: "public client with secret and wrong method",
 			have: `clients: [{id: a, public: true, secret_hash: ` + goodHash + `, auth_method: client_secret_basic,
   grant_types: [authorization_code, client_credentials], redirect_uris: ["https://a.gov.uk/cb"]}]`,

@@ -20,6 +20,10 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
 	d.ResponseModesSupported = []string{"query"}
 	d.GrantTypesSupported = p.grantTypes()
+	d.ACRValuesSupported = nil
+	if acr := p.storage.cfg.Tokens.ACR; acr != "" {
+		d.ACRValuesSupported = []string{acr}
+	}
 	// No client authenticates with a signed JWT, and no request objects.
 	d.RequestObjectSigningAlgValuesSupported = nil
 	d.TokenEndpointAuthSigningAlgValuesSupported = nil

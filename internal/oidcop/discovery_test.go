@@ -38,6 +38,9 @@ func TestDiscoveryAdvertisesOnlyWhatWorks(t *testing.T) {
 	if got := strs("grant_types_supported"); !slices.Equal(got, []string{"authorization_code", "refresh_token"}) {
 		t.Errorf("grant_types_supported = %v, want [authorization_code refresh_token]", got)
 	}
+	if got := strs("acr_values_supported"); !slices.Equal(got, []string{"https://refeds.org/profile/mfa"}) {
+		t.Errorf("acr_values_supported = %v, want the configured tokens.acr", got)
+	}
 	for _, k := range []string{"device_authorization_endpoint", "check_session_iframe", "request_object_signing_alg_values_supported",
 		"token_endpoint_auth_signing_alg_values_supported", "introspection_endpoint_auth_signing_alg_values_supported",
 		"revocation_endpoint_auth_signing_alg_values_supported"} {

@@ -64,7 +64,7 @@ func TestCodeFlowThroughTheProvider(t *testing.T) {
 		Algorithm:     "ES256",
 		CryptoKey:     [32]byte{9},
 		Tokens: config.Tokens{AuthRequestTTL: 30 * time.Minute, CodeTTL: time.Minute, AccessTokenTTL: 5 * time.Minute,
-			IDTokenTTL: 5 * time.Minute, RefreshTokenTTL: time.Hour, RefreshRetryGrace: time.Nanosecond},
+			IDTokenTTL: 5 * time.Minute, RefreshTokenTTL: time.Hour, RefreshRetryGrace: time.Nanosecond, ACR: "https://refeds.org/profile/mfa"},
 		SessionAbsolute: 12 * time.Hour,
 		Clock:           clock.System(),
 	})
@@ -148,14 +148,17 @@ func TestCodeFlowThroughTheProvider(t *testing.T) {
 		t.Fatalf("ID token: %v", err)
 	}
 	var cl struct {
-		Nonce string   `json:"nonce"`
-		AMR   []string `json:"amr"`
-		SID   string   `json:"sid"`
-		Name  string   `json:"name"`
+		Nonce    string   `json:"nonce"`
+		AMR      []string `json:"amr"`
+		ACR      string   `json:"acr"`
+		AuthTime int64    `json:"auth_time"`
+		SID      string   `json:"sid"`
+		Name     string   `json:"name"`
 	}
 	if err := idt.Claims(&cl); err != nil || idt.Subject != "usr_penny" || cl.Nonce != "n-1" || cl.SID != session.PublicID("ses-1") ||
-		strings.Join(cl.AMR, " ") != "pwd sms mfa" || cl.Name != "Penny Plumber" {
-		t.Errorf("ID token %s claims %+v (%v)", idt.Subject, cl, err)
+		strings.Join(cl.AMR, " ") != "pwd sms mfa" || cl.Name != "Penny Plumber" ||
+		cl.ACR != "https://refeds.org/profile/mfa" || cl.AuthTime != now.Unix() {
+		t.Errorf("ID token %s claims %+v (%v); want acr https://refeds.org/profile/mfa and auth_time %d", idt.Subject, cl, err, now.Unix())
 	}
 
 	// Userinfo and introspection know the access token; the admin API's check too.
@@ -196,6 +199,16 @@ func TestCodeFlowThroughTheProvider(t *testing.T) {
 	fresh, err := conf.TokenSource(octx, &oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Hour)}).Token()
 	if err != nil || fresh.RefreshToken == "" || fresh.RefreshToken == tok.RefreshToken {
 		t.Fatalf("refresh: %v, %v", fresh, err)
+	}
+	// The refreshed ID token keeps the sign-in's acr, amr and auth_time
+	// (OpenID Connect Core §12.2).
+	raw, _ = fresh.Extra("id_token").(string)
+	if idt, err = op.Verifier(&oidc.Config{ClientID: "app"}).Verify(octx, raw); err != nil {
+		t.Fatalf("refreshed ID token: %v", err)
+	}
+	cl.ACR, cl.AuthTime, cl.AMR = "", 0, nil
+	if err := idt.Claims(&cl); err != nil || cl.ACR != "https://refeds.org/profile/mfa" || cl.AuthTime != now.Unix() || strings.Join(cl.AMR, " ") != "pwd sms mfa" {
+		t.Errorf("refreshed ID token claims %+v (%v); want the sign-in's acr, amr and auth_time", cl, err)
 	}
 	postForm(t, hc, srv.URL+"/revoke", secret, url.Values{"token": {fresh.RefreshToken}, "token_type_hint": {"refresh_token"}})
 	if _, err := conf.TokenSource(octx, &oauth2.Token{RefreshToken: fresh.RefreshToken, Expiry: time.Now().Add(-time.Hour)}).Token(); err == nil {

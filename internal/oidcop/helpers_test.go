@@ -48,6 +48,14 @@ func newTestProvider(t *testing.T) *testProvider {
 			Scopes:         []string{"openid", "profile", "email", "phone", claims.ScopeAccounts, "offline_access"},
 			RedirectURIs:   []string{"https://dashboard.example/callback", "https://app.example:8443/cb"},
 			PostLogoutURIs: []string{"https://portal.example:443/"},
+		}, {
+			// A client that logs out by POST and takes the accounts claim
+			// in its ID tokens.
+			ID: "portal", Name: "Portal", Public: true, AuthMethod: "none",
+			GrantTypes:        []string{"authorization_code"},
+			Scopes:            []string{"openid", "profile", "phone", claims.ScopeAccounts},
+			RedirectURIs:      []string{"https://portal.example/callback"},
+			AccountsInIDToken: true,
 		}},
 		LoginURL:      func(id string) string { return "/login?authRequestID=" + id },
 		Users:         st,
@@ -64,7 +72,7 @@ func newTestProvider(t *testing.T) *testProvider {
 		},
 		Algorithm: "ES256",
 		CryptoKey: [32]byte{1, 2, 3},
-		Tokens:    config.Tokens{IDTokenTTL: time.Hour, AccessTokenTTL: 5 * time.Minute, AuthRequestTTL: 30 * time.Minute},
+		Tokens:    config.Tokens{IDTokenTTL: time.Hour, AccessTokenTTL: 5 * time.Minute, AuthRequestTTL: 30 * time.Minute, ACR: "https://refeds.org/profile/mfa"},
 		Clock:     clk,
 	})
 	if err != nil {

@@ -38,13 +38,32 @@ var (
 
 func (s *storage) now() time.Time { return s.cfg.Clock.Now() }
 
-// authRequest adapts a stored auth request to op.AuthRequest.
-type authRequest struct{ r authstate.AuthRequest }
+// authRequest adapts a stored auth request to op.AuthRequest; acr is the
+// configured tokens.acr, claimed once the request is signed in with two
+// factors.
+type authRequest struct {
+	r   authstate.AuthRequest
+	acr string
+}
+
+// authRequest wraps a stored auth request with the configured acr.
+func (s *storage) authRequest(r authstate.AuthRequest) authRequest {
+	return authRequest{r: r, acr: s.cfg.Tokens.ACR}
+}
+
+// acrFor is the acr of a sign-in with the methods amr: the configured value
+// when it used two factors (amr has "mfa"), else none.
+func acrFor(acr string, amr []string) string {
+	if slices.Contains(amr, "mfa") {
+		return acr
+	}
+	return ""
+}
 
 var _ op.AuthRequest = authRequest{}
 
 func (a authRequest) GetID() string          { return a.r.ID }
-func (a authRequest) GetACR() string         { return "" }
+func (a authRequest) GetACR() string         { return acrFor(a.acr, a.r.AMR) }
 func (a authRequest) GetAMR() []string       { return a.r.AMR }
 func (a authRequest) GetAudience() []string  { return []string{a.r.ClientID} }
 func (a authRequest) GetAuthTime() time.Time { return a.r.AuthTime }
@@ -115,7 +134,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if err := s.cfg.State.CreateAuthRequest(ctx, r); err != nil {
 		return nil, serverError(ctx, fmt.Errorf("create auth request: %w", err))
 	}
-	return authRequest{r}, nil
+	return s.authRequest(r), nil
 }
 
 // AuthRequestByID is called by the callback after sign-in and by op when it
@@ -128,7 +147,7 @@ func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 	case err != nil:
 		return nil, serverError(ctx, fmt.Errorf("auth request %s: %w", id, err))
 	}
-	return authRequest{r}, nil
+	return s.authRequest(r), nil
 }
 
 // AuthRequestByCode is called by the token endpoint. The code is consumed here,
@@ -168,7 +187,7 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 	} else if err != nil {
 		return nil, serverError(ctx, err)
 	}
-	return codeRequest{authRequest{r}, hash}, nil
+	return codeRequest{s.authRequest(r), hash}, nil
 }
 
 // codeRequest is the auth request of a code being exchanged: the tokens
@@ -472,11 +491,13 @@ func (s *storage) inRetryGrace(t store.RefreshToken, now time.Time) bool {
 type refreshRequest struct {
 	t      store.RefreshToken
 	scopes []string
+	acr    string // the configured tokens.acr
 }
 
 var _ op.RefreshTokenRequest = (*refreshRequest)(nil)
 
 func (r *refreshRequest) GetAMR() []string                 { return r.t.AMR }
+func (r *refreshRequest) GetACR() string                   { return acrFor(r.acr, r.t.AMR) }
 func (r *refreshRequest) GetAudience() []string            { return r.t.Audience }
 func (r *refreshRequest) GetAuthTime() time.Time           { return r.t.AuthTime }
 func (r *refreshRequest) GetClientID() string              { return r.t.ClientID }
@@ -497,7 +518,7 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if err != nil || t.AuthTime.Before(u.TokensValidAfter) {
 		return nil, op.ErrInvalidRefreshToken
 	}
-	return &refreshRequest{t: t, scopes: t.Scopes}, nil
+	return &refreshRequest{t: t, scopes: t.Scopes, acr: s.cfg.Tokens.ACR}, nil
 }
 
 func (s *storage) activeRefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {

@@ -41,11 +41,13 @@ func SessionIDFromContext(ctx context.Context) string {
 	return s
 }
 
-// claimsFor says where claims are going: an ID token travels through the
+// claimsFor says where claims are going: an ID token may travel through the
 // browser (id_token_hint in logout and authorize URLs, relying parties' logs),
-// so it never carries the phone number or the accounts claim (children's names
-// and birth dates); userinfo and introspection, answered only to a holder of
-// the access token, do.
+// so it never carries the phone number, and carries the accounts claim
+// (children's names and birth dates) only for a client configured with
+// accounts_in_id_token, which promises to keep its ID tokens out of URLs;
+// userinfo and introspection, answered only to a holder of the access token,
+// carry both.
 type claimsFor int
 
 const (
@@ -89,7 +91,7 @@ func (s *storage) fillUserinfo(ctx context.Context, info *oidc.UserInfo, u store
 				info.PhoneNumberVerified = oidc.Bool(u.PhoneVerified)
 			}
 		case claims.ScopeAccounts:
-			if dest != forAccessToken || s.cfg.Accounts == nil {
+			if s.cfg.Accounts == nil || dest == forIDToken && (c == nil || !c.cfg.AccountsInIDToken) {
 				continue
 			}
 			accs, err := s.cfg.Accounts(ctx, u.ID)
@@ -105,14 +107,16 @@ func (s *storage) fillUserinfo(ctx context.Context, info *oidc.UserInfo, u store
 	return nil
 }
 
-// SetUserinfoFromScopes is called when op builds an ID token: no phone number
-// and no accounts claim (see claimsFor).
+// SetUserinfoFromScopes is called when op builds an ID token: no phone number,
+// and the accounts claim only for a client with accounts_in_id_token (see
+// claimsFor).
 func (s *storage) SetUserinfoFromScopes(ctx context.Context, info *oidc.UserInfo, userID, clientID string, scopes []string) error {
 	return s.setUserinfo(ctx, info, userID, clientID, scopes, forIDToken)
 }
 
 // SetUserinfoFromRequest is called after SetUserinfoFromScopes when op builds an
-// ID token; it adds the session ID (sid) for logout.
+// ID token; it adds the session ID (sid) for logout, and a refreshed ID
+// token's acr.
 func (s *storage) SetUserinfoFromRequest(_ context.Context, info *oidc.UserInfo, req op.IDTokenRequest, _ []string) error {
 	if cr, ok := req.(codeRequest); ok {
 		req = cr.authRequest
@@ -125,6 +129,11 @@ func (s *storage) SetUserinfoFromRequest(_ context.Context, info *oidc.UserInfo,
 		}
 	case *refreshRequest:
 		sid = r.t.SessionID // stored as the public ID already
+		// op sets acr only from an auth request; a refreshed ID token keeps
+		// the sign-in's (OpenID Connect Core §12.2).
+		if acr := r.GetACR(); acr != "" {
+			info.AppendClaims("acr", acr)
+		}
 	}
 	if sid != "" {
 		info.AppendClaims("sid", sid)

@@ -8,10 +8,11 @@ import (
 	"github.com/carekey/carekey/pkg/claims"
 )
 
-// The ID token travels through browsers (id_token_hint in URLs) and relying
-// parties' logs, so it carries no phone number and no accounts claim (the
-// children's names and birth dates): only userinfo, answered to the holder of
-// the access token, does (issue 10, point 12).
+// The ID token may travel through browsers (id_token_hint in URLs) and relying
+// parties' logs, so it carries no phone number and, unless its client is
+// configured with accounts_in_id_token, no accounts claim (the children's
+// names and birth dates): userinfo, answered to the holder of the access
+// token, does (issue 10, point 12).
 func TestIDTokenLeavesOutPhoneAndAccounts(t *testing.T) {
 	tp := newTestProvider(t)
 	s := tp.storage
@@ -45,5 +46,31 @@ func TestIDTokenLeavesOutPhoneAndAccounts(t *testing.T) {
 	accs, err := claims.ParseAccounts(ui.Claims[claims.ClaimAccounts])
 	if err != nil || len(accs) != 1 || accs[0] != pennysChild {
 		t.Errorf("userinfo accounts = %v (%v), want %v", accs, err, pennysChild)
+	}
+}
+
+// A client configured with accounts_in_id_token (it keeps ID tokens out of
+// URLs, logging out by POST) gets the accounts claim in its ID tokens too,
+// still without the phone number.
+func TestIDTokenCarriesAccountsForClientsThatAskIt(t *testing.T) {
+	s := newTestProvider(t).storage
+	idt := new(oidc.UserInfo)
+	if err := s.SetUserinfoFromScopes(t.Context(), idt, "usr_penny", "portal", []string{"openid", "profile", "phone", claims.ScopeAccounts}); err != nil {
+		t.Fatal(err)
+	}
+	accs, err := claims.ParseAccounts(idt.Claims[claims.ClaimAccounts])
+	if err != nil || len(accs) != 1 || accs[0] != pennysChild {
+		t.Errorf("ID token accounts = %v (%v), want %v", accs, err, pennysChild)
+	}
+	if idt.PhoneNumber != "" {
+		t.Errorf("ID token carries phone_number %q", idt.PhoneNumber)
+	}
+	// Without the accounts scope in the request, no claim either way.
+	idt = new(oidc.UserInfo)
+	if err := s.SetUserinfoFromScopes(t.Context(), idt, "usr_penny", "portal", []string{"openid", "profile"}); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := idt.Claims[claims.ClaimAccounts]; ok {
+		t.Errorf("ID token without the accounts scope carries accounts: %v", v)
 	}
 }
