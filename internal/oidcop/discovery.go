@@ -26,6 +26,10 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	}
 	// No client authenticates with a signed JWT, and no request objects.
 	d.RequestObjectSigningAlgValuesSupported = nil
+	// client_secret_post works at introspection too (secretPostAsBasic).
+	if !slices.Contains(d.IntrospectionEndpointAuthMethodsSupported, oidc.AuthMethodPost) {
+		d.IntrospectionEndpointAuthMethodsSupported = append(slices.Clip(d.IntrospectionEndpointAuthMethodsSupported), oidc.AuthMethodPost)
+	}
 	d.TokenEndpointAuthSigningAlgValuesSupported = nil
 	d.IntrospectionEndpointAuthSigningAlgValuesSupported = nil
 	d.RevocationEndpointAuthSigningAlgValuesSupported = nil

@@ -38,6 +38,11 @@ func TestDiscoveryAdvertisesOnlyWhatWorks(t *testing.T) {
 	if got := strs("grant_types_supported"); !slices.Equal(got, []string{"authorization_code", "refresh_token"}) {
 		t.Errorf("grant_types_supported = %v, want [authorization_code refresh_token]", got)
 	}
+	for _, k := range []string{"token_endpoint_auth_methods_supported", "introspection_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported"} {
+		if got := strs(k); !slices.Contains(got, "client_secret_basic") || !slices.Contains(got, "client_secret_post") {
+			t.Errorf("%s = %v, want client_secret_basic and client_secret_post", k, got)
+		}
+	}
 	if got := strs("acr_values_supported"); !slices.Equal(got, []string{"https://refeds.org/profile/mfa"}) {
 		t.Errorf("acr_values_supported = %v, want the configured tokens.acr", got)
 	}

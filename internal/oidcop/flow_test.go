@@ -176,11 +176,29 @@ func TestCodeFlowThroughTheProvider(t *testing.T) {
 	if intro["active"] != true || intro["sub"] != "usr_penny" {
 		t.Errorf("introspection: %v", intro)
 	}
+	// client_secret_post works wherever client_secret_basic does (issue 15);
+	// a wrong secret in the form is refused.
+	intro = postForm(t, hc, srv.URL+"/oauth/introspect", "", url.Values{"token": {tok.AccessToken}, "client_id": {"app"}, "client_secret": {secret}})
+	if intro["active"] != true || intro["sub"] != "usr_penny" {
+		t.Errorf("introspection with client_secret_post: %v", intro)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/oauth/introspect",
+		strings.NewReader(url.Values{"token": {tok.AccessToken}, "client_id": {"app"}, "client_secret": {"wrong"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if resp, err := hc.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode < 400 || strings.Contains(string(b), "usr_penny") {
+			t.Errorf("introspection with a wrong client_secret in the form: %d %s", resp.StatusCode, b)
+		}
+	}
 
 	// A backend that fails during a refresh is 503 with Retry-After, never
 	// invalid_grant: the client keeps its token and it still works after.
 	refresh.fail.Store(true)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/oauth/token",
+	req, _ = http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/oauth/token",
 		strings.NewReader(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth("app", secret)
@@ -221,7 +239,9 @@ func postForm(t *testing.T, hc *http.Client, u, secret string, form url.Values) 
 	t.Helper()
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, u, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth("app", secret)
+	if secret != "" {
+		req.SetBasicAuth("app", secret)
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -237,6 +237,8 @@ func (p *Provider) Handler() http.Handler {
 		case r.URL.Path == "/device_authorization":
 			http.NotFound(w, r) // not a grant carekey offers
 			return
+		case r.Method == http.MethodPost && r.URL.Path == "/oauth/introspect":
+			secretPostAsBasic(r)
 		}
 		switch r.URL.Path {
 		case "/oauth/token", "/userinfo", "/oauth/introspect", "/revoke":
@@ -249,6 +251,25 @@ func (p *Provider) Handler() http.Handler {
 		}
 		p.op.ServeHTTP(w, r)
 	})
+}
+
+// secretPostAsBasic lets a client authenticate at introspection with
+// client_secret_post, as it can at the token and revocation endpoints: op's
+// introspection reads only HTTP Basic, so client_id and client_secret from
+// the form become that header (and the secret leaves the form). A request
+// that already has an Authorization header, or no secret in its form, is left
+// as it is.
+func secretPostAsBasic(r *http.Request) {
+	if r.Header.Get("Authorization") != "" || r.ParseForm() != nil {
+		return
+	}
+	id, sec := r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	if id == "" || sec == "" {
+		return
+	}
+	r.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(sec))
+	r.PostForm.Del("client_secret")
+	r.Form.Del("client_secret")
 }
 
 // unavailableWriter turns an error answer into 503 Service Unavailable with
