@@ -195,6 +195,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		Insecure:           opts.Mode == config.ModeDev || isLocalhostHTTP(cfg.Issuer),
 
 		SessionAbsolute: cfg.Sessions.AbsoluteTimeout, // refresh families end with it (issue 10)
+		Replay:          a.newLimiter(clk),            // private_key_jwt assertions are used once
 	})
 	if err != nil {
 		return nil, err

@@ -165,7 +165,8 @@ func secretRefs(c *Config) []secretRef {
 	}
 	for i := range c.Clients {
 		cl := &c.Clients[i]
-		refs = append(refs, secretRef{fmt.Sprintf("clients[%d].secret_hash", i), &cl.SecretHash, &cl.SecretHashFile})
+		refs = append(refs, secretRef{fmt.Sprintf("clients[%d].secret_hash", i), &cl.SecretHash, &cl.SecretHashFile},
+			secretRef{fmt.Sprintf("clients[%d].jwks", i), &cl.JWKS, &cl.JWKSFile}) // public keys, read the same way
 	}
 	refs = append(refs, phoneSecretRefs(c)...) // sms, voice (phone.go)
 	refs = append(refs, emailSecretRefs(c)...) // email.go

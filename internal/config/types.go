@@ -115,9 +115,14 @@ type Client struct {
 	// Public clients (no secret) must use PKCE S256.
 	Public bool `yaml:"public"`
 	// SecretHash: "sha256:<hex>" of the client secret. Confidential clients only.
-	SecretHash     string   `yaml:"secret_hash"`
-	SecretHashFile string   `yaml:"secret_hash_file"`
-	AuthMethod     string   `yaml:"auth_method"` // client_secret_basic (default for confidential) | client_secret_post | none (public)
+	SecretHash     string `yaml:"secret_hash"`
+	SecretHashFile string `yaml:"secret_hash_file"`
+	AuthMethod     string `yaml:"auth_method"` // client_secret_basic (default for confidential) | client_secret_post | private_key_jwt | none (public)
+	// JWKS (inline JSON, or from JWKSFile) or JWKSURI (https) holds the public
+	// keys of a private_key_jwt client (RFC 7523 client assertions).
+	JWKS           string   `yaml:"jwks"`
+	JWKSFile       string   `yaml:"jwks_file"`
+	JWKSURI        string   `yaml:"jwks_uri"`
 	RedirectURIs   []string `yaml:"redirect_uris"`
 	PostLogoutURIs []string `yaml:"post_logout_redirect_uris"`
 	Scopes         []string `yaml:"scopes"`      // scopes the client may request

@@ -325,10 +325,20 @@ func (v *validator) client(p string, cl *Client) {
 		if slices.Contains(cl.GrantTypes, "client_credentials") {
 			v.add(p+".grant_types", "client_credentials needs a confidential client")
 		}
+	} else if cl.AuthMethod == "private_key_jwt" {
+		v.clientKeys(p, cl)
 	} else {
 		v.secretHash(p+".secret_hash", cl.SecretHash)
 		if cl.AuthMethod != "client_secret_basic" && cl.AuthMethod != "client_secret_post" {
-			v.add(p+".auth_method", "confidential clients must use client_secret_basic or client_secret_post")
+			v.add(p+".auth_method", "confidential clients must use client_secret_basic, client_secret_post or private_key_jwt")
+		}
+	}
+	if cl.AuthMethod != "private_key_jwt" {
+		switch {
+		case cl.JWKS != "" || cl.JWKSFile != "":
+			v.add(p+".jwks", "only for auth_method private_key_jwt")
+		case cl.JWKSURI != "":
+			v.add(p+".jwks_uri", "only for auth_method private_key_jwt")
 		}
 	}
 
@@ -349,6 +359,27 @@ func (v *validator) client(p string, cl *Client) {
 	}
 	if cl.AccountsInIDToken && (!slices.Contains(cl.Scopes, "accounts") || !slices.Contains(cl.GrantTypes, "authorization_code")) {
 		v.add(p+".accounts_in_id_token", "only for clients with the authorization_code grant and the accounts scope")
+	}
+}
+
+// clientKeys checks a private_key_jwt client: no secret, and its public keys
+// in exactly one of jwks (or jwks_file) and jwks_uri.
+func (v *validator) clientKeys(p string, cl *Client) {
+	if cl.SecretHash != "" || cl.SecretHashFile != "" {
+		v.add(p+".secret_hash", "a private_key_jwt client has keys, not a secret")
+	}
+	switch {
+	case v.unchecked[p+".jwks"]:
+	case cl.JWKS != "" && cl.JWKSURI != "":
+		v.add(p+".jwks_uri", "set only one of jwks (or jwks_file) and jwks_uri")
+	case cl.JWKS != "":
+		if _, err := ParseClientKeys([]byte(cl.JWKS)); err != nil {
+			v.add(p+".jwks", "%v", err)
+		}
+	case cl.JWKSURI != "":
+		v.redirectURI(p+".jwks_uri", cl.JWKSURI, cl.AllowInsecureRedirects)
+	default:
+		v.add(p+".jwks", "required for private_key_jwt: the client's public keys (jwks, jwks_file or jwks_uri)")
 	}
 }
 

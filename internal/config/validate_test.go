@@ -331,7 +331,7 @@ func TestValidate(t *testing.T) {
 			have: `clients:
 - {id: a, secret_hash: ` + goodHash + `, auth_method: client_secret_post, grant_types: [client_credentials]}
 - {id: b, secret_hash: ` + goodHash + `, auth_method: none, grant_types: [client_credentials]}
-- {id: c, secret_hash: ` + goodHash + `, auth_method: private_key_jwt, grant_types: [client_credentials]}`,
+- {id: c, secret_hash: ` + goodHash + `, auth_method: client_secret_jwt, grant_types: [client_credentials]}`,
 			wantErrs: []string{"clients[1].auth_method", "clients[2].auth_method"},
 		},
 		{

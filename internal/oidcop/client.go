@@ -36,6 +36,8 @@ func (c *client) AuthMethod() oidc.AuthMethod {
 		return oidc.AuthMethodNone
 	case c.cfg.AuthMethod == "client_secret_post":
 		return oidc.AuthMethodPost
+	case c.cfg.AuthMethod == "private_key_jwt":
+		return oidc.AuthMethodPrivateKeyJWT
 	default:
 		return oidc.AuthMethodBasic
 	}

@@ -33,6 +33,11 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	d.TokenEndpointAuthSigningAlgValuesSupported = nil
 	d.IntrospectionEndpointAuthSigningAlgValuesSupported = nil
 	d.RevocationEndpointAuthSigningAlgValuesSupported = nil
+	if usesKeys(p.storage.cfg.Clients) { // private_key_jwt: clientauth.go
+		d.TokenEndpointAuthSigningAlgValuesSupported = assertionAlgs()
+		d.IntrospectionEndpointAuthSigningAlgValuesSupported = assertionAlgs()
+		d.RevocationEndpointAuthSigningAlgValuesSupported = assertionAlgs()
+	}
 	op.Discover(w, d)
 }
 

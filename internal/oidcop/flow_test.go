@@ -36,106 +36,25 @@ import (
 // refreshes and revokes.
 func TestCodeFlowThroughTheProvider(t *testing.T) {
 	ctx := t.Context()
-	const secret, browser = "app-secret-for-the-test", "a-browser-binding-token-for-the-flow-test"
+	const secret = "app-secret-for-the-test"
 	sum := sha256.Sum256([]byte(secret))
-	st, sessions := memstore.New(), memsession.New(clock.System())
-	refresh := &flakyRefreshTokens{Store: st}
-	cipher, err := keys.NewCipher(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(nil)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	p, err := New(Config{
-		Issuer: srv.URL,
-		Clients: []config.Client{{
-			ID: "app", Name: "The app", SecretHash: "sha256:" + hex.EncodeToString(sum[:]), AuthMethod: "client_secret_basic",
-			RedirectURIs: []string{"https://app.example/cb"}, Scopes: []string{"openid", "profile", "email", "offline_access"},
-			GrantTypes: []string{"authorization_code", "refresh_token"},
-		}},
-		LoginURL:      func(id string) string { return "/login?authRequestID=" + id },
-		Users:         st,
-		RefreshTokens: refresh,
-		Audit:         st,
-		State:         memauth.New(clock.System()),
-		Sessions:      sessions,
-		Keys:          keys.NewManager(keys.Config{Store: st, Cipher: cipher}),
-		Algorithm:     "ES256",
-		CryptoKey:     [32]byte{9},
-		Tokens: config.Tokens{AuthRequestTTL: 30 * time.Minute, CodeTTL: time.Minute, AccessTokenTTL: 5 * time.Minute,
-			IDTokenTTL: 5 * time.Minute, RefreshTokenTTL: time.Hour, RefreshRetryGrace: time.Nanosecond, ACR: "https://refeds.org/profile/mfa"},
-		SessionAbsolute: 12 * time.Hour,
-		Clock:           clock.System(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newFlowEnv(t, []config.Client{{
+		ID: "app", Name: "The app", SecretHash: "sha256:" + hex.EncodeToString(sum[:]), AuthMethod: "client_secret_basic",
+		RedirectURIs: []string{"https://app.example/cb"}, Scopes: []string{"openid", "profile", "email", "offline_access"},
+		GrantTypes: []string{"authorization_code", "refresh_token"},
+	}}, nil)
+	p, srv, hc, octx, refresh, now := e.p, e.srv, e.hc, e.octx, e.refresh, e.now
 	if algs := p.Algorithms(); len(algs) != 1 || algs[0] != "ES256" {
 		t.Errorf("Algorithms = %v", algs)
 	}
 	if p.ClientName("app") != "The app" || p.ClientName("nobody") != "nobody" {
 		t.Error("ClientName")
 	}
-	// The web layer puts the browser's binding in every request's context.
-	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.Handler().ServeHTTP(w, r.WithContext(WithBrowser(r.Context(), browser)))
-	})
-	now := time.Now().UTC()
-	if err := st.CreateUser(ctx, store.User{ID: "usr_penny", Email: "penny@example.org", EmailVerified: true,
-		GivenName: "Penny", FamilyName: "Plumber", CreatedAt: now, UpdatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
-
-	hc := srv.Client()
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	octx := oidc.ClientContext(ctx, hc)
-	op, err := oidc.NewProvider(octx, srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	op := e.provider
 	conf := oauth2.Config{ClientID: "app", ClientSecret: secret, Endpoint: op.Endpoint(), RedirectURL: "https://app.example/cb",
 		Scopes: []string{oidc.ScopeOpenID, "profile", "email", oidc.ScopeOfflineAccess}}
 	verifier := oauth2.GenerateVerifier()
-
-	// /authorize hands over to the login UI.
-	resp, err := hc.Get(conf.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier), oidc.Nonce("n-1")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	login, _ := url.Parse(resp.Header.Get("Location"))
-	id := login.Query().Get("authRequestID")
-	if login.Path != "/login" || id == "" {
-		t.Fatalf("authorize: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	ar, err := p.AuthRequest(ctx, id)
-	if err != nil || ar.ClientID != "app" || ar.State != "st-1" || ar.Nonce != "n-1" {
-		t.Fatalf("stored request %+v, %v", ar, err)
-	}
-
-	// The sign-in completes it, then the callback issues the code.
-	if err := sessions.Create(ctx, session.Session{ID: "ses-1", UserID: "usr_penny", AuthTime: now, AMR: []string{"pwd", "sms", "mfa"},
-		CreatedAt: now, LastSeen: now, IdleTimeout: 15 * time.Minute, ExpiresAt: now.Add(12 * time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	next, err := p.CompleteAuthRequest(ctx, id, Login{UserID: "usr_penny", SessionID: "ses-1", AuthTime: now, AMR: []string{"pwd", "sms", "mfa"}, Browser: browser})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.CheckCallback(ctx, id, browser); err != nil {
-		t.Fatalf("CheckCallback: %v", err)
-	}
-	resp, err = hc.Get(next)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	back, _ := url.Parse(resp.Header.Get("Location"))
-	code := back.Query().Get("code")
-	if back.Host != "app.example" || back.Query().Get("state") != "st-1" || code == "" {
-		t.Fatalf("callback: %d, Location %q", resp.StatusCode, back)
-	}
+	code := e.code(t, conf, verifier, "st-1", "n-1")
 
 	// The client exchanges the code and verifies the ID token against /keys.
 	tok, err := conf.Exchange(octx, code, oauth2.VerifierOption(verifier))
@@ -155,7 +74,7 @@ func TestCodeFlowThroughTheProvider(t *testing.T) {
 		SID      string   `json:"sid"`
 		Name     string   `json:"name"`
 	}
-	if err := idt.Claims(&cl); err != nil || idt.Subject != "usr_penny" || cl.Nonce != "n-1" || cl.SID != session.PublicID("ses-1") ||
+	if err := idt.Claims(&cl); err != nil || idt.Subject != "usr_penny" || cl.Nonce != "n-1" || cl.SID != session.PublicID("ses-st-1") ||
 		strings.Join(cl.AMR, " ") != "pwd sms mfa" || cl.Name != "Penny Plumber" ||
 		cl.ACR != "https://refeds.org/profile/mfa" || cl.AuthTime != now.Unix() {
 		t.Errorf("ID token %s claims %+v (%v); want acr https://refeds.org/profile/mfa and auth_time %d", idt.Subject, cl, err, now.Unix())
@@ -202,7 +121,7 @@ func TestCodeFlowThroughTheProvider(t *testing.T) {
 		strings.NewReader(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth("app", secret)
-	resp, err = hc.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,4 +191,124 @@ func (f *flakyRefreshTokens) GetRefreshToken(ctx context.Context, id string) (st
 		return store.RefreshToken{}, errors.New("read tcp 10.0.0.5:5432: connection reset by peer")
 	}
 	return f.Store.GetRefreshToken(ctx, id)
+}
+
+// flowEnv is a provider served over TLS with the memory backends, Penny as its
+// user, and an OIDC client library pointed at it (newFlowEnv).
+type flowEnv struct {
+	p        *Provider
+	srv      *httptest.Server
+	hc       *http.Client // does not follow redirects
+	octx     context.Context
+	provider *oidc.Provider
+	sessions *memsession.Store
+	refresh  *flakyRefreshTokens
+	now      time.Time
+}
+
+const flowBrowser = "a-browser-binding-token-for-the-flow-test"
+
+// newFlowEnv serves a provider for clients; tweak, if not nil, changes its
+// config first.
+func newFlowEnv(t *testing.T, clients []config.Client, tweak func(*Config)) *flowEnv {
+	t.Helper()
+	ctx := t.Context()
+	st, sessions := memstore.New(), memsession.New(clock.System())
+	refresh := &flakyRefreshTokens{Store: st}
+	cipher, err := keys.NewCipher(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	cfg := Config{
+		Issuer:        srv.URL,
+		Clients:       clients,
+		LoginURL:      func(id string) string { return "/login?authRequestID=" + id },
+		Users:         st,
+		RefreshTokens: refresh,
+		Audit:         st,
+		State:         memauth.New(clock.System()),
+		Sessions:      sessions,
+		Keys:          keys.NewManager(keys.Config{Store: st, Cipher: cipher}),
+		Algorithm:     "ES256",
+		CryptoKey:     [32]byte{9},
+		Tokens: config.Tokens{AuthRequestTTL: 30 * time.Minute, CodeTTL: time.Minute, AccessTokenTTL: 5 * time.Minute,
+			IDTokenTTL: 5 * time.Minute, RefreshTokenTTL: time.Hour, RefreshRetryGrace: time.Nanosecond, ACR: "https://refeds.org/profile/mfa"},
+		SessionAbsolute: 12 * time.Hour,
+		Clock:           clock.System(),
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The web layer puts the browser's binding in every request's context.
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.Handler().ServeHTTP(w, r.WithContext(WithBrowser(r.Context(), flowBrowser)))
+	})
+	now := time.Now().UTC()
+	if err := st.CreateUser(ctx, store.User{ID: "usr_penny", Email: "penny@example.org", EmailVerified: true,
+		GivenName: "Penny", FamilyName: "Plumber", CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	hc := srv.Client()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	octx := oidc.ClientContext(ctx, hc)
+	provider, err := oidc.NewProvider(octx, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &flowEnv{p: p, srv: srv, hc: hc, octx: octx, provider: provider, sessions: sessions, refresh: refresh, now: now}
+}
+
+// code runs /authorize for conf, signs Penny in as the web layer does
+// (CompleteAuthRequest) and returns the code the callback gives.
+func (e *flowEnv) code(t *testing.T, conf oauth2.Config, verifier, state, nonce string) string {
+	t.Helper()
+	ctx, p, hc, now := t.Context(), e.p, e.hc, e.now
+	// /authorize hands over to the login UI.
+	resp, err := hc.Get(conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	login, _ := url.Parse(resp.Header.Get("Location"))
+	id := login.Query().Get("authRequestID")
+	if login.Path != "/login" || id == "" {
+		t.Fatalf("authorize: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	ar, err := p.AuthRequest(ctx, id)
+	if err != nil || ar.ClientID != conf.ClientID || ar.State != state || ar.Nonce != nonce {
+		t.Fatalf("stored request %+v, %v", ar, err)
+	}
+
+	// The sign-in completes it, then the callback issues the code.
+	sid := "ses-" + state
+	if err := e.sessions.Create(ctx, session.Session{ID: sid, UserID: "usr_penny", AuthTime: now, AMR: []string{"pwd", "sms", "mfa"},
+		CreatedAt: now, LastSeen: now, IdleTimeout: 15 * time.Minute, ExpiresAt: now.Add(12 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	next, err := p.CompleteAuthRequest(ctx, id, Login{UserID: "usr_penny", SessionID: sid, AuthTime: now, AMR: []string{"pwd", "sms", "mfa"}, Browser: flowBrowser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CheckCallback(ctx, id, flowBrowser); err != nil {
+		t.Fatalf("CheckCallback: %v", err)
+	}
+	resp, err = hc.Get(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back, _ := url.Parse(resp.Header.Get("Location"))
+	code := back.Query().Get("code")
+	redirect, _ := url.Parse(conf.RedirectURL)
+	if back.Host != redirect.Host || back.Query().Get("state") != state || code == "" {
+		t.Fatalf("callback: %d, Location %q", resp.StatusCode, back)
+	}
+	return code
 }

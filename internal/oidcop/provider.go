@@ -20,6 +20,7 @@ import (
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/keys"
+	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/pkg/claims"
@@ -101,6 +102,13 @@ type Config struct {
 	// this (sessions.absolute_timeout), unless the client sets its own
 	// refresh_absolute_timeout. Zero: the refresh token TTL.
 	SessionAbsolute time.Duration
+
+	// Replay remembers private_key_jwt clients' assertion IDs (jti), so an
+	// assertion is used once; without it private_key_jwt is refused.
+	Replay ratelimit.Limiter
+	// HTTPClient fetches private_key_jwt clients' jwks_uri; nil:
+	// http.DefaultClient.
+	HTTPClient *http.Client
 }
 
 // Provider is the OpenID Connect provider.
@@ -120,7 +128,8 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &storage{cfg: cfg, clients: make(map[string]*client, len(cfg.Clients))}
+	s := &storage{cfg: cfg, clients: make(map[string]*client, len(cfg.Clients)),
+		clientKeys: &clientKeys{http: cfg.HTTPClient, now: cfg.Clock.Now}}
 	for _, c := range cfg.Clients {
 		s.clients[c.ID] = &client{cfg: c, loginURL: cfg.LoginURL, idTTL: cfg.Tokens.IDTokenTTL}
 	}
@@ -129,6 +138,7 @@ func New(cfg Config) (*Provider, error) {
 		DefaultLogoutRedirectURI: "/logged-out",
 		CodeMethodS256:           true,
 		AuthMethodPost:           true,
+		AuthMethodPrivateKeyJWT:  usesKeys(cfg.Clients), // clientauth.go
 		GrantTypeRefreshToken:    true,
 		// OpenID Connect Back-Channel Logout 1.0, sent with sid.
 		BackChannelLogoutSupported:        cfg.Logout != nil,
@@ -239,6 +249,15 @@ func (p *Provider) Handler() http.Handler {
 			return
 		case r.Method == http.MethodPost && r.URL.Path == "/oauth/introspect":
 			secretPostAsBasic(r)
+		}
+		if r.Method == http.MethodPost {
+			switch r.URL.Path {
+			case "/oauth/token", "/oauth/introspect", "/revoke":
+				var ok bool
+				if r, ok = p.checkAssertion(w, r); !ok { // private_key_jwt: clientauth.go
+					return
+				}
+			}
 		}
 		switch r.URL.Path {
 		case "/oauth/token", "/userinfo", "/oauth/introspect", "/revoke":

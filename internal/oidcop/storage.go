@@ -25,8 +25,9 @@ import (
 
 // storage implements op.Storage. Each method's comment says when op calls it.
 type storage struct {
-	cfg     Config
-	clients map[string]*client
+	cfg        Config
+	clients    map[string]*client
+	clientKeys *clientKeys // private_key_jwt clients' public keys (clientauth.go)
 }
 
 var (
@@ -787,11 +788,20 @@ func (s *storage) AuthorizeClientIDSecret(_ context.Context, id, secretValue str
 }
 
 // ClientCredentials is called by the token endpoint for client_credentials.
+// A private_key_jwt client comes with no secret: its assertion was verified
+// by checkAssertion before op called this.
 func (s *storage) ClientCredentials(ctx context.Context, id, secretValue string) (op.Client, error) {
-	if err := s.AuthorizeClientIDSecret(ctx, id, secretValue); err != nil {
-		return nil, err
+	c, ok := s.clients[id]
+	switch {
+	case ok && c.cfg.AuthMethod == "private_key_jwt":
+		if assertedClient(ctx) != id || secretValue != "" {
+			return nil, oidc.ErrInvalidClient().WithDescription("client authentication failed")
+		}
+	default:
+		if err := s.AuthorizeClientIDSecret(ctx, id, secretValue); err != nil {
+			return nil, err
+		}
 	}
-	c := s.clients[id]
 	if !c.hasGrant("client_credentials") {
 		return nil, oidc.ErrUnauthorizedClient().WithDescription("client_credentials not allowed for this client")
 	}
@@ -819,11 +829,6 @@ func (s *storage) ClientCredentialsTokenRequest(_ context.Context, id string, sc
 		}
 	}
 	return &clientCredentialsRequest{clientID: id, scopes: slices.Clone(scopes)}, nil
-}
-
-// GetKeyByIDAndClientID is for the JWT profile grant, which carekey does not offer.
-func (s *storage) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
-	return nil, oidc.ErrUnsupportedGrantType().WithDescription("jwt profile is not supported")
 }
 
 // ValidateJWTProfileScopes is for the JWT profile grant, which carekey does not offer.
