@@ -3,9 +3,11 @@ package web
 import (
 	"bytes"
 	"context"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/store/memstore"
+	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
 	"github.com/carekey/carekey/ui"
 )
@@ -238,4 +241,10 @@ func (s *wtSyncWriter) Write(b []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(b)
+}
+
+// wtHasText reports whether a page body shows message id, as html/template
+// escapes it.
+func wtHasText(body string, id text.ID) bool {
+	return strings.Contains(body, html.EscapeString(text.Get(id)))
 }
