@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -316,7 +317,7 @@ func TestRouteNameUnmatched(t *testing.T) {
 		t.Errorf("routeName without a route = %q, want %q", got, routeUnmatched)
 	}
 	m := &wtMetrics{}
-	s := &Server{cfg: Config{Logger: wtServer(t).srv.cfg.Logger, Metrics: m}}
+	s := &Server{cfg: Config{Logger: slog.New(slog.DiscardHandler), Metrics: m}}
 	s.observe(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
 	if got := m.last(t); got != (wtObserved{routeUnmatched, "GET", 404}) {
 		t.Errorf("observed %+v", got)
