@@ -22,8 +22,9 @@
 // session past its absolute end, and may hold IDs of sessions that ended
 // idle, which readers skip and prune.
 //
-// Read-modify-write (Touch, AddClient) is an optimistic WATCH/MULTI
-// transaction on the one session key, retried a bounded number of times. No
+// Read-modify-write (Touch, AddClient) reads the one session key and writes
+// it back with internal/rediscas's compare-and-swap script (two round trips),
+// retried on the value that won a bounded number of times. No
 // command spans two keys, so Cluster needs no hash tags: the session and its
 // user's index may sit in different slots, as a session is found by its ID
 // alone. Create writes the session, then the index (a script on the index key

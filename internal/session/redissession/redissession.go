@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/rediscas"
 	"github.com/carekey/carekey/internal/session"
 )
 
@@ -20,11 +21,9 @@ const (
 	// ttlMargin is added to a record's remaining lifetime for its Redis TTL,
 	// so that a replica whose clock runs a little behind still finds it.
 	ttlMargin = 5 * time.Second
-	// maxRetries bounds the optimistic transactions of Touch and AddClient.
-	maxRetries = 64
 )
 
-// errConflict: an optimistic transaction lost maxRetries times in a row.
+// errConflict: an update lost rediscas.MaxAttempts races in a row.
 var errConflict = errors.New("redissession: too much contention")
 
 // Store is a Redis session.Store.
@@ -111,22 +110,28 @@ func (s *Store) Create(ctx context.Context, sess session.Session) error {
 
 // Get returns a live session, or session.ErrNotFound.
 func (s *Store) Get(ctx context.Context, id string) (session.Session, error) {
-	sess, err := s.get(ctx, s.c, id)
+	sess, err := s.get(ctx, id)
 	if err != nil {
 		return session.Session{}, fmt.Errorf("get session: %w", err)
 	}
 	return sess, nil
 }
 
-// get reads a live session through c (the client or a WATCHing Tx).
-func (s *Store) get(ctx context.Context, c redis.Cmdable, id string) (session.Session, error) {
-	b, err := c.Get(ctx, s.sessionKey(id)).Bytes()
+// get reads a live session.
+func (s *Store) get(ctx context.Context, id string) (session.Session, error) {
+	b, err := s.c.Get(ctx, s.sessionKey(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return session.Session{}, session.ErrNotFound
 	}
 	if err != nil {
 		return session.Session{}, err
 	}
+	return s.decodeLive(id, b)
+}
+
+// decodeLive decodes a stored session, or returns session.ErrNotFound if it
+// has ended.
+func (s *Store) decodeLive(id string, b []byte) (session.Session, error) {
 	sess, err := decode(id, b)
 	if err != nil {
 		return session.Session{}, err
@@ -164,44 +169,37 @@ func (s *Store) AddClient(ctx context.Context, id, clientID string) error {
 	return nil
 }
 
-// update applies fn to a live session in an optimistic transaction. fn
-// reports whether it changed anything worth saving.
+// update applies fn to a live session by compare-and-swap (rediscas: one
+// GET, then a script that writes only if the key still holds what was read),
+// retried on the session as it then is a bounded number of times. fn reports
+// whether it changed anything worth saving; if not, nothing is written.
 func (s *Store) update(ctx context.Context, id string, fn func(sess *session.Session, now time.Time) bool) (session.Session, error) {
-	key := s.sessionKey(id)
 	var out session.Session
-	txf := func(tx *redis.Tx) error {
-		sess, err := s.get(ctx, tx, id)
+	err := rediscas.Update(ctx, s.c, s.sessionKey(id), func(old []byte) (rediscas.Write, error) {
+		sess, err := s.decodeLive(id, old)
 		if err != nil {
-			return err
+			return rediscas.Write{}, err
 		}
 		now := s.clk.Now()
-		if !fn(&sess, now) {
-			out = sess
-			return nil
+		out = sess
+		if !fn(&out, now) {
+			return rediscas.Write{}, nil
 		}
-		b, err := encode(sess)
+		b, err := encode(out)
 		if err != nil {
-			return err
+			return rediscas.Write{}, err
 		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, key, b, ttl(idleEnd(sess), now))
-			return nil
-		})
-		if err == nil {
-			out = sess
-		}
-		return err
+		return rediscas.Write{Value: b, TTL: ttl(idleEnd(out), now)}, nil
+	})
+	switch {
+	case errors.Is(err, rediscas.ErrNotFound):
+		return session.Session{}, session.ErrNotFound
+	case errors.Is(err, rediscas.ErrConflict):
+		return session.Session{}, errConflict
+	case err != nil:
+		return session.Session{}, err
 	}
-	for range maxRetries {
-		err := s.c.Watch(ctx, txf, key)
-		if !errors.Is(err, redis.TxFailedErr) {
-			return out, err
-		}
-		if err := ctx.Err(); err != nil {
-			return session.Session{}, err
-		}
-	}
-	return session.Session{}, errConflict
+	return out, nil
 }
 
 // Delete ends a session; deleting a missing session is not an error.
