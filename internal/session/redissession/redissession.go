@@ -80,32 +80,65 @@ end
 return 1
 `)
 
-// Create stores a new session and adds it to its user's index. Returns an
-// error if the ID is taken.
+// Create stores a new session and adds it to its user's index, in one
+// pipeline (one round trip). Returns an error if the ID is taken, after
+// putting the index back as it was.
 func (s *Store) Create(ctx context.Context, sess session.Session) error {
 	b, err := encode(sess)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
 	now := s.clk.Now()
-	ok, err := s.c.SetNX(ctx, s.sessionKey(sess.ID), b, ttl(idleEnd(sess), now)).Result()
-	if err != nil {
+	key, index := s.sessionKey(sess.ID), s.userKey(sess.UserID)
+	indexArgs := []any{sess.ID, ttl(sess.ExpiresAt, now).Milliseconds(), sess.ExpiresAt.UnixMilli(), now.UnixMilli()}
+	var set *redis.BoolCmd
+	var indexed *redis.Cmd
+	// Each command's own error is read below.
+	_, _ = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.SetNX(ctx, key, b, ttl(idleEnd(sess), now))
+		indexed = indexScript.EvalSha(ctx, p, []string{index}, indexArgs...)
+		return nil
+	})
+	if err := set.Err(); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
-	if !ok {
+	if !set.Val() {
+		// The ID is someone's session: the pipeline indexed it under
+		// sess.UserID all the same. Put that back.
+		if err := s.reindexTaken(ctx, sess); err != nil {
+			return fmt.Errorf("create session: id taken: %w", err)
+		}
 		return fmt.Errorf("create session: id taken")
 	}
-	indexTTL := ttl(sess.ExpiresAt, now).Milliseconds()
-	err = indexScript.Run(ctx, s.c, []string{s.userKey(sess.UserID)}, sess.ID, indexTTL, sess.ExpiresAt.UnixMilli(), now.UnixMilli()).Err()
+	err = indexed.Err()
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// Not cached (a restarted or new node): send it whole.
+		err = indexScript.Eval(ctx, s.c, []string{index}, indexArgs...).Err()
+	}
 	if err != nil {
 		// A session missing from its user's index could not be revoked:
 		// take it back. Use a fresh context: ctx may be what failed.
 		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		s.c.Del(cleanup, s.sessionKey(sess.ID))
+		s.c.Del(cleanup, key)
 		return fmt.Errorf("create session: index by user: %w", err)
 	}
 	return nil
+}
+
+// reindexTaken undoes what a refused Create's pipeline did to the index of
+// sess.UserID: the session holding the ID gets back its own score if it is
+// that user's, and the ID leaves the index otherwise (DeleteByUser deletes
+// whatever its user's index names).
+func (s *Store) reindexTaken(ctx context.Context, sess session.Session) error {
+	held, err := s.get(ctx, sess.ID)
+	if err != nil && !errors.Is(err, session.ErrNotFound) {
+		return err
+	}
+	if err == nil && held.UserID == sess.UserID {
+		return s.c.ZAdd(ctx, s.userKey(sess.UserID), redis.Z{Score: float64(held.ExpiresAt.UnixMilli()), Member: sess.ID}).Err()
+	}
+	return s.c.ZRem(ctx, s.userKey(sess.UserID), sess.ID).Err()
 }
 
 // Get returns a live session, or session.ErrNotFound.

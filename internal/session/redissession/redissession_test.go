@@ -182,3 +182,49 @@ func TestLegacyIndexStillRevokes(t *testing.T) {
 		t.Errorf("the legacy set still holds %d IDs", n)
 	}
 }
+
+// TestCreateTakenLeavesIndex: Create writes the session and its index entry
+// in one pipeline, so a refused Create has indexed the taken ID under its
+// own user; it must put that back. Another user's index must not name the
+// session (DeleteByUser would end it), and the holder's entry keeps its
+// score (else the index could drop it before the session ends).
+func TestCreateTakenLeavesIndex(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	ctx := t.Context()
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	st := redissession.New(c, prefix, clk)
+	now := clk.Now()
+	held := session.Session{ID: "s1", UserID: "u1", CreatedAt: now, LastSeen: now,
+		IdleTimeout: 15 * time.Minute, ExpiresAt: now.Add(12 * time.Hour)}
+	if err := st.Create(ctx, held); err != nil {
+		t.Fatal(err)
+	}
+
+	other := held
+	other.UserID = "u2"
+	if err := st.Create(ctx, other); err == nil {
+		t.Fatal("Create with a taken ID by another user: err = nil")
+	}
+	if n := c.ZCard(ctx, prefix+"sessions:u2").Val(); n != 0 {
+		t.Errorf("u2's index holds %d entries after a refused Create, want 0", n)
+	}
+	if l, err := st.DeleteByUser(ctx, "u2"); err != nil || len(l) != 0 {
+		t.Errorf("DeleteByUser(u2) = %v, %v; want none", l, err)
+	}
+	if _, err := st.Get(ctx, "s1"); err != nil {
+		t.Errorf("u1's session after DeleteByUser(u2): %v", err)
+	}
+
+	again := held
+	again.ExpiresAt = now.Add(time.Minute) // would let the index prune s1 early
+	if err := st.Create(ctx, again); err == nil {
+		t.Fatal("Create with a taken ID by the same user: err = nil")
+	}
+	score, err := c.ZScore(ctx, prefix+"sessions:u1", "s1").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := float64(held.ExpiresAt.UnixMilli()); score != want {
+		t.Errorf("index score of s1 = %v after a refused Create, want its own end %v", score, want)
+	}
+}
