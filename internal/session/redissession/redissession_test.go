@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/carekey/carekey/internal/clock/clocktest"
+	"github.com/carekey/carekey/internal/redistrips"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/session/redissession"
 	"github.com/carekey/carekey/internal/session/sessiontest"
@@ -189,13 +190,9 @@ func TestLegacyIndexStillRevokes(t *testing.T) {
 // session (DeleteByUser would end it), and the holder's entry keeps its
 // score (else the index could drop it before the session ends).
 func TestCreateTakenLeavesIndex(t *testing.T) {
-	c, prefix := testenv.RedisClient(t)
+	c, prefix, st, now := openAt(t)
 	ctx := t.Context()
-	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
-	st := redissession.New(c, prefix, clk)
-	now := clk.Now()
-	held := session.Session{ID: "s1", UserID: "u1", CreatedAt: now, LastSeen: now,
-		IdleTimeout: 15 * time.Minute, ExpiresAt: now.Add(12 * time.Hour)}
+	held := signedIn(now, "s1", "u1")
 	if err := st.Create(ctx, held); err != nil {
 		t.Fatal(err)
 	}
@@ -227,4 +224,48 @@ func TestCreateTakenLeavesIndex(t *testing.T) {
 	if want := float64(held.ExpiresAt.UnixMilli()); score != want {
 		t.Errorf("index score of s1 = %v after a refused Create, want its own end %v", score, want)
 	}
+}
+
+// TestRoundTrips: Create is one round trip (the session and its index entry
+// in one pipeline), Touch two (rediscas: GET, then the swap), once the
+// scripts are cached.
+func TestRoundTrips(t *testing.T) {
+	c, _, st, now := openAt(t)
+	ctx := t.Context()
+	if err := st.Create(ctx, signedIn(now, "warm", "u1")); err != nil { // caches the scripts
+		t.Fatal(err)
+	}
+	if _, err := st.Touch(ctx, "warm"); err != nil {
+		t.Fatal(err)
+	}
+
+	var n redistrips.Counter
+	c.AddHook(&n)
+	before := n.Counts()
+	if err := st.Create(ctx, signedIn(now, "s1", "u1")); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Counts().Sub(before); got.Trips != 1 {
+		t.Errorf("Create: %d round trips %v, want 1", got.Trips, got.Log)
+	}
+	before = n.Counts()
+	if _, err := st.Touch(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Counts().Sub(before); got.Trips != 2 {
+		t.Errorf("Touch: %d round trips %v, want 2", got.Trips, got.Log)
+	}
+}
+
+// signedIn is a session of user that began at now.
+func signedIn(now time.Time, id, user string) session.Session {
+	return session.Session{ID: id, UserID: user, CreatedAt: now, LastSeen: now,
+		IdleTimeout: 15 * time.Minute, ExpiresAt: now.Add(12 * time.Hour)}
+}
+
+// openAt is a store on the test's Redis prefix, with a fake clock at its now.
+func openAt(t *testing.T) (redis.UniversalClient, string, *redissession.Store, time.Time) {
+	c, prefix := testenv.RedisClient(t)
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	return c, prefix, redissession.New(c, prefix, clk), clk.Now()
 }
