@@ -63,6 +63,9 @@ type Options struct {
 	// TracerProvider replaces the one tracing.otlp_endpoint configures
 	// (optional: tests pass an in-memory one).
 	TracerProvider trace.TracerProvider
+	// RedisHooks are added to the Redis client in serve mode (optional:
+	// tests count round trips with a redistrips.Counter).
+	RedisHooks []redis.Hook
 }
 
 // Backends are the seams app opened; exposed for tests and admin commands.
@@ -135,7 +138,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err := a.openTracing(ctx, cfg.Tracing, opts.TracerProvider); err != nil { // observability.go
 		return nil, err
 	}
-	if err := a.openBackends(ctx, opts.Mode, clk); err != nil {
+	if err := a.openBackends(ctx, opts.Mode, clk, opts.RedisHooks); err != nil {
 		return nil, err
 	}
 	b := a.backends
@@ -285,7 +288,7 @@ func isLocalhostHTTP(issuer string) bool {
 	return false
 }
 
-func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Clock) error {
+func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Clock, hooks []redis.Hook) error {
 	cfg := a.cfg
 	if mode == config.ModeDev {
 		a.backends = Backends{
@@ -315,6 +318,9 @@ func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Cloc
 	a.closers = append(a.closers, func() { _ = rc.Close() })
 	if err := a.instrumentRedis(rc); err != nil { // observability.go
 		return err
+	}
+	for _, h := range hooks {
+		rc.AddHook(h)
 	}
 	pctx, cancel := context.WithTimeout(ctx, cfg.Redis.DialTimeout+cfg.Redis.ReadTimeout)
 	defer cancel()

@@ -9,17 +9,20 @@
 //	prefix+"code:"+hash     the auth request ID a code is bound to, and its expiry
 //	prefix+"token:"+id      an access token
 //
-// Records are created with SET NX. UpdateAuthRequest is an optimistic
-// WATCH/MULTI transaction retried a bounded number of times; ConsumeCode is a
-// single GETDEL, so of N concurrent calls exactly one gets the binding. Expiry
+// Records are created with SET NX. UpdateAuthRequest, ConsumeCode and
+// AddCodeTokens read the record and write it back with internal/rediscas's
+// compare-and-swap script (two round trips; a lost race is retried on the
+// value that won, a bounded number of times), so of N concurrent ConsumeCode
+// calls exactly one gets the binding and the others mark it replayed. Expiry
 // is judged by the injected clock.Clock; a Redis TTL (the remaining lifetime by
 // that clock, plus a margin, at least 1 s) only collects garbage.
 //
-// On a Redis Cluster: every record is one key and every command, transactions
-// included, touches one key only, so each stays in its own hash slot without
-// a hash tag; a code's record names its auth request and tokens by ID, read
-// with separate commands (TestConformanceCluster runs the suite on a
-// Cluster). A command added later over two keys needs them under one hash tag.
+// On a Redis Cluster: every record is one key and every command, the
+// compare-and-swap script included, touches one key only, so each stays in
+// its own hash slot without a hash tag; a code's record names its auth
+// request and tokens by ID, read with separate commands
+// (TestConformanceCluster runs the suite on a Cluster). A command added later
+// over two keys needs them under one hash tag.
 //
 //	oidcState := redisauth.New(client, "carekey:", clock.System())
 package redisauth

@@ -11,6 +11,7 @@ import (
 
 	"github.com/carekey/carekey/internal/authstate"
 	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/rediscas"
 )
 
 var _ authstate.Store = (*Store)(nil)
@@ -19,11 +20,9 @@ const (
 	// ttlMargin is added to a record's remaining lifetime for its Redis TTL,
 	// so that a replica whose clock runs a little behind still finds it.
 	ttlMargin = 5 * time.Second
-	// maxRetries bounds UpdateAuthRequest's optimistic transactions.
-	maxRetries = 64
 )
 
-// errContention: UpdateAuthRequest lost maxRetries races in a row.
+// errContention: an update lost rediscas.MaxAttempts races in a row.
 var errContention = errors.New("redisauth: too much contention")
 
 // Store is a Redis authstate.Store.
@@ -74,21 +73,27 @@ func (s *Store) CreateAuthRequest(ctx context.Context, r authstate.AuthRequest) 
 
 // GetAuthRequest returns the request, or authstate.ErrNotFound.
 func (s *Store) GetAuthRequest(ctx context.Context, id string) (authstate.AuthRequest, error) {
-	r, err := s.getRequest(ctx, s.c, id)
+	r, err := s.getRequest(ctx, id)
 	if err != nil {
 		return authstate.AuthRequest{}, fmt.Errorf("get auth request %s: %w", id, err)
 	}
 	return r, nil
 }
 
-func (s *Store) getRequest(ctx context.Context, c redis.Cmdable, id string) (authstate.AuthRequest, error) {
-	b, err := c.Get(ctx, s.requestKey(id)).Bytes()
+func (s *Store) getRequest(ctx context.Context, id string) (authstate.AuthRequest, error) {
+	b, err := s.c.Get(ctx, s.requestKey(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return authstate.AuthRequest{}, authstate.ErrNotFound
 	}
 	if err != nil {
 		return authstate.AuthRequest{}, err
 	}
+	return s.liveRequest(id, b)
+}
+
+// liveRequest decodes a stored request, or returns authstate.ErrNotFound if
+// it has expired.
+func (s *Store) liveRequest(id string, b []byte) (authstate.AuthRequest, error) {
 	r, err := decodeRequest(id, b)
 	if err != nil {
 		return authstate.AuthRequest{}, err
@@ -107,57 +112,45 @@ func decodeRequest(id string, b []byte) (authstate.AuthRequest, error) {
 	return rec.authRequest(id), nil
 }
 
-// errFn marks an error returned by the caller's fn, so that it is returned
-// rather than retried.
-type errFn struct{ err error }
-
-func (e errFn) Error() string { return e.err.Error() }
-
 // UpdateAuthRequest calls fn on the request and saves the result if the key
-// has not changed since it was read (WATCH); otherwise it reads again and
-// calls fn again, a bounded number of times. If fn returns an error nothing
-// is saved.
+// has not changed since it was read (rediscas: one GET, then a
+// compare-and-swap script); otherwise it calls fn again on the request as it
+// now is, a bounded number of times. If fn returns an error nothing is saved.
 func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(r *authstate.AuthRequest) error) (authstate.AuthRequest, error) {
-	key := s.requestKey(id)
 	var out authstate.AuthRequest
-	txf := func(tx *redis.Tx) error {
-		r, err := s.getRequest(ctx, tx, id)
+	err := rediscas.Update(ctx, s.c, s.requestKey(id), func(old []byte) (rediscas.Write, error) {
+		r, err := s.liveRequest(id, old)
 		if err != nil {
-			return err
+			return rediscas.Write{}, err
 		}
 		if err := fn(&r); err != nil {
-			return errFn{err}
+			return rediscas.Write{}, err
 		}
 		r.ID = id
 		b, err := json.Marshal(toRequest(r))
 		if err != nil {
-			return err
+			return rediscas.Write{}, err
 		}
-		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, key, b, ttl(r.ExpiresAt, s.clk.Now()))
-			return nil
-		}); err != nil {
-			return err
+		if out, err = decodeRequest(id, b); err != nil { // what was stored, as Get returns it
+			return rediscas.Write{}, err
 		}
-		out, err = decodeRequest(id, b) // what was stored, as Get returns it
-		return err
+		return rediscas.Write{Value: b, TTL: ttl(r.ExpiresAt, s.clk.Now())}, nil
+	})
+	if err != nil {
+		return authstate.AuthRequest{}, fmt.Errorf("update auth request %s: %w", id, casError(err))
 	}
-	for range maxRetries {
-		err := s.c.Watch(ctx, txf, key)
-		if fe, ok := errors.AsType[errFn](err); ok {
-			return authstate.AuthRequest{}, fmt.Errorf("update auth request %s: %w", id, fe.err)
-		}
-		if err == nil {
-			return out, nil
-		}
-		if !errors.Is(err, redis.TxFailedErr) {
-			return authstate.AuthRequest{}, fmt.Errorf("update auth request %s: %w", id, err)
-		}
-		if err := ctx.Err(); err != nil {
-			return authstate.AuthRequest{}, fmt.Errorf("update auth request %s: %w", id, err)
-		}
+	return out, nil
+}
+
+// casError maps rediscas's sentinels to the contract's.
+func casError(err error) error {
+	switch {
+	case errors.Is(err, rediscas.ErrNotFound):
+		return authstate.ErrNotFound
+	case errors.Is(err, rediscas.ErrConflict):
+		return errContention
 	}
-	return authstate.AuthRequest{}, fmt.Errorf("update auth request %s: %w", id, errContention)
+	return err
 }
 
 // DeleteAuthRequest removes it; deleting a missing request is not an error.
@@ -199,52 +192,30 @@ func (s *Store) SaveCode(ctx context.Context, codeHash, authRequestID string, ex
 }
 
 // updateCode calls fn on the live code record and saves it, with a TTL to its
-// end, if the key has not changed since it was read (WATCH); otherwise it
-// reads again and calls fn again, a bounded number of times. If fn returns an
-// error nothing is saved. A missing or ended record is authstate.ErrNotFound.
+// end, if the key has not changed since it was read (rediscas); otherwise it
+// calls fn again on the record as it now is, a bounded number of times. If fn
+// returns an error nothing is saved. A missing or ended record is
+// authstate.ErrNotFound.
 func (s *Store) updateCode(ctx context.Context, codeHash string, fn func(c *codeBinding) error) error {
-	key := s.codeKey(codeHash)
-	txf := func(tx *redis.Tx) error {
-		b, err := tx.Get(ctx, key).Bytes()
-		if errors.Is(err, redis.Nil) {
-			return errFn{authstate.ErrNotFound}
-		}
-		if err != nil {
-			return err
-		}
+	err := rediscas.Update(ctx, s.c, s.codeKey(codeHash), func(old []byte) (rediscas.Write, error) {
 		var rec codeBinding
-		if err := json.Unmarshal(b, &rec); err != nil {
-			return fmt.Errorf("decode: %w", err)
+		if err := json.Unmarshal(old, &rec); err != nil {
+			return rediscas.Write{}, fmt.Errorf("decode: %w", err)
 		}
 		now := s.clk.Now()
 		if !now.Before(rec.end()) {
-			return errFn{authstate.ErrNotFound}
+			return rediscas.Write{}, authstate.ErrNotFound
 		}
 		if err := fn(&rec); err != nil {
-			return errFn{err}
+			return rediscas.Write{}, err
 		}
-		if b, err = json.Marshal(rec); err != nil {
-			return err
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return rediscas.Write{}, err
 		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, key, b, ttl(rec.end(), now))
-			return nil
-		})
-		return err
-	}
-	for range maxRetries {
-		err := s.c.Watch(ctx, txf, key)
-		if fe, ok := errors.AsType[errFn](err); ok {
-			return fe.err
-		}
-		if err == nil || !errors.Is(err, redis.TxFailedErr) {
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	return errContention
+		return rediscas.Write{Value: b, TTL: ttl(rec.end(), now)}, nil
+	})
+	return casError(err)
 }
 
 // ConsumeCode returns the auth request ID bound to codeHash and marks the code

@@ -11,6 +11,7 @@ import (
 
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/flow"
+	"github.com/carekey/carekey/internal/rediscas"
 )
 
 var _ flow.Store = (*Store)(nil)
@@ -22,8 +23,6 @@ const (
 	// ttlMargin is added to a flow's remaining lifetime for its Redis TTL, so
 	// that a replica whose clock runs a little behind still finds it.
 	ttlMargin = 5 * time.Second
-	// maxRetries bounds Update's optimistic transactions.
-	maxRetries = 64
 )
 
 // Store is a Redis flow.Store.
@@ -141,21 +140,27 @@ func (s *Store) Create(ctx context.Context, f flow.Flow) error {
 // Get returns the flow, or flow.ErrNotFound once GracePeriod has passed
 // after its ExpiresAt.
 func (s *Store) Get(ctx context.Context, id string) (flow.Flow, error) {
-	f, err := s.get(ctx, s.c, id)
+	f, err := s.get(ctx, id)
 	if err != nil {
 		return flow.Flow{}, fmt.Errorf("get flow %s: %w", id, err)
 	}
 	return f, nil
 }
 
-func (s *Store) get(ctx context.Context, c redis.Cmdable, id string) (flow.Flow, error) {
-	b, err := c.Get(ctx, s.key(id)).Bytes()
+func (s *Store) get(ctx context.Context, id string) (flow.Flow, error) {
+	b, err := s.c.Get(ctx, s.key(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return flow.Flow{}, flow.ErrNotFound
 	}
 	if err != nil {
 		return flow.Flow{}, err
 	}
+	return s.decodeLive(id, b)
+}
+
+// decodeLive decodes a stored flow, or returns flow.ErrNotFound once
+// GracePeriod has passed after its ExpiresAt.
+func (s *Store) decodeLive(id string, b []byte) (flow.Flow, error) {
 	f, err := decode(id, b)
 	if err != nil {
 		return flow.Flow{}, err
@@ -166,59 +171,42 @@ func (s *Store) get(ctx context.Context, c redis.Cmdable, id string) (flow.Flow,
 	return f, nil
 }
 
-// errFn marks an error returned by the caller's fn, so that Update returns it
-// rather than retrying.
-type errFn struct{ err error }
-
-func (e errFn) Error() string { return e.err.Error() }
-
 // Update calls fn on the flow and saves the result with Version incremented,
-// if the key has not changed since it was read (WATCH); otherwise it reads
-// again and calls fn again, up to maxRetries times, then returns
-// flow.ErrConflict. If fn returns an error nothing is saved.
+// if the key has not changed since it was read (rediscas: one GET, then a
+// compare-and-swap script); otherwise it calls fn again on the flow as it now
+// is, up to rediscas.MaxAttempts times, then returns flow.ErrConflict. If fn
+// returns an error nothing is saved.
 func (s *Store) Update(ctx context.Context, id string, fn func(f *flow.Flow) error) (flow.Flow, error) {
-	key := s.key(id)
 	var out flow.Flow
-	txf := func(tx *redis.Tx) error {
-		f, err := s.get(ctx, tx, id)
+	err := rediscas.Update(ctx, s.c, s.key(id), func(old []byte) (rediscas.Write, error) {
+		f, err := s.decodeLive(id, old)
 		if err != nil {
-			return err
+			return rediscas.Write{}, err
 		}
 		version := f.Version
 		if err := fn(&f); err != nil {
-			return errFn{err}
+			return rediscas.Write{}, err
 		}
 		f.ID = id
 		f.Version = version + 1
 		b, err := encode(f)
 		if err != nil {
-			return err
+			return rediscas.Write{}, err
 		}
-		if _, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, key, b, ttl(f, s.clk.Now()))
-			return nil
-		}); err != nil {
-			return err
+		if out, err = decode(id, b); err != nil { // return what was stored, as Get would
+			return rediscas.Write{}, err
 		}
-		out, err = decode(id, b) // return what was stored, as Get would
-		return err
+		return rediscas.Write{Value: b, TTL: ttl(f, s.clk.Now())}, nil
+	})
+	switch {
+	case errors.Is(err, rediscas.ErrNotFound):
+		return flow.Flow{}, fmt.Errorf("update flow %s: %w", id, flow.ErrNotFound)
+	case errors.Is(err, rediscas.ErrConflict):
+		return flow.Flow{}, fmt.Errorf("update flow %s: %d attempts lost the race: %w", id, rediscas.MaxAttempts, flow.ErrConflict)
+	case err != nil:
+		return flow.Flow{}, fmt.Errorf("update flow %s: %w", id, err)
 	}
-	for range maxRetries {
-		err := s.c.Watch(ctx, txf, key)
-		if fe, ok := errors.AsType[errFn](err); ok {
-			return flow.Flow{}, fmt.Errorf("update flow %s: %w", id, fe.err)
-		}
-		if err == nil {
-			return out, nil
-		}
-		if !errors.Is(err, redis.TxFailedErr) {
-			return flow.Flow{}, fmt.Errorf("update flow %s: %w", id, err)
-		}
-		if err := ctx.Err(); err != nil {
-			return flow.Flow{}, fmt.Errorf("update flow %s: %w", id, err)
-		}
-	}
-	return flow.Flow{}, fmt.Errorf("update flow %s: %d attempts lost the race: %w", id, maxRetries, flow.ErrConflict)
+	return out, nil
 }
 
 // Delete removes a flow; deleting a missing flow is not an error.

@@ -9,6 +9,7 @@ import (
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/flow/flowtest"
 	"github.com/carekey/carekey/internal/flow/redisflow"
+	"github.com/carekey/carekey/internal/redistrips"
 	"github.com/carekey/carekey/internal/testenv"
 )
 
@@ -64,5 +65,33 @@ func TestKeysHaveTTLAndPrefix(t *testing.T) {
 	// 20 minutes left, then an hour's grace.
 	if ttl < 79*time.Minute || ttl > 81*time.Minute {
 		t.Errorf("TTL = %v, want about 1h20m", ttl)
+	}
+}
+
+// TestUpdateRoundTrips: an uncontended Update is two round trips (rediscas:
+// GET, then the swap), once the script is cached.
+func TestUpdateRoundTrips(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	ctx := t.Context()
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	st := redisflow.New(c, prefix, clk)
+	if err := st.Create(ctx, flow.Flow{ID: "f1", ExpiresAt: clk.Now().Add(30 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	next := func(f *flow.Flow) error { f.State += "+"; return nil }
+	if _, err := st.Update(ctx, "f1", next); err != nil { // caches the script
+		t.Fatal(err)
+	}
+	var n redistrips.Counter
+	c.AddHook(&n)
+	f, err := st.Update(ctx, "f1", next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Version != 3 || f.State != "++" {
+		t.Errorf("Update returned version %d state %q, want 3 and ++", f.Version, f.State)
+	}
+	if got := n.Counts(); got.Trips != 2 {
+		t.Errorf("Update: %d round trips %v, want 2", got.Trips, got.Log)
 	}
 }

@@ -22,12 +22,14 @@
 // session past its absolute end, and may hold IDs of sessions that ended
 // idle, which readers skip and prune.
 //
-// Read-modify-write (Touch, AddClient) is an optimistic WATCH/MULTI
-// transaction on the one session key, retried a bounded number of times. No
-// command spans two keys, so Cluster needs no hash tags: the session and its
-// user's index may sit in different slots, as a session is found by its ID
-// alone. Create writes the session, then the index (a script on the index key
-// only), and takes the session back if the index write fails; ListByUser and
+// Read-modify-write (Touch, AddClient) reads the one session key and writes it
+// back with internal/rediscas's compare-and-swap script (two round trips),
+// retried on the value that won a bounded number of times. No command spans
+// two keys, so Cluster needs no hash tags: the session and its user's index
+// may sit in different slots, as a session is found by its ID alone. Create
+// pipelines the session's SET NX and the index write (a script on the index
+// key only) in one round trip; it takes the session back if the index write
+// fails, and puts the index back if the ID was taken; ListByUser and
 // DeleteByUser read the index, then pipeline one GET or GETDEL per session,
 // which a ClusterClient sends to each session's node (TestConformanceCluster
 // runs the suite on a Cluster).

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/carekey/carekey/internal/clock"
+	"github.com/carekey/carekey/internal/rediscas"
 	"github.com/carekey/carekey/internal/session"
 )
 
@@ -20,11 +21,9 @@ const (
 	// ttlMargin is added to a record's remaining lifetime for its Redis TTL,
 	// so that a replica whose clock runs a little behind still finds it.
 	ttlMargin = 5 * time.Second
-	// maxRetries bounds the optimistic transactions of Touch and AddClient.
-	maxRetries = 64
 )
 
-// errConflict: an optimistic transaction lost maxRetries times in a row.
+// errConflict: an update lost rediscas.MaxAttempts races in a row.
 var errConflict = errors.New("redissession: too much contention")
 
 // Store is a Redis session.Store.
@@ -81,52 +80,91 @@ end
 return 1
 `)
 
-// Create stores a new session and adds it to its user's index. Returns an
-// error if the ID is taken.
+// Create stores a new session and adds it to its user's index, in one
+// pipeline (one round trip). Returns an error if the ID is taken, after
+// putting the index back as it was.
 func (s *Store) Create(ctx context.Context, sess session.Session) error {
 	b, err := encode(sess)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
 	now := s.clk.Now()
-	ok, err := s.c.SetNX(ctx, s.sessionKey(sess.ID), b, ttl(idleEnd(sess), now)).Result()
-	if err != nil {
+	key, index := s.sessionKey(sess.ID), s.userKey(sess.UserID)
+	indexArgs := []any{sess.ID, ttl(sess.ExpiresAt, now).Milliseconds(), sess.ExpiresAt.UnixMilli(), now.UnixMilli()}
+	var set *redis.BoolCmd
+	var indexed *redis.Cmd
+	// Each command's own error is read below.
+	_, _ = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.SetNX(ctx, key, b, ttl(idleEnd(sess), now))
+		indexed = indexScript.EvalSha(ctx, p, []string{index}, indexArgs...)
+		return nil
+	})
+	if err := set.Err(); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
-	if !ok {
+	if !set.Val() {
+		// The ID is someone's session: the pipeline indexed it under
+		// sess.UserID all the same. Put that back.
+		if err := s.reindexTaken(ctx, sess); err != nil {
+			return fmt.Errorf("create session: id taken: %w", err)
+		}
 		return fmt.Errorf("create session: id taken")
 	}
-	indexTTL := ttl(sess.ExpiresAt, now).Milliseconds()
-	err = indexScript.Run(ctx, s.c, []string{s.userKey(sess.UserID)}, sess.ID, indexTTL, sess.ExpiresAt.UnixMilli(), now.UnixMilli()).Err()
+	err = indexed.Err()
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// Not cached (a restarted or new node): send it whole.
+		err = indexScript.Eval(ctx, s.c, []string{index}, indexArgs...).Err()
+	}
 	if err != nil {
 		// A session missing from its user's index could not be revoked:
 		// take it back. Use a fresh context: ctx may be what failed.
 		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		s.c.Del(cleanup, s.sessionKey(sess.ID))
+		s.c.Del(cleanup, key)
 		return fmt.Errorf("create session: index by user: %w", err)
 	}
 	return nil
 }
 
+// reindexTaken undoes what a refused Create's pipeline did to the index of
+// sess.UserID: the session holding the ID gets back its own score if it is
+// that user's, and the ID leaves the index otherwise (DeleteByUser deletes
+// whatever its user's index names).
+func (s *Store) reindexTaken(ctx context.Context, sess session.Session) error {
+	held, err := s.get(ctx, sess.ID)
+	if err != nil && !errors.Is(err, session.ErrNotFound) {
+		return err
+	}
+	if err == nil && held.UserID == sess.UserID {
+		return s.c.ZAdd(ctx, s.userKey(sess.UserID), redis.Z{Score: float64(held.ExpiresAt.UnixMilli()), Member: sess.ID}).Err()
+	}
+	return s.c.ZRem(ctx, s.userKey(sess.UserID), sess.ID).Err()
+}
+
 // Get returns a live session, or session.ErrNotFound.
 func (s *Store) Get(ctx context.Context, id string) (session.Session, error) {
-	sess, err := s.get(ctx, s.c, id)
+	sess, err := s.get(ctx, id)
 	if err != nil {
 		return session.Session{}, fmt.Errorf("get session: %w", err)
 	}
 	return sess, nil
 }
 
-// get reads a live session through c (the client or a WATCHing Tx).
-func (s *Store) get(ctx context.Context, c redis.Cmdable, id string) (session.Session, error) {
-	b, err := c.Get(ctx, s.sessionKey(id)).Bytes()
+// get reads a live session.
+func (s *Store) get(ctx context.Context, id string) (session.Session, error) {
+	b, err := s.c.Get(ctx, s.sessionKey(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return session.Session{}, session.ErrNotFound
 	}
 	if err != nil {
 		return session.Session{}, err
 	}
+	return s.decodeLive(id, b)
+}
+
+// decodeLive decodes a stored session, or returns session.ErrNotFound if it
+// has ended.
+func (s *Store) decodeLive(id string, b []byte) (session.Session, error) {
 	sess, err := decode(id, b)
 	if err != nil {
 		return session.Session{}, err
@@ -164,44 +202,37 @@ func (s *Store) AddClient(ctx context.Context, id, clientID string) error {
 	return nil
 }
 
-// update applies fn to a live session in an optimistic transaction. fn
-// reports whether it changed anything worth saving.
+// update applies fn to a live session by compare-and-swap (rediscas: one
+// GET, then a script that writes only if the key still holds what was read),
+// retried on the session as it then is a bounded number of times. fn reports
+// whether it changed anything worth saving; if not, nothing is written.
 func (s *Store) update(ctx context.Context, id string, fn func(sess *session.Session, now time.Time) bool) (session.Session, error) {
-	key := s.sessionKey(id)
 	var out session.Session
-	txf := func(tx *redis.Tx) error {
-		sess, err := s.get(ctx, tx, id)
+	err := rediscas.Update(ctx, s.c, s.sessionKey(id), func(old []byte) (rediscas.Write, error) {
+		sess, err := s.decodeLive(id, old)
 		if err != nil {
-			return err
+			return rediscas.Write{}, err
 		}
 		now := s.clk.Now()
-		if !fn(&sess, now) {
-			out = sess
-			return nil
+		out = sess
+		if !fn(&out, now) {
+			return rediscas.Write{}, nil
 		}
-		b, err := encode(sess)
+		b, err := encode(out)
 		if err != nil {
-			return err
+			return rediscas.Write{}, err
 		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.Set(ctx, key, b, ttl(idleEnd(sess), now))
-			return nil
-		})
-		if err == nil {
-			out = sess
-		}
-		return err
+		return rediscas.Write{Value: b, TTL: ttl(idleEnd(out), now)}, nil
+	})
+	switch {
+	case errors.Is(err, rediscas.ErrNotFound):
+		return session.Session{}, session.ErrNotFound
+	case errors.Is(err, rediscas.ErrConflict):
+		return session.Session{}, errConflict
+	case err != nil:
+		return session.Session{}, err
 	}
-	for range maxRetries {
-		err := s.c.Watch(ctx, txf, key)
-		if !errors.Is(err, redis.TxFailedErr) {
-			return out, err
-		}
-		if err := ctx.Err(); err != nil {
-			return session.Session{}, err
-		}
-	}
-	return session.Session{}, errConflict
+	return out, nil
 }
 
 // Delete ends a session; deleting a missing session is not an error.

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/carekey/carekey/internal/clock/clocktest"
+	"github.com/carekey/carekey/internal/redistrips"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/session/redissession"
 	"github.com/carekey/carekey/internal/session/sessiontest"
@@ -181,4 +182,90 @@ func TestLegacyIndexStillRevokes(t *testing.T) {
 	if n, _ := c.SCard(t.Context(), prefix+"user:usr_p").Result(); n != 0 {
 		t.Errorf("the legacy set still holds %d IDs", n)
 	}
+}
+
+// TestCreateTakenLeavesIndex: Create writes the session and its index entry
+// in one pipeline, so a refused Create has indexed the taken ID under its
+// own user; it must put that back. Another user's index must not name the
+// session (DeleteByUser would end it), and the holder's entry keeps its
+// score (else the index could drop it before the session ends).
+func TestCreateTakenLeavesIndex(t *testing.T) {
+	c, prefix, st, now := openAt(t)
+	ctx := t.Context()
+	held := signedIn(now, "s1", "u1")
+	if err := st.Create(ctx, held); err != nil {
+		t.Fatal(err)
+	}
+
+	other := held
+	other.UserID = "u2"
+	if err := st.Create(ctx, other); err == nil {
+		t.Fatal("Create with a taken ID by another user: err = nil")
+	}
+	if n := c.ZCard(ctx, prefix+"sessions:u2").Val(); n != 0 {
+		t.Errorf("u2's index holds %d entries after a refused Create, want 0", n)
+	}
+	if l, err := st.DeleteByUser(ctx, "u2"); err != nil || len(l) != 0 {
+		t.Errorf("DeleteByUser(u2) = %v, %v; want none", l, err)
+	}
+	if _, err := st.Get(ctx, "s1"); err != nil {
+		t.Errorf("u1's session after DeleteByUser(u2): %v", err)
+	}
+
+	again := held
+	again.ExpiresAt = now.Add(time.Minute) // would let the index prune s1 early
+	if err := st.Create(ctx, again); err == nil {
+		t.Fatal("Create with a taken ID by the same user: err = nil")
+	}
+	score, err := c.ZScore(ctx, prefix+"sessions:u1", "s1").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := float64(held.ExpiresAt.UnixMilli()); score != want {
+		t.Errorf("index score of s1 = %v after a refused Create, want its own end %v", score, want)
+	}
+}
+
+// TestRoundTrips: Create is one round trip (the session and its index entry
+// in one pipeline), Touch two (rediscas: GET, then the swap), once the
+// scripts are cached.
+func TestRoundTrips(t *testing.T) {
+	c, _, st, now := openAt(t)
+	ctx := t.Context()
+	if err := st.Create(ctx, signedIn(now, "warm", "u1")); err != nil { // caches the scripts
+		t.Fatal(err)
+	}
+	if _, err := st.Touch(ctx, "warm"); err != nil {
+		t.Fatal(err)
+	}
+
+	var n redistrips.Counter
+	c.AddHook(&n)
+	before := n.Counts()
+	if err := st.Create(ctx, signedIn(now, "s1", "u1")); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Counts().Sub(before); got.Trips != 1 {
+		t.Errorf("Create: %d round trips %v, want 1", got.Trips, got.Log)
+	}
+	before = n.Counts()
+	if _, err := st.Touch(ctx, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Counts().Sub(before); got.Trips != 2 {
+		t.Errorf("Touch: %d round trips %v, want 2", got.Trips, got.Log)
+	}
+}
+
+// signedIn is a session of user that began at now.
+func signedIn(now time.Time, id, user string) session.Session {
+	return session.Session{ID: id, UserID: user, CreatedAt: now, LastSeen: now,
+		IdleTimeout: 15 * time.Minute, ExpiresAt: now.Add(12 * time.Hour)}
+}
+
+// openAt is a store on the test's Redis prefix, with a fake clock at its now.
+func openAt(t *testing.T) (redis.UniversalClient, string, *redissession.Store, time.Time) {
+	c, prefix := testenv.RedisClient(t)
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	return c, prefix, redissession.New(c, prefix, clk), clk.Now()
 }
