@@ -11,12 +11,15 @@
 //	                                         └──call_failed─────┘     any step ──cancel──► cancelled
 //
 // Journey, the package's public face, owns the flow's whole lifecycle:
-// Start creates it, Load reads it (once per request: CSRF hash, kind,
-// expiry), Step applies one event (checking it applies before anything is
-// sent or counted, then again with the flow's expiry inside the
-// compare-and-swap that moves it) and Finish ends it with a session. The
-// web layer keeps only cookies, pages and the hand-off of a Completion to
-// the OIDC provider; it reads a flow's data through DataOf, never by key.
+// Start creates it; Load reads it for a page (one read: CSRF hash, kind,
+// expiry); Step is the one call of each POST: it loads the flow, refuses a
+// phone change to anyone but its signed-in user, checks the event applies
+// before anything is sent or counted, moves the flow in a compare-and-swap
+// that checks the transition and the flow's expiry again, and returns the
+// flow as saved; and Finish (from Step, after the right code or an answered
+// call) ends it with a session. The web layer keeps only cookies, pages and
+// the hand-off of a Completion to the OIDC provider; it reads a flow's data
+// through DataOf, never by key.
 //
 // Service, the account side (Journey.Accounts), checks the first factor
 // with Password. A wrong email and a wrong password give the same error

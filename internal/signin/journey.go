@@ -177,15 +177,30 @@ type Completion struct {
 	AuthRequest, Return string
 }
 
-// Step applies a to f, a flow Load returned: it checks the event applies in
-// f's state (ErrBadTransition, before any code is sent or counted) and
-// moves the flow in one compare-and-swap that checks expiry (ErrExpired)
-// and the transition again. A right SMS code or an answered call also
-// finishes the flow (Finish). Errors are the sentinels and typed errors of
-// the step's method (Password, VerifyEnrolCode, EnrolPhone, SendCode,
-// PlaceCall, VerifyCode, FinishCall, Cancel); Outcome.Flow is set with them
-// too, for the page that shows the error.
-func (j *Journey) Step(ctx context.Context, f flow.Flow, a Action) (Outcome, error) {
+// Step applies a to the sign-in flow id whose CSRF token is token: the one
+// call into the journey of each POST. It loads the flow (Load's errors:
+// flow.ErrNotFound, ErrExpired), refuses a phone change flow to a browser
+// not signed in as its user (ErrNotYourChange, with the flow), checks the
+// event applies in the flow's state (ErrBadTransition, before any code is
+// sent or counted) and moves the flow in one compare-and-swap that checks
+// expiry (ErrExpired) and the transition again. A right SMS code or an
+// answered call also finishes the flow (Finish). Errors are the sentinels
+// and typed errors of the step's method (Password, VerifyEnrolCode,
+// EnrolPhone, SendCode, PlaceCall, VerifyCode, FinishCall, Cancel);
+// Outcome.Flow is set with them too, for the page that shows the error.
+func (j *Journey) Step(ctx context.Context, id, token string, a Action) (Outcome, error) {
+	f, err := j.Load(ctx, id, token)
+	if err != nil {
+		return Outcome{Flow: f}, err
+	}
+	if d := DataOf(f); d.ChangePhone && (a.Owns == nil || d.User == "" || !a.Owns(ctx, d.User)) {
+		return Outcome{Flow: f}, ErrNotYourChange
+	}
+	return j.step(ctx, f, a)
+}
+
+// step applies a to f, the flow as loaded.
+func (j *Journey) step(ctx context.Context, f flow.Flow, a Action) (Outcome, error) {
 	if !Can(State(f.State), a.Event) {
 		return Outcome{Flow: f}, fmt.Errorf("%w: %s in %s", ErrBadTransition, a.Event, f.State)
 	}
@@ -314,7 +329,6 @@ func (j *Journey) Finish(ctx context.Context, f flow.Flow, method, ip string, ow
 	var c Completion
 	if d.ChangePhone {
 		if owns == nil || d.User == "" || !owns(ctx, d.User) {
-			j.logger().WarnContext(ctx, "phone change refused: browser not signed in as the flow's user", "flow", f.ID, "user", d.User)
 			j.deleteFlow(ctx, f.ID)
 			return Completion{}, ErrNotYourChange
 		}

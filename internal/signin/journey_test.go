@@ -72,7 +72,7 @@ func TestStepChecksExpiryInTheSwap(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.clk.Advance(30 * time.Minute)
-			if _, err := f.phones.Step(t.Context(), fl, signin.Action{Event: e}); !errors.Is(err, signin.ErrExpired) {
+			if _, err := signin.StepFlow(f.phones, t.Context(), fl, signin.Action{Event: e}); !errors.Is(err, signin.ErrExpired) {
 				t.Fatalf("Step = %v, want ErrExpired", err)
 			}
 			if got, err := f.flows.Get(t.Context(), id); err != nil || signin.State(got.State) != signin.StateConfirm {
@@ -93,12 +93,12 @@ func TestStepRefusesAnotherStepsEventBeforeCounting(t *testing.T) {
 	f.phones.Limits = ratelimit.Limits{CodesPerPhone: ratelimit.Limit{Name: "codes", Max: 1, Window: time.Hour}}
 	id := f.flowAt(t, signin.StateEnrol) // the number is not confirmed yet
 	fl, _ := f.flows.Get(t.Context(), id)
-	if _, err := f.phones.Step(t.Context(), fl, signin.Action{Event: signin.EventSendCode}); !errors.Is(err, signin.ErrBadTransition) {
+	if _, err := signin.StepFlow(f.phones, t.Context(), fl, signin.Action{Event: signin.EventSendCode}); !errors.Is(err, signin.ErrBadTransition) {
 		t.Fatalf("Step = %v, want ErrBadTransition", err)
 	}
 	id = f.flowAt(t, signin.StateConfirm)
 	fl, _ = f.flows.Get(t.Context(), id)
-	out, err := f.phones.Step(t.Context(), fl, signin.Action{Event: signin.EventSendCode})
+	out, err := signin.StepFlow(f.phones, t.Context(), fl, signin.Action{Event: signin.EventSendCode})
 	if err != nil {
 		t.Fatalf("the one allowed send: %v", err)
 	}
@@ -115,13 +115,13 @@ func TestStepPasswordFormAndCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	var inv *text.Invalid
-	if _, err := f.phones.Step(t.Context(), fl, signin.Action{Event: signin.EventPasswordOK}); !errors.As(err, &inv) || len(inv.Fields) != 2 {
+	if _, err := signin.StepFlow(f.phones, t.Context(), fl, signin.Action{Event: signin.EventPasswordOK}); !errors.As(err, &inv) || len(inv.Fields) != 2 {
 		t.Errorf("empty form: %v, want *text.Invalid for email and password", err)
 	}
-	if _, err := f.phones.Step(t.Context(), fl, signin.Action{Event: signin.EventPasswordOK, Email: email, Password: "wrong"}); !errors.Is(err, signin.ErrInvalidCredentials) {
+	if _, err := signin.StepFlow(f.phones, t.Context(), fl, signin.Action{Event: signin.EventPasswordOK, Email: email, Password: "wrong"}); !errors.Is(err, signin.ErrInvalidCredentials) {
 		t.Errorf("wrong password: %v, want ErrInvalidCredentials", err)
 	}
-	out, err := f.phones.Step(t.Context(), fl, signin.Action{Event: signin.EventPasswordOK, Email: " PENNY@example.com", Password: pw})
+	out, err := signin.StepFlow(f.phones, t.Context(), fl, signin.Action{Event: signin.EventPasswordOK, Email: " PENNY@example.com", Password: pw})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,12 +147,12 @@ func TestStepRightCodeFinishes(t *testing.T) {
 		t.Fatal(err)
 	}
 	fl, _ := f.flows.Get(t.Context(), id)
-	out, err := f.phones.Step(t.Context(), fl, signin.Action{Event: signin.EventSendCode})
+	out, err := signin.StepFlow(f.phones, t.Context(), fl, signin.Action{Event: signin.EventSendCode})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, _ := f.sender.LastSMS("+447700900222")
-	out, err = f.phones.Step(t.Context(), out.Flow, signin.Action{Event: signin.EventCodeOK, Code: m.Code, IP: "192.0.2.9"})
+	out, err = signin.StepFlow(f.phones, t.Context(), out.Flow, signin.Action{Event: signin.EventCodeOK, Code: m.Code, IP: "192.0.2.9"})
 	if err != nil || out.Done == nil {
 		t.Fatalf("Step = %+v, %v; want done", out, err)
 	}
@@ -187,5 +187,37 @@ func TestFinishRefusesAFlowNotVerified(t *testing.T) {
 	fl, _ := f.flows.Get(t.Context(), id)
 	if _, err := f.phones.Finish(t.Context(), fl, "sms", "", func(context.Context, string) bool { return true }); !errors.Is(err, signin.ErrBadTransition) {
 		t.Errorf("Finish before verified = %v, want ErrBadTransition", err)
+	}
+}
+
+// Step loads the flow by its ID and CSRF token, and acts on a phone change
+// only for the browser signed in as its user.
+func TestStepLoadsAndChecksTheOwner(t *testing.T) {
+	f := newFixture(t)
+	f.withLifecycle()
+	fl, token := f.phones.NewFlow()
+	if err := f.phones.StartChange(t.Context(), fl, "usr_p", phone, "07700 900222", "44"); err != nil {
+		t.Fatal(err)
+	}
+	send := signin.Action{Event: signin.EventSendCode}
+	if _, err := f.phones.Step(t.Context(), fl.ID, "forged", send); !errors.Is(err, flow.ErrNotFound) {
+		t.Errorf("forged token: %v, want flow.ErrNotFound", err)
+	}
+	for name, owns := range map[string]func(context.Context, string) bool{
+		"no session":   nil,
+		"someone else": func(_ context.Context, id string) bool { return id == "usr_other" },
+	} {
+		out, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventSendCode, Owns: owns})
+		if !errors.Is(err, signin.ErrNotYourChange) || out.Flow.ID != fl.ID {
+			t.Errorf("%s: Step = %v (flow %q), want ErrNotYourChange with the flow", name, err, out.Flow.ID)
+		}
+	}
+	if n := len(f.sender.SMSs()); n != 0 {
+		t.Fatalf("%d codes sent for a browser that does not own the change", n)
+	}
+	send.Owns = func(_ context.Context, id string) bool { return id == "usr_p" }
+	out, err := f.phones.Step(t.Context(), fl.ID, token, send)
+	if err != nil || signin.State(out.Flow.State) != signin.StateCode {
+		t.Fatalf("the owner's Send Code: %v, state %s", err, out.Flow.State)
 	}
 }

@@ -230,8 +230,6 @@ func (h *signinHandler) verifyCode(w http.ResponseWriter, r *http.Request) {
 		h.renderPhoneStep(w, r, res.out.Flow, res.token, http.StatusBadRequest, page)
 	case errors.Is(err, signin.ErrWrongCode), errors.Is(err, signin.ErrNoCode):
 		h.renderError(w, r, res, http.StatusBadRequest, text.CodeMismatch, "code")
-	case errors.Is(err, signin.ErrNotYourChange):
-		h.notYourChange(w, r, res.out.Flow)
 	case err != nil:
 		h.signinFailed(w, r, "check code", err)
 	default:
@@ -266,8 +264,6 @@ func (h *signinHandler) continueCall(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, res, http.StatusBadRequest, text.PhoneUnavailable, "")
 	case errors.Is(err, signin.ErrCallNotAnswered):
 		h.renderError(w, r, res, http.StatusBadRequest, text.CallFailed, "")
-	case errors.Is(err, signin.ErrNotYourChange):
-		h.notYourChange(w, r, res.out.Flow)
 	case err != nil:
 		h.signinFailed(w, r, "finish call", err)
 	default:

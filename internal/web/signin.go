@@ -251,34 +251,6 @@ func (s *Server) expired(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Pages.Error(w, r, http.StatusGone, "Sign in", text.FlowExpired, "/signin")
 }
 
-// stepFlow loads the flow for a POST of a sign-in page and checks its CSRF
-// token and that the browser may act on it. It answers the request itself
-// and returns false when the caller must stop.
-func (h *signinHandler) stepFlow(w http.ResponseWriter, r *http.Request) (flow.Flow, string, bool) {
-	ctx := r.Context()
-	if !h.parseForm(w, r) {
-		return flow.Flow{}, "", false
-	}
-	f, token, err := h.loadFlow(ctx, r)
-	switch {
-	case errors.Is(err, flow.ErrNotFound) && h.resumeSignin(ctx, w, r):
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-	case errors.Is(err, flow.ErrNotFound):
-		h.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
-	case err != nil && !errors.Is(err, signin.ErrExpired):
-		h.serverError(w, r, "load sign-in flow", err)
-	case !secret.Equal(r.PostFormValue("csrf_token"), token):
-		h.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
-	case err != nil: // expired
-		h.expired(w, r)
-	case !h.ownsChange(ctx, r, f):
-		h.notYourChange(w, r, f)
-	default:
-		return f, token, true
-	}
-	return f, token, false
-}
-
 // stepped is what step leaves for its caller to answer: the outcome (its
 // Flow is the flow to render) and the error of signin.Journey.Step, and the
 // flow's CSRF token.
@@ -289,36 +261,50 @@ type stepped struct {
 }
 
 // step applies the action (built from the parsed form) to the flow of this
-// POST with signin.Journey.Step. It answers a finished or cancelled flow,
-// and every refusal of stepFlow, itself and then returns false; otherwise
-// the caller answers: a redirect, or the page for the error.
+// POST: the form's CSRF token must be the flow cookie's, then one call,
+// signin.Journey.Step, loads the flow, checks it and moves it. step answers
+// a finished or cancelled flow, and every refusal (no flow, a form out of
+// date, expired, another user's phone change), itself and then returns
+// false; otherwise the caller answers: a redirect, or the page for the
+// error.
 func (h *signinHandler) step(w http.ResponseWriter, r *http.Request, action func() signin.Action) (stepped, bool) {
-	f, token, ok := h.stepFlow(w, r)
-	if !ok {
+	ctx := r.Context()
+	if !h.parseForm(w, r) {
 		return stepped{}, false
 	}
-	ctx := r.Context()
+	id, token, ok := strings.Cut(h.cookies.get(r, flowCookie), ".")
+	if ok && !secret.Equal(r.PostFormValue("csrf_token"), token) {
+		h.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
+		return stepped{}, false
+	}
 	a := action()
 	a.IP = clientIP(r)
 	a.Owns = func(ctx context.Context, userID string) bool {
 		sess, ok := h.currentSession(ctx, r)
 		return ok && sess.UserID == userID
 	}
-	out, err := h.Journey.Step(ctx, f, a)
+	out, err := h.Journey.Step(ctx, id, token, a)
 	switch {
+	// No flow to load (Outcome.Flow empty); a flow ended by another
+	// request after it was loaded is the caller's (303 to the current step).
+	case errors.Is(err, flow.ErrNotFound) && out.Flow.ID == "" && h.resumeSignin(ctx, w, r):
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	case errors.Is(err, flow.ErrNotFound) && out.Flow.ID == "":
+		h.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
+	case errors.Is(err, signin.ErrNotYourChange):
+		h.notYourChange(w, r, out.Flow)
+	case errors.Is(err, signin.ErrExpired):
+		h.expired(w, r)
 	case err != nil:
-		if out.Flow.ID == "" {
-			out.Flow = f
-		}
 		return stepped{out: out, token: token, err: err}, true
 	case out.Done != nil:
 		h.finished(w, r, *out.Done)
-		return stepped{}, false
 	case out.Cancelled:
 		h.cancelled(w, r, out.Flow)
-		return stepped{}, false
+	default:
+		return stepped{out: out, token: token}, true
 	}
-	return stepped{out: out, token: token}, true
+	return stepped{}, false
 }
 
 // event is an action of the event alone (a button).
