@@ -187,7 +187,8 @@ type Completion struct {
 // answered call also finishes the flow (Finish). Errors are the sentinels
 // and typed errors of the step's method (Password, VerifyEnrolCode,
 // EnrolPhone, SendCode, PlaceCall, VerifyCode, FinishCall, Cancel);
-// Outcome.Flow is set with them too, for the page that shows the error.
+// Outcome.Flow is set with them too, for the page that shows the error: it
+// is empty only when there was no flow to load (flow.ErrNotFound from Load).
 func (j *Journey) Step(ctx context.Context, id, token string, a Action) (Outcome, error) {
 	f, err := j.Load(ctx, id, token)
 	if err != nil {
@@ -196,7 +197,11 @@ func (j *Journey) Step(ctx context.Context, id, token string, a Action) (Outcome
 	if d := DataOf(f); d.ChangePhone && (a.Owns == nil || d.User == "" || !a.Owns(ctx, d.User)) {
 		return Outcome{Flow: f}, ErrNotYourChange
 	}
-	return j.step(ctx, f, a)
+	out, err := j.step(ctx, f, a)
+	if err != nil && out.Flow.ID == "" {
+		out.Flow = f // the page for the error shows the flow as loaded
+	}
+	return out, err
 }
 
 // step applies a to f, the flow as loaded.

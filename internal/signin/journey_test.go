@@ -221,3 +221,38 @@ func TestStepLoadsAndChecksTheOwner(t *testing.T) {
 		t.Fatalf("the owner's Send Code: %v, state %s", err, out.Flow.State)
 	}
 }
+
+// An answered call on an account locked meanwhile ends the flow; Step still
+// returns the flow it loaded (only a flow that could not be loaded comes
+// back empty), so the caller tells "ended meanwhile" from "no flow".
+func TestStepCallOnALockedAccountKeepsTheLoadedFlow(t *testing.T) {
+	f := newFixture(t)
+	f.withStrikes()
+	f.withLifecycle()
+	fl, token := f.phones.NewFlow()
+	fl.State = string(signin.StateConfirm)
+	fl.Set(signin.DataUser, "usr_p")
+	fl.Set(signin.DataPhone, phone)
+	if err := f.flows.Create(t.Context(), fl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventPlaceCall}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.phones.CallAnswered(t.Context(), f.sender.Calls()[0].Reference, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.users.UpdateUser(t.Context(), "usr_p", func(u *store.User) ([]store.AuditEvent, error) {
+		u.LockedUntil = f.clk.Now().Add(15 * time.Minute)
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventCallAnswered})
+	if !errors.Is(err, flow.ErrNotFound) || out.Done != nil || out.Flow.ID != fl.ID {
+		t.Fatalf("Step = %+v, %v; want flow.ErrNotFound with the loaded flow and no completion", out, err)
+	}
+	if _, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventCallAnswered}); !errors.Is(err, flow.ErrNotFound) {
+		t.Errorf("the ended flow: %v, want flow.ErrNotFound", err)
+	}
+}

@@ -60,7 +60,7 @@ type Config struct {
 	MaxBodyBytes    int64
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
-	FlowTTL         time.Duration // optional: default 30m
+	FlowTTL         time.Duration // optional: default 30m; the sign-in flow cookie's lifetime (the flow's own is signin.Journey.FlowTTL)
 	// Ready reports whether the backends are reachable (for /readyz).
 	Ready func(ctx context.Context) error
 	// Mounts are extra handlers by path prefix (the dev outbox at "/dev/").
