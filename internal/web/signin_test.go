@@ -690,3 +690,57 @@ func TestPhoneErrorWordsEachReason(t *testing.T) {
 		t.Errorf("phoneError(other) = %s, want %s", got, text.PhoneInvalid)
 	}
 }
+
+func TestReusableSession(t *testing.T) {
+	now := time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+	sess := session.Session{UserID: "usr_p", AuthTime: now.Add(-10 * time.Minute)}
+	age := func(s uint) *uint { return &s }
+	for _, tc := range []struct {
+		name string
+		have authstate.AuthRequest
+		want bool
+	}{
+		{"no constraint", authstate.AuthRequest{}, true},
+		{"prompt login", authstate.AuthRequest{Prompt: []string{"login"}}, false},
+		{"prompt select_account", authstate.AuthRequest{Prompt: []string{"select_account"}}, false},
+		{"hint names the user", authstate.AuthRequest{HintSubject: "usr_p"}, true},
+		{"hint names someone else", authstate.AuthRequest{HintSubject: "usr_q"}, false},
+		{"max_age met", authstate.AuthRequest{MaxAge: age(600)}, true},
+		{"max_age passed", authstate.AuthRequest{MaxAge: age(599)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := reusable(tc.have, sess, now); got != tc.want {
+				t.Errorf("reusable = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// brokenFlows fails every read: the backend is down.
+type brokenFlows struct{ flow.Store }
+
+func (brokenFlows) Get(context.Context, string) (flow.Flow, error) {
+	return flow.Flow{}, errors.New("flow store down")
+}
+
+func TestSigninFlowStoreDown(t *testing.T) {
+	r := newSigninRig(t, tPhone)
+	r.page("/signin", http.StatusSeeOther)
+	_, token := r.page("/signin", http.StatusOK)
+	r.journey.Flows = brokenFlows{r.flows}
+	r.page("/signin", http.StatusInternalServerError)
+	rec := r.do(http.MethodPost, "/signin", url.Values{"email": {tEmail}, "password": {tPassword}, "csrf_token": {token}})
+	wantPage(t, rec, http.StatusInternalServerError, text.Get(text.SomethingWentWrong))
+}
+
+func TestSigninMalformedForm(t *testing.T) {
+	r := newSigninRig(t, tPhone)
+	r.page("/signin", http.StatusSeeOther)
+	req := httptest.NewRequest(http.MethodPost, "/signin", strings.NewReader("%zz"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	r.srv.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("malformed form: %d, want 400", rec.Code)
+	}
+}
