@@ -234,9 +234,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		Provider:        countedProvider{provider, a.metrics}, // observability.go
 		Metrics:         a.metrics,
 		Tracer:          a.tracer(),
-		Signin:          a.newSignin(clk, hasher),      // phones.go
-		Phones:          a.newPhones(cfg, clk, pepper), // phones.go
-		VoiceWebhook:    hook,                          // senders_phone.go
+		Signin:          a.newJourney(cfg, clk, hasher, pepper), // phones.go
+		VoiceWebhook:    hook,                                   // senders_phone.go
 		Users:           b.Store,
 		Flows:           b.Flows,
 		Sessions:        b.Sessions,

@@ -84,11 +84,12 @@ func brandedTemplates(cfg *config.Config) notify.Templates {
 	return notify.Templates{ServiceName: cfg.Branding.ServiceName, CouncilName: cfg.Branding.CouncilName}
 }
 
-// newPhones builds phone confirmation (design.md §3.3) and registers it as
-// the receiver of dev outbox key presses.
+// newJourney builds the sign-in journey (design.md §3.3): the password step
+// with the lockout and rate limits, phone confirmation, and the session at
+// the end; and registers it as the receiver of dev outbox key presses.
 // Codes emailed before enrolment go to the account's address; wrong SMS
-// codes are counted on the user (strikes, the sign-in service).
-func (a *App) newPhones(cfg *config.Config, clk clock.Clock, pepper secret.Pepper) *signin.Phones {
+// codes are counted on the user (strikes, the accounts service).
+func (a *App) newJourney(cfg *config.Config, clk clock.Clock, hasher signin.Hasher, pepper secret.Pepper) *signin.Journey {
 	// Without a provider the channel is not offered (nil sender).
 	sms, voice := a.senders.SMS, a.senders.Voice
 	if sms == nil {
@@ -97,24 +98,29 @@ func (a *App) newPhones(cfg *config.Config, clk clock.Clock, pepper secret.Peppe
 	if voice == nil {
 		a.logger.Warn("no voice provider (voice.provider): Call Me is not offered")
 	}
-	p := &signin.Phones{
-		Flows:       a.backends.Flows,
-		SMS:         sms,
-		Voice:       voice,
-		Templates:   brandedTemplates(cfg),
-		Limiter:     a.newLimiter(clk),
-		Limits:      limits(cfg.RateLimits),
-		Pepper:      pepper,
-		Clock:       clk,
-		Audit:       a.backends.Store,
-		Logger:      a.logger,
-		Email:       a.emailSender(),
-		Strikes:     a.newSignin(clk, nil), // counting codes on the user needs no hasher
-		CodeTTL:     cfg.MFA.CodeTTL,
-		MaxAttempts: cfg.MFA.MaxAttempts,
-		MaxSends:    cfg.MFA.MaxSends,
-		Cooldown:    cfg.MFA.ResendCooldown,
-		CallTimeout: cfg.MFA.CallTimeout,
+	accounts := a.newSignin(clk, hasher)
+	p := &signin.Journey{
+		Accounts:        accounts,
+		Sessions:        a.backends.Sessions,
+		SessionIdle:     cfg.Sessions.IdleTimeout,
+		SessionAbsolute: cfg.Sessions.AbsoluteTimeout,
+		Flows:           a.backends.Flows,
+		SMS:             sms,
+		Voice:           voice,
+		Templates:       brandedTemplates(cfg),
+		Limiter:         a.newLimiter(clk),
+		Limits:          limits(cfg.RateLimits),
+		Pepper:          pepper,
+		Clock:           clk,
+		Audit:           a.backends.Store,
+		Logger:          a.logger,
+		Email:           a.emailSender(),
+		Strikes:         accounts,
+		CodeTTL:         cfg.MFA.CodeTTL,
+		MaxAttempts:     cfg.MFA.MaxAttempts,
+		MaxSends:        cfg.MFA.MaxSends,
+		Cooldown:        cfg.MFA.ResendCooldown,
+		CallTimeout:     cfg.MFA.CallTimeout,
 	}
 	a.pressHash = func(ctx context.Context, ref string) error { return p.CallAnswered(ctx, ref, true) }
 	return p

@@ -2,30 +2,17 @@ package emailcode
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/carekey/carekey/internal/ratelimit"
 )
 
-// ErrRateLimited: a keyed rate limit (codes per address, registrations per IP)
-// refused the action. Returned inside a *LimitError with its RetryAfter.
-var ErrRateLimited = errors.New("emailcode: rate limited")
+// ErrRateLimited: a keyed rate limit (codes per address, registrations per
+// IP) refused the action. It is ratelimit.ErrLimited, matched by the
+// *ratelimit.LimitedError (with its RetryAfter) that Allow returns.
+var ErrRateLimited = ratelimit.ErrLimited
 
-// Allow counts one event for key under l and returns a *LimitError wrapping
-// ErrRateLimited when it is over the limit. A nil limiter or a zero limit
-// allows everything. A limiter failure is returned (wrapped): callers treat
-// it as "not allowed".
+// Allow is ratelimit.Allow: the journeys' one rate-limit helper, kept here
+// for the journeys that call it by this name.
 func Allow(ctx context.Context, limiter ratelimit.Limiter, l ratelimit.Limit, key string) error {
-	if limiter == nil || l.Max == 0 {
-		return nil
-	}
-	res, err := limiter.Allow(ctx, key, l)
-	if err != nil {
-		return fmt.Errorf("rate limit %s: %w", l.Name, err)
-	}
-	if !res.Allowed {
-		return &LimitError{Err: ErrRateLimited, RetryAfter: res.RetryAfter}
-	}
-	return nil
+	return ratelimit.Allow(ctx, limiter, l, key)
 }

@@ -20,6 +20,11 @@
 //		// says nothing about whether the account exists.
 //	}
 //
+// Journeys call it through Allow, the one helper that turns a refusal into
+// an error: a *LimitedError (matching ErrLimited) whose RetryAfter the web
+// layer sends as Retry-After with HTTP 429; a nil Limiter or a zero Limit
+// allows everything.
+//
 // # Algorithm: sliding window counter
 //
 // Each limit keeps two fixed-window counters per key: the current window and

@@ -32,7 +32,7 @@ var errNoSender = errors.New("signin: no sender configured")
 // creates it. An invalid number returns a *phone.Error matching
 // phone.ErrInvalid and the current number ErrSamePhone; neither creates a
 // flow. Nothing changes on the user until ChangePhone.
-func (p *Phones) StartChange(ctx context.Context, f flow.Flow, userID, current, input, country string) error {
+func (p *Journey) StartChange(ctx context.Context, f flow.Flow, userID, current, input, country string) error {
 	n, err := phone.Parse(input, country)
 	if err != nil {
 		return err

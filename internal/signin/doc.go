@@ -10,10 +10,23 @@
 //	                                         ▲                  │
 //	                                         └──call_failed─────┘     any step ──cancel──► cancelled
 //
-// Service.Password checks the first factor. A wrong email and a wrong
-// password give the same error (ErrInvalidCredentials) after the same work:
-// for an unknown email a dummy argon2id verification runs. Before any work,
-// per-IP and per-account rate limits apply (*RateLimitedError, HTTP 429).
+// Journey, the package's public face, owns the flow's whole lifecycle:
+// Start creates it; Load reads it for a page (one read: CSRF hash, kind,
+// expiry); Step is the one call of each POST: it loads the flow, refuses a
+// phone change to anyone but its signed-in user, checks the event applies
+// before anything is sent or counted, moves the flow in a compare-and-swap
+// that checks the transition and the flow's expiry again, and returns the
+// flow as saved; and Finish (from Step, after the right code or an answered
+// call) ends it with a session. The web layer keeps only cookies, pages and
+// the hand-off of a Completion to the OIDC provider; it reads a flow's data
+// through DataOf, never by key.
+//
+// Service, the account side (Journey.Accounts), checks the first factor
+// with Password. A wrong email and a wrong password give the same error
+// (ErrInvalidCredentials) after the same work: for an unknown email a dummy
+// argon2id verification runs. Before any work,
+// per-IP and per-account rate limits apply (ratelimit.Allow's
+// *ratelimit.LimitedError, here RateLimitedError: HTTP 429).
 // Ten wrong passwords in a row lock the account (15 minutes, doubling to 24
 // hours): the counters live in the user row and change only inside
 // Users.UpdateUser, so they survive a Redis flush and concurrent wrong
@@ -27,13 +40,13 @@
 // never moves the second factor; every enrolment is emailed to the user.
 //
 // Wrong SMS codes are counted on the user too (FailedCodes, through
-// Phones.Strikes), across sign-ins: Lockout.Threshold in a row lock the
+// Journey.Strikes), across sign-ins: Lockout.Threshold in a row lock the
 // account as wrong passwords do, and the user is emailed. Before any hard
 // lock, Lockout.SourceBackoff makes one source that keeps getting an
 // account's password wrong wait (429), and each lock is emailed to the owner
 // with the /forgot-password link that lifts it.
 //
-// Phones confirms the second factor. Send Code: a 6-digit code from
+// Journey confirms the second factor. Send Code: a 6-digit code from
 // crypto/rand, stored only as an HMAC with the server pepper, valid 10
 // minutes, 5 tries counted before a constant-time compare, consumed in the
 // compare-and-swap that moves the flow to verified (so of many concurrent
@@ -42,20 +55,22 @@
 // (only the secret's hash is stored); the telephony webhook reports # with
 // CallAnswered, or the end of an unanswered call with CallEnded.
 //
-// Changing the phone later reuses the same table. Phones.StartChange creates
+// Changing the phone later reuses the same table. Journey.StartChange creates
 // a flow for a signed-in user, marked DataPurpose = PurposeChangePhone and
 // bound to the user, placed at enrol and moved by phone_entered to confirm:
 // the new number is then confirmed by the same Send Code / Call Me steps and
-// limits. Reaching verified, such a flow starts no session: the web layer
-// checks the browser is still signed in as the flow's user and calls
-// Service.ChangePhone, which saves the number (audit "user.phone_changed",
+// limits. Reaching verified, such a flow starts no session: Finish checks the
+// browser is still signed in as the flow's user (Action.Owns; else
+// ErrNotYourChange, the flow deleted) and calls Service.ChangePhone, which
+// saves the number (audit "user.phone_changed",
 // numbers masked) and tells the old number by SMS and the user by email; a
 // notice that cannot be sent is audited, never undoes the change. A sign-in
 // may also carry DataReturn, the name of the page to go back to when no
 // relying party waits (the web layer's allow-list, never a URL).
 //
-// No session exists before StateVerified: the web layer creates one, with a
-// fresh ID and AMR pwd + sms|tel + mfa, only after Next returns it. Every
+// No session exists before StateVerified: Finish creates one (Sessions),
+// with a fresh ID and AMR pwd + sms|tel + mfa, only after Next returns it;
+// a newly enrolled phone is saved then (Service.SaveEnrolledPhone). Every
 // lock, failed and successful factor writes an audit event; codes never
 // appear in logs or audit events.
 package signin

@@ -164,7 +164,7 @@ func TestEnrolmentNeedsTheEmailedCode(t *testing.T) {
 	if err := f.phones.AfterPassword(t.Context(), id, u); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.phones.EnterPhone(t.Context(), id, "07700 900999", "44"); !errors.Is(err, signin.ErrBadTransition) {
+	if err := f.phones.EnrolPhone(t.Context(), id, "07700 900999", "44"); !errors.Is(err, signin.ErrBadTransition) {
 		t.Fatalf("number before the emailed code: %v, want ErrBadTransition", err)
 	}
 	m, ok := f.sender.LastEmail(email)
@@ -188,14 +188,14 @@ func TestEnrolmentNeedsTheEmailedCode(t *testing.T) {
 	if err := f.phones.VerifyEnrolCode(t.Context(), id, m.Code); !errors.Is(err, signin.ErrBadTransition) {
 		t.Errorf("emailed code used twice: %v", err)
 	}
-	if err := f.phones.EnterPhone(t.Context(), id, "07700 900999", "44"); err != nil {
+	if err := f.phones.EnrolPhone(t.Context(), id, "07700 900999", "44"); err != nil {
 		t.Fatalf("number after the emailed code: %v", err)
 	}
 	// The SMS code to the new number starts its own count of tries.
 	if fl, _ := f.flows.Get(t.Context(), id); fl.Code != nil {
 		t.Errorf("the emailed code's tries carry into the SMS step: %+v", fl.Code)
 	}
-	if err := f.svc.EnrolPhone(t.Context(), "usr_p", "+447700900999", "mobile", "sms", f.clk.Now()); err != nil {
+	if err := f.svc.SaveEnrolledPhone(t.Context(), "usr_p", "+447700900999", "mobile", "sms", f.clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if m, ok := f.sender.LastEmail(email); !ok || !strings.Contains(m.Subject, "phone number has been set up") {

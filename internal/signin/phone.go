@@ -38,12 +38,10 @@ var (
 	ErrNoEmail = errors.New("signin: no email sender for the enrolment code")
 )
 
-// RateLimitedError says when another attempt, code or call will be allowed.
-type RateLimitedError struct{ RetryAfter time.Duration }
-
-func (e *RateLimitedError) Error() string {
-	return fmt.Sprintf("signin: rate limited, retry after %s", e.RetryAfter)
-}
+// RateLimitedError says when another attempt, code or call will be allowed
+// (HTTP 429 with Retry-After): the one error of every keyed rate limit,
+// ratelimit.LimitedError, matching ratelimit.ErrLimited.
+type RateLimitedError = ratelimit.LimitedError
 
 // Flow data keys of a sign-in flow. None holds a secret in plain.
 const (
@@ -81,13 +79,25 @@ type Auditor interface {
 	AppendAudit(ctx context.Context, events ...store.AuditEvent) error
 }
 
-// Phones moves a sign-in flow through the phone step: enrolment, Send Code,
-// Call Me. Codes are stored as an HMAC with the pepper, counted before a
-// constant-time comparison, single use, and replaced (never reset) by a
-// resend. Every transition goes through Next inside the flow's
-// compare-and-swap.
-type Phones struct {
-	Flows     flow.Store
+// Journey is the sign-in journey, the public face of this package: it
+// starts, loads, moves (Step) and finishes sign-in flows, through the
+// password (Accounts), enrolment, Send Code and Call Me. Codes are stored as
+// an HMAC with the pepper, counted before a constant-time comparison, single
+// use, and replaced (never reset) by a resend. Every transition goes through
+// Next inside the flow's compare-and-swap, which also checks the flow's
+// expiry.
+type Journey struct {
+	Flows flow.Store
+	// Accounts checks passwords and saves the phones users confirm (the
+	// password step and Finish need it).
+	Accounts *Service
+	// Sessions is where Finish starts a session, of SessionIdle idle
+	// timeout and SessionAbsolute lifetime.
+	Sessions        Sessions
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+	FlowTTL         time.Duration // a flow's lifetime; default 30m
+
 	SMS       notify.SMSSender   // nil: no SMS provider, Send Code is not offered
 	Voice     notify.VoiceCaller // nil: no voice provider, Call Me is not offered
 	Templates notify.Templates
@@ -130,7 +140,7 @@ type phoneSettings struct {
 	attempts, sends            int
 }
 
-func (p *Phones) settings() phoneSettings {
+func (p *Journey) settings() phoneSettings {
 	s := phoneSettings{p.CodeTTL, p.Cooldown, p.CallTimeout, p.MaxAttempts, p.MaxSends}
 	if s.ttl == 0 {
 		s.ttl = 10 * time.Minute
@@ -150,27 +160,11 @@ func (p *Phones) settings() phoneSettings {
 	return s
 }
 
-func (p *Phones) limit(ctx context.Context, l ratelimit.Limit, key string) error {
-	return allow(ctx, p.Limiter, l, key)
+func (p *Journey) limit(ctx context.Context, l ratelimit.Limit, key string) error {
+	return ratelimit.Allow(ctx, p.Limiter, l, key)
 }
 
-// allow counts one event for key under l, returning *RateLimitedError when
-// it is over the limit. A nil limiter or a zero limit allows everything.
-func allow(ctx context.Context, limiter ratelimit.Limiter, l ratelimit.Limit, key string) error {
-	if limiter == nil || l.Max == 0 {
-		return nil
-	}
-	res, err := limiter.Allow(ctx, key, l)
-	if err != nil {
-		return fmt.Errorf("rate limit %s: %w", l.Name, err)
-	}
-	if !res.Allowed {
-		return &RateLimitedError{RetryAfter: res.RetryAfter}
-	}
-	return nil
-}
-
-func (p *Phones) audit(ctx context.Context, f flow.Flow, typ string, detail map[string]string) {
+func (p *Journey) audit(ctx context.Context, f flow.Flow, typ string, detail map[string]string) {
 	if p.Audit == nil {
 		return
 	}
@@ -181,7 +175,7 @@ func (p *Phones) audit(ctx context.Context, f flow.Flow, typ string, detail map[
 	}
 }
 
-func (p *Phones) logger() *slog.Logger {
+func (p *Journey) logger() *slog.Logger {
 	if p.Logger == nil {
 		return slog.New(slog.DiscardHandler)
 	}
@@ -189,13 +183,13 @@ func (p *Phones) logger() *slog.Logger {
 }
 
 // CanSMS and CanCall report which ways of confirming this deployment offers.
-func (p *Phones) CanSMS() bool  { return p.SMS != nil }
-func (p *Phones) CanCall() bool { return p.Voice != nil }
+func (p *Journey) CanSMS() bool  { return p.SMS != nil }
+func (p *Journey) CanCall() bool { return p.Voice != nil }
 
 // CanSMSTo reports whether Send Code is offered for the flow's phone: the
 // deployment sends SMS and the number is not a landline (a text to one
 // usually fails; its owner gets Call Me).
-func (p *Phones) CanSMSTo(f flow.Flow) bool { return p.CanSMS() && !IsLandline(f) }
+func (p *Journey) CanSMSTo(f flow.Flow) bool { return p.CanSMS() && !IsLandline(f) }
 
 // IsLandline reports whether the flow's phone is a landline, from the kind
 // found when it was entered or, for a phone enrolled before kinds were kept,
@@ -206,6 +200,15 @@ func IsLandline(f flow.Flow) bool {
 	}
 	n, err := phone.Parse(f.Data[DataPhone], "")
 	return err == nil && n.Kind == phone.Landline
+}
+
+// move applies e to f inside a compare-and-swap: ErrExpired once f is past
+// its expiry at now, ErrBadTransition if e does not apply.
+func move(f *flow.Flow, e Event, now time.Time) error {
+	if !f.Valid(now) {
+		return fmt.Errorf("%w: flow %s", ErrExpired, f.ID)
+	}
+	return transition(f, e)
 }
 
 // transition applies e to f, or returns ErrBadTransition.
@@ -222,22 +225,28 @@ func transition(f *flow.Flow, e Event) error {
 // "Confirm your identity", or, if u has no phone, to the code emailed to u's
 // address that must be typed before a phone can be enrolled. Errors: a
 // *RateLimitedError (codes per address), ErrNoEmail, a send failure.
-func (p *Phones) AfterPassword(ctx context.Context, flowID string, u store.User) error {
+func (p *Journey) AfterPassword(ctx context.Context, flowID string, u store.User) error {
+	_, err := p.afterPassword(ctx, flowID, u)
+	return err
+}
+
+func (p *Journey) afterPassword(ctx context.Context, flowID string, u store.User) (flow.Flow, error) {
 	if u.Phone == "" {
 		return p.sendEnrolCode(ctx, flowID, u.ID, u.Email, EventPasswordOKNoPhone, false)
 	}
-	_, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
+	now := p.Clock.Now()
+	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
 		f.Set(DataUser, u.ID)
 		f.Set(DataPhone, u.Phone)
-		return transition(f, EventPasswordOK)
+		return move(f, EventPasswordOK, now)
 	})
 	if err != nil {
-		return fmt.Errorf("advance flow %s after password: %w", flowID, err)
+		return f, fmt.Errorf("advance flow %s after password: %w", flowID, err)
 	}
-	return nil
+	return f, nil
 }
 
-func (p *Phones) emailRules() emailcode.Rules {
+func (p *Journey) emailRules() emailcode.Rules {
 	if p.EmailCodes == (emailcode.Rules{}) {
 		return emailcode.DefaultRules()
 	}
@@ -247,48 +256,57 @@ func (p *Phones) emailRules() emailcode.Rules {
 // ResendEnrolCode is "Please send me a new code" at the emailed code: the
 // cooldown, the maximum of sends and the tries carry over (emailcode).
 // Errors: ErrBadTransition, *emailcode.LimitError, *RateLimitedError.
-func (p *Phones) ResendEnrolCode(ctx context.Context, flowID string) error {
+func (p *Journey) ResendEnrolCode(ctx context.Context, flowID string) error {
 	cur, err := p.Flows.Get(ctx, flowID)
 	if err != nil {
 		return fmt.Errorf("load flow %s: %w", flowID, err)
 	}
-	if !Can(State(cur.State), EventResendEmail) || cur.Code == nil {
+	if !Can(State(cur.State), EventResendEmail) {
 		return ErrBadTransition
+	}
+	_, err = p.resendEnrolCode(ctx, cur)
+	return err
+}
+
+// resendEnrolCode resends the emailed code of cur, the flow as read.
+func (p *Journey) resendEnrolCode(ctx context.Context, cur flow.Flow) (flow.Flow, error) {
+	if cur.Code == nil {
+		return cur, ErrBadTransition
 	}
 	probe := cur
 	if err := emailcode.Issue(&probe, nil, cur.Code.Target, p.Clock.Now(), p.emailRules(), true); err != nil {
-		return err
+		return cur, err
 	}
-	return p.sendEnrolCode(ctx, flowID, cur.Data[DataUser], cur.Code.Target, EventResendEmail, true)
+	return p.sendEnrolCode(ctx, cur.ID, cur.Data[DataUser], cur.Code.Target, EventResendEmail, true)
 }
 
 // sendEnrolCode puts a new emailed code on the flow (moving it by e) and
 // emails it to addr, the account's address.
-func (p *Phones) sendEnrolCode(ctx context.Context, flowID, userID, addr string, e Event, resend bool) error {
+func (p *Journey) sendEnrolCode(ctx context.Context, flowID, userID, addr string, e Event, resend bool) (flow.Flow, error) {
 	if p.Email == nil {
-		return ErrNoEmail
+		return flow.Flow{}, ErrNoEmail
 	}
 	if err := p.limit(ctx, p.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
-		return err
+		return flow.Flow{}, err
 	}
 	code := secret.NumericCode(p.emailRules().Digits)
 	now := p.Clock.Now()
 	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
-		if err := transition(f, e); err != nil {
+		if err := move(f, e, now); err != nil {
 			return err
 		}
 		f.Set(DataUser, userID)
 		return emailcode.Issue(f, p.Pepper.MAC(code), addr, now, p.emailRules(), resend)
 	})
 	if err != nil {
-		return fmt.Errorf("store enrolment code for flow %s: %w", flowID, err)
+		return f, fmt.Errorf("store enrolment code for flow %s: %w", flowID, err)
 	}
 	if err := p.Email.SendEmail(ctx, p.Templates.PhoneEnrolCode(addr, code)); err != nil {
 		p.audit(ctx, f, "signin.enrol_code_not_sent", nil)
-		return fmt.Errorf("send enrolment code: %w", err)
+		return f, fmt.Errorf("send enrolment code: %w", err)
 	}
 	p.audit(ctx, f, "signin.enrol_code_sent", nil)
-	return nil
+	return f, nil
 }
 
 // VerifyEnrolCode checks the code emailed before enrolment; the right one
@@ -297,39 +315,52 @@ func (p *Phones) sendEnrolCode(ctx context.Context, flowID, userID, addr string,
 // (emailcode.Redeem). Errors: *text.Invalid (nothing typed),
 // ErrBadTransition, emailcode's ErrWrongCode, ErrExpired, ErrNoCode and
 // *LimitError.
-func (p *Phones) VerifyEnrolCode(ctx context.Context, flowID, typed string) error {
+func (p *Journey) VerifyEnrolCode(ctx context.Context, flowID, typed string) error {
+	_, err := p.verifyEnrolCode(ctx, flowID, typed)
+	return err
+}
+
+func (p *Journey) verifyEnrolCode(ctx context.Context, flowID, typed string) (flow.Flow, error) {
 	if secret.NormalizeCode(typed) == "" {
 		var inv text.Invalid
 		inv.Add("code", text.EmailCodeRequired)
-		return &inv
+		return flow.Flow{}, &inv
 	}
-	f, err := emailcode.Redeem(ctx, p.Flows, flowID, p.Pepper, typed, p.Clock.Now(), p.emailRules(), string(StateEnrolEmail),
+	now := p.Clock.Now()
+	f, err := emailcode.Redeem(ctx, p.Flows, flowID, p.Pepper, typed, now, p.emailRules(), string(StateEnrolEmail),
 		func(f *flow.Flow) error {
 			f.Code = nil // the SMS code to come starts its own count
-			return transition(f, EventEmailCodeOK)
+			return move(f, EventEmailCodeOK, now)
 		})
 	switch {
 	case errors.Is(err, emailcode.ErrWrongState):
-		return ErrBadTransition
+		return f, ErrBadTransition
 	case err != nil:
 		p.audit(ctx, f, "signin.enrol_code_failed", nil)
-		return err
+		return f, err
 	}
 	p.audit(ctx, f, "signin.enrol_code_ok", nil)
-	return nil
+	return f, nil
 }
 
-// EnterPhone takes the number typed at enrolment (input, with the country
+// EnrolPhone takes the number typed at enrolment (input, with the country
 // calling code chosen). An invalid number returns a *phone.Error matching
 // phone.ErrInvalid and changes nothing; a valid one is kept in the flow, not
-// yet on the user, until it is confirmed.
-func (p *Phones) EnterPhone(ctx context.Context, flowID, input, country string) error {
+// yet on the user, until it is confirmed (Finish saves it with
+// Service.SaveEnrolledPhone).
+func (p *Journey) EnrolPhone(ctx context.Context, flowID, input, country string) error {
+	_, err := p.enrolPhone(ctx, flowID, input, country)
+	return err
+}
+
+func (p *Journey) enrolPhone(ctx context.Context, flowID, input, country string) (flow.Flow, error) {
 	n, err := phone.Parse(input, country)
 	if err != nil {
-		return err
+		return flow.Flow{}, err
 	}
-	_, err = p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
-		if err := transition(f, EventPhoneEntered); err != nil {
+	now := p.Clock.Now()
+	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
+		if err := move(f, EventPhoneEntered, now); err != nil {
 			return err
 		}
 		f.Set(DataPhone, n.E164)
@@ -338,31 +369,41 @@ func (p *Phones) EnterPhone(ctx context.Context, flowID, input, country string) 
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("enter phone for flow %s: %w", flowID, err)
+		return f, fmt.Errorf("enter phone for flow %s: %w", flowID, err)
 	}
-	return nil
+	return f, nil
 }
 
 // SendCode sends a new 6-digit code by SMS to the flow's phone. The new code
 // replaces any earlier one; the count of wrong tries carries over. Within
 // the cooldown after a send it returns ErrCooldown and sends nothing (the
 // code just sent is still good).
-func (p *Phones) SendCode(ctx context.Context, flowID string) error {
-	if p.SMS == nil {
-		return ErrChannelUnavailable
-	}
-	set := p.settings()
-	now := p.Clock.Now()
-	code := secret.NumericCode(6)
+func (p *Journey) SendCode(ctx context.Context, flowID string) error {
 	cur, err := p.Flows.Get(ctx, flowID)
 	if err != nil {
 		return fmt.Errorf("load flow %s: %w", flowID, err)
 	}
-	if IsLandline(cur) {
-		return ErrChannelUnavailable // the page offers Call Me only
-	}
 	if !Can(State(cur.State), EventSendCode) {
 		return ErrBadTransition
+	}
+	_, err = p.sendCode(ctx, cur)
+	return err
+}
+
+// sendCode sends a code for cur, the flow as read, in which the caller has
+// found EventSendCode to apply (before the per-phone limit counts a send):
+// the compare-and-swap that stores the code checks it again, with expiry,
+// on the flow as it is then.
+func (p *Journey) sendCode(ctx context.Context, cur flow.Flow) (flow.Flow, error) {
+	if p.SMS == nil {
+		return cur, ErrChannelUnavailable
+	}
+	flowID := cur.ID
+	set := p.settings()
+	now := p.Clock.Now()
+	code := secret.NumericCode(6)
+	if IsLandline(cur) {
+		return cur, ErrChannelUnavailable // the page offers Call Me only
 	}
 	if c := cur.Code; c != nil && c.Channel == "sms" && now.Sub(c.LastSentAt) < set.cooldown {
 		return p.moveTo(ctx, flowID, EventSendCode, ErrCooldown)
@@ -370,7 +411,7 @@ func (p *Phones) SendCode(ctx context.Context, flowID string) error {
 	to := cur.Data[DataPhone]
 	if err := p.limit(ctx, p.Limits.CodesPerPhone, to); err != nil {
 		p.audit(ctx, cur, "signin.code_limited", map[string]string{"to": notify.MaskPhone(to)})
-		return err
+		return cur, err
 	}
 	var prevState string
 	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
@@ -379,7 +420,7 @@ func (p *Phones) SendCode(ctx context.Context, flowID string) error {
 		if prev != nil && prev.Sends >= set.sends {
 			return ErrTooManySends
 		}
-		if err := transition(f, EventSendCode); err != nil {
+		if err := move(f, EventSendCode, now); err != nil {
 			return err
 		}
 		c := &flow.Code{HMAC: p.Pepper.MAC(code), Channel: "sms", Target: to, ExpiresAt: now.Add(set.ttl), LastSentAt: now, Sends: 1}
@@ -391,29 +432,30 @@ func (p *Phones) SendCode(ctx context.Context, flowID string) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store code for flow %s: %w", flowID, err)
+		return cur, fmt.Errorf("store code for flow %s: %w", flowID, err)
 	}
 	if err := p.SMS.SendSMS(ctx, p.Templates.SignInCodeSMS(to, code)); err != nil {
 		p.revert(ctx, flowID, string(StateCode), prevState)
 		p.audit(ctx, f, "signin.code_not_sent", map[string]string{"to": notify.MaskPhone(to)})
-		return fmt.Errorf("send code: %w", err)
+		return cur, fmt.Errorf("send code: %w", err)
 	}
 	p.audit(ctx, f, "signin.code_sent", map[string]string{"to": notify.MaskPhone(to)})
-	return nil
+	return f, nil
 }
 
-// moveTo applies e (a move that sends nothing) and returns ret.
-func (p *Phones) moveTo(ctx context.Context, flowID string, e Event, ret error) error {
-	_, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error { return transition(f, e) })
+// moveTo applies e (a move that sends nothing) and returns the flow and ret.
+func (p *Journey) moveTo(ctx context.Context, flowID string, e Event, ret error) (flow.Flow, error) {
+	now := p.Clock.Now()
+	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error { return move(f, e, now) })
 	if err != nil {
-		return fmt.Errorf("update flow %s: %w", flowID, err)
+		return f, fmt.Errorf("update flow %s: %w", flowID, err)
 	}
-	return ret
+	return f, ret
 }
 
 // revert puts the flow back in state prev after a send failed, if it is
 // still in the state the send moved it to.
-func (p *Phones) revert(ctx context.Context, flowID, moved, prev string) {
+func (p *Journey) revert(ctx context.Context, flowID, moved, prev string) {
 	_, _ = p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
 		if f.State == moved && prev != "" {
 			f.State = prev
@@ -427,13 +469,16 @@ func (p *Phones) revert(ctx context.Context, flowID, moved, prev string) {
 // the same write, so of many concurrent submissions exactly one succeeds. It
 // returns the verified flow, or ErrWrongCode, or ErrNoCode (expired, used,
 // too many tries: callers show the same words for both).
-func (p *Phones) VerifyCode(ctx context.Context, flowID, typed string) (flow.Flow, error) {
+func (p *Journey) VerifyCode(ctx context.Context, flowID, typed string) (flow.Flow, error) {
 	set := p.settings()
 	now := p.Clock.Now()
 	var ok bool
 	var seen flow.Flow
 	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
 		ok, seen = false, *f // fn may be retried
+		if !f.Valid(now) {
+			return ErrExpired
+		}
 		c := f.Code
 		if !Can(State(f.State), EventCodeOK) || c == nil || c.Channel != "sms" || !now.Before(c.ExpiresAt) || c.Attempts >= set.attempts {
 			return ErrNoCode
@@ -450,6 +495,8 @@ func (p *Phones) VerifyCode(ctx context.Context, flowID, typed string) (flow.Flo
 	case errors.Is(err, ErrNoCode), errors.Is(err, flow.ErrNotFound):
 		p.audit(ctx, seen, "signin.code_failed", map[string]string{"reason": "no live code"})
 		return f, ErrNoCode
+	case errors.Is(err, ErrExpired):
+		return f, fmt.Errorf("check code for flow %s: %w", flowID, err)
 	case err != nil:
 		return f, fmt.Errorf("check code for flow %s: %w", flowID, err)
 	case !ok:
@@ -480,12 +527,7 @@ func (p *Phones) VerifyCode(ctx context.Context, flowID, typed string) (flow.Flo
 // PlaceCall calls the flow's phone; the call asks the user to press #. The
 // reference in the call is "<flowID>.<secret>": the flow keeps only the
 // secret's hash.
-func (p *Phones) PlaceCall(ctx context.Context, flowID string) error {
-	if p.Voice == nil {
-		return ErrChannelUnavailable
-	}
-	tok := secret.Token()
-	now := p.Clock.Now()
+func (p *Journey) PlaceCall(ctx context.Context, flowID string) error {
 	cur, err := p.Flows.Get(ctx, flowID)
 	if err != nil {
 		return fmt.Errorf("load flow %s: %w", flowID, err)
@@ -493,15 +535,28 @@ func (p *Phones) PlaceCall(ctx context.Context, flowID string) error {
 	if !Can(State(cur.State), EventPlaceCall) {
 		return ErrBadTransition
 	}
+	_, err = p.placeCall(ctx, cur)
+	return err
+}
+
+// placeCall places a call for cur, the flow as read, in which the caller has
+// found EventPlaceCall to apply (before the per-phone limit counts a call).
+func (p *Journey) placeCall(ctx context.Context, cur flow.Flow) (flow.Flow, error) {
+	if p.Voice == nil {
+		return cur, ErrChannelUnavailable
+	}
+	flowID := cur.ID
+	tok := secret.Token()
+	now := p.Clock.Now()
 	to := cur.Data[DataPhone]
 	if err := p.limit(ctx, p.Limits.CallsPerPhone, to); err != nil {
 		p.audit(ctx, cur, "signin.call_limited", map[string]string{"to": notify.MaskPhone(to)})
-		return err
+		return cur, err
 	}
 	var prevState string
 	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
 		prevState = f.State
-		if err := transition(f, EventPlaceCall); err != nil {
+		if err := move(f, EventPlaceCall, now); err != nil {
 			return err
 		}
 		f.Set(DataCallRef, secret.HashToken(tok))
@@ -511,7 +566,7 @@ func (p *Phones) PlaceCall(ctx context.Context, flowID string) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store call reference for flow %s: %w", flowID, err)
+		return cur, fmt.Errorf("store call reference for flow %s: %w", flowID, err)
 	}
 	call := p.Templates.SignInCall(to, flowID+"."+tok)
 	if cur.Data[DataPurpose] == PurposeChangePhone {
@@ -520,17 +575,17 @@ func (p *Phones) PlaceCall(ctx context.Context, flowID string) error {
 	if err := p.Voice.PlaceCall(ctx, call); err != nil {
 		p.revert(ctx, flowID, string(StateCall), prevState)
 		p.audit(ctx, f, "signin.call_not_placed", map[string]string{"to": notify.MaskPhone(to)})
-		return fmt.Errorf("place call: %w", err)
+		return cur, fmt.Errorf("place call: %w", err)
 	}
 	p.audit(ctx, f, "signin.call_placed", map[string]string{"to": notify.MaskPhone(to)})
-	return nil
+	return f, nil
 }
 
 // CallAnswered records the key pressed on the call named by reference:
 // pressed reports whether it was #. A reference is good for one answer: an
 // unknown, forged or already answered reference returns ErrUnknownReference
 // and changes nothing.
-func (p *Phones) CallAnswered(ctx context.Context, reference string, pressed bool) error {
+func (p *Journey) CallAnswered(ctx context.Context, reference string, pressed bool) error {
 	return p.callOutcome(ctx, reference, func(f *flow.Flow) error {
 		if f.Data[DataCallState] != CallPending {
 			return ErrUnknownReference // used
@@ -549,7 +604,7 @@ func (p *Phones) CallAnswered(ctx context.Context, reference string, pressed boo
 // reference (completed, busy, no-answer, failed, canceled). A call that ends
 // while still waiting for # has failed; after an answer it changes nothing.
 // An unknown or forged reference returns ErrUnknownReference.
-func (p *Phones) CallEnded(ctx context.Context, reference, status string) error {
+func (p *Journey) CallEnded(ctx context.Context, reference, status string) error {
 	return p.callOutcome(ctx, reference, func(f *flow.Flow) error {
 		if f.Data[DataCallState] != CallPending {
 			return errNothingToDo
@@ -562,7 +617,7 @@ func (p *Phones) CallEnded(ctx context.Context, reference, status string) error 
 
 var errNothingToDo = errors.New("signin: nothing to change")
 
-func (p *Phones) callOutcome(ctx context.Context, reference string, fn func(f *flow.Flow) error) error {
+func (p *Journey) callOutcome(ctx context.Context, reference string, fn func(f *flow.Flow) error) error {
 	flowID, tok, ok := strings.Cut(reference, ".")
 	if !ok || flowID == "" || tok == "" {
 		return ErrUnknownReference
@@ -596,7 +651,7 @@ func (p *Phones) callOutcome(ctx context.Context, reference string, fn func(f *f
 // CallState is what the waiting page shows for f at now: CallPending,
 // CallVerified or CallFailed (also when the call has had no outcome for
 // longer than CallTimeout, or f is not waiting for a call).
-func (p *Phones) CallState(f flow.Flow, now time.Time) string {
+func (p *Journey) CallState(f flow.Flow, now time.Time) string {
 	if State(f.State) != StateCall {
 		return CallFailed
 	}
@@ -615,11 +670,14 @@ func (p *Phones) CallState(f flow.Flow, now time.Time) string {
 // ErrBadTransition), back to "Confirm your identity" if the call failed
 // (ErrCallUnavailable for a busy or failed line, else ErrCallNotAnswered),
 // and leaves it waiting with ErrCallPending.
-func (p *Phones) FinishCall(ctx context.Context, flowID string) (flow.Flow, error) {
+func (p *Journey) FinishCall(ctx context.Context, flowID string) (flow.Flow, error) {
 	now := p.Clock.Now()
 	var result error
 	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
 		result = nil
+		if !f.Valid(now) {
+			return ErrExpired
+		}
 		switch p.CallState(*f, now) {
 		case CallVerified:
 			delete(f.Data, DataCallState)
@@ -666,8 +724,9 @@ func (p *Phones) FinishCall(ctx context.Context, flowID string) (flow.Flow, erro
 
 // Cancel ends the sign-in at the user's request and returns the flow as it
 // was, for the caller to send the browser back to the relying party.
-func (p *Phones) Cancel(ctx context.Context, flowID string) (flow.Flow, error) {
-	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error { return transition(f, EventCancel) })
+func (p *Journey) Cancel(ctx context.Context, flowID string) (flow.Flow, error) {
+	now := p.Clock.Now()
+	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error { return move(f, EventCancel, now) })
 	if err != nil {
 		return f, fmt.Errorf("cancel flow %s: %w", flowID, err)
 	}

@@ -34,7 +34,9 @@ type Hasher interface {
 	VerifyDummy(ctx context.Context, password string) error
 }
 
-// Service checks passwords and saves the phone numbers users confirm.
+// Service is the account side of sign-in, on the user record: it checks
+// passwords (with the lockout and rate limits), counts wrong codes, and
+// saves the phone numbers users confirm. Journey uses it (Accounts).
 type Service struct {
 	Users  Users
 	Hasher Hasher
@@ -92,7 +94,7 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 		l   ratelimit.Limit
 		key string
 	}{{s.Limits.SigninPerIP, a.IP}, {s.Lockout.SourceBackoff, source}, {s.Limits.SigninPerAccount, email}} {
-		if err := allow(ctx, s.Limiter, c.l, c.key); err != nil {
+		if err := ratelimit.Allow(ctx, s.Limiter, c.l, c.key); err != nil {
 			var limited *RateLimitedError
 			if errors.As(err, &limited) {
 				s.audit(ctx, store.AuditEvent{Type: "signin.rate_limited", IP: a.IP, Detail: map[string]string{"limit": c.l.Name}})
@@ -305,12 +307,12 @@ func (s *Service) audit(ctx context.Context, e store.AuditEvent) {
 	}
 }
 
-// EnrolPhone saves a phone number (E.164, of kind mobile, landline or
+// SaveEnrolledPhone saves a phone number (E.164, of kind mobile, landline or
 // other) the user has just confirmed by method ("sms" or "tel") at their
 // first sign-in (or after an administrator reset), with an audit event, and
 // tells the user by email; a notice that cannot be sent is audited, never
 // undoes the enrolment.
-func (s *Service) EnrolPhone(ctx context.Context, userID, phone, kind, method string, now time.Time) error {
+func (s *Service) SaveEnrolledPhone(ctx context.Context, userID, phone, kind, method string, now time.Time) error {
 	u, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
 		u.Phone, u.PhoneVerified, u.UpdatedAt = phone, true, now
 		return []store.AuditEvent{{Time: now, Type: "user.phone_enrolled", UserID: u.ID, Actor: "user",
@@ -331,8 +333,8 @@ func (s *Service) EnrolPhone(ctx context.Context, userID, phone, kind, method st
 	return nil
 }
 
-// SecondFactorOK records a successful phone confirmation by method.
-func (s *Service) SecondFactorOK(ctx context.Context, userID, method, ip string) error {
+// secondFactorOK records a successful phone confirmation by method.
+func (s *Service) secondFactorOK(ctx context.Context, userID, method, ip string) error {
 	return s.Users.AppendAudit(ctx, store.AuditEvent{Time: s.Clock.Now(), Type: "signin.second_factor_ok", UserID: userID,
 		Actor: "user", IP: ip, Detail: map[string]string{"method": method}})
 }

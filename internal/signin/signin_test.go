@@ -33,7 +33,7 @@ type fixture struct {
 	flows  *memflow.Store
 	sender *notifytest.Recorder
 	svc    *signin.Service
-	phones *signin.Phones
+	phones *signin.Journey
 	pepper []byte
 }
 
@@ -53,7 +53,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f := &fixture{clk: clk, users: users, flows: memflow.New(clk), sender: &notifytest.Recorder{}, pepper: []byte("0123456789abcdef0123456789abcdef")}
 	f.svc = &signin.Service{Users: users, Hasher: hasher, Clock: clk, Logger: slog.New(slog.DiscardHandler), Lockout: ratelimit.DefaultLockout()}
-	f.phones = &signin.Phones{Flows: f.flows, SMS: f.sender, Voice: f.sender, Pepper: secret.Pepper{f.pepper}, Clock: clk, Audit: users}
+	f.phones = &signin.Journey{Flows: f.flows, SMS: f.sender, Voice: f.sender, Pepper: secret.Pepper{f.pepper}, Clock: clk, Audit: users}
 	return f
 }
 

@@ -22,7 +22,7 @@ import (
 // sign-in (password and the current phone) that ends back here. The new
 // number is confirmed by the sign-in flow's own Send Code / Call Me steps (a
 // flow marked signin.PurposeChangePhone, bound to the signed-in user), and
-// finishPhoneChange saves it instead of starting a session.
+// signin.Journey.Finish saves it instead of starting a session.
 
 const (
 	pathAccountPhone     = "/account/phone"
@@ -35,10 +35,20 @@ const (
 	recentSignin = 10 * time.Minute
 )
 
-func (s *Server) mountAccount(r *mux.Router) {
-	r.HandleFunc(pathAccountPhone, s.showChangePhone).Methods(http.MethodGet)
-	r.HandleFunc(pathAccountPhone, s.submitChangePhone).Methods(http.MethodPost)
-	r.HandleFunc(pathAccountPhoneDone, s.phoneChanged).Methods(http.MethodGet)
+// accountHandler serves changing the phone: the new number's page, the
+// start of its confirmation (a sign-in flow the phone steps then move) and
+// the confirmation page. The embedded Server gives the cookies, pages,
+// session and shared error pages.
+type accountHandler struct {
+	Journey *signin.Journey
+	*Server
+}
+
+// Mount adds the account routes to r.
+func (h *accountHandler) Mount(r *mux.Router) {
+	r.HandleFunc(pathAccountPhone, h.showChangePhone).Methods(http.MethodGet)
+	r.HandleFunc(pathAccountPhone, h.submitChangePhone).Methods(http.MethodPost)
+	r.HandleFunc(pathAccountPhoneDone, h.phoneChanged).Methods(http.MethodGet)
 }
 
 type changePhoneData struct {
@@ -54,32 +64,32 @@ func (s *Server) recent(sess session.Session) bool {
 
 // reauthenticate sends the browser through a full sign-in that ends back at
 // pathAccountPhone.
-func (s *Server) reauthenticate(w http.ResponseWriter, r *http.Request) {
-	if err := s.startFlow(r.Context(), w, "", returnAccountPhone); err != nil {
-		s.serverError(w, r, "start sign-in flow", err)
+func (h *accountHandler) reauthenticate(w http.ResponseWriter, r *http.Request) {
+	if err := h.startFlow(r.Context(), w, "", returnAccountPhone); err != nil {
+		h.serverError(w, r, "start sign-in flow", err)
 		return
 	}
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
-func (s *Server) showChangePhone(w http.ResponseWriter, r *http.Request) {
+func (h *accountHandler) showChangePhone(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sess, ok := s.currentSession(ctx, r)
-	if !ok || !s.recent(sess) {
-		s.reauthenticate(w, r)
+	sess, ok := h.currentSession(ctx, r)
+	if !ok || !h.recent(sess) {
+		h.reauthenticate(w, r)
 		return
 	}
-	u, err := s.cfg.Users.GetUser(ctx, sess.UserID)
+	u, err := h.cfg.Users.GetUser(ctx, sess.UserID)
 	if err != nil {
-		s.serverError(w, r, "load signed-in user", err)
+		h.serverError(w, r, "load signed-in user", err)
 		return
 	}
-	s.renderChangePhone(w, r, http.StatusOK, sess, u, &render.Page{})
+	h.renderChangePhone(w, r, http.StatusOK, sess, u, &render.Page{})
 }
 
-func (s *Server) renderChangePhone(w http.ResponseWriter, r *http.Request, status int, sess session.Session, u store.User, page *render.Page) {
+func (h *accountHandler) renderChangePhone(w http.ResponseWriter, r *http.Request, status int, sess session.Session, u store.User, page *render.Page) {
 	page.Title = "Change your phone number"
-	page.CSRF = s.sessionCSRF(sess.ID)
+	page.CSRF = h.sessionCSRF(sess.ID)
 	data := changePhoneData{Countries: phone.Countries(), Country: phone.DefaultCountryCode}
 	if u.Phone != "" {
 		data.Masked = phone.Mask(u.Phone)
@@ -88,53 +98,53 @@ func (s *Server) renderChangePhone(w http.ResponseWriter, r *http.Request, statu
 		data.Country = c
 	}
 	page.Data = data
-	s.cfg.Pages.Render(w, r, status, "account_phone", page)
+	h.cfg.Pages.Render(w, r, status, "account_phone", page)
 }
 
 // submitChangePhone takes the new number and starts confirming it: a flow
 // at "Confirm your identity" for that number, whose cookie replaces any
-// sign-in flow's.
-func (s *Server) submitChangePhone(w http.ResponseWriter, r *http.Request) {
+// sign-in flow'h.
+func (h *accountHandler) submitChangePhone(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if !s.parseForm(w, r) {
+	if !h.parseForm(w, r) {
 		return
 	}
-	sess, ok := s.currentSession(ctx, r)
+	sess, ok := h.currentSession(ctx, r)
 	if !ok {
 		http.Redirect(w, r, pathAccountPhone, http.StatusSeeOther) // which asks for a sign-in
 		return
 	}
-	if !s.sessionCSRFValid(sess.ID, r.PostFormValue("csrf_token")) {
-		s.cfg.Pages.Error(w, r, http.StatusForbidden, "Change your phone number", text.FormOutOfDate, pathAccountPhone)
+	if !h.sessionCSRFValid(sess.ID, r.PostFormValue("csrf_token")) {
+		h.cfg.Pages.Error(w, r, http.StatusForbidden, "Change your phone number", text.FormOutOfDate, pathAccountPhone)
 		return
 	}
-	if !s.recent(sess) {
+	if !h.recent(sess) {
 		http.Redirect(w, r, pathAccountPhone, http.StatusSeeOther)
 		return
 	}
-	u, err := s.cfg.Users.GetUser(ctx, sess.UserID)
+	u, err := h.cfg.Users.GetUser(ctx, sess.UserID)
 	if err != nil {
-		s.serverError(w, r, "load signed-in user", err)
+		h.serverError(w, r, "load signed-in user", err)
 		return
 	}
 	country, input := r.PostFormValue("country"), r.PostFormValue("phone")
-	f, token := s.newSigninFlow()
-	err = s.cfg.Phones.StartChange(ctx, f, u.ID, u.Phone, input, country)
+	f, token := h.Journey.NewFlow()
+	err = h.Journey.StartChange(ctx, f, u.ID, u.Phone, input, country)
 	page := &render.Page{Values: map[string]string{"phone": input, "country": country}}
 	switch {
 	case errors.Is(err, phone.ErrInvalid):
 		page.AddError(phoneError(err), "phone")
-		s.renderChangePhone(w, r, http.StatusBadRequest, sess, u, page)
+		h.renderChangePhone(w, r, http.StatusBadRequest, sess, u, page)
 		return
 	case errors.Is(err, signin.ErrSamePhone):
 		page.AddError(text.PhoneSame, "phone")
-		s.renderChangePhone(w, r, http.StatusBadRequest, sess, u, page)
+		h.renderChangePhone(w, r, http.StatusBadRequest, sess, u, page)
 		return
 	case err != nil:
-		s.serverError(w, r, "start phone change", err)
+		h.serverError(w, r, "start phone change", err)
 		return
 	}
-	s.setFlowCookie(w, f, token)
+	h.setFlowCookie(w, f, token)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
@@ -142,64 +152,37 @@ func (s *Server) submitChangePhone(w http.ResponseWriter, r *http.Request) {
 // not change a phone, or a phone change whose user is the one the browser is
 // signed in as now. The flow cookie alone is not enough to change a phone.
 func (s *Server) ownsChange(ctx context.Context, r *http.Request, f flow.Flow) bool {
-	if f.Data[signin.DataPurpose] != signin.PurposeChangePhone {
+	d := signin.DataOf(f)
+	if !d.ChangePhone {
 		return true
 	}
 	sess, ok := s.currentSession(ctx, r)
-	return ok && sess.UserID != "" && sess.UserID == f.Data[signin.DataUser]
+	return ok && sess.UserID != "" && sess.UserID == d.User
 }
 
 // notYourChange refuses a phone change flow to a browser that is not signed
 // in as its user (signed out since, or someone else's flow cookie).
 func (s *Server) notYourChange(w http.ResponseWriter, r *http.Request, f flow.Flow) {
 	s.cfg.Logger.WarnContext(r.Context(), "phone change refused: browser not signed in as the flow's user",
-		"flow", f.ID, "user", f.Data[signin.DataUser])
+		"flow", f.ID, "user", signin.DataOf(f).User)
 	s.cookies.clear(w, flowCookie)
 	s.cfg.Pages.Error(w, r, http.StatusForbidden, "Change your phone number", text.PhoneChangeNotYours, pathAccountPhone)
 }
 
-// finishPhoneChange runs once the new number of a phone change flow is
-// confirmed by method ("sms" or "tel"): it saves the number (which tells the
-// user by the old number and by email) and shows the confirmation. The user
-// keeps the session they have: none is created.
-func (s *Server) finishPhoneChange(w http.ResponseWriter, r *http.Request, f flow.Flow, method string) {
-	ctx := r.Context()
-	if !s.ownsChange(ctx, r, f) { // the session may have ended since the code was checked
-		if err := s.cfg.Flows.Delete(ctx, f.ID); err != nil {
-			s.cfg.Logger.WarnContext(ctx, "delete refused flow", "flow", f.ID, "err", err)
-		}
-		s.notYourChange(w, r, f)
-		return
-	}
-	err := s.cfg.Signin.ChangePhone(ctx, signin.PhoneChange{
-		UserID: f.Data[signin.DataUser], Phone: f.Data[signin.DataPhone], Kind: f.Data[signin.DataPhoneKind],
-		Method: method, IP: clientIP(r),
-	})
-	if err != nil {
-		s.serverError(w, r, "save changed phone", err)
-		return
-	}
-	if err := s.cfg.Flows.Delete(ctx, f.ID); err != nil {
-		s.cfg.Logger.WarnContext(ctx, "delete finished flow", "flow", f.ID, "err", err)
-	}
-	s.cookies.clear(w, flowCookie)
-	http.Redirect(w, r, pathAccountPhoneDone, http.StatusSeeOther)
-}
-
 // phoneChanged is the confirmation after a change, for a signed-in browser.
-func (s *Server) phoneChanged(w http.ResponseWriter, r *http.Request) {
+func (h *accountHandler) phoneChanged(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sess, ok := s.currentSession(ctx, r)
+	sess, ok := h.currentSession(ctx, r)
 	if !ok {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	u, err := s.cfg.Users.GetUser(ctx, sess.UserID)
+	u, err := h.cfg.Users.GetUser(ctx, sess.UserID)
 	if err != nil {
-		s.serverError(w, r, "load signed-in user", err)
+		h.serverError(w, r, "load signed-in user", err)
 		return
 	}
-	s.cfg.Pages.Render(w, r, http.StatusOK, "account_phone_done", &render.Page{
+	h.cfg.Pages.Render(w, r, http.StatusOK, "account_phone_done", &render.Page{
 		Title: "Your phone number has been changed", Data: changePhoneData{Masked: phone.Mask(u.Phone)},
 	})
 }

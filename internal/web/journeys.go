@@ -12,6 +12,7 @@ import (
 
 	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
+	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
@@ -96,6 +97,7 @@ func (s *Server) showJourneyError(w http.ResponseWriter, r *http.Request, j jour
 	page *render.Page, renderStep func(status int)) {
 	var inv *text.Invalid
 	var le *emailcode.LimitError
+	var rl *ratelimit.LimitedError
 	switch {
 	case errors.As(err, &inv):
 		for _, f := range inv.Fields {
@@ -106,8 +108,13 @@ func (s *Server) showJourneyError(w http.ResponseWriter, r *http.Request, j jour
 		http.Redirect(w, r, j.entry, http.StatusSeeOther)
 	case errors.Is(err, je.expired):
 		s.journeyExpired(w, r, j)
-	case errors.As(err, &le):
-		id, field := text.TooManyRequests, ""
+	case errors.As(err, &le), errors.As(err, &rl):
+		id, field, retry := text.TooManyRequests, "", time.Duration(0)
+		if le != nil {
+			retry = le.RetryAfter
+		} else {
+			retry = rl.RetryAfter // a keyed rate limit (codes per address, registrations per IP)
+		}
 		switch {
 		case errors.Is(err, emailcode.ErrCooldown):
 			id, field = text.EmailCodeCooldown, "code"
@@ -116,7 +123,6 @@ func (s *Server) showJourneyError(w http.ResponseWriter, r *http.Request, j jour
 		case errors.Is(err, emailcode.ErrTooManyTries):
 			id, field = text.EmailCodeTooMany, "code"
 		}
-		retry := le.RetryAfter
 		if retry <= 0 {
 			retry = time.Minute
 		}

@@ -6,21 +6,21 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/phone"
-	"github.com/carekey/carekey/internal/secret"
+	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
 )
 
 // The phone step of sign-in (design.md §3.3). Every POST loads the flow,
-// checks CSRF and expiry, asks the journey (internal/signin) to apply one
-// event and answers 303 or re-renders the current step. Which page shows is
-// read off the flow's state only.
+// checks CSRF, asks the journey (internal/signin) to apply one event
+// (signin.Journey.Step checks the transition and the flow's expiry) and
+// answers 303 or re-renders the current step from the flow Step returns.
+// Which page shows is read off the flow's state only.
 
 type phoneData struct {
 	Masked    string
@@ -43,17 +43,18 @@ type phoneData struct {
 }
 
 // renderPhoneStep shows the page for the flow's phone state.
-func (s *Server) renderPhoneStep(w http.ResponseWriter, r *http.Request, f flow.Flow, token string, status int, page *render.Page) {
+func (h *signinHandler) renderPhoneStep(w http.ResponseWriter, r *http.Request, f flow.Flow, token string, status int, page *render.Page) {
 	if page == nil {
 		page = &render.Page{}
 	}
 	page.Title = "Confirm your identity"
 	page.CSRF = token
-	data := phoneData{Masked: phone.Mask(f.Data[signin.DataPhone]), Countries: phone.Countries(), Country: phone.DefaultCountryCode,
-		ChangePhone: f.Data[signin.DataPurpose] == signin.PurposeChangePhone,
-		Reauth:      f.Data[signin.DataReturn] == returnAccountPhone,
-		SMS:         s.cfg.Phones.CanSMSTo(f), Call: s.cfg.Phones.CanCall(),
-		Landline: signin.IsLandline(f) && s.cfg.Phones.CanSMS()}
+	d := signin.DataOf(f)
+	data := phoneData{Masked: phone.Mask(d.Phone), Countries: phone.Countries(), Country: phone.DefaultCountryCode,
+		ChangePhone: d.ChangePhone,
+		Reauth:      d.Return == returnAccountPhone,
+		SMS:         h.Journey.CanSMSTo(f), Call: h.Journey.CanCall(),
+		Landline: signin.IsLandline(f) && h.Journey.CanSMS()}
 	name := "signin_confirm"
 	switch signin.State(f.State) {
 	case signin.StateEnrolEmail:
@@ -70,177 +71,128 @@ func (s *Server) renderPhoneStep(w http.ResponseWriter, r *http.Request, f flow.
 		name = "signin_call"
 	}
 	page.Data = data
-	s.cfg.Pages.Render(w, r, status, name, page)
+	h.cfg.Pages.Render(w, r, status, name, page)
 }
 
-// phoneFlow loads the flow for a POST of the phone step, checking CSRF,
-// expiry and that event applies in the flow's state. It answers the request
-// itself and returns false when the caller must stop.
-func (s *Server) phoneFlow(w http.ResponseWriter, r *http.Request, event signin.Event) (flow.Flow, string, bool) {
-	if !s.parseForm(w, r) {
-		return flow.Flow{}, "", false
-	}
-	f, token, err := s.loadFlow(r.Context(), r)
-	switch {
-	case errors.Is(err, flow.ErrNotFound) && s.resumeSignin(r.Context(), w, r):
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return f, "", false
-	case errors.Is(err, flow.ErrNotFound):
-		s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
-		return f, "", false
-	case err != nil:
-		s.serverError(w, r, "load sign-in flow", err)
-		return f, "", false
-	case !secret.Equal(r.PostFormValue("csrf_token"), token):
-		s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
-		return f, "", false
-	case !f.Valid(s.cfg.Clock.Now()):
-		s.expired(w, r)
-		return f, "", false
-	case !s.ownsChange(r.Context(), r, f):
-		s.notYourChange(w, r, f)
-		return f, "", false
-	case !signin.Can(signin.State(f.State), event):
-		// A form for another step: show the current one, change nothing.
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return f, "", false
-	}
-	return f, token, true
+// renderError re-renders the current step of res's flow with message id
+// (on field, or at the top when field is "") and status.
+func (h *signinHandler) renderError(w http.ResponseWriter, r *http.Request, res stepped, status int, id text.ID, field string) {
+	page := &render.Page{}
+	page.AddError(id, field)
+	h.renderPhoneStep(w, r, res.out.Flow, res.token, status, page)
 }
 
 // signinJourney lets the emailed code before enrolment share the
 // registration and forgot password journeys' error pages.
-var signinJourney = journey{cookie: flowCookie, kind: kindSignin, entry: "/signin", title: "Confirm your identity"}
+var signinJourney = journey{cookie: flowCookie, kind: signin.Kind, entry: "/signin", title: "Confirm your identity"}
 
-var signinErrors = journeyErrors{badTransition: signin.ErrBadTransition}
+var signinErrors = journeyErrors{badTransition: signin.ErrBadTransition, expired: signin.ErrExpired}
 
-// enrolEmailFailed answers an error of the emailed code step.
-func (s *Server) enrolEmailFailed(w http.ResponseWriter, r *http.Request, f flow.Flow, token string, err error) {
-	var limited *signin.RateLimitedError
-	if errors.As(err, &limited) {
-		s.tooManyRequests(w, r, limited)
-		return
+// enrolEmail answers a step at the emailed code before enrolment: on to
+// next, or the error on the code's page.
+func (h *signinHandler) enrolEmail(w http.ResponseWriter, r *http.Request, res stepped, next string) {
+	var limited *ratelimit.LimitedError
+	switch {
+	case res.err == nil:
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	case errors.As(res.err, &limited):
+		h.tooManyRequests(w, r, limited)
+	default:
+		page := &render.Page{}
+		h.showJourneyError(w, r, signinJourney, signinErrors, res.err, page, func(status int) {
+			h.renderPhoneStep(w, r, res.out.Flow, res.token, status, page)
+		})
 	}
-	page := &render.Page{}
-	s.showJourneyError(w, r, signinJourney, signinErrors, err, page, func(status int) {
-		s.renderPhoneStep(w, r, f, token, status, page)
-	})
 }
 
 // verifyEnrolEmail takes the code emailed to a user without a phone; the
 // right one opens the phone number step.
-func (s *Server) verifyEnrolEmail(w http.ResponseWriter, r *http.Request) {
-	f, token, ok := s.phoneFlow(w, r, signin.EventEmailCodeOK)
-	if !ok {
-		return
+func (h *signinHandler) verifyEnrolEmail(w http.ResponseWriter, r *http.Request) {
+	res, ok := h.step(w, r, func() signin.Action {
+		return signin.Action{Event: signin.EventEmailCodeOK, Code: r.PostFormValue("code")}
+	})
+	if ok {
+		h.enrolEmail(w, r, res, "/signin")
 	}
-	if err := s.cfg.Phones.VerifyEnrolCode(r.Context(), f.ID, r.PostFormValue("code")); err != nil {
-		s.enrolEmailFailed(w, r, f, token, err)
-		return
-	}
-	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
 // resendEnrolEmail is "Please send me a new code" before enrolment.
-func (s *Server) resendEnrolEmail(w http.ResponseWriter, r *http.Request) {
-	f, token, ok := s.phoneFlow(w, r, signin.EventResendEmail)
-	if !ok {
-		return
+func (h *signinHandler) resendEnrolEmail(w http.ResponseWriter, r *http.Request) {
+	if res, ok := h.step(w, r, event(signin.EventResendEmail)); ok {
+		h.enrolEmail(w, r, res, "/signin?sent=1")
 	}
-	if err := s.cfg.Phones.ResendEnrolCode(r.Context(), f.ID); err != nil {
-		s.enrolEmailFailed(w, r, f, token, err)
-		return
-	}
-	http.Redirect(w, r, "/signin?sent=1", http.StatusSeeOther)
 }
 
-func (s *Server) submitEnrol(w http.ResponseWriter, r *http.Request) {
-	f, token, ok := s.phoneFlow(w, r, signin.EventPhoneEntered)
-	if !ok {
-		return
-	}
-	country, input := r.PostFormValue("country"), r.PostFormValue("phone")
-	err := s.cfg.Phones.EnterPhone(r.Context(), f.ID, input, country)
+func (h *signinHandler) submitEnrol(w http.ResponseWriter, r *http.Request) {
+	var country, input string
+	res, ok := h.step(w, r, func() signin.Action {
+		country, input = r.PostFormValue("country"), r.PostFormValue("phone")
+		return signin.Action{Event: signin.EventPhoneEntered, Phone: input, Country: country}
+	})
 	switch {
-	case errors.Is(err, phone.ErrInvalid):
+	case !ok:
+	case errors.Is(res.err, phone.ErrInvalid):
 		page := &render.Page{Values: map[string]string{"phone": input, "country": country}}
-		page.AddError(phoneError(err), "phone")
-		s.renderPhoneStep(w, r, f, token, http.StatusBadRequest, page)
-		return
-	case s.journeyFailed(w, r, "save phone number", err):
-		return
-	}
-	http.Redirect(w, r, "/signin", http.StatusSeeOther)
-}
-
-func (s *Server) sendCode(w http.ResponseWriter, r *http.Request) {
-	f, token, ok := s.phoneFlow(w, r, signin.EventSendCode)
-	if !ok {
-		return
-	}
-	err := s.cfg.Phones.SendCode(r.Context(), f.ID)
-	if errors.Is(err, signin.ErrCooldown) {
-		err = nil // the code sent moments ago is still good
-	}
-	if s.phoneSendFailed(w, r, f, token, err) {
-		return
-	}
-	http.Redirect(w, r, "/signin", http.StatusSeeOther)
-}
-
-func (s *Server) placeCall(w http.ResponseWriter, r *http.Request) {
-	f, token, ok := s.phoneFlow(w, r, signin.EventPlaceCall)
-	if !ok {
-		return
-	}
-	if s.phoneSendFailed(w, r, f, token, s.cfg.Phones.PlaceCall(r.Context(), f.ID)) {
-		return
-	}
-	http.Redirect(w, r, "/signin", http.StatusSeeOther)
-}
-
-// phoneSendFailed answers a failed send or call and reports whether it did.
-func (s *Server) phoneSendFailed(w http.ResponseWriter, r *http.Request, f flow.Flow, token string, err error) bool {
-	switch {
-	case err == nil:
-		return false
-	case errors.Is(err, signin.ErrChannelUnavailable):
-		page := &render.Page{}
-		page.AddError(text.ChannelUnavailable, "")
-		s.renderPhoneStep(w, r, f, token, http.StatusBadRequest, page)
-	case errors.Is(err, signin.ErrTooManySends):
-		s.cfg.Pages.Error(w, r, http.StatusTooManyRequests, "Confirm your identity", text.TooManyRequests, "/signin")
-	case errors.Is(err, notify.ErrUndeliverable):
-		page := &render.Page{}
-		page.AddError(text.PhoneUnavailable, "")
-		s.renderPhoneStep(w, r, f, token, http.StatusBadRequest, page)
+		page.AddError(phoneError(res.err), "phone")
+		h.renderPhoneStep(w, r, res.out.Flow, res.token, http.StatusBadRequest, page)
+	case res.err != nil:
+		h.signinFailed(w, r, "save phone number", res.err)
 	default:
-		s.journeyFailed(w, r, "send code or call", err)
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 	}
-	return true
 }
 
-// journeyFailed answers the errors every journey step may return, and
-// reports whether err was one (nil is not).
-func (s *Server) journeyFailed(w http.ResponseWriter, r *http.Request, doing string, err error) bool {
-	var limited *signin.RateLimitedError
-	switch {
+// sendCode is Send Code (or send a new code); within the cooldown the code
+// sent moments ago is still good and nothing is sent.
+func (h *signinHandler) sendCode(w http.ResponseWriter, r *http.Request) {
+	if res, ok := h.step(w, r, event(signin.EventSendCode)); ok {
+		h.sent(w, r, res)
+	}
+}
+
+func (h *signinHandler) placeCall(w http.ResponseWriter, r *http.Request) {
+	if res, ok := h.step(w, r, event(signin.EventPlaceCall)); ok {
+		h.sent(w, r, res)
+	}
+}
+
+// sent answers a send or a call: on to the step, or why it was not made.
+func (h *signinHandler) sent(w http.ResponseWriter, r *http.Request, res stepped) {
+	switch err := res.err; {
 	case err == nil:
-		return false
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	case errors.Is(err, signin.ErrChannelUnavailable):
+		h.renderError(w, r, res, http.StatusBadRequest, text.ChannelUnavailable, "")
+	case errors.Is(err, signin.ErrTooManySends):
+		h.cfg.Pages.Error(w, r, http.StatusTooManyRequests, "Confirm your identity", text.TooManyRequests, "/signin")
+	case errors.Is(err, notify.ErrUndeliverable):
+		h.renderError(w, r, res, http.StatusBadRequest, text.PhoneUnavailable, "")
+	default:
+		h.signinFailed(w, r, "send code or call", err)
+	}
+}
+
+// signinFailed answers the errors any sign-in step may return: 429, the
+// flow moved or ended meanwhile (303 to the current step), expired (410),
+// not this browser's phone change (403), else a server error.
+func (h *signinHandler) signinFailed(w http.ResponseWriter, r *http.Request, doing string, err error) {
+	var limited *ratelimit.LimitedError
+	switch {
 	case errors.As(err, &limited):
-		s.tooManyRequests(w, r, limited)
+		h.tooManyRequests(w, r, limited)
 	case errors.Is(err, signin.ErrBadTransition), errors.Is(err, flow.ErrNotFound):
 		// Another request moved or ended the flow meanwhile.
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	case errors.Is(err, signin.ErrExpired):
+		h.expired(w, r)
 	default:
-		s.serverError(w, r, doing, err)
+		h.serverError(w, r, doing, err)
 	}
-	return true
 }
 
 // tooManyRequests is the 429 page with Retry-After in whole seconds, saying
 // when to try again and linking back to "Sign in".
-func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request, limited *signin.RateLimitedError) {
+func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request, limited *ratelimit.LimitedError) {
 	secs := max(int((limited.RetryAfter+999_999_999)/1_000_000_000), 1)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	s.cfg.Pages.Render(w, r, http.StatusTooManyRequests, "error", &render.Page{
@@ -263,39 +215,26 @@ func retryIn(secs int) string {
 	}
 }
 
-func (s *Server) verifyCode(w http.ResponseWriter, r *http.Request) {
-	f, token, ok := s.phoneFlow(w, r, signin.EventCodeOK)
-	if !ok {
-		return
-	}
-	typed := codeDigits(r.PostFormValue("code"))
-	page := &render.Page{}
-	if len(typed) != 6 || strings.Trim(typed, "0123456789") != "" {
-		page.AddError(text.CodeRequired, "code")
-		s.renderPhoneStep(w, r, f, token, http.StatusBadRequest, page)
-		return
-	}
-	done, err := s.cfg.Phones.VerifyCode(r.Context(), f.ID, typed)
-	switch {
+// verifyCode takes the SMS code; the right one finishes the sign-in (or the
+// phone change).
+func (h *signinHandler) verifyCode(w http.ResponseWriter, r *http.Request) {
+	res, ok := h.step(w, r, func() signin.Action {
+		return signin.Action{Event: signin.EventCodeOK, Code: r.PostFormValue("code")}
+	})
+	var inv *text.Invalid
+	switch err := res.err; {
+	case !ok:
+	case errors.As(err, &inv):
+		page := &render.Page{}
+		addInvalid(page, inv)
+		h.renderPhoneStep(w, r, res.out.Flow, res.token, http.StatusBadRequest, page)
 	case errors.Is(err, signin.ErrWrongCode), errors.Is(err, signin.ErrNoCode):
-		page.AddError(text.CodeMismatch, "code")
-		s.renderPhoneStep(w, r, f, token, http.StatusBadRequest, page)
-		return
+		h.renderError(w, r, res, http.StatusBadRequest, text.CodeMismatch, "code")
 	case err != nil:
-		s.serverError(w, r, "check code", err)
-		return
+		h.signinFailed(w, r, "check code", err)
+	default:
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 	}
-	s.finishSignin(w, r, done, "sms")
-}
-
-// codeDigits trims what users paste around a code: spaces and dashes.
-func codeDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' || r == '\t' {
-			return -1
-		}
-		return r
-	}, strings.TrimSpace(s))
 }
 
 type callStatus struct {
@@ -303,101 +242,61 @@ type callStatus struct {
 }
 
 // callStatus tells the waiting page's script how the call went (JSON).
-func (s *Server) callStatus(w http.ResponseWriter, r *http.Request) {
-	f, _, err := s.loadFlow(r.Context(), r)
+func (h *signinHandler) callStatus(w http.ResponseWriter, r *http.Request) {
+	f, _, err := h.loadFlow(r.Context(), r)
 	st := signin.CallFailed
-	if now := s.cfg.Clock.Now(); err == nil && f.Valid(now) {
-		st = s.cfg.Phones.CallState(f, now)
+	if err == nil {
+		st = h.Journey.CallState(f, h.cfg.Clock.Now())
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(callStatus{State: st})
 }
 
-func (s *Server) continueCall(w http.ResponseWriter, r *http.Request) {
-	f, token, ok := s.phoneFlow(w, r, signin.EventCallAnswered)
-	if !ok {
-		return
-	}
-	done, err := s.cfg.Phones.FinishCall(r.Context(), f.ID)
-	page := &render.Page{}
-	switch {
-	case err == nil:
-		s.finishSignin(w, r, done, "tel")
+// continueCall is Continue after Call Me: # pressed finishes the sign-in.
+func (h *signinHandler) continueCall(w http.ResponseWriter, r *http.Request) {
+	res, ok := h.step(w, r, event(signin.EventCallAnswered))
+	switch err := res.err; {
+	case !ok:
 	case errors.Is(err, signin.ErrCallPending):
-		page.AddError(text.CallPending, "")
-		s.renderPhoneStep(w, r, f, token, http.StatusOK, page)
+		h.renderError(w, r, res, http.StatusOK, text.CallPending, "")
 	case errors.Is(err, signin.ErrCallUnavailable):
-		page.AddError(text.PhoneUnavailable, "")
-		s.renderPhoneStep(w, r, done, token, http.StatusBadRequest, page)
+		h.renderError(w, r, res, http.StatusBadRequest, text.PhoneUnavailable, "")
 	case errors.Is(err, signin.ErrCallNotAnswered):
-		page.AddError(text.CallFailed, "")
-		s.renderPhoneStep(w, r, done, token, http.StatusBadRequest, page)
+		h.renderError(w, r, res, http.StatusBadRequest, text.CallFailed, "")
+	case err != nil:
+		h.signinFailed(w, r, "finish call", err)
 	default:
-		s.journeyFailed(w, r, "finish call", err)
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 	}
 }
 
-func (s *Server) cancelSignin(w http.ResponseWriter, r *http.Request) {
-	f, _, ok := s.phoneFlow(w, r, signin.EventCancel)
-	if !ok {
-		return
+func (h *signinHandler) cancelSignin(w http.ResponseWriter, r *http.Request) {
+	if res, ok := h.step(w, r, event(signin.EventCancel)); ok {
+		if res.err != nil {
+			h.signinFailed(w, r, "cancel sign-in", res.err)
+			return
+		}
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 	}
-	if _, err := s.cfg.Phones.Cancel(r.Context(), f.ID); s.journeyFailed(w, r, "cancel sign-in", err) {
-		return
-	}
-	s.cookies.clear(w, flowCookie)
-	if f.Data[signin.DataPurpose] == signin.PurposeChangePhone {
+}
+
+// cancelled answers a cancelled flow f: a phone change goes home, a
+// sign-in for a relying party back to it with access_denied.
+func (h *signinHandler) cancelled(w http.ResponseWriter, r *http.Request, f flow.Flow) {
+	h.cookies.clear(w, flowCookie)
+	d := signin.DataOf(f)
+	if d.ChangePhone {
 		http.Redirect(w, r, "/", http.StatusSeeOther) // the phone stays as it was
 		return
 	}
-	if id := f.Data[signin.DataAuthRequest]; id != "" {
-		if ar, err := s.cfg.Provider.AuthRequest(r.Context(), id); err == nil {
+	if d.AuthRequest != "" {
+		if ar, err := h.cfg.Provider.AuthRequest(r.Context(), d.AuthRequest); err == nil {
 			http.Redirect(w, r, errorRedirect(ar, "access_denied"), http.StatusSeeOther)
 			return
 		}
 	}
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
-}
-
-// finishSignin runs once the journey has moved f to verified by method
-// ("sms" or "tel"): a new phone is saved, the session starts with a fresh ID
-// and the OIDC request is completed. Nothing before this creates a session.
-func (s *Server) finishSignin(w http.ResponseWriter, r *http.Request, f flow.Flow, method string) {
-	ctx := r.Context()
-	if signin.State(f.State) != signin.StateVerified {
-		s.serverError(w, r, "finish sign-in", errors.New("flow is not verified"))
-		return
-	}
-	if f.Data[signin.DataPurpose] == signin.PurposeChangePhone {
-		s.finishPhoneChange(w, r, f, method) // account.go: no new session
-		return
-	}
-	userID := f.Data[signin.DataUser]
-	now := s.cfg.Clock.Now()
-	if f.Data[signin.DataEnrolling] == "1" {
-		if err := s.cfg.Signin.EnrolPhone(ctx, userID, f.Data[signin.DataPhone], f.Data[signin.DataPhoneKind], method, now); err != nil {
-			s.serverError(w, r, "save enrolled phone", err)
-			return
-		}
-	}
-	if err := s.cfg.Signin.SecondFactorOK(ctx, userID, method, clientIP(r)); err != nil {
-		s.cfg.Logger.WarnContext(ctx, "audit second factor", "err", err)
-	}
-	sess, err := s.newSession(ctx, w, userID, []string{"pwd", method, "mfa"})
-	if err != nil {
-		s.serverError(w, r, "create session", err)
-		return
-	}
-	if err := s.cfg.Flows.Delete(ctx, f.ID); err != nil {
-		s.cfg.Logger.WarnContext(ctx, "delete finished flow", "flow", f.ID, "err", err)
-	}
-	s.cookies.clear(w, flowCookie)
-	if ar := f.Data[signin.DataAuthRequest]; ar != "" {
-		s.complete(w, r, ar, sess)
-		return
-	}
-	http.Redirect(w, r, returnPath(f.Data[signin.DataReturn]), http.StatusSeeOther)
 }
 
 // phoneError is the message for a refused number: the hosted service's

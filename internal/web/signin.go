@@ -2,14 +2,14 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gorilla/mux"
 
 	"github.com/carekey/carekey/internal/authstate"
 	"github.com/carekey/carekey/internal/clientip"
@@ -23,43 +23,66 @@ import (
 	"github.com/carekey/carekey/internal/web/render"
 )
 
-// kindSignin is the flow kind of sign-in; its states are internal/signin's.
-const kindSignin = "signin"
+// signinHandler serves the sign-in pages: /login (the OIDC provider's
+// LoginURL), "Sign in" and the phone steps (phone.go). Each POST loads the
+// flow once, asks the journey to apply one event (signin.Journey.Step, which
+// owns the flow's lifecycle: transitions, expiry, the session at the end)
+// and answers 303 or renders the page read off the flow Step returns. The
+// embedded Server gives the cookies, pages and shared error pages.
+type signinHandler struct {
+	Journey *signin.Journey
+	*Server
+}
 
-const maxEmailLen, maxPasswordLen = 254, 1024
+// Mount adds the sign-in routes to r.
+func (h *signinHandler) Mount(r *mux.Router) {
+	r.HandleFunc("/login", h.login).Methods(http.MethodGet)
+	r.HandleFunc("/signin", h.showSignin).Methods(http.MethodGet)
+	r.HandleFunc("/signin", h.submitSignin).Methods(http.MethodPost)
+	r.HandleFunc("/signin/email/verify", h.verifyEnrolEmail).Methods(http.MethodPost)
+	r.HandleFunc("/signin/email/resend", h.resendEnrolEmail).Methods(http.MethodPost)
+	r.HandleFunc("/signin/email/back", h.cancelSignin).Methods(http.MethodPost)
+	r.HandleFunc("/signin/enrol", h.submitEnrol).Methods(http.MethodPost)
+	r.HandleFunc("/signin/send-code", h.sendCode).Methods(http.MethodPost)
+	r.HandleFunc("/signin/verify", h.verifyCode).Methods(http.MethodPost)
+	r.HandleFunc("/signin/call", h.placeCall).Methods(http.MethodPost)
+	r.HandleFunc("/signin/call-status", h.callStatus).Methods(http.MethodGet)
+	r.HandleFunc("/signin/continue", h.continueCall).Methods(http.MethodPost)
+	r.HandleFunc("/signin/cancel", h.cancelSignin).Methods(http.MethodPost)
+}
 
 // login is op's LoginURL: /login?authRequestID=…. An existing session that
 // satisfies prompt and max_age completes the request at once; otherwise a
 // sign-in flow starts.
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+func (h *signinHandler) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.URL.Query().Get("authRequestID")
-	ar, err := s.cfg.Provider.AuthRequest(ctx, id)
+	ar, err := h.cfg.Provider.AuthRequest(ctx, id)
 	if errors.Is(err, authstate.ErrNotFound) || id == "" {
-		s.cfg.Pages.Error(w, r, http.StatusBadRequest, "Sign in", text.LinkInvalid, "")
+		h.cfg.Pages.Error(w, r, http.StatusBadRequest, "Sign in", text.LinkInvalid, "")
 		return
 	}
 	if err != nil {
-		s.serverError(w, r, "load auth request", err)
+		h.serverError(w, r, "load auth request", err)
 		return
 	}
-	if !oidcop.SameBrowser(ar, s.cookies.get(r, browserCookie)) {
+	if !oidcop.SameBrowser(ar, h.cookies.get(r, browserCookie)) {
 		// Someone else's request (a link sent to this browser): never sign
 		// in for it.
-		s.refuseAuthRequest(w, r, "login", oidcop.ErrWrongBrowser)
+		h.refuseAuthRequest(w, r, "login", oidcop.ErrWrongBrowser)
 		return
 	}
-	now := s.cfg.Clock.Now()
-	if sess, ok := s.currentSession(ctx, r); ok && reusable(ar, sess, now) {
-		s.complete(w, r, ar.ID, sess)
+	now := h.cfg.Clock.Now()
+	if sess, ok := h.currentSession(ctx, r); ok && reusable(ar, sess, now) {
+		h.complete(w, r, ar.ID, sess)
 		return
 	}
 	if slices.Contains(ar.Prompt, "none") {
 		http.Redirect(w, r, errorRedirect(ar, "login_required"), http.StatusSeeOther)
 		return
 	}
-	if err := s.startFlow(ctx, w, ar.ID, ""); err != nil {
-		s.serverError(w, r, "start sign-in flow", err)
+	if err := h.startFlow(ctx, w, ar.ID, ""); err != nil {
+		h.serverError(w, r, "start sign-in flow", err)
 		return
 	}
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
@@ -100,14 +123,8 @@ func errorRedirect(ar authstate.AuthRequest, code string) string {
 // request to complete at the end, or returnTo (a name returnPath knows) where
 // to go instead; both may be empty (the signed-in home).
 func (s *Server) startFlow(ctx context.Context, w http.ResponseWriter, authRequestID, returnTo string) error {
-	f, token := s.newSigninFlow()
-	if authRequestID != "" {
-		f.Data[signin.DataAuthRequest] = authRequestID
-	}
-	if returnTo != "" {
-		f.Data[signin.DataReturn] = returnTo
-	}
-	if err := s.cfg.Flows.Create(ctx, f); err != nil {
+	f, token, err := s.cfg.Signin.Start(ctx, authRequestID, returnTo)
+	if err != nil {
 		return err
 	}
 	s.setFlowCookie(w, f, token)
@@ -141,23 +158,6 @@ func (s *Server) resumeSignin(ctx context.Context, w http.ResponseWriter, r *htt
 	return true
 }
 
-// newSigninFlow returns a sign-in flow at its first step, not yet stored, and
-// the CSRF token whose hash it keeps.
-func (s *Server) newSigninFlow() (flow.Flow, string) {
-	now := s.cfg.Clock.Now()
-	token := secret.Token()
-	sum := sha256.Sum256([]byte(token))
-	return flow.Flow{
-		ID:        secret.ID("flw_"),
-		Kind:      kindSignin,
-		State:     string(signin.StatePassword),
-		CSRFHash:  sum[:],
-		Data:      map[string]string{},
-		CreatedAt: now,
-		ExpiresAt: now.Add(s.cfg.FlowTTL),
-	}, token
-}
-
 func (s *Server) setFlowCookie(w http.ResponseWriter, f flow.Flow, token string) {
 	s.cookies.set(w, flowCookie, f.ID+"."+token, s.cfg.FlowTTL)
 }
@@ -175,69 +175,61 @@ func returnPath(name string) string {
 	}
 }
 
-// loadFlow returns the sign-in flow named by the cookie and its CSRF token.
+// loadFlow returns the sign-in flow named by the cookie and its CSRF token
+// (signin.Journey.Load: one read; flow.ErrNotFound, or signin.ErrExpired
+// with the flow).
 func (s *Server) loadFlow(ctx context.Context, r *http.Request) (flow.Flow, string, error) {
-	id, token, ok := strings.Cut(s.cookies.get(r, flowCookie), ".")
-	if !ok {
-		return flow.Flow{}, "", flow.ErrNotFound
-	}
-	f, err := s.cfg.Flows.Get(ctx, id)
-	if err != nil {
-		return f, "", err
-	}
-	sum := sha256.Sum256([]byte(token))
-	if f.Kind != kindSignin || subtle.ConstantTimeCompare(sum[:], f.CSRFHash) != 1 {
-		return flow.Flow{}, "", flow.ErrNotFound
-	}
-	return f, token, nil
+	id, token, _ := strings.Cut(s.cookies.get(r, flowCookie), ".")
+	f, err := s.cfg.Signin.Load(ctx, id, token)
+	return f, token, err
 }
 
-func (s *Server) showSignin(w http.ResponseWriter, r *http.Request) {
+func (h *signinHandler) showSignin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	f, token, err := s.loadFlow(ctx, r)
+	f, token, err := h.loadFlow(ctx, r)
 	switch {
 	case errors.Is(err, flow.ErrNotFound):
-		if s.resumeSignin(ctx, w, r) {
+		if h.resumeSignin(ctx, w, r) {
 			http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			return
 		}
-		if _, ok := s.currentSession(ctx, r); ok {
+		if _, ok := h.currentSession(ctx, r); ok {
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return
 		}
-		if err := s.startFlow(ctx, w, "", ""); err != nil {
-			s.serverError(w, r, "start sign-in flow", err)
+		if err := h.startFlow(ctx, w, "", ""); err != nil {
+			h.serverError(w, r, "start sign-in flow", err)
 			return
 		}
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
+	case errors.Is(err, signin.ErrExpired):
+		h.expired(w, r)
+		return
 	case err != nil:
-		s.serverError(w, r, "load sign-in flow", err)
+		h.serverError(w, r, "load sign-in flow", err)
 		return
-	case !f.Valid(s.cfg.Clock.Now()):
-		s.expired(w, r)
-		return
-	case !s.ownsChange(ctx, r, f):
-		s.notYourChange(w, r, f)
+	case !h.ownsChange(ctx, r, f):
+		h.notYourChange(w, r, f)
 		return
 	}
 	switch signin.State(f.State) {
 	case signin.StatePassword:
 	case signin.StateVerified, signin.StateCancelled:
 		// Finished by another request: start again.
-		s.cookies.clear(w, flowCookie)
+		h.cookies.clear(w, flowCookie)
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
 	default:
-		s.renderPhoneStep(w, r, f, token, http.StatusOK, nil)
+		h.renderPhoneStep(w, r, f, token, http.StatusOK, nil)
 		return
 	}
 	data := signinPageData(f)
-	if s.cookies.get(r, noticeCookie) == noticeRegistered {
+	if h.cookies.get(r, noticeCookie) == noticeRegistered {
 		data.Registered = true
-		s.cookies.clear(w, noticeCookie)
+		h.cookies.clear(w, noticeCookie)
 	}
-	s.cfg.Pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: "Sign in", CSRF: token, Data: data})
+	h.cfg.Pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: "Sign in", CSRF: token, Data: data})
 }
 
 // signinData says why a sign-in is asked for when it is not for a relying
@@ -251,7 +243,7 @@ type signinData struct {
 const noticeRegistered = "registered"
 
 func signinPageData(f flow.Flow) signinData {
-	return signinData{ChangePhone: f.Data[signin.DataReturn] == returnAccountPhone}
+	return signinData{ChangePhone: signin.DataOf(f).Return == returnAccountPhone}
 }
 
 func (s *Server) expired(w http.ResponseWriter, r *http.Request) {
@@ -259,65 +251,114 @@ func (s *Server) expired(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Pages.Error(w, r, http.StatusGone, "Sign in", text.FlowExpired, "/signin")
 }
 
-func (s *Server) submitSignin(w http.ResponseWriter, r *http.Request) {
+// stepped is what step leaves for its caller to answer: the outcome (its
+// Flow is the flow to render) and the error of signin.Journey.Step, and the
+// flow's CSRF token.
+type stepped struct {
+	out   signin.Outcome
+	token string
+	err   error
+}
+
+// step applies the action (built from the parsed form) to the flow of this
+// POST: the form's CSRF token must be the flow cookie's, then one call,
+// signin.Journey.Step, loads the flow, checks it and moves it. step answers
+// a finished or cancelled flow, and every refusal (no flow, a form out of
+// date, expired, another user's phone change), itself and then returns
+// false; otherwise the caller answers: a redirect, or the page for the
+// error.
+func (h *signinHandler) step(w http.ResponseWriter, r *http.Request, action func() signin.Action) (stepped, bool) {
 	ctx := r.Context()
-	if !s.parseForm(w, r) {
-		return
+	if !h.parseForm(w, r) {
+		return stepped{}, false
 	}
-	f, token, err := s.loadFlow(ctx, r)
+	id, token, ok := strings.Cut(h.cookies.get(r, flowCookie), ".")
+	if ok && !secret.Equal(r.PostFormValue("csrf_token"), token) {
+		h.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
+		return stepped{}, false
+	}
+	a := action()
+	a.IP = clientIP(r)
+	a.Owns = func(ctx context.Context, userID string) bool {
+		sess, ok := h.currentSession(ctx, r)
+		return ok && sess.UserID == userID
+	}
+	out, err := h.Journey.Step(ctx, id, token, a)
 	switch {
-	case errors.Is(err, flow.ErrNotFound) && s.resumeSignin(ctx, w, r):
+	// No flow to load (Outcome.Flow empty); a flow ended by another
+	// request after it was loaded is the caller's (303 to the current step).
+	case errors.Is(err, flow.ErrNotFound) && out.Flow.ID == "" && h.resumeSignin(ctx, w, r):
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return
-	case errors.Is(err, flow.ErrNotFound):
-		s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
-		return
+	case errors.Is(err, flow.ErrNotFound) && out.Flow.ID == "":
+		h.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
+	case errors.Is(err, signin.ErrNotYourChange):
+		h.notYourChange(w, r, out.Flow)
+	case errors.Is(err, signin.ErrExpired):
+		h.expired(w, r)
 	case err != nil:
-		s.serverError(w, r, "load sign-in flow", err)
+		return stepped{out: out, token: token, err: err}, true
+	case out.Done != nil:
+		h.finished(w, r, *out.Done)
+	case out.Cancelled:
+		h.cancelled(w, r, out.Flow)
+	default:
+		return stepped{out: out, token: token}, true
+	}
+	return stepped{}, false
+}
+
+// event is an action of the event alone (a button).
+func event(e signin.Event) func() signin.Action {
+	return func() signin.Action { return signin.Action{Event: e} }
+}
+
+func (h *signinHandler) submitSignin(w http.ResponseWriter, r *http.Request) {
+	var email string
+	res, ok := h.step(w, r, func() signin.Action {
+		email = strings.TrimSpace(r.PostFormValue("email"))
+		return signin.Action{Event: signin.EventPasswordOK, Email: email, Password: r.PostFormValue("password")}
+	})
+	if !ok {
 		return
-	case !secret.Equal(r.PostFormValue("csrf_token"), token):
-		s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
-		return
-	case !f.Valid(s.cfg.Clock.Now()):
-		s.expired(w, r)
-		return
-	case !signin.Can(signin.State(f.State), signin.EventPasswordOK):
+	}
+	page := &render.Page{Title: "Sign in", CSRF: res.token, Values: map[string]string{"email": email}, Data: signinPageData(res.out.Flow)}
+	var inv *text.Invalid
+	switch err := res.err; {
+	case err == nil:
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return
-	}
-	email := strings.TrimSpace(r.PostFormValue("email"))
-	password := r.PostFormValue("password")
-	page := &render.Page{Title: "Sign in", CSRF: token, Values: map[string]string{"email": email}, Data: signinPageData(f)}
-	if email == "" || len(email) > maxEmailLen {
-		page.AddError(text.EmailRequired, "email")
-	}
-	if password == "" || len(password) > maxPasswordLen {
-		page.AddError(text.PasswordRequired, "password")
-	}
-	if len(page.Errors) > 0 {
-		s.cfg.Pages.Render(w, r, http.StatusBadRequest, "signin", page)
-		return
-	}
-	u, err := s.cfg.Signin.Password(ctx, signin.Attempt{Email: email, Password: password, IP: clientIP(r)})
-	if errors.Is(err, signin.ErrInvalidCredentials) {
+	case errors.As(err, &inv):
+		addInvalid(page, inv)
+		h.cfg.Pages.Render(w, r, http.StatusBadRequest, "signin", page)
+	case errors.Is(err, signin.ErrInvalidCredentials):
 		page.AddError(text.SignInFailed, "email")
-		s.cfg.Pages.Render(w, r, http.StatusUnauthorized, "signin", page)
+		h.cfg.Pages.Render(w, r, http.StatusUnauthorized, "signin", page)
+	default:
+		h.signinFailed(w, r, "sign in", err)
+	}
+}
+
+// addInvalid puts the field errors of inv on page.
+func addInvalid(page *render.Page, inv *text.Invalid) {
+	for _, f := range inv.Fields {
+		page.Errors = append(page.Errors, render.FieldError{Field: f.Field, Message: f.Message})
+	}
+}
+
+// finished answers a sign-in or phone change the journey has finished: the
+// session's cookie and the hand-off to the OIDC provider, or the page the
+// flow named; the phone change's confirmation.
+func (h *signinHandler) finished(w http.ResponseWriter, r *http.Request, c signin.Completion) {
+	h.cookies.clear(w, flowCookie)
+	if c.PhoneChanged {
+		http.Redirect(w, r, pathAccountPhoneDone, http.StatusSeeOther)
 		return
 	}
-	var limited *signin.RateLimitedError
-	if errors.As(err, &limited) {
-		s.tooManyRequests(w, r, limited)
+	h.cookies.set(w, sessionCookie, c.Session.ID, h.cfg.SessionAbsolute)
+	if c.AuthRequest != "" {
+		h.complete(w, r, c.AuthRequest, c.Session)
 		return
 	}
-	if err != nil {
-		s.serverError(w, r, "check password", err)
-		return
-	}
-	// The password is right: on to the phone. No session exists yet.
-	if s.journeyFailed(w, r, "advance sign-in flow", s.cfg.Phones.AfterPassword(ctx, f.ID, u)) {
-		return
-	}
-	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	http.Redirect(w, r, returnPath(c.Return), http.StatusSeeOther)
 }
 
 // complete finishes the OIDC auth request with sess and sends the browser on.
@@ -331,26 +372,6 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, authRequestID 
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-// newSession starts a browser session with a fresh ID and sets its cookie.
-func (s *Server) newSession(ctx context.Context, w http.ResponseWriter, userID string, amr []string) (session.Session, error) {
-	now := s.cfg.Clock.Now()
-	sess := session.Session{
-		ID:          secret.Token(),
-		UserID:      userID,
-		AuthTime:    now,
-		AMR:         amr,
-		CreatedAt:   now,
-		LastSeen:    now,
-		IdleTimeout: s.cfg.SessionIdle,
-		ExpiresAt:   now.Add(s.cfg.SessionAbsolute),
-	}
-	if err := s.cfg.Sessions.Create(ctx, sess); err != nil {
-		return sess, err
-	}
-	s.cookies.set(w, sessionCookie, sess.ID, s.cfg.SessionAbsolute)
-	return sess, nil
 }
 
 // currentSession returns the browser's live session, sliding its idle timer.

@@ -44,8 +44,9 @@ type Users interface {
 // Config wires the web layer. Every field is required unless marked optional.
 type Config struct {
 	Provider Provider
-	Signin   *signin.Service
-	Phones   *signin.Phones
+	// Signin is the sign-in journey (its Journey.Sessions is where it starts
+	// sessions; SessionAbsolute here is their cookies' lifetime).
+	Signin   *signin.Journey
 	Users    Users
 	Flows    flow.Store
 	Sessions session.Store
@@ -59,7 +60,7 @@ type Config struct {
 	MaxBodyBytes    int64
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
-	FlowTTL         time.Duration // optional: default 30m
+	FlowTTL         time.Duration // optional: default 30m; the sign-in flow cookie's lifetime (the flow's own is signin.Journey.FlowTTL)
 	// Ready reports whether the backends are reachable (for /readyz).
 	Ready func(ctx context.Context) error
 	// Mounts are extra handlers by path prefix (the dev outbox at "/dev/").
@@ -96,7 +97,7 @@ type Server struct {
 
 // New builds the router.
 func New(cfg Config) (*Server, error) {
-	if cfg.Provider == nil || cfg.Signin == nil || cfg.Phones == nil || cfg.Users == nil || cfg.Flows == nil || cfg.Sessions == nil ||
+	if cfg.Provider == nil || cfg.Signin == nil || cfg.Users == nil || cfg.Flows == nil || cfg.Sessions == nil ||
 		cfg.Pages == nil || cfg.Clock == nil || len(cfg.Pepper) == 0 {
 		return nil, errors.New("web: incomplete config")
 	}
@@ -116,26 +117,14 @@ func New(cfg Config) (*Server, error) {
 	pages := r.NewRoute().Subrouter()
 	cop := http.NewCrossOriginProtection()
 	pages.Use(cop.Handler)
-	pages.HandleFunc("/login", s.login).Methods(http.MethodGet)
-	pages.HandleFunc("/signin", s.showSignin).Methods(http.MethodGet)
-	pages.HandleFunc("/signin", s.submitSignin).Methods(http.MethodPost)
-	pages.HandleFunc("/signin/email/verify", s.verifyEnrolEmail).Methods(http.MethodPost)
-	pages.HandleFunc("/signin/email/resend", s.resendEnrolEmail).Methods(http.MethodPost)
-	pages.HandleFunc("/signin/email/back", s.cancelSignin).Methods(http.MethodPost)
-	pages.HandleFunc("/signin/enrol", s.submitEnrol).Methods(http.MethodPost)
-	pages.HandleFunc("/signin/send-code", s.sendCode).Methods(http.MethodPost)
-	pages.HandleFunc("/signin/verify", s.verifyCode).Methods(http.MethodPost)
-	pages.HandleFunc("/signin/call", s.placeCall).Methods(http.MethodPost)
-	pages.HandleFunc("/signin/call-status", s.callStatus).Methods(http.MethodGet)
-	pages.HandleFunc("/signin/continue", s.continueCall).Methods(http.MethodPost)
-	pages.HandleFunc("/signin/cancel", s.cancelSignin).Methods(http.MethodPost)
+	(&signinHandler{Journey: cfg.Signin, Server: s}).Mount(pages) // signin.go, phone.go
 	pages.HandleFunc("/logout", s.logout).Methods(http.MethodPost)
 	pages.HandleFunc("/logged-out", s.loggedOut).Methods(http.MethodGet)
 	s.mountConfirmLogout(pages) // logout.go: end_session's "Sign out" page
 	pages.HandleFunc("/", s.home).Methods(http.MethodGet)
-	s.mountAccount(pages)  // account.go: change the phone
-	s.mountRegister(pages) // register.go
-	s.mountRecovery(pages) // recovery.go
+	(&accountHandler{Journey: cfg.Signin, Server: s}).Mount(pages) // account.go: change the phone
+	s.mountRegister(pages)                                         // register.go
+	s.mountRecovery(pages)                                         // recovery.go
 	for prefix, h := range cfg.Mounts {
 		pages.PathPrefix(prefix).Handler(h)
 	}

@@ -54,7 +54,7 @@ func (s *Server) voiceGather(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref, pressed := s.cfg.VoiceWebhook.Gather(form)
-	err = s.cfg.Phones.CallAnswered(ctx, ref, pressed)
+	err = s.cfg.Signin.CallAnswered(ctx, ref, pressed)
 	switch {
 	case errors.Is(err, signin.ErrUnknownReference):
 		s.cfg.Logger.WarnContext(ctx, "voice webhook with unknown or used reference", "ip", clientIP(r))
@@ -81,7 +81,7 @@ func (s *Server) voiceStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref, status := s.cfg.VoiceWebhook.Status(form)
-	err = s.cfg.Phones.CallEnded(ctx, ref, status)
+	err = s.cfg.Signin.CallEnded(ctx, ref, status)
 	switch {
 	case errors.Is(err, signin.ErrUnknownReference):
 		http.Error(w, "forbidden", http.StatusForbidden)
