@@ -143,9 +143,9 @@ func wtServer(t *testing.T, edit ...func(*Config)) *wtEnv {
 	flows := memflow.New(clk)
 	pepper := secret.Pepper{[]byte("wt-test-pepper-0123456789abcdef!")}
 	cfg := Config{
-		Provider:        e.provider,
-		Signin:          &signin.Service{Users: e.users, Clock: clk, Logger: logger},
-		Phones:          &signin.Phones{Flows: flows, Pepper: pepper, Clock: clk, Audit: e.users, Logger: logger},
+		Provider: e.provider,
+		Signin: &signin.Journey{Flows: flows, Pepper: pepper, Clock: clk, Audit: e.users, Logger: logger, Sessions: e.sessions,
+			Accounts: &signin.Service{Users: e.users, Clock: clk, Logger: logger}, SessionIdle: 15 * time.Minute, SessionAbsolute: 12 * time.Hour},
 		Users:           e.users,
 		Flows:           flows,
 		Sessions:        e.sessions,

@@ -19,7 +19,6 @@ func TestNewRefusesAnIncompleteConfig(t *testing.T) {
 	for name, drop := range map[string]func(*Config){
 		"Provider": func(c *Config) { c.Provider = nil },
 		"Signin":   func(c *Config) { c.Signin = nil },
-		"Phones":   func(c *Config) { c.Phones = nil },
 		"Users":    func(c *Config) { c.Users = nil },
 		"Flows":    func(c *Config) { c.Flows = nil },
 		"Sessions": func(c *Config) { c.Sessions = nil },
