@@ -96,7 +96,7 @@ func main() {
 	flag.IntVar(&o.Concurrency, "c", 4, "how many at once")
 	flag.IntVar(&o.Refreshes, "refresh", 0, "how many refresh_token grants after the logins")
 	flag.IntVar(&pid, "pid", 0, "the server's process ID, to report its CPU per login (Linux)")
-	flag.StringVar(&procNames, "procs", "", "command names of processes whose CPU to report, summed per name: idp,postgres,redis-server")
+	flag.StringVar(&procNames, "procs", "", "processes whose CPU to report, summed per name: command names (idp,postgres) or name=PID (redis-server=1234)")
 	flag.DurationVar(&o.HashFor, "hash-rate", 3*time.Second, "how long to measure this machine's argon2id rate before the run (0: not)")
 	showVersion := flag.Bool("version", false, "print the version and licence, then exit")
 	flag.Parse()
@@ -215,7 +215,9 @@ type report struct {
 	// OutboxCPU is the -pid server's CPU for as many dev outbox reads as
 	// the logins made, done again afterwards; taken off its login figure.
 	OutboxCPU time.Duration
-	HashRate  float64 // argon2id hashes a second in this process; 0: not measured
+	// HashRate is argon2id hashes a second in this process, measured
+	// before and after the run; 0: not measured.
+	HashRate, HashRateAfter float64
 }
 
 // run measures the hash rate, makes o.Logins logins, o.Concurrency at once,
@@ -273,6 +275,7 @@ func run(ctx context.Context, o options, rt http.RoundTripper) (report, error) {
 		r.OutboxCPU = cpuUsed(before, after)["server"].CPU
 	}
 	if o.Refreshes == 0 {
+		r.hashAfter(ctx, o)
 		return r, nil
 	}
 	if len(refreshes) < o.Concurrency {
@@ -289,7 +292,16 @@ func run(ctx context.Context, o options, rt http.RoundTripper) (report, error) {
 		}
 		return err
 	})
+	r.hashAfter(ctx, o)
 	return r, err
+}
+
+// hashAfter measures the argon2id rate again after the run: on a shared
+// machine the two differ, and the report gives both.
+func (r *report) hashAfter(ctx context.Context, o options) {
+	if o.HashFor > 0 {
+		r.HashRateAfter = hashRate(ctx, o.HashParams, o.HashFor)
+	}
 }
 
 // phase runs do n times, o.Concurrency at once (do gets the worker and

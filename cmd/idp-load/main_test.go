@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -182,5 +183,29 @@ func TestGatewayRefuses(t *testing.T) {
 	}
 	if err := checkGatewayUsers([]user{{Email: "a", Phone: "+447700900047"}, {Email: "b", Phone: "+447700900047"}}, 2); err == nil {
 		t.Error("two users with one phone accepted")
+	}
+}
+
+// -procs takes command names and name=PID entries.
+func TestSampleProcs(t *testing.T) {
+	me := os.Getpid()
+	name, _, err := readStat(me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sampleProcs([]string{"tool=" + strconv.Itoa(me), "no-such-command"}, 0)()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[me].Name != "tool" {
+		t.Errorf("sample = %v, want this process as tool", got)
+	}
+	got, _ = sampleProcs([]string{name}, 0)()
+	if got[me].Name != name {
+		t.Errorf("sample by name %q = %v, want this process", name, got)
+	}
+	used := cpuUsed(map[int]proc{1: {"a", time.Second}}, map[int]proc{1: {"a", 3 * time.Second}, 2: {"a", time.Second}})
+	if used["a"] != (groupCPU{3 * time.Second, 2}) {
+		t.Errorf("cpuUsed = %v, want 3s over 2 processes (one new)", used)
 	}
 }

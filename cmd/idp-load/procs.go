@@ -20,17 +20,29 @@ type proc struct {
 type procsFunc func() (map[int]proc, error)
 
 // sampleProcs returns a procsFunc for the processes named names (every
-// process whose command name is one of them: all postgres backends, say)
-// and the process pid, named "server" (0: none). Linux only.
+// process whose command name is one of them: all postgres backends, say;
+// an entry "name=PID" is that one process, under that name) and the
+// process pid, named "server" (0: none). Linux only.
 func sampleProcs(names []string, pid int) procsFunc {
+	fixed := map[int]string{}
+	if pid != 0 {
+		fixed[pid] = "server"
+	}
+	names = slices.DeleteFunc(slices.Clone(names), func(n string) bool {
+		name, p, ok := strings.Cut(n, "=")
+		if id, err := strconv.Atoi(p); ok && err == nil {
+			fixed[id] = name
+		}
+		return ok
+	})
 	return func() (map[int]proc, error) {
 		out := map[int]proc{}
-		if pid != 0 {
-			_, cpu, err := readStat(pid)
+		for p, name := range fixed {
+			_, cpu, err := readStat(p)
 			if err != nil {
-				return nil, fmt.Errorf("server CPU: %w", err)
+				return nil, fmt.Errorf("%s CPU: %w", name, err)
 			}
-			out[pid] = proc{"server", cpu}
+			out[p] = proc{name, cpu}
 		}
 		if len(names) == 0 {
 			return out, nil
@@ -41,7 +53,7 @@ func sampleProcs(names []string, pid int) procsFunc {
 		}
 		for _, d := range dirs {
 			p, _ := strconv.Atoi(filepath.Base(d))
-			if p == pid {
+			if _, ok := fixed[p]; ok {
 				continue
 			}
 			name, cpu, err := readStat(p)

@@ -12,12 +12,12 @@ import (
 func (r report) print(w io.Writer, o options) {
 	if r.HashRate > 0 {
 		p := o.HashParams
-		fmt.Fprintf(w, "argon2id in this tool (m=%d KiB, t=%d, p=%d, every core, %s before the run): %.1f hashes/s\n",
-			p.Memory, p.Time, p.Threads, o.HashFor, r.HashRate)
+		fmt.Fprintf(w, "argon2id in this tool (m=%d KiB, t=%d, p=%d, every core, %s before and after the run): %.1f and %.1f hashes/s\n",
+			p.Memory, p.Time, p.Threads, o.HashFor, r.HashRate, r.HashRateAfter)
 	}
 	r.Login.print(w, "logins", "login", o.Concurrency)
-	if r.Login.OK > 0 && r.HashRate > 0 {
-		fmt.Fprintf(w, "logins/s are %.0f%% of the argon2id rate (one hash per login)\n", 100*float64(r.Login.OK)/r.Login.Wall.Seconds()/r.HashRate)
+	if rate := (r.HashRate + r.HashRateAfter) / 2; r.Login.OK > 0 && r.HashRate > 0 && r.HashRateAfter > 0 {
+		fmt.Fprintf(w, "logins/s are %.0f%% of the mean argon2id rate (the server hashes once per login)\n", 100*float64(r.Login.OK)/r.Login.Wall.Seconds()/rate)
 	}
 	if g, ok := r.Login.CPU["server"]; ok && r.Login.OK > 0 {
 		n := time.Duration(r.Login.OK + r.Login.Failures)
@@ -40,7 +40,7 @@ func (p phase) print(w io.Writer, plural, one string, c int) {
 	}
 	fmt.Fprintf(w, "throughput: %.1f %s/s\n", float64(p.OK)/p.Wall.Seconds(), plural)
 	fmt.Fprintf(w, "latency: p50 %s, p95 %s, p99 %s, max %s\n",
-		pct(p.Latencies, 50), pct(p.Latencies, 95), pct(p.Latencies, 99), p.Latencies[len(p.Latencies)-1].Round(time.Millisecond))
+		pct(p.Latencies, 50), pct(p.Latencies, 95), pct(p.Latencies, 99), pct(p.Latencies, 100))
 	var pages []string
 	for _, name := range pageOrder {
 		if d := p.Pages[name]; len(d) > 0 {
@@ -66,7 +66,7 @@ func (p phase) print(w io.Writer, plural, one string, c int) {
 	for _, name := range names {
 		g := p.CPU[name]
 		total += g.CPU
-		parts = append(parts, fmt.Sprintf("%s %s (%d processes)", name, (g.CPU/n).Round(10*time.Microsecond), g.Procs))
+		parts = append(parts, fmt.Sprintf("%s %s (%d %s)", name, (g.CPU/n).Round(10*time.Microsecond), g.Procs, pluralOf(g.Procs, "process", "processes")))
 	}
 	fmt.Fprintf(w, "CPU per %s: %s; together %s\n", one, strings.Join(parts, ", "), (total / n).Round(10*time.Microsecond))
 }
@@ -75,4 +75,11 @@ func (p phase) print(w io.Writer, plural, one string, c int) {
 func pct(d []time.Duration, p int) time.Duration {
 	i := (len(d)*p+99)/100 - 1
 	return d[max(0, min(i, len(d)-1))].Round(10 * time.Microsecond)
+}
+
+func pluralOf(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
