@@ -66,15 +66,27 @@ func (p phase) print(w io.Writer, plural, one string, c int) {
 	for _, name := range names {
 		g := p.CPU[name]
 		total += g.CPU
-		parts = append(parts, fmt.Sprintf("%s %s (%d %s)", name, (g.CPU/n).Round(10*time.Microsecond), g.Procs, pluralOf(g.Procs, "process", "processes")))
+		parts = append(parts, fmt.Sprintf("%s %s (%d %s)", name, round(g.CPU/n), g.Procs, pluralOf(g.Procs, "process", "processes")))
 	}
-	fmt.Fprintf(w, "CPU per %s: %s; together %s\n", one, strings.Join(parts, ", "), (total / n).Round(10*time.Microsecond))
+	fmt.Fprintf(w, "CPU per %s: %s; together %s\n", one, strings.Join(parts, ", "), round(total/n))
 }
 
 // pct is the p-th percentile of sorted durations.
 func pct(d []time.Duration, p int) time.Duration {
 	i := (len(d)*p+99)/100 - 1
-	return d[max(0, min(i, len(d)-1))].Round(10 * time.Microsecond)
+	return round(d[max(0, min(i, len(d)-1))])
+}
+
+// round keeps about three significant figures: 1.234s, 56.7ms, 4.12ms.
+func round(d time.Duration) time.Duration {
+	switch {
+	case d >= 100*time.Millisecond:
+		return d.Round(time.Millisecond)
+	case d >= 10*time.Millisecond:
+		return d.Round(100 * time.Microsecond)
+	default:
+		return d.Round(10 * time.Microsecond)
+	}
 }
 
 func pluralOf(n int, one, many string) string {
