@@ -242,8 +242,7 @@ func run(ctx context.Context, o options, rt http.RoundTripper) (report, error) {
 	)
 	var err error
 	r.Login, err = l.phase(ctx, o.Logins, func(worker, i int) error {
-		// Worker w signs in as users w, w+c, w+2c…: no two at once share one.
-		u := o.Users[(worker+i*o.Concurrency)%len(o.Users)]
+		u := o.Users[owned(worker, i, o.Concurrency, len(o.Users))]
 		reads, refresh, err := l.login(ctx, u)
 		outboxRds.Add(int64(reads))
 		if err == nil && refresh != "" {
@@ -285,7 +284,7 @@ func run(ctx context.Context, o options, rt http.RoundTripper) (report, error) {
 	// Worker w refreshes the tokens w, w+c, w+2c… in turn; each refresh
 	// rotates the token, so only its worker holds it.
 	r.Refresh, err = l.phase(ctx, o.Refreshes, func(worker, i int) error {
-		k := worker + (i%(len(refreshes)/o.Concurrency))*o.Concurrency
+		k := owned(worker, i, o.Concurrency, len(refreshes))
 		next, err := l.refresh(ctx, refreshes[k])
 		if err == nil {
 			refreshes[k] = next
@@ -294,6 +293,17 @@ func run(ctx context.Context, o options, rt http.RoundTripper) (report, error) {
 	})
 	r.hashAfter(ctx, o)
 	return r, err
+}
+
+// owned is the index of the item worker (of c) uses the i-th time, of n
+// items: with n ≥ c the worker's own items w, w+c, w+2c… in turn, so no two
+// workers ever use one item (a user, a refresh token) at once; with fewer
+// (one dev user) they share.
+func owned(worker, i, c, n int) int {
+	if n < c {
+		return (worker + i*c) % n
+	}
+	return worker + i%(n/c)*c
 }
 
 // hashAfter measures the argon2id rate again after the run: on a shared

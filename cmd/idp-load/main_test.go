@@ -209,3 +209,22 @@ func TestSampleProcs(t *testing.T) {
 		t.Errorf("cpuUsed = %v, want 3s over 2 processes (one new)", used)
 	}
 }
+
+// Each worker has items of its own, whatever the counts.
+func TestOwned(t *testing.T) {
+	for _, tc := range []struct{ c, n int }{{1, 1}, {2, 5}, {3, 3}, {4, 10}, {2, 2}} { // n ≥ c
+		owner := map[int]int{}
+		for w := range tc.c {
+			for i := range 3 * tc.n {
+				k := owned(w, i, tc.c, tc.n)
+				if k < 0 || k >= tc.n {
+					t.Fatalf("c %d n %d: worker %d item %d out of range", tc.c, tc.n, w, k)
+				}
+				if o, ok := owner[k]; ok && o != w {
+					t.Fatalf("c %d n %d: item %d used by workers %d and %d", tc.c, tc.n, k, o, w)
+				}
+				owner[k] = w
+			}
+		}
+	}
+}
