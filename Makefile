@@ -15,7 +15,7 @@ FUZZMINIMIZETIME ?= 0s
 # Which benchmarks `make bench` runs (a -bench regexp).
 BENCH ?= .
 
-.PHONY: run test build lint fmt-check vet staticcheck fuzz bench ci clean
+.PHONY: run test build lint fmt-check vet staticcheck fuzz bench bench-serve ci clean
 
 ## run: start the identity provider in dev mode (memory backends, dev outbox, dashboard on :8081);
 ## make run PORT=18080 serves it on 18080 and the dashboard on 18081 (loopback only)
@@ -70,6 +70,10 @@ fuzz:
 ## bench: benchmarks with allocations (make bench BENCH=Login); compare runs with benchstat
 bench:
 	go test -run '^$$' -bench '$(BENCH)' -benchmem ./...
+
+## bench-serve: load test of idp serve on the local PostgreSQL + Redis (make bench-serve N=200 C=4; deploy/bench/serve.sh)
+bench-serve:
+	N=$(or $(N),200) C=$(or $(C),4) sh deploy/bench/serve.sh
 
 ## ci: what CI runs (needs PostgreSQL and Redis; see .ci/run)
 ci:

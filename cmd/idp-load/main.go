@@ -1,14 +1,24 @@
 // Command idp-load is carekey's load tool: it drives whole sign-ins, as the
-// council's users do them, against a running carekey in dev mode, from
-// outside its process, and reports logins per second, latencies and, given
-// the server's process ID, the server's CPU per login.
+// council's users do them, against a running carekey from outside its
+// process, then refreshes tokens, and reports logins and refreshes per
+// second, each page's latency, the CPU each server process spent per login
+// and per refresh, and this machine's argon2id rate.
 //
 // One login: authorize (PKCE S256) → "Sign in" (email, password) → "Confirm
-// your identity" → Send Code → the 6-digit code, read from the dev outbox
-// as the user would read their phone → back at the client with a code →
-// token exchange. Sending a code and reading it back is done one login at a
-// time (the newest SMS in the outbox is then this login's); everything else,
-// argon2id included, runs -c at once.
+// your identity" → Send Code → the 6-digit code, read as the user would
+// read their phone → back at the client with a code → token exchange. The
+// code comes from one of two places:
+//
+//   - dev mode (`idp dev`): the dev outbox. Sending a code and reading it
+//     back is done one login at a time (the newest SMS in the outbox is then
+//     this login's); everything else, argon2id included, runs -c at once.
+//   - serve mode (`idp serve`, PostgreSQL + Redis): -sms-gateway ADDR makes
+//     the tool serve the HTTP SMS gateway (sms.provider: http) on a
+//     loopback address; carekey posts each text there and the tool hands the
+//     code to the login waiting for that number, so logins run -c at once
+//     throughout. -users names the CSV the users were imported from with
+//     `idp admin users import`; each concurrent login signs in as its own
+//     user.
 //
 // Dev mode's rate limits are meant for people; raise them for a load run:
 //
@@ -17,367 +27,344 @@
 //	IDP_RATE_LIMITS_CODES_PER_PHONE_MAX=1000000 go run ./cmd/idp dev &
 //	go run ./cmd/idp-load -password 'printed by idp dev' -n 300 -c 4 -pid $(pgrep -n -f 'idp dev')
 //
-// Server CPU is read from /proc/PID/stat (Linux) before and after the run.
-// The dev outbox reads the tool makes are the tool's doing, not a login's:
-// their CPU is measured separately afterwards (as many reads again) and
-// taken off. docs/performance.md records the figures.
+// Serve mode in one command: `make bench-serve` (deploy/bench/serve.sh).
+//
+// CPU comes from /proc/PID/stat (Linux), sampled before and after each
+// phase: -pid names the server process; -procs names processes by command
+// name (idp,postgres,redis-server), summed per name. The dev outbox reads
+// the tool makes are the tool's doing, not a login's: their CPU is measured
+// separately afterwards (as many reads again) and taken off the -pid
+// figure. docs/performance.md records the figures.
 package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"html"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/signal"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/carekey/carekey/internal/buildinfo"
+	"github.com/carekey/carekey/internal/password"
+	"github.com/carekey/carekey/internal/phone"
+	"github.com/carekey/carekey/pkg/adminclient"
 )
+
+// user is who one login signs in as.
+type user struct {
+	Email, Password string
+	Phone           string // E.164; needed with the SMS gateway
+}
 
 // options are the command's flags.
 type options struct {
 	Issuer      string
 	ClientID    string
 	RedirectURI string
-	Email       string
-	Password    string
+	Users       []user // each concurrent login takes its own
 	Logins      int
 	Concurrency int
-	PID         int // the server's process ID; 0: no CPU figures
-}
-
-// report is what a run measured.
-type report struct {
-	Logins    int
-	Failures  int
-	FirstErr  error
-	Wall      time.Duration
-	Latencies []time.Duration // of the successful logins, sorted
-	// ServerCPU is the server's CPU during the run, and OutboxCPU that of
-	// as many outbox reads again, done afterwards; both 0 without a PID.
-	ServerCPU, OutboxCPU time.Duration
+	Refreshes   int // refresh_token grants after the logins; 0: none
+	// Gateway, when set, delivers the codes (serve mode); else the dev outbox.
+	Gateway *gateway
+	// Procs samples the processes whose CPU is reported; nil: none.
+	Procs procsFunc
+	// HashFor is how long to measure the argon2id rate with HashParams; 0: not.
+	HashFor    time.Duration
+	HashParams password.Params
 }
 
 func main() {
 	var o options
-	flag.StringVar(&o.Issuer, "issuer", "http://localhost:8080", "carekey's issuer URL (dev mode)")
-	flag.StringVar(&o.ClientID, "client", "dev-public", "a public client (PKCE)")
+	var email, pw, usersFile, gatewayAddr, secretFile, procNames string
+	var pid int
+	flag.StringVar(&o.Issuer, "issuer", "http://localhost:8080", "carekey's issuer URL")
+	flag.StringVar(&o.ClientID, "client", "dev-public", "a public client (PKCE) allowed offline_access for the refresh phase")
 	flag.StringVar(&o.RedirectURI, "redirect-uri", "http://localhost:9999/callback", "a redirect URI registered for the client")
-	flag.StringVar(&o.Email, "email", "penny.plumber.portal@example.com", "the user who signs in")
-	flag.StringVar(&o.Password, "password", "", "the user's password (idp dev prints it)")
+	flag.StringVar(&email, "email", "penny.plumber.portal@example.com", "the user who signs in (without -users)")
+	flag.StringVar(&pw, "password", "", "the user's password (idp dev prints it; without -users)")
+	flag.StringVar(&usersFile, "users", "", "users CSV as imported by `idp admin users import` (email,forename,surname,phone,password)")
+	flag.StringVar(&gatewayAddr, "sms-gateway", "", "serve the HTTP SMS gateway on this loopback address (serve mode), such as 127.0.0.1:9099")
+	flag.StringVar(&secretFile, "sms-secret-file", "", "file holding the gateway's secret (sms.http.secret); or IDP_LOAD_SMS_SECRET")
 	flag.IntVar(&o.Logins, "n", 200, "how many logins")
 	flag.IntVar(&o.Concurrency, "c", 4, "how many at once")
-	flag.IntVar(&o.PID, "pid", 0, "the server's process ID, to report its CPU per login (Linux)")
+	flag.IntVar(&o.Refreshes, "refresh", 0, "how many refresh_token grants after the logins")
+	flag.IntVar(&pid, "pid", 0, "the server's process ID, to report its CPU per login (Linux)")
+	flag.StringVar(&procNames, "procs", "", "processes whose CPU to report, summed per name: command names (idp,postgres) or name=PID (redis-server=1234)")
+	flag.DurationVar(&o.HashFor, "hash-rate", 3*time.Second, "how long to measure this machine's argon2id rate before the run (0: not)")
 	showVersion := flag.Bool("version", false, "print the version and licence, then exit")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println(buildinfo.Line("idp-load"))
 		return
 	}
-	if o.Password == "" || o.Logins < 1 || o.Concurrency < 1 {
-		fmt.Fprintln(os.Stderr, "idp-load: -password is required; -n and -c must be at least 1")
-		flag.Usage()
-		os.Exit(2)
+	fail := func(code int, msg ...any) {
+		fmt.Fprintln(os.Stderr, append([]any{"idp-load:"}, msg...)...)
+		os.Exit(code)
 	}
+	if o.Logins < 1 || o.Concurrency < 1 || o.Refreshes < 0 {
+		fail(2, "-n and -c must be at least 1, -refresh not negative")
+	}
+	var err error
+	if usersFile != "" {
+		if o.Users, err = readUsers(usersFile); err != nil {
+			fail(2, err)
+		}
+	} else if pw == "" {
+		fail(2, "-password or -users is required")
+	} else {
+		o.Users = []user{{Email: email, Password: pw}}
+	}
+	if gatewayAddr != "" {
+		if err := checkGatewayUsers(o.Users, o.Concurrency); err != nil {
+			fail(2, err)
+		}
+		secret := os.Getenv("IDP_LOAD_SMS_SECRET")
+		if secretFile != "" {
+			b, err := os.ReadFile(secretFile)
+			if err != nil {
+				fail(2, err)
+			}
+			secret = strings.TrimSpace(string(b))
+		}
+		if o.Gateway, err = startGateway(gatewayAddr, secret); err != nil {
+			fail(2, err)
+		}
+		defer o.Gateway.Close()
+	}
+	var names []string
+	if procNames != "" {
+		names = strings.Split(procNames, ",")
+	}
+	if pid != 0 || len(names) > 0 {
+		o.Procs = sampleProcs(names, pid)
+	}
+	o.HashParams = password.DefaultParams() // what internal/app hashes with
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	r, err := run(ctx, o, http.DefaultTransport, procCPU)
+	r, err := run(ctx, o, http.DefaultTransport)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "idp-load:", err)
-		os.Exit(1)
+		fail(1, err)
 	}
 	r.print(os.Stdout, o)
-	if r.Failures > 0 {
+	if r.Login.Failures > 0 || r.Refresh.Failures > 0 {
 		os.Exit(1)
 	}
 }
 
-// cpuFunc returns a process's CPU time so far.
-type cpuFunc func(pid int) (time.Duration, error)
+// readUsers reads the users CSV; phones become E.164, as carekey sends them.
+func readUsers(path string) ([]user, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, bad, err := adminclient.ParseUsersCSV(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("%s: %v", path, bad[0])
+	}
+	us := make([]user, len(rows))
+	for i, r := range rows {
+		n, err := phone.Parse(r.Phone, "")
+		if err != nil {
+			return nil, fmt.Errorf("%s: line %d: %w", path, r.Line, err)
+		}
+		us[i] = user{r.Email, r.Password, n.E164}
+	}
+	return us, nil
+}
 
-// run makes o.Logins logins, o.Concurrency at once, through rt.
-func run(ctx context.Context, o options, rt http.RoundTripper, cpu cpuFunc) (report, error) {
+// checkGatewayUsers checks that c logins at once never wait for a code to
+// the same number.
+func checkGatewayUsers(us []user, c int) error {
+	if len(us) < c {
+		return fmt.Errorf("-sms-gateway: -c %d needs at least %d users in -users, have %d", c, c, len(us))
+	}
+	seen := map[string]bool{}
+	for _, u := range us {
+		if u.Phone == "" || seen[u.Phone] {
+			return fmt.Errorf("-sms-gateway: every user needs a phone of their own (%s)", u.Email)
+		}
+		seen[u.Phone] = true
+	}
+	return nil
+}
+
+// phase is what one phase (logins or refreshes) measured.
+type phase struct {
+	OK, Failures int
+	FirstErr     error
+	Wall         time.Duration
+	Latencies    []time.Duration            // of the successful ones, sorted
+	Pages        map[string][]time.Duration // per request, sorted
+	CPU          map[string]groupCPU        // per process name; nil without Procs
+}
+
+// report is what a run measured.
+type report struct {
+	Login, Refresh phase
+	// OutboxCPU is the -pid server's CPU for as many dev outbox reads as
+	// the logins made, done again afterwards; taken off its login figure.
+	OutboxCPU time.Duration
+	// HashRate is argon2id hashes a second in this process, measured
+	// before and after the run; 0: not measured.
+	HashRate, HashRateAfter float64
+}
+
+// run measures the hash rate, makes o.Logins logins, o.Concurrency at once,
+// then o.Refreshes refreshes with the tokens they got, all through rt.
+func run(ctx context.Context, o options, rt http.RoundTripper) (report, error) {
 	var r report
 	o.Issuer = strings.TrimSuffix(o.Issuer, "/")
-	l := &loader{o: o, rt: rt}
+	l := &loader{o: o, rt: rt, pages: map[string][]time.Duration{}}
+	if o.HashFor > 0 {
+		r.HashRate = hashRate(ctx, o.HashParams, o.HashFor)
+	}
 	// One login first: it fails fast on a wrong password or limit, and
 	// warms up what the first login of a process pays for.
-	if _, err := l.login(ctx); err != nil {
+	if _, _, err := l.login(ctx, o.Users[0]); err != nil {
 		return r, fmt.Errorf("first login: %w", err)
 	}
-	var before time.Duration
-	if o.PID != 0 {
-		var err error
-		if before, err = cpu(o.PID); err != nil {
+	l.pages = map[string][]time.Duration{}
+	var (
+		mu        sync.Mutex
+		refreshes []string
+		outboxRds atomic.Int64
+	)
+	var err error
+	r.Login, err = l.phase(ctx, o.Logins, func(worker, i int) error {
+		u := o.Users[owned(worker, i, o.Concurrency, len(o.Users))]
+		reads, refresh, err := l.login(ctx, u)
+		outboxRds.Add(int64(reads))
+		if err == nil && refresh != "" {
+			mu.Lock()
+			refreshes = append(refreshes, refresh)
+			mu.Unlock()
+		}
+		return err
+	})
+	if err != nil {
+		return r, err
+	}
+	if o.Gateway == nil && o.Procs != nil && outboxRds.Load() > 0 {
+		// The outbox reads again, to take their CPU off.
+		before, err := o.Procs()
+		if err != nil {
 			return r, err
+		}
+		c := &http.Client{Transport: rt}
+		for range outboxRds.Load() {
+			if _, err := l.newestSMS(ctx, c); err != nil {
+				return r, err
+			}
+		}
+		after, err := o.Procs()
+		if err != nil {
+			return r, err
+		}
+		r.OutboxCPU = cpuUsed(before, after)["server"].CPU
+	}
+	if o.Refreshes == 0 {
+		r.hashAfter(ctx, o)
+		return r, nil
+	}
+	if len(refreshes) < o.Concurrency {
+		return r, fmt.Errorf("refresh: %d refresh tokens from the logins, want at least %d (-c): is offline_access allowed to %s?", len(refreshes), o.Concurrency, o.ClientID)
+	}
+	l.pages = map[string][]time.Duration{}
+	// Worker w refreshes the tokens w, w+c, w+2c… in turn; each refresh
+	// rotates the token, so only its worker holds it.
+	r.Refresh, err = l.phase(ctx, o.Refreshes, func(worker, i int) error {
+		k := owned(worker, i, o.Concurrency, len(refreshes))
+		next, err := l.refresh(ctx, refreshes[k])
+		if err == nil {
+			refreshes[k] = next
+		}
+		return err
+	})
+	r.hashAfter(ctx, o)
+	return r, err
+}
+
+// owned is the index of the item worker (of c) uses the i-th time, of n
+// items: with n ≥ c the worker's own items w, w+c, w+2c… in turn, so no two
+// workers ever use one item (a user, a refresh token) at once; with fewer
+// (one dev user) they share.
+func owned(worker, i, c, n int) int {
+	if n < c {
+		return (worker + i*c) % n
+	}
+	return worker + i%(n/c)*c
+}
+
+// hashAfter measures the argon2id rate again after the run: on a shared
+// machine the two differ, and the report gives both.
+func (r *report) hashAfter(ctx context.Context, o options) {
+	if o.HashFor > 0 {
+		r.HashRateAfter = hashRate(ctx, o.HashParams, o.HashFor)
+	}
+}
+
+// phase runs do n times, o.Concurrency at once (do gets the worker and
+// how many that worker did before), and measures it.
+func (l *loader) phase(ctx context.Context, n int, do func(worker, i int) error) (phase, error) {
+	var p phase
+	var before map[int]proc
+	if l.o.Procs != nil {
+		var err error
+		if before, err = l.o.Procs(); err != nil {
+			return p, err
 		}
 	}
 	var (
-		next      atomic.Int64
-		mu        sync.Mutex
-		wg        sync.WaitGroup
-		outboxRds atomic.Int64
+		next atomic.Int64
+		mu   sync.Mutex
+		wg   sync.WaitGroup
 	)
 	start := time.Now()
-	for range o.Concurrency {
+	for w := range l.o.Concurrency {
 		wg.Go(func() {
-			for next.Add(1) <= int64(o.Logins) && ctx.Err() == nil {
+			for i := 0; next.Add(1) <= int64(n) && ctx.Err() == nil; i++ {
 				t0 := time.Now()
-				reads, err := l.login(ctx)
-				outboxRds.Add(int64(reads))
+				err := do(w, i)
 				mu.Lock()
 				if err != nil {
-					r.Failures++
-					if r.FirstErr == nil {
-						r.FirstErr = err
+					p.Failures++
+					if p.FirstErr == nil {
+						p.FirstErr = err
 					}
 				} else {
-					r.Logins++
-					r.Latencies = append(r.Latencies, time.Since(t0))
+					p.OK++
+					p.Latencies = append(p.Latencies, time.Since(t0))
 				}
 				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	r.Wall = time.Since(start)
-	slices.Sort(r.Latencies)
-	if o.PID == 0 {
-		return r, nil
+	p.Wall = time.Since(start)
+	slices.Sort(p.Latencies)
+	l.pagesMu.Lock()
+	p.Pages = l.pages
+	for _, d := range p.Pages {
+		slices.Sort(d)
 	}
-	after, err := cpu(o.PID)
-	if err != nil {
-		return r, err
-	}
-	r.ServerCPU = after - before
-	// The outbox reads again, to take their CPU off.
-	c := &http.Client{Transport: rt}
-	for range outboxRds.Load() {
-		if _, err := l.newestSMS(ctx, c); err != nil {
-			return r, err
+	l.pagesMu.Unlock()
+	if l.o.Procs != nil {
+		after, err := l.o.Procs()
+		if err != nil {
+			return p, err
 		}
+		p.CPU = cpuUsed(before, after)
 	}
-	end, err := cpu(o.PID)
-	if err != nil {
-		return r, err
-	}
-	r.OutboxCPU = end - after
-	return r, nil
-}
-
-// loader makes logins.
-type loader struct {
-	o      options
-	rt     http.RoundTripper
-	sendMu sync.Mutex // held from Send Code until its code is read back
-}
-
-var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-
-// login signs in once with a fresh browser and exchanges the code. It
-// returns how many times it read the dev outbox.
-func (l *loader) login(ctx context.Context) (reads int, err error) {
-	o := l.o
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Transport: l.rt, Jar: jar, Timeout: time.Minute,
-		CheckRedirect: func(req *http.Request, _ []*http.Request) error {
-			if !strings.HasPrefix(req.URL.String(), o.Issuer+"/") {
-				return http.ErrUseLastResponse // back at the client
-			}
-			return nil
-		}}
-	verifier := token()
-	sum := sha256.Sum256([]byte(verifier))
-	q := url.Values{
-		"client_id": {o.ClientID}, "redirect_uri": {o.RedirectURI}, "response_type": {"code"},
-		"scope": {"openid profile"}, "state": {token()}, "code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])},
-		"code_challenge_method": {"S256"},
-	}
-	body, err := page(ctx, c, http.MethodGet, o.Issuer+"/authorize?"+q.Encode(), nil, "<h1>Sign in</h1>")
-	if err != nil {
-		return 0, fmt.Errorf("authorize: %w", err)
-	}
-	m := csrfRE.FindStringSubmatch(body)
-	if m == nil {
-		return 0, errors.New("sign-in page: no CSRF token")
-	}
-	csrf := html.UnescapeString(m[1])
-	if _, err := page(ctx, c, http.MethodPost, o.Issuer+"/signin",
-		url.Values{"csrf_token": {csrf}, "email": {o.Email}, "password": {o.Password}}, `action="/signin/send-code"`); err != nil {
-		return 0, fmt.Errorf("password: %w", err)
-	}
-	code, err := func() (string, error) {
-		l.sendMu.Lock()
-		defer l.sendMu.Unlock()
-		if _, err := page(ctx, c, http.MethodPost, o.Issuer+"/signin/send-code", url.Values{"csrf_token": {csrf}}, `action="/signin/verify"`); err != nil {
-			return "", fmt.Errorf("send code: %w", err)
-		}
-		reads++
-		return l.newestSMS(ctx, c)
-	}()
-	if err != nil {
-		return reads, err
-	}
-	resp, err := post(ctx, c, o.Issuer+"/signin/verify", url.Values{"csrf_token": {csrf}, "code": {code}})
-	if err != nil {
-		return reads, fmt.Errorf("verify code: %w", err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	back, err := resp.Location()
-	if err != nil || back.Query().Get("code") == "" {
-		return reads, fmt.Errorf("verify code: status %d, no redirect to the client with a code", resp.StatusCode)
-	}
-	resp, err = post(ctx, c, o.Issuer+"/oauth/token", url.Values{
-		"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")}, "redirect_uri": {o.RedirectURI},
-		"client_id": {o.ClientID}, "code_verifier": {verifier},
-	})
-	if err != nil {
-		return reads, fmt.Errorf("token: %w", err)
-	}
-	defer resp.Body.Close()
-	var tok struct {
-		IDToken string `json:"id_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK || tok.IDToken == "" {
-		return reads, fmt.Errorf("token: status %d, no ID token (%v)", resp.StatusCode, err)
-	}
-	return reads, nil
-}
-
-// newestSMS is the code of the newest SMS in the dev outbox.
-func (l *loader) newestSMS(ctx context.Context, c *http.Client) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.o.Issuer+"/dev/outbox.json", nil)
-	if err != nil {
-		return "", err
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("dev outbox: %w", err)
-	}
-	defer resp.Body.Close()
-	var box struct {
-		Messages []struct {
-			Channel string  `json:"channel"`
-			Code    *string `json:"code"`
-		} `json:"messages"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&box); err != nil || resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("dev outbox: status %d (%v): is carekey in dev mode?", resp.StatusCode, err)
-	}
-	for _, m := range box.Messages { // newest first
-		if m.Channel == "sms" && m.Code != nil {
-			return *m.Code, nil
-		}
-	}
-	return "", errors.New("dev outbox: no SMS code")
-}
-
-// page requests u and returns the body of a 200 page that contains want.
-func page(ctx context.Context, c *http.Client, method, u string, form url.Values, want string) (string, error) {
-	var resp *http.Response
-	var err error
-	if method == http.MethodPost {
-		resp, err = post(ctx, c, u, form)
-	} else {
-		req, rerr := http.NewRequestWithContext(ctx, method, u, nil)
-		if rerr != nil {
-			return "", rerr
-		}
-		resp, err = c.Do(req)
-	}
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
-		return "", fmt.Errorf("%s %s: status %d, not the page expected%s", method, resp.Request.URL.Path, resp.StatusCode, retryAfter(resp))
-	}
-	return string(b), nil
-}
-
-func retryAfter(resp *http.Response) string {
-	if ra := resp.Header.Get("Retry-After"); ra != "" {
-		return " (rate limited: raise the dev limits, see the command's doc)"
-	}
-	return ""
-}
-
-func post(ctx context.Context, c *http.Client, u string, form url.Values) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return c.Do(req)
-}
-
-// token is 256 random bits as 52 base32 characters: a PKCE verifier (43 to
-// 128 unreserved characters) or a state.
-func token() string { return rand.Text() + rand.Text() }
-
-// procCPU reads a process's user + system CPU time from /proc (Linux; the
-// kernel reports it in USER_HZ ticks, 100 a second).
-func procCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, fmt.Errorf("server CPU: %w", err)
-	}
-	// Fields after the command name, which is in parentheses and may hold spaces.
-	i := strings.LastIndexByte(string(b), ')')
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("server CPU: unexpected /proc/%d/stat", pid)
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("server CPU: unexpected /proc/%d/stat", pid)
-	}
-	return time.Duration(utime+stime) * (time.Second / 100), nil
-}
-
-// print writes the report.
-func (r report) print(w io.Writer, o options) {
-	fmt.Fprintf(w, "logins: %d ok, %d failed, %d at once, in %s\n", r.Logins, r.Failures, o.Concurrency, r.Wall.Round(time.Millisecond))
-	if r.FirstErr != nil {
-		fmt.Fprintf(w, "first failure: %v\n", r.FirstErr)
-	}
-	if r.Logins == 0 {
-		return
-	}
-	fmt.Fprintf(w, "throughput: %.1f logins/s\n", float64(r.Logins)/r.Wall.Seconds())
-	fmt.Fprintf(w, "latency: p50 %s, p95 %s, p99 %s, max %s\n",
-		pct(r.Latencies, 50), pct(r.Latencies, 95), pct(r.Latencies, 99), r.Latencies[len(r.Latencies)-1].Round(time.Millisecond))
-	if o.PID != 0 {
-		n := time.Duration(r.Logins + r.Failures)
-		fmt.Fprintf(w, "server CPU per login: %s (%s with the dev outbox reads, which cost %s per login)\n",
-			((r.ServerCPU - r.OutboxCPU) / n).Round(10*time.Microsecond), (r.ServerCPU / n).Round(10*time.Microsecond), (r.OutboxCPU / n).Round(10*time.Microsecond))
-	}
-}
-
-// pct is the p-th percentile of sorted durations.
-func pct(d []time.Duration, p int) time.Duration {
-	i := (len(d)*p+99)/100 - 1
-	return d[max(0, min(i, len(d)-1))].Round(time.Millisecond)
+	return p, nil
 }

@@ -25,6 +25,7 @@ const adminUsage = `usage: idp admin COMMAND [flags]
   users find EMAIL
   users reset-phone USER
   users unlock USER
+  users import FILE.csv [--dry-run]   email,forename,surname,phone,password
   import FILE.csv [--dry-run]
   audit list [--user USER] [--type T] [--since RFC3339] [--until RFC3339] [--after ID] [--limit N]
 
@@ -165,6 +166,11 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 			return 2
 		}
 		err = c.listAudit(ctx, audit, *limit)
+	case "users import":
+		if !want(1, "FILE.csv") {
+			return 2
+		}
+		err = c.importUsers(ctx, pos[0], *dryRun) // admin_users_import.go
 	case "import":
 		if !want(1, "FILE.csv") {
 			return 2
@@ -399,6 +405,22 @@ func (c *adminCmd) userChore(ctx context.Context, chore, user string) error {
 	return c.printUsers([]adminclient.User{u})
 }
 
+// checked reports a CSV's bad rows, or on a dry run its good ones; stop
+// says whether to go no further, with err to return.
+func (c *adminCmd) checked(path string, bad []adminclient.RowError, good int, dryRun bool) (stop bool, err error) {
+	if len(bad) > 0 {
+		for _, b := range bad {
+			fmt.Fprintf(c.out, "%s: %v\n", path, b)
+		}
+		return true, fmt.Errorf("%d bad row(s): %w", len(bad), errBadRows)
+	}
+	if dryRun {
+		_, err := fmt.Fprintf(c.out, "%s: %d row(s) OK; nothing changed (dry run)\n", path, good)
+		return true, err
+	}
+	return false, nil
+}
+
 // errBadRows is returned when the CSV has bad rows (each already reported).
 var errBadRows = errors.New("nothing imported: fix the rows above and run again")
 
@@ -434,15 +456,8 @@ func (c *adminCmd) importCSV(ctx context.Context, path string, dryRun bool) erro
 			bad = append(bad, adminclient.RowError{Line: r.Line, Reason: "email: no user with email " + r.Email})
 		}
 	}
-	if len(bad) > 0 {
-		sortRowErrors(bad)
-		for _, b := range bad {
-			fmt.Fprintf(c.out, "%s: %v\n", path, b)
-		}
-		return fmt.Errorf("%d bad row(s): %w", len(bad), errBadRows)
-	}
-	if dryRun {
-		_, err := fmt.Fprintf(c.out, "%s: %d row(s) OK; nothing changed (dry run)\n", path, len(rows))
+	sortRowErrors(bad)
+	if stop, err := c.checked(path, bad, len(rows), dryRun); stop {
 		return err
 	}
 	var accountsNew, grantsNew int

@@ -74,6 +74,8 @@ type Config struct {
 	Logger        *slog.Logger // optional
 	// MaxBodyBytes caps request bodies (optional: 64 KiB).
 	MaxBodyBytes int64
+	// Import enables POST /users/import (optional; users_import.go).
+	Import *UserImport
 }
 
 // API is the admin API's http.Handler.
@@ -109,6 +111,7 @@ func New(cfg Config) (*API, error) {
 	p.HandleFunc("/accounts/{id}", a.getAccount).Methods(http.MethodGet)
 	p.HandleFunc("/accounts/by-ref/{source}/{ref}", a.putAccount).Methods(http.MethodPut)
 	p.HandleFunc("/users", a.findUsers).Methods(http.MethodGet)
+	p.HandleFunc("/users/import", a.importUsers).Methods(http.MethodPost)
 	p.HandleFunc("/users/{id}", a.getUser).Methods(http.MethodGet)
 	p.HandleFunc("/users/{id}/reset-phone", a.resetPhone).Methods(http.MethodPost)
 	p.HandleFunc("/users/{id}/unlock", a.unlock).Methods(http.MethodPost)

@@ -44,11 +44,11 @@ func seedGrants(ctx context.Context, svc *accounts.Service) error {
 
 // newAdminAPI builds the admin API, authenticated by the provider's access tokens.
 // reset-phone ends the user's sessions (with back-channel logout through
-// logout) and refresh tokens.
+// logout) and refresh tokens. imports enables POST /users/import.
 func newAdminAPI(tokens adminapi.Tokens, svc *accounts.Service, users store.Store, sessions adminapi.Sessions, logout adminapi.LogoutNotifier,
-	clk clock.Clock, logger *slog.Logger, maxBody int64) (http.Handler, error) {
+	clk clock.Clock, logger *slog.Logger, maxBody int64, imports *adminapi.UserImport) (http.Handler, error) {
 	api, err := adminapi.New(adminapi.Config{Tokens: tokens, Accounts: svc, Users: users, Audit: users, Sessions: sessions, RefreshTokens: users,
-		Logout: logout, Clock: clk, Logger: logger, MaxBodyBytes: maxBody})
+		Logout: logout, Clock: clk, Logger: logger, MaxBodyBytes: maxBody, Import: imports})
 	if err != nil {
 		return nil, fmt.Errorf("admin api: %w", err)
 	}

@@ -211,7 +211,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err := a.keyAge(km, provider.Algorithms(), clk.Now); err != nil { // observability.go
 		return nil, err
 	}
-	admin, err := newAdminAPI(provider, accountsSvc, b.Store, b.Sessions, logout, clk, logger, cfg.HTTP.MaxBodyBytes)
+	admin, err := newAdminAPI(provider, accountsSvc, b.Store, b.Sessions, logout, clk, logger, cfg.HTTP.MaxBodyBytes,
+		&adminapi.UserImport{Users: b.Store, Hasher: hasher, Policy: passwordPolicy(cfg.PasswordPolicy)})
 	if err != nil {
 		return nil, err
 	}

@@ -9,12 +9,13 @@ import (
 	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/notify/govuknotify"
+	"github.com/carekey/carekey/internal/notify/httpsms"
 	"github.com/carekey/carekey/internal/notify/twilio"
 	"github.com/carekey/carekey/internal/web"
 )
 
 // openPhoneSenders builds the SMS sender and voice caller from the sms and
-// voice sections (GOV.UK Notify or Twilio). A section without a provider
+// voice sections (GOV.UK Notify, Twilio or a generic HTTP gateway). A section without a provider
 // gives nil: journeys then answer "something went wrong" and log why.
 func openPhoneSenders(cfg *config.Config, clk clock.Clock) (notify.SMSSender, notify.VoiceCaller, error) {
 	var sms notify.SMSSender
@@ -35,6 +36,13 @@ func openPhoneSenders(cfg *config.Config, clk clock.Clock) (notify.SMSSender, no
 		c, err := newTwilio(cfg.SMS.Twilio, cfg.Issuer+"/webhooks/twilio/voice")
 		if err != nil {
 			return nil, nil, fmt.Errorf("sms.twilio: %w", err)
+		}
+		sms = c
+	case "http":
+		h := cfg.SMS.HTTP
+		c, err := httpsms.New(httpsms.Config{URL: h.URL, Secret: h.Secret, Timeout: h.Timeout})
+		if err != nil {
+			return nil, nil, fmt.Errorf("sms.http: %w", err)
 		}
 		sms = c
 	}

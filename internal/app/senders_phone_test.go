@@ -46,3 +46,30 @@ func TestNotifySMSTemplates(t *testing.T) {
 		t.Fatalf("template IDs sent = %q", got)
 	}
 }
+
+// sms.provider http posts each text to the configured gateway with its secret.
+func TestHTTPSMSGateway(t *testing.T) {
+	var got []string
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			To string `json:"to"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		got = append(got, r.Header.Get("Authorization")+" "+body.To)
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer gw.Close()
+	cfg := &config.Config{Issuer: "https://signin.council.gov.uk", SMS: config.SMS{Provider: "http",
+		HTTP: config.HTTPSMS{URL: gw.URL + "/sms", Secret: "s3cret"}}}
+	sms, _, err := openPhoneSenders(cfg, clock.System())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := notify.Templates{ServiceName: "Children's Services Portal"}
+	if err := sms.SendSMS(t.Context(), tpl.SignInCodeSMS("+447700900047", "123456")); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != "Bearer s3cret +447700900047" {
+		t.Fatalf("gateway got %q", got)
+	}
+}

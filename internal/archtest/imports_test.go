@@ -78,6 +78,7 @@ func rules() []rule {
 		"internal/notify/smtp",
 		"internal/notify/govuknotify",
 		"internal/notify/twilio",
+		"internal/notify/httpsms",
 		"internal/notify/outbox",
 	}
 	// (design.md §2 named an "audit" contract and an "enrolment" journey:

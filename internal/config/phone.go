@@ -51,12 +51,24 @@ type RateLimits struct {
 
 // SMS sends sign-in codes by text message.
 type SMS struct {
-	// Provider is "govuknotify" or "twilio"; empty in dev mode (the dev
-	// outbox). serve needs this or voice.provider; without it Send Code
-	// fails and the app warns at start.
+	// Provider is "govuknotify", "twilio" or "http"; empty in dev mode
+	// (the dev outbox). serve needs this or voice.provider; without it Send
+	// Code fails and the app warns at start.
 	Provider    string      `yaml:"provider"`
 	GovUKNotify NotifySMS   `yaml:"govuknotify"`
 	Twilio      TwilioPhone `yaml:"twilio"`
+	HTTP        HTTPSMS     `yaml:"http"`
+}
+
+// HTTPSMS is a generic HTTP SMS gateway (internal/notify/httpsms): each
+// message is POSTed as JSON to URL with "Authorization: Bearer <secret>".
+type HTTPSMS struct {
+	// URL is https, or http to a loopback address (a gateway on this
+	// machine, such as the load tool's).
+	URL        string        `yaml:"url"`
+	Secret     string        `yaml:"secret"`
+	SecretFile string        `yaml:"secret_file"`
+	Timeout    time.Duration `yaml:"timeout"` // default 10s
 }
 
 // NotifySMS is GOV.UK Notify for text messages.
@@ -99,6 +111,7 @@ func phoneSecretRefs(c *Config) []secretRef {
 	return []secretRef{
 		{"sms.govuknotify.api_key", &c.SMS.GovUKNotify.APIKey, &c.SMS.GovUKNotify.APIKeyFile},
 		{"sms.twilio.auth_token", &c.SMS.Twilio.AuthToken, &c.SMS.Twilio.AuthTokenFile},
+		{"sms.http.secret", &c.SMS.HTTP.Secret, &c.SMS.HTTP.SecretFile},
 		{"voice.twilio.auth_token", &c.Voice.Twilio.AuthToken, &c.Voice.Twilio.AuthTokenFile},
 	}
 }
@@ -110,6 +123,9 @@ func applyPhoneDefaults(c *Config) {
 	setDefault(&c.MFA.MaxSends, 5)
 	setDefault(&c.MFA.ResendCooldown, 30*time.Second)
 	setDefault(&c.MFA.CallTimeout, 2*time.Minute)
+	if c.SMS.Provider == "http" {
+		setDefault(&c.SMS.HTTP.Timeout, 10*time.Second)
+	}
 
 	setDefault(&c.Lockout.Threshold, 10)
 	setDefault(&c.Lockout.Base, 15*time.Minute)
@@ -187,7 +203,7 @@ func (v *validator) phone(c *Config) {
 	v.voice(&c.Voice)
 	if v.serve() && c.SMS.Provider == "" && c.Voice.Provider == "" {
 		// Every sign-in confirms the phone: with neither, nobody can sign in.
-		v.add("sms.provider", "required (or voice.provider): every sign-in sends a code by SMS or places a call; govuknotify or twilio")
+		v.add("sms.provider", "required (or voice.provider): every sign-in sends a code by SMS or places a call; govuknotify, twilio or http")
 	}
 }
 
@@ -206,8 +222,25 @@ func (v *validator) sms(s *SMS) {
 		v.providerURL("sms.govuknotify.base_url", n.BaseURL)
 	case "twilio":
 		v.twilio("sms.twilio", &s.Twilio, false)
+	case "http":
+		h := &s.HTTP
+		v.secret("sms.http.secret", h.Secret)
+		u, err := url.Parse(h.URL)
+		switch {
+		case h.URL == "":
+			v.add("sms.http.url", msgRequired)
+		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+			v.add("sms.http.url", "must be an absolute https URL")
+		case u.User != nil || u.Fragment != "":
+			v.add("sms.http.url", "must not hold user information or a fragment (the secret goes in sms.http.secret_file)")
+		case u.Scheme == "http" && !isLoopbackAddr(u.Hostname()):
+			v.add("sms.http.url", "must be https: the secret and the codes would cross the network in clear (http only to a loopback address)")
+		}
+		if h.Timeout < time.Second || h.Timeout > time.Minute {
+			v.add("sms.http.timeout", "must be between 1s and 1m")
+		}
 	default:
-		v.add("sms.provider", "must be govuknotify or twilio, not %q", s.Provider)
+		v.add("sms.provider", "must be govuknotify, twilio or http, not %q", s.Provider)
 	}
 }
 

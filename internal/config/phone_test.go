@@ -85,6 +85,20 @@ func TestValidatePhoneSections(t *testing.T) {
 			have:     `voice: {provider: twilio, twilio: {account_sid: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, auth_token: t0k3n, from: "+441632960000", webhook_url: "https://signin.council.gov.uk/other"}}`,
 			wantErrs: []string{"voice.twilio.webhook_url"},
 		},
+		{name: "http gateway", mode: ModeServe, have: `sms: {provider: http, http: {url: "https://sms.council.gov.uk/send", secret: "3c1f0e9a7b2d4c6e8f0a1b2c3d4e5f60"}}`},
+		// The load tool's gateway: plain http, but only on this machine.
+		{name: "http gateway on loopback", mode: ModeServe, have: `sms: {provider: http, http: {url: "http://127.0.0.1:9099/sms", secret: "3c1f0e9a7b2d4c6e8f0a1b2c3d4e5f60", timeout: 2s}}`},
+		{
+			name: "http gateway wrong", mode: ModeServe,
+			have:     `sms: {provider: http, http: {url: "http://sms.council.gov.uk/send", secret: changeme, timeout: 5m}}`,
+			wantErrs: []string{"sms.http.secret", "sms.http.timeout", "sms.http.url"},
+		},
+		{
+			name: "http gateway with credentials in the URL", mode: ModeServe,
+			have:     `sms: {provider: http, http: {url: "https://user:pw@sms.council.gov.uk/send", secret: "3c1f0e9a7b2d4c6e8f0a1b2c3d4e5f60"}}`,
+			wantErrs: []string{"sms.http.url"},
+		},
+		{name: "http gateway empty", mode: ModeServe, have: `sms: {provider: http}`, wantErrs: []string{"sms.http.secret", "sms.http.url"}},
 		{
 			name: "limits out of range", mode: ModeServe,
 			have: "mfa: {max_attempts: 50, max_sends: -1, code_ttl: -1s}\nlockout: {threshold: -1, base: 1h, max: 30m, source_backoff: {max: -1, window: 10ms}}\n" +

@@ -5,7 +5,7 @@
 // a vendor:
 //
 //	EmailSender  SendEmail(ctx, Email)  smtp, govuknotify, outbox (dev)
-//	SMSSender    SendSMS(ctx, SMS)      twilio, govuknotify, outbox (dev)
+//	SMSSender    SendSMS(ctx, SMS)      twilio, govuknotify, httpsms, outbox (dev)
 //	VoiceCaller  PlaceCall(ctx, Call)   twilio, outbox (dev)
 //
 // notifytest holds a recording fake for journey tests. Only internal/app

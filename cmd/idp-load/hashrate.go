@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/carekey/carekey/internal/password"
+)
+
+// hashRate measures this machine's argon2id rate in this process: as many
+// goroutines as cores hash with p (the parameters carekey uses, so a
+// server-side hash costs the same) for d. It is the ceiling of logins per
+// second, each of which costs the server one argon2id computation.
+func hashRate(ctx context.Context, p password.Params, d time.Duration) float64 {
+	var n atomic.Int64
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			salt := make([]byte, p.SaltLen)
+			_, _ = rand.Read(salt)
+			for ctx.Err() == nil {
+				argon2.IDKey([]byte("Correct-Horse-42!"), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+				n.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return float64(n.Load()) / time.Since(start).Seconds()
+}
