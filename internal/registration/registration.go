@@ -33,8 +33,9 @@ const (
 
 // Sentinel errors besides ErrBadTransition and emailcode's.
 var (
-	// ErrExpired: the flow's time is up; the user must start again.
-	ErrExpired = errors.New("registration: flow expired")
+	// ErrExpired: the flow's time is up; the user must start again. It is
+	// flow.ErrExpired, which flow.Advance returns.
+	ErrExpired = flow.ErrExpired
 	// ErrSendFailed: the email could not be sent; the flow is where it was.
 	ErrSendFailed = errors.New("registration: email not sent")
 )
@@ -84,42 +85,17 @@ func (s *Service) logger() *slog.Logger {
 // CSRF token the browser holds; authRequest the OIDC auth request to return
 // to afterwards ("" if none).
 func (s *Service) Start(ctx context.Context, csrfHash []byte, authRequest string) (flow.Flow, error) {
-	now := s.Clock.Now()
-	ttl := s.FlowTTL
-	if ttl == 0 {
-		ttl = time.Hour
-	}
-	f := flow.Flow{
-		ID: secret.ID("flw_"), Kind: Kind, State: string(StateProfile), CSRFHash: csrfHash,
-		Data: map[string]string{}, CreatedAt: now, ExpiresAt: now.Add(ttl),
-	}
+	var data map[string]string
 	if authRequest != "" {
-		f.Data[DataAuthRequest] = authRequest
+		data = map[string]string{DataAuthRequest: authRequest}
 	}
-	if err := s.Flows.Create(ctx, f); err != nil {
-		return f, fmt.Errorf("create registration flow: %w", err)
-	}
-	return f, nil
+	return s.journey().Start(ctx, secret.ID("flw_"), csrfHash, data)
 }
 
 // update applies e to flow id after checking it is live, then lets change
 // edit it, all in one compare-and-swap.
 func (s *Service) update(ctx context.Context, id string, e Event, change func(f *flow.Flow) error) (flow.Flow, error) {
-	now := s.Clock.Now()
-	return s.Flows.Update(ctx, id, func(f *flow.Flow) error {
-		if !f.Valid(now) {
-			return ErrExpired
-		}
-		next, err := Next(State(f.State), e)
-		if err != nil {
-			return err
-		}
-		f.State = string(next)
-		if change != nil {
-			return change(f)
-		}
-		return nil
-	})
+	return s.journey().Update(ctx, id, e, change)
 }
 
 // SubmitProfile takes step 1. It returns a *text.Invalid (nothing changed),
@@ -356,12 +332,7 @@ func (s *Service) SubmitCode(ctx context.Context, id, typed, ip string) (Complet
 	}
 	now := s.Clock.Now()
 	f, err := emailcode.Redeem(ctx, s.Flows, id, s.Pepper, typed, now, s.rules(), string(StateVerify), func(f *flow.Flow) error {
-		if !f.Valid(now) {
-			return ErrExpired
-		}
-		next, err := Next(State(f.State), EventSubmitCode)
-		f.State = string(next)
-		return err
+		return flow.Advance(f, now, table(), EventSubmitCode)
 	})
 	switch {
 	case errors.Is(err, emailcode.ErrWrongState):

@@ -16,6 +16,9 @@ func TestEveryStateEventPair(t *testing.T) {
 		StateVerify:      {EventSubmitCode: StateDone, EventResend: StateVerify, EventBack: StateCredentials},
 		StateDone:        {},
 	}
+	if len(States()) != len(want) {
+		t.Fatalf("States() = %v, want the %d states of the journey", States(), len(want))
+	}
 	for _, s := range States() {
 		for _, e := range Events() {
 			t.Run(string(s)+"/"+string(e), func(t *testing.T) {
@@ -35,16 +38,23 @@ func TestEveryStateEventPair(t *testing.T) {
 	}
 }
 
-// TestEveryStateReachesDone: from each state but done, done can be reached.
+// TestEveryStateReachesDone: every state can be reached from the start,
+// and from each state but done, done can be reached; done is the only end.
 func TestEveryStateReachesDone(t *testing.T) {
+	if err := table().Check(); err != nil {
+		t.Error(err)
+	}
 	for _, s := range States() {
-		if !journeytest.Reachable(s, Events(), Next)[StateDone] {
+		if !table().Reachable(s)[StateDone] {
 			t.Errorf("%s cannot reach done", s)
+		}
+		if table().Final(s) != (s == StateDone) {
+			t.Errorf("Final(%s) = %v", s, !(s == StateDone))
 		}
 	}
 }
 
-// TestDiagramMatchesTable: states.mermaid draws exactly the table's edges.
+// TestDiagramMatchesTable: states.mermaid is the table's own diagram.
 func TestDiagramMatchesTable(t *testing.T) {
-	journeytest.DiagramMatches(t, "states.mermaid", States(), Events(), Next)
+	journeytest.DiagramMatches(t, "states.mermaid", table().Mermaid())
 }

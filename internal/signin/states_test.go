@@ -2,6 +2,7 @@ package signin
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/carekey/carekey/internal/flow/journeytest"
@@ -42,8 +43,11 @@ func TestEveryStateEventPair(t *testing.T) {
 // TestEveryStateReachesTheEnd checks that from every state some path of
 // events ends in verified or cancelled, and that those two are final.
 func TestEveryStateReachesTheEnd(t *testing.T) {
+	if err := table().Check(); err != nil {
+		t.Error(err)
+	}
 	for _, s := range States() {
-		seen := journeytest.Reachable(s, Events(), Next)
+		seen := table().Reachable(s)
 		if s != StateVerified && s != StateCancelled && (!seen[StateVerified] || !seen[StateCancelled]) {
 			t.Errorf("from %s: cannot reach both verified and cancelled (%v)", s, seen)
 		}
@@ -65,7 +69,30 @@ func TestEveryStateReachesTheEnd(t *testing.T) {
 	}
 }
 
-// TestDiagramMatchesTable keeps states.mermaid equal to the table.
+// TestStatesAndEventsAreListed: the table names every state and event the
+// journey declares, so the walk above covers them all.
+func TestStatesAndEventsAreListed(t *testing.T) {
+	states := []State{StatePassword, StateEnrolEmail, StateEnrol, StateConfirm, StateCode, StateCall, StateVerified, StateCancelled}
+	events := []Event{EventPasswordOK, EventPasswordOKNoPhone, EventEmailCodeOK, EventResendEmail, EventPhoneEntered, EventSendCode,
+		EventPlaceCall, EventCodeOK, EventCallAnswered, EventCallFailed, EventCancel}
+	if !sameSet(States(), states) || !sameSet(Events(), events) {
+		t.Errorf("States() = %v, Events() = %v; want %v and %v", States(), Events(), states, events)
+	}
+}
+
+func sameSet[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestDiagramMatchesTable keeps states.mermaid the table's own diagram.
 func TestDiagramMatchesTable(t *testing.T) {
-	journeytest.DiagramMatches(t, "states.mermaid", States(), Events(), Next)
+	journeytest.DiagramMatches(t, "states.mermaid", table().Mermaid())
 }
