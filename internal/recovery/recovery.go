@@ -213,11 +213,7 @@ func (s *Service) Resend(ctx context.Context, id string) error {
 		return ErrBadTransition
 	}
 	addr := cur.Data[FieldEmail]
-	probe := cur
-	if err := emailcode.Issue(&probe, nil, addr, s.Clock.Now(), s.rules(), true); err != nil {
-		return err
-	}
-	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
+	if err := emailcode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), true, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
 		return err
 	}
 	return s.issue(ctx, id, EventResend, addr, true)

@@ -1,7 +1,6 @@
 package recovery
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/carekey/carekey/internal/flow/journeytest"
@@ -16,26 +15,7 @@ func TestEveryStateEventPair(t *testing.T) {
 		StatePassword: {EventSubmitPassword: StateDone},
 		StateDone:     {},
 	}
-	if len(States()) != len(want) {
-		t.Fatalf("States() = %v, want the %d states of the journey", States(), len(want))
-	}
-	for _, s := range States() {
-		for _, e := range Events() {
-			t.Run(string(s)+"/"+string(e), func(t *testing.T) {
-				got, err := Next(s, e)
-				to, ok := want[s][e]
-				switch {
-				case ok && (err != nil || got != to):
-					t.Fatalf("Next(%s, %s) = %s, %v; want %s", s, e, got, err, to)
-				case !ok && (!errors.Is(err, ErrBadTransition) || got != s):
-					t.Fatalf("Next(%s, %s) = %s, %v; want %s, ErrBadTransition", s, e, got, err, s)
-				}
-				if Can(s, e) != ok {
-					t.Fatalf("Can(%s, %s) = %v", s, e, !ok)
-				}
-			})
-		}
-	}
+	journeytest.EveryPair(t, journeytest.Journey[State, Event]{States: States(), Events: Events(), Next: Next, Can: Can}, ErrBadTransition, want)
 }
 
 // TestEveryStateReachesDone: every state can be reached from the start,

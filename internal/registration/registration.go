@@ -182,18 +182,14 @@ func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credential
 	}
 	// Every limit comes before the hash (issue 10, point 6): a refused
 	// request costs no argon2id. First the flow's own: its state and its
-	// expiry, state and maximum of codes sent (the probe changes nothing).
+	// expiry, then its codes sent and the address's limit (emailcode.Admit).
 	if !cur.Valid(s.Clock.Now()) {
 		return ErrExpired
 	}
 	if !Can(State(cur.State), EventSubmitCredentials) {
 		return ErrBadTransition
 	}
-	probe := cur
-	if err := emailcode.Issue(&probe, nil, addr, s.Clock.Now(), s.rules(), false); err != nil {
-		return err
-	}
-	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
+	if err := emailcode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), false, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
 		return err
 	}
 	existing := false
@@ -275,13 +271,7 @@ func (s *Service) Resend(ctx context.Context, id string) error {
 		return ErrBadTransition
 	}
 	addr := cur.Data[FieldEmail]
-	// Check the flow's own limits first, so a refused resend does not use up
-	// the address's hourly allowance.
-	probe := cur
-	if err := emailcode.Issue(&probe, nil, addr, s.Clock.Now(), s.rules(), true); err != nil {
-		return err
-	}
-	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
+	if err := emailcode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), true, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
 		return err
 	}
 	code := secret.NumericCode(s.rules().Digits)

@@ -1,7 +1,6 @@
 package signin
 
 import (
-	"errors"
 	"slices"
 	"testing"
 
@@ -12,7 +11,7 @@ import (
 // move to the state the journey names, every other pair is refused and leaves
 // the state as it was.
 func TestEveryStateEventPair(t *testing.T) {
-	moves := map[State]map[Event]State{
+	want := map[State]map[Event]State{
 		StatePassword:   {EventPasswordOK: StateConfirm, EventPasswordOKNoPhone: StateEnrolEmail, EventCancel: StateCancelled},
 		StateEnrolEmail: {EventEmailCodeOK: StateEnrol, EventResendEmail: StateEnrolEmail, EventCancel: StateCancelled},
 		StateEnrol:      {EventPhoneEntered: StateConfirm, EventCancel: StateCancelled},
@@ -20,24 +19,10 @@ func TestEveryStateEventPair(t *testing.T) {
 		StateCode:       {EventSendCode: StateCode, EventPlaceCall: StateCall, EventCodeOK: StateVerified, EventCancel: StateCancelled},
 		StateCall: {EventPlaceCall: StateCall, EventSendCode: StateCode, EventCallAnswered: StateVerified,
 			EventCallFailed: StateConfirm, EventCancel: StateCancelled},
+		StateVerified:  {},
+		StateCancelled: {},
 	}
-	for _, s := range States() {
-		for _, e := range Events() {
-			t.Run(string(s)+"/"+string(e), func(t *testing.T) {
-				want, listed := moves[s][e]
-				have, err := Next(s, e)
-				switch {
-				case listed && (err != nil || have != want):
-					t.Errorf("have %s, %v; want %s", have, err, want)
-				case !listed && (!errors.Is(err, ErrBadTransition) || have != s):
-					t.Errorf("have %s, %v; want %s unchanged and ErrBadTransition", have, err, s)
-				}
-				if Can(s, e) != listed {
-					t.Errorf("Can = %v, want %v", !listed, listed)
-				}
-			})
-		}
-	}
+	journeytest.EveryPair(t, journeytest.Journey[State, Event]{States: States(), Events: Events(), Next: Next, Can: Can}, ErrBadTransition, want)
 }
 
 // TestEveryStateReachesTheEnd checks that from every state some path of

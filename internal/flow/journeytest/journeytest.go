@@ -1,8 +1,9 @@
-// Package journeytest checks a journey's diagram from its tests: the
-// Mermaid file kept beside the transition table (internal/signin,
-// internal/registration, internal/recovery) must be the table's own
-// flow.Table.Mermaid text, so the picture a reader sees is the table the
-// journey runs.
+// Package journeytest checks a journey's transition table from its tests
+// (internal/signin, internal/registration, internal/recovery): EveryPair
+// walks every (state, event) pair through the journey's own Next and Can
+// against the moves the test expects, and DiagramMatches keeps the Mermaid
+// file beside the table equal to the table's own flow.Table.Mermaid text,
+// so the picture a reader sees is the table the journey runs.
 //
 //	func TestDiagramMatchesTable(t *testing.T) {
 //		journeytest.DiagramMatches(t, "states.mermaid", table().Mermaid())
@@ -10,10 +11,51 @@
 package journeytest
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
 )
+
+// Journey is what EveryPair reads of a journey: its lists and its moves.
+type Journey[S, E ~string] struct {
+	States []S
+	Events []E
+	Next   func(s S, e E) (S, error)
+	Can    func(s S, e E) bool
+}
+
+// EveryPair walks every (state, event) pair of j, each in a subtest: the
+// pairs want lists move to their target; every other pair is refused with
+// an error wrapping refused and leaves the state as it was; Can agrees. It
+// fails first unless j.States are exactly want's keys (list final states
+// with no moves), so no state escapes the walk.
+func EveryPair[S, E ~string](t *testing.T, j Journey[S, E], refused error, want map[S]map[E]S) {
+	t.Helper()
+	if len(j.States) != len(want) {
+		t.Fatalf("the journey has states %v; want lists %d", j.States, len(want))
+	}
+	for _, s := range j.States {
+		if _, ok := want[s]; !ok {
+			t.Fatalf("state %s is not in want", s)
+		}
+		for _, e := range j.Events {
+			t.Run(string(s)+"/"+string(e), func(t *testing.T) {
+				to, listed := want[s][e]
+				got, err := j.Next(s, e)
+				switch {
+				case listed && (err != nil || got != to):
+					t.Errorf("Next(%s, %s) = %s, %v; want %s", s, e, got, err, to)
+				case !listed && (!errors.Is(err, refused) || got != s):
+					t.Errorf("Next(%s, %s) = %s, %v; want %s unchanged and %v", s, e, got, err, s, refused)
+				}
+				if j.Can(s, e) != listed {
+					t.Errorf("Can(%s, %s) = %v, want %v", s, e, !listed, listed)
+				}
+			})
+		}
+	}
+}
 
 // DiagramMatches fails t unless the file at path, its %% comment lines
 // left out, is exactly want (flow.Table.Mermaid). The failure shows want, to

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/carekey/carekey/internal/flow"
 )
 
 // recorder notes failures instead of failing the test.
@@ -40,4 +42,15 @@ func TestDiagramMatches(t *testing.T) {
 			}
 		})
 	}
+}
+
+type state string
+type event string
+
+// TestEveryPairOnATable walks a small table whose moves are as listed.
+func TestEveryPairOnATable(t *testing.T) {
+	move := flow.Move[state, event]
+	tbl := flow.NewTable("a", move("a", "go", "b"), move("b", "back", "a"), move("b", "go", "c"))
+	EveryPair(t, Journey[state, event]{States: tbl.States(), Events: tbl.Events(), Next: tbl.Next, Can: tbl.Can},
+		flow.ErrTransition, map[state]map[event]state{"a": {"go": "b"}, "b": {"back": "a", "go": "c"}, "c": {}})
 }
