@@ -99,14 +99,18 @@ func (s *Server) journeyExpired(w http.ResponseWriter, r *http.Request, j journe
 type selfService struct {
 	srv *Server
 	j   journey
+	// steps names the page (template) of each state that has one; a flow in
+	// any other state is finished and the browser goes to sign in.
+	steps map[string]string
 }
 
-// show answers GET on the entry page: the current step of the browser's
-// flow, rendered by step; or, when the browser has none, a flow made by
-// start (bound to a new CSRF token in the cookie) and a 303 back here; or
-// the expired page.
+// show answers GET on the entry page: the page of the current step of the
+// browser's flow, made by page (sent: the URL says a new code has just been
+// sent); or, when the browser has none, a flow made by start (bound to a new
+// CSRF token in the cookie) and a 303 back here; or the expired page.
 func (h selfService) show(w http.ResponseWriter, r *http.Request,
-	start func(ctx context.Context, csrfHash []byte) (flow.Flow, error), step func(f flow.Flow, token string)) {
+	start func(ctx context.Context, csrfHash []byte) (flow.Flow, error),
+	page func(f flow.Flow, token string, sent bool) *render.Page) {
 	s, ctx := h.srv, r.Context()
 	f, token, err := s.loadJourney(ctx, r, h.j)
 	switch {
@@ -124,7 +128,7 @@ func (h selfService) show(w http.ResponseWriter, r *http.Request,
 	case !f.Valid(s.cfg.Clock.Now()):
 		s.journeyExpired(w, r, h.j)
 	default:
-		step(f, token)
+		h.render(w, r, f, page(f, token, r.URL.Query().Get("sent") == "1"), http.StatusOK)
 	}
 }
 
@@ -159,13 +163,23 @@ func stateNames[S ~string](states []S) []string {
 	return names
 }
 
+// render shows the page of f's step with status.
+func (h selfService) render(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, status int) {
+	name, ok := h.steps[f.State]
+	if !ok { // done: the flow is finished
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	h.srv.cfg.Pages.Render(w, r, status, name, page)
+}
+
 // answer sends the browser on after a step that succeeded (err nil): a 303
 // to the entry page, which shows the step the flow is now at (query, if any,
-// added: "sent=1"). Otherwise it shows err as journeyErrorTable says,
-// renderStep re-rendering the step with a status.
-func (h selfService) answer(w http.ResponseWriter, r *http.Request, err error, query string, page *render.Page, renderStep func(status int)) {
+// added: "sent=1"). Otherwise it shows err on f's step as journeyErrorTable
+// says.
+func (h selfService) answer(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, err error, query string) {
 	if err != nil {
-		h.srv.showJourneyError(w, r, h.j, journeyErrors{}, err, page, renderStep)
+		h.srv.showJourneyError(w, r, h.j, journeyErrors{}, err, page, func(status int) { h.render(w, r, f, page, status) })
 		return
 	}
 	to := h.j.entry

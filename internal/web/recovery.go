@@ -23,8 +23,15 @@ type Recovery struct {
 
 // newRecovery is the forgotten-password handler of s (web.New mounts it).
 func (s *Server) newRecovery() *Recovery {
-	return &Recovery{Service: s.cfg.Recovery, Policy: s.cfg.Policy, flows: selfService{srv: s, j: journey{
-		cookie: "carekey_recovery", kind: recovery.Kind, entry: "/forgot-password", title: "Forgot your password?"}}}
+	return &Recovery{Service: s.cfg.Recovery, Policy: s.cfg.Policy, flows: selfService{
+		srv: s,
+		j:   journey{cookie: "carekey_recovery", kind: recovery.Kind, entry: "/forgot-password", title: "Forgot your password?"},
+		steps: map[string]string{
+			string(recovery.StateEmail):    "forgot_email",
+			string(recovery.StateVerify):   "forgot_verify",
+			string(recovery.StatePassword): "forgot_password",
+		},
+	}}
 }
 
 // Mount adds the forgotten-password pages to r.
@@ -45,32 +52,16 @@ func (h *Recovery) Mount(r *mux.Router) {
 
 // show shows the current step, starting a flow if there is none.
 func (h *Recovery) show(w http.ResponseWriter, r *http.Request) {
-	h.flows.show(w, r, h.Service.Start, func(f flow.Flow, token string) {
-		page := h.page(f, token)
-		page.Data = journeyData{Rules: h.Policy.Rules(), Sent: r.URL.Query().Get("sent") == "1"}
-		h.render(w, r, f, page, http.StatusOK)
-	})
+	h.flows.show(w, r, h.Service.Start, h.page)
 }
 
-func (h *Recovery) page(f flow.Flow, token string) *render.Page {
+// page is the page of f's step, with the address kept in the flow.
+func (h *Recovery) page(f flow.Flow, token string, sent bool) *render.Page {
 	return &render.Page{
 		Title: "Forgot your password?", CSRF: token,
 		Values: map[string]string{recovery.FieldEmail: f.Data[recovery.FieldEmail]},
-		Data:   journeyData{Rules: h.Policy.Rules()},
+		Data:   journeyData{Rules: h.Policy.Rules(), Sent: sent},
 	}
-}
-
-func (h *Recovery) render(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, status int) {
-	name := map[recovery.State]string{
-		recovery.StateEmail:    "forgot_email",
-		recovery.StateVerify:   "forgot_verify",
-		recovery.StatePassword: "forgot_password",
-	}[recovery.State(f.State)]
-	if name == "" {
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return
-	}
-	h.flows.srv.cfg.Pages.Render(w, r, status, name, page)
 }
 
 // step loads the flow for a POST meant for state; a form for another step
@@ -80,13 +71,7 @@ func (h *Recovery) step(w http.ResponseWriter, r *http.Request, state recovery.S
 	if !ok {
 		return f, nil, false
 	}
-	return f, h.page(f, token), true
-}
-
-// answer sends the browser on after a step (err nil) or shows err on the
-// step's page.
-func (h *Recovery) answer(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, err error, query string) {
-	h.flows.answer(w, r, err, query, page, func(status int) { h.render(w, r, f, page, status) })
+	return f, h.page(f, token, false), true
 }
 
 func (h *Recovery) email(w http.ResponseWriter, r *http.Request) {
@@ -95,7 +80,7 @@ func (h *Recovery) email(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.Values[recovery.FieldEmail] = r.PostFormValue(recovery.FieldEmail)
-	h.answer(w, r, f, page, h.Service.SubmitEmail(r.Context(), f.ID, r.PostFormValue(recovery.FieldEmail)), "")
+	h.flows.answer(w, r, f, page, h.Service.SubmitEmail(r.Context(), f.ID, r.PostFormValue(recovery.FieldEmail)), "")
 }
 
 func (h *Recovery) verify(w http.ResponseWriter, r *http.Request) {
@@ -103,7 +88,7 @@ func (h *Recovery) verify(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.answer(w, r, f, page, h.Service.SubmitCode(r.Context(), f.ID, r.PostFormValue(recovery.FieldCode)), "")
+	h.flows.answer(w, r, f, page, h.Service.SubmitCode(r.Context(), f.ID, r.PostFormValue(recovery.FieldCode)), "")
 }
 
 func (h *Recovery) resend(w http.ResponseWriter, r *http.Request) {
@@ -111,7 +96,7 @@ func (h *Recovery) resend(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.answer(w, r, f, page, h.Service.Resend(r.Context(), f.ID), "sent=1")
+	h.flows.answer(w, r, f, page, h.Service.Resend(r.Context(), f.ID), "sent=1")
 }
 
 func (h *Recovery) back(w http.ResponseWriter, r *http.Request) {
@@ -119,7 +104,7 @@ func (h *Recovery) back(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.answer(w, r, f, page, h.Service.Back(r.Context(), f.ID), "")
+	h.flows.answer(w, r, f, page, h.Service.Back(r.Context(), f.ID), "")
 }
 
 func (h *Recovery) password(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +114,7 @@ func (h *Recovery) password(w http.ResponseWriter, r *http.Request) {
 	}
 	err := h.Service.SubmitPassword(r.Context(), f.ID, r.PostFormValue(recovery.FieldPassword), r.PostFormValue(recovery.FieldConfirm))
 	if err != nil {
-		h.answer(w, r, f, page, err, "")
+		h.flows.answer(w, r, f, page, err, "")
 		return
 	}
 	h.flows.srv.cookies.clear(w, h.flows.j.cookie)

@@ -25,8 +25,15 @@ type Register struct {
 
 // newRegister is the registration handler of s (web.New mounts it).
 func (s *Server) newRegister() *Register {
-	return &Register{Service: s.cfg.Register, Policy: s.cfg.Policy, flows: selfService{srv: s, j: journey{
-		cookie: "carekey_register", kind: registration.Kind, entry: "/register", title: "Register for a new account"}}}
+	return &Register{Service: s.cfg.Register, Policy: s.cfg.Policy, flows: selfService{
+		srv: s,
+		j:   journey{cookie: "carekey_register", kind: registration.Kind, entry: "/register", title: "Register for a new account"},
+		steps: map[string]string{
+			string(registration.StateProfile):     "register_profile",
+			string(registration.StateCredentials): "register_credentials",
+			string(registration.StateVerify):      "register_verify",
+		},
+	}}
 }
 
 // Mount adds the registration pages to r.
@@ -63,35 +70,18 @@ func (h *Register) show(w http.ResponseWriter, r *http.Request) {
 		}
 		return h.Service.Start(ctx, csrfHash, authRequest)
 	}
-	h.flows.show(w, r, start, func(f flow.Flow, token string) {
-		page := h.page(f, token)
-		page.Data = journeyData{Rules: h.Policy.Rules(), Sent: r.URL.Query().Get("sent") == "1"}
-		h.render(w, r, f, page, http.StatusOK)
-	})
+	h.flows.show(w, r, start, h.page)
 }
 
 // page is the page of f's step with the answers kept in the flow (never
 // the password).
-func (h *Register) page(f flow.Flow, token string) *render.Page {
-	page := &render.Page{Title: "Register for a new account", CSRF: token, Values: map[string]string{}}
+func (h *Register) page(f flow.Flow, token string, sent bool) *render.Page {
+	page := &render.Page{Title: "Register for a new account", CSRF: token, Values: map[string]string{},
+		Data: journeyData{Rules: h.Policy.Rules(), Sent: sent}}
 	for _, k := range append(profileFields(), registration.FieldEmail) {
 		page.Values[k] = f.Data[k]
 	}
-	page.Data = journeyData{Rules: h.Policy.Rules()}
 	return page
-}
-
-func (h *Register) render(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, status int) {
-	name := map[registration.State]string{
-		registration.StateProfile:     "register_profile",
-		registration.StateCredentials: "register_credentials",
-		registration.StateVerify:      "register_verify",
-	}[registration.State(f.State)]
-	if name == "" { // done: the flow is finished
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return
-	}
-	h.flows.srv.cfg.Pages.Render(w, r, status, name, page)
 }
 
 // step loads the flow for a POST meant for states (none: any); a form for
@@ -101,13 +91,7 @@ func (h *Register) step(w http.ResponseWriter, r *http.Request, states ...regist
 	if !ok {
 		return f, nil, false
 	}
-	return f, h.page(f, token), true
-}
-
-// answer sends the browser on after a step (err nil) or shows err on the
-// step's page.
-func (h *Register) answer(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, err error, query string) {
-	h.flows.answer(w, r, err, query, page, func(status int) { h.render(w, r, f, page, status) })
+	return f, h.page(f, token, false), true
 }
 
 func (h *Register) profile(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +108,7 @@ func (h *Register) profile(w http.ResponseWriter, r *http.Request) {
 		Organisation: page.Values[registration.FieldOrganisation], Street: page.Values[registration.FieldStreet],
 		Town: page.Values[registration.FieldTown], Postcode: page.Values[registration.FieldPostcode],
 	}
-	h.answer(w, r, f, page, h.Service.SubmitProfile(r.Context(), f.ID, p, clientIP(r)), "")
+	h.flows.answer(w, r, f, page, h.Service.SubmitProfile(r.Context(), f.ID, p, clientIP(r)), "")
 }
 
 func (h *Register) credentials(w http.ResponseWriter, r *http.Request) {
@@ -138,7 +122,7 @@ func (h *Register) credentials(w http.ResponseWriter, r *http.Request) {
 		Password: r.PostFormValue(registration.FieldPassword),
 		Confirm:  r.PostFormValue(registration.FieldConfirm),
 	})
-	h.answer(w, r, f, page, err, "")
+	h.flows.answer(w, r, f, page, err, "")
 }
 
 func (h *Register) verify(w http.ResponseWriter, r *http.Request) {
@@ -148,7 +132,7 @@ func (h *Register) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	done, err := h.Service.SubmitCode(r.Context(), f.ID, r.PostFormValue(registration.FieldCode), clientIP(r))
 	if err != nil {
-		h.answer(w, r, f, page, err, "")
+		h.flows.answer(w, r, f, page, err, "")
 		return
 	}
 	s := h.flows.srv
@@ -166,7 +150,7 @@ func (h *Register) resend(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.answer(w, r, f, page, h.Service.Resend(r.Context(), f.ID), "sent=1")
+	h.flows.answer(w, r, f, page, h.Service.Resend(r.Context(), f.ID), "sent=1")
 }
 
 // back applies in several states: the transition table decides.
@@ -175,5 +159,5 @@ func (h *Register) back(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.answer(w, r, f, page, h.Service.Back(r.Context(), f.ID), "")
+	h.flows.answer(w, r, f, page, h.Service.Back(r.Context(), f.ID), "")
 }
