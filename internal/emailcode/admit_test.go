@@ -68,3 +68,13 @@ func TestAdmit(t *testing.T) {
 		})
 	}
 }
+
+func TestRulesOrDefault(t *testing.T) {
+	if got := (emailcode.Rules{}).OrDefault(); got != emailcode.DefaultRules() {
+		t.Errorf("zero rules: %+v, want the defaults", got)
+	}
+	own := emailcode.Rules{Digits: 6, TTL: time.Minute, Cooldown: time.Second, MaxAttempts: 3, MaxSends: 2}
+	if got := own.OrDefault(); got != own {
+		t.Errorf("set rules: %+v, want them unchanged", got)
+	}
+}

@@ -131,12 +131,7 @@ type Service struct {
 	Logout    LogoutNotifier    // optional: back-channel logout of the ended sessions
 }
 
-func (s *Service) rules() emailcode.Rules {
-	if s.Codes == (emailcode.Rules{}) {
-		return emailcode.DefaultRules()
-	}
-	return s.Codes
-}
+func (s *Service) rules() emailcode.Rules { return s.Codes.OrDefault() }
 
 func (s *Service) logger() *slog.Logger {
 	if s.Logger == nil {

@@ -21,17 +21,7 @@ func TestEveryStateEventPair(t *testing.T) {
 // TestEveryStateReachesDone: every state can be reached from the start,
 // and from each state but done, done can be reached; done is the only end.
 func TestEveryStateReachesDone(t *testing.T) {
-	if err := table().Check(); err != nil {
-		t.Error(err)
-	}
-	for _, s := range States() {
-		if !table().Reachable(s)[StateDone] {
-			t.Errorf("%s cannot reach done", s)
-		}
-		if table().Final(s) != (s == StateDone) {
-			t.Errorf("Final(%s) = %v", s, !(s == StateDone))
-		}
-	}
+	journeytest.Ends(t, table(), StateDone)
 }
 
 // TestDiagramMatchesTable: states.mermaid is the table's own diagram.

@@ -67,12 +67,7 @@ type Service struct {
 	Logger  *slog.Logger      // optional
 }
 
-func (s *Service) rules() emailcode.Rules {
-	if s.Codes == (emailcode.Rules{}) {
-		return emailcode.DefaultRules()
-	}
-	return s.Codes
-}
+func (s *Service) rules() emailcode.Rules { return s.Codes.OrDefault() }
 
 func (s *Service) logger() *slog.Logger {
 	if s.Logger == nil {

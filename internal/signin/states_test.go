@@ -28,22 +28,7 @@ func TestEveryStateEventPair(t *testing.T) {
 // TestEveryStateReachesTheEnd checks that from every state some path of
 // events ends in verified or cancelled, and that those two are final.
 func TestEveryStateReachesTheEnd(t *testing.T) {
-	if err := table().Check(); err != nil {
-		t.Error(err)
-	}
-	for _, s := range States() {
-		seen := table().Reachable(s)
-		if s != StateVerified && s != StateCancelled && (!seen[StateVerified] || !seen[StateCancelled]) {
-			t.Errorf("from %s: cannot reach both verified and cancelled (%v)", s, seen)
-		}
-	}
-	for _, s := range []State{StateVerified, StateCancelled} {
-		for _, e := range Events() {
-			if Can(s, e) {
-				t.Errorf("%s is final but %s leaves it", s, e)
-			}
-		}
-	}
+	journeytest.Ends(t, table(), StateVerified, StateCancelled)
 	// Only the phone step leads to verified: no path skips it.
 	for _, s := range []State{StatePassword, StateEnrolEmail, StateEnrol, StateConfirm} {
 		for _, e := range Events() {

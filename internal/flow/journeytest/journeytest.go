@@ -13,8 +13,11 @@ package journeytest
 import (
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/carekey/carekey/internal/flow"
 )
 
 // Journey is what EveryPair reads of a journey: its lists and its moves.
@@ -80,4 +83,30 @@ func WithoutComments(diagram string) string {
 		}
 	}
 	return b.String()
+}
+
+// Ends fails t unless the table can always be finished and finishes only
+// in ends: tbl.Check passes (every state reachable from the start, none a
+// trap), the final states are exactly ends, and from every other state
+// each of ends can be reached.
+func Ends[S, E ~string](t testing.TB, tbl flow.Table[S, E], ends ...S) {
+	t.Helper()
+	if err := tbl.Check(); err != nil {
+		t.Error(err)
+	}
+	for _, s := range tbl.States() {
+		end := slices.Contains(ends, s)
+		if tbl.Final(s) != end {
+			t.Errorf("%s: final %v, want %v", s, tbl.Final(s), end)
+		}
+		if end {
+			continue
+		}
+		seen := tbl.Reachable(s)
+		for _, e := range ends {
+			if !seen[e] {
+				t.Errorf("%s cannot reach %s", s, e)
+			}
+		}
+	}
 }

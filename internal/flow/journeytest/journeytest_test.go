@@ -54,3 +54,27 @@ func TestEveryPairOnATable(t *testing.T) {
 	EveryPair(t, Journey[state, event]{States: tbl.States(), Events: tbl.Events(), Next: tbl.Next, Can: tbl.Can},
 		flow.ErrTransition, map[state]map[event]state{"a": {"go": "b"}, "b": {"back": "a", "go": "c"}, "c": {}})
 }
+
+func TestEnds(t *testing.T) {
+	move := flow.Move[state, event]
+	for _, tc := range []struct {
+		name       string
+		table      flow.Table[state, event]
+		ends       []state
+		wantErrors int
+	}{
+		{"one end", flow.NewTable("a", move("a", "go", "b"), move("b", "go", "c")), []state{"c"}, 0},
+		{"two ends, both reachable", flow.NewTable("a", move("a", "go", "b"), move("a", "stop", "x")), []state{"b", "x"}, 0},
+		{"an end not named", flow.NewTable("a", move("a", "go", "b"), move("a", "stop", "x")), []state{"b"}, 2}, // x is final, and x cannot reach b
+		{"an end that is not final", flow.NewTable("a", move("a", "go", "b"), move("b", "go", "c")), []state{"b", "c"}, 1},
+		{"an end out of reach", flow.NewTable("a", move("a", "go", "b"), move("a", "stop", "x"), move("b", "go", "y")), []state{"y", "x"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &recorder{TB: t}
+			Ends(r, tc.table, tc.ends...)
+			if r.errors != tc.wantErrors {
+				t.Errorf("%d errors, want %d", r.errors, tc.wantErrors)
+			}
+		})
+	}
+}
