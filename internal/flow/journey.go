@@ -43,6 +43,21 @@ func (j Journey[S, E]) Start(ctx context.Context, id string, csrfHash []byte, da
 	return f, nil
 }
 
+// Load returns flow id if e applies in its state, to check a step's own
+// limits before the compare-and-swap (Update) that takes it; an error
+// wrapping ErrTransition otherwise, or the store's (ErrNotFound). It does
+// not judge expiry: Update does.
+func (j Journey[S, E]) Load(ctx context.Context, id string, e E) (Flow, error) {
+	f, err := j.Flows.Get(ctx, id)
+	if err != nil {
+		return f, fmt.Errorf("load flow %s: %w", id, err)
+	}
+	if _, err := j.Table.Next(S(f.State), e); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
 // Update applies e to flow id in one compare-and-swap: Advance (ErrExpired,
 // ErrTransition), then change, if not nil, edits the moved flow (like the
 // fn of Store.Update, it may run more than once and must only change f). An

@@ -58,6 +58,29 @@ func TestJourneyStartAndUpdate(t *testing.T) {
 	}
 }
 
+func TestJourneyLoad(t *testing.T) {
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	j := flow.Journey[state, event]{Kind: "test", Table: small(), Flows: memflow.New(clk), Clock: clk}
+	if _, err := j.Start(t.Context(), "flw_3", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := j.Load(t.Context(), "flw_3", "go"); err != nil || f.ID != "flw_3" {
+		t.Errorf("Load for an event that applies: %+v, %v", f, err)
+	}
+	if _, err := j.Load(t.Context(), "flw_3", "back"); !errors.Is(err, flow.ErrTransition) {
+		t.Errorf("Load for an event that does not apply: %v, want ErrTransition", err)
+	}
+	if _, err := j.Load(t.Context(), "flw_none", "go"); !errors.Is(err, flow.ErrNotFound) {
+		t.Errorf("Load of a missing flow: %v, want ErrNotFound", err)
+	}
+	// Load leaves expiry to Update (the store keeps an expired flow
+	// readable for a while).
+	clk.Advance(flow.DefaultTTL + time.Minute)
+	if _, err := j.Load(t.Context(), "flw_3", "go"); err != nil {
+		t.Errorf("Load of an expired flow: %v, want it loaded", err)
+	}
+}
+
 func TestJourneyDefaultTTL(t *testing.T) {
 	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
 	j := flow.Journey[state, event]{Kind: "test", Table: small(), Flows: memflow.New(clk), Clock: clk}

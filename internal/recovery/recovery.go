@@ -185,12 +185,8 @@ func (s *Service) SubmitEmail(ctx context.Context, id, email string) error {
 		}
 		return &inv
 	}
-	cur, err := s.Flows.Get(ctx, id)
-	if err != nil {
-		return fmt.Errorf("load flow %s: %w", id, err)
-	}
-	if !Can(State(cur.State), EventSubmitEmail) {
-		return ErrBadTransition
+	if _, err := s.journey().Load(ctx, id, EventSubmitEmail); err != nil {
+		return err
 	}
 	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
 		return err
@@ -200,12 +196,9 @@ func (s *Service) SubmitEmail(ctx context.Context, id, email string) error {
 
 // Resend sends a new code (cooldown, maximum of sends, tries carried over).
 func (s *Service) Resend(ctx context.Context, id string) error {
-	cur, err := s.Flows.Get(ctx, id)
+	cur, err := s.journey().Load(ctx, id, EventResend)
 	if err != nil {
-		return fmt.Errorf("load flow %s: %w", id, err)
-	}
-	if !Can(State(cur.State), EventResend) {
-		return ErrBadTransition
+		return err
 	}
 	addr := cur.Data[FieldEmail]
 	if err := emailcode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), true, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {

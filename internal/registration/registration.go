@@ -101,12 +101,8 @@ func (s *Service) SubmitProfile(ctx context.Context, id string, p Profile, ip st
 	if err != nil {
 		return err
 	}
-	cur, err := s.Flows.Get(ctx, id)
-	if err != nil {
-		return fmt.Errorf("load flow %s: %w", id, err)
-	}
-	if !Can(State(cur.State), EventSubmitProfile) {
-		return ErrBadTransition
+	if _, err := s.journey().Load(ctx, id, EventSubmitProfile); err != nil {
+		return err
 	}
 	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.RegistrationsPerIP, "ip:"+ip); err != nil {
 		return err
@@ -258,12 +254,9 @@ func (s *Service) revert(ctx context.Context, id string, mac []byte, prev flow.F
 // one, keeps the count of tries, and obeys the cooldown and the maximum of
 // sends (*emailcode.LimitError). ErrSendFailed leaves the old code live.
 func (s *Service) Resend(ctx context.Context, id string) error {
-	cur, err := s.Flows.Get(ctx, id)
+	cur, err := s.journey().Load(ctx, id, EventResend)
 	if err != nil {
-		return fmt.Errorf("load flow %s: %w", id, err)
-	}
-	if !Can(State(cur.State), EventResend) {
-		return ErrBadTransition
+		return err
 	}
 	addr := cur.Data[FieldEmail]
 	if err := emailcode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), true, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
