@@ -16,8 +16,7 @@ type AuditLog interface {
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error)
 }
 
-// toAudit is an audit row as the API shows it (the one type the admin client
-// reads too), with its chain hashes in hex so a reader can check the links.
+// toAudit is an audit row as the API shows it, with its chain hashes in hex so a reader can check the links.
 func toAudit(e store.AuditEvent) adminclient.AuditEvent {
 	return adminclient.AuditEvent{ID: e.ID, Time: timePtr(e.Time), Type: e.Type, UserID: e.UserID, ClientID: e.ClientID,
 		Actor: e.Actor, IP: e.IP, Detail: e.Detail, PrevHash: hex.EncodeToString(e.PrevHash), Hash: hex.EncodeToString(e.Hash)}
@@ -28,18 +27,18 @@ func toAudit(e store.AuditEvent) adminclient.AuditEvent {
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := store.AuditFilter{UserID: q.Get("user"), Type: q.Get("type"), Limit: defaultPage}
-	var bad []fieldError
+	var bad []adminclient.FieldError
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxPage {
-			bad = append(bad, fieldError{"limit", "must be a whole number from 1 to " + strconv.Itoa(maxPage)})
+			bad = append(bad, fieldError("limit", "must be a whole number from 1 to "+strconv.Itoa(maxPage)))
 		}
 		f.Limit = n
 	}
 	if s := q.Get("after"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
-			bad = append(bad, fieldError{"after", "must be the next value of the previous page"})
+			bad = append(bad, fieldError("after", "must be the next value of the previous page"))
 		}
 		f.AfterID = n
 	}
@@ -50,7 +49,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
 		if s := q.Get(p.name); s != "" {
 			t, err := time.Parse(time.RFC3339, s)
 			if err != nil {
-				bad = append(bad, fieldError{p.name, "must be RFC 3339, such as 2026-03-31T23:59:59Z"})
+				bad = append(bad, fieldError(p.name, "must be RFC 3339, such as 2026-03-31T23:59:59Z"))
 			}
 			*p.into = t
 		}

@@ -9,6 +9,8 @@
 // Errors are RFC 9457 problem details (application/problem+json); a
 // validation problem lists each bad field under "errors". Bodies are decoded
 // strictly: unknown fields, trailing data or more than MaxBodyBytes are refused.
+// The bodies are pkg/adminclient's types (types.go there), the ones the
+// client decodes, so server and client share one definition of the wire.
 //
 //	api, err := adminapi.New(adminapi.Config{Tokens: provider, Accounts: svc, Users: st, Audit: st, Clock: clk})
 //	mux.Handle("/admin/v1/", api)

@@ -11,33 +11,16 @@ import (
 	"github.com/carekey/carekey/internal/accounts"
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/pkg/adminclient"
 )
 
-// accountJSON is an account as the API shows it.
-type accountJSON struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Birthdate   string    `json:"birthdate,omitempty"`
-	Source      string    `json:"source"`
-	ExternalRef string    `json:"external_ref"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-}
+// The bodies the API writes and reads are pkg/adminclient's types, shared
+// with the client.
 
-func toAccount(a store.Account) accountJSON {
-	return accountJSON{a.ID, a.Name, a.Birthdate, a.Source, a.ExternalRef, a.CreatedAt, a.UpdatedAt}
-}
-
-// grantJSON is a grant as the API shows it.
-type grantJSON struct {
-	UserID       string     `json:"user_id"`
-	AccountID    string     `json:"account_id"`
-	Relationship string     `json:"relationship"`
-	GrantedBy    string     `json:"granted_by"`
-	GrantedAt    time.Time  `json:"granted_at"`
-	ExpiresAt    *time.Time `json:"expires_at,omitempty"`
-	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
-	Live         bool       `json:"live"`
+// toAccount is an account as the API shows it.
+func toAccount(a store.Account) adminclient.Account {
+	return adminclient.Account{ID: a.ID, Name: a.Name, Birthdate: a.Birthdate, Source: a.Source, ExternalRef: a.ExternalRef,
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -47,24 +30,16 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func toGrant(g store.Grant, now time.Time) grantJSON {
-	return grantJSON{g.UserID, g.AccountID, g.Relationship, g.GrantedBy, g.GrantedAt,
-		timePtr(g.ExpiresAt), timePtr(g.RevokedAt), g.Live(now)}
+// toGrant is a grant as the API shows it, live or not at now.
+func toGrant(g store.Grant, now time.Time) adminclient.Grant {
+	return adminclient.Grant{UserID: g.UserID, AccountID: g.AccountID, Relationship: g.Relationship, GrantedBy: g.GrantedBy,
+		GrantedAt: g.GrantedAt, ExpiresAt: timePtr(g.ExpiresAt), RevokedAt: timePtr(g.RevokedAt), Live: g.Live(now)}
 }
 
-// userJSON is a user as the API shows it: no password hash, no profile.
-type userJSON struct {
-	ID            string     `json:"id"`
-	Email         string     `json:"email"`
-	GivenName     string     `json:"given_name"`
-	FamilyName    string     `json:"family_name"`
-	PhoneEnrolled bool       `json:"phone_enrolled"`
-	FailedLogins  int        `json:"failed_logins"`
-	LockedUntil   *time.Time `json:"locked_until,omitempty"`
-}
-
-func toUser(u store.User) userJSON {
-	return userJSON{u.ID, u.Email, u.GivenName, u.FamilyName, u.Phone != "" && u.PhoneVerified, u.FailedLogins, timePtr(u.LockedUntil)}
+// toUser is a user as the API shows it: no password hash, no profile.
+func toUser(u store.User) adminclient.User {
+	return adminclient.User{ID: u.ID, Email: u.Email, GivenName: u.GivenName, FamilyName: u.FamilyName,
+		PhoneEnrolled: u.Phone != "" && u.PhoneVerified, FailedLogins: u.FailedLogins, LockedUntil: timePtr(u.LockedUntil)}
 }
 
 const (
@@ -79,7 +54,7 @@ func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) {
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxPage {
-			writeProblem(w, r, validationProblem(fieldError{"limit", "must be a whole number from 1 to " + strconv.Itoa(maxPage)}))
+			writeProblem(w, r, validationProblem(fieldError("limit", "must be a whole number from 1 to "+strconv.Itoa(maxPage))))
 			return
 		}
 		limit = n
@@ -89,10 +64,7 @@ func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err, "")
 		return
 	}
-	out := struct {
-		Accounts []accountJSON `json:"accounts"`
-		Next     string        `json:"next,omitempty"`
-	}{Accounts: []accountJSON{}}
+	out := adminclient.AccountPage{Accounts: []adminclient.Account{}}
 	if len(list) > limit {
 		list = list[:limit]
 		out.Next = list[limit-1].ID
@@ -115,10 +87,7 @@ func (a *API) getAccount(w http.ResponseWriter, r *http.Request) {
 
 // putAccount: PUT /accounts/by-ref/{source}/{ref} {name, birthdate}
 func (a *API) putAccount(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Name      string `json:"name"`
-		Birthdate string `json:"birthdate"`
-	}
+	var body adminclient.AccountInput
 	if !a.decode(w, r, &body) {
 		return
 	}
@@ -141,12 +110,10 @@ func (a *API) putAccount(w http.ResponseWriter, r *http.Request) {
 func (a *API) findUsers(w http.ResponseWriter, r *http.Request) {
 	email := signin.NormalizeEmail(r.URL.Query().Get("email"))
 	if email == "" {
-		writeProblem(w, r, validationProblem(fieldError{"email", "is required"}))
+		writeProblem(w, r, validationProblem(fieldError("email", "is required")))
 		return
 	}
-	out := struct {
-		Users []userJSON `json:"users"`
-	}{Users: []userJSON{}}
+	out := adminclient.UserList{Users: []adminclient.User{}}
 	u, err := a.cfg.Users.GetUserByEmail(r.Context(), email)
 	switch {
 	case err == nil:
@@ -249,9 +216,7 @@ func (a *API) listGrants(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := a.cfg.Clock.Now()
-	out := struct {
-		Grants []grantJSON `json:"grants"`
-	}{Grants: []grantJSON{}}
+	out := adminclient.GrantList{Grants: []adminclient.Grant{}}
 	for _, g := range gs {
 		out.Grants = append(out.Grants, toGrant(g, now))
 	}
@@ -261,6 +226,9 @@ func (a *API) listGrants(w http.ResponseWriter, r *http.Request) {
 // putGrant: PUT /users/{id}/grants/{accountID} {relationship, expires_at?}.
 // 201 for a new grant, 200 with the existing one for a repeat.
 func (a *API) putGrant(w http.ResponseWriter, r *http.Request) {
+	// Not adminclient.GrantInput: expires_at is read as a string so that
+	// a malformed time is a validation problem naming the field, not a
+	// malformed body. The JSON is GrantInput's.
 	var body struct {
 		Relationship string `json:"relationship"`
 		ExpiresAt    string `json:"expires_at"`
@@ -272,7 +240,7 @@ func (a *API) putGrant(w http.ResponseWriter, r *http.Request) {
 	if body.ExpiresAt != "" {
 		t, err := time.Parse(time.RFC3339, body.ExpiresAt)
 		if err != nil {
-			writeProblem(w, r, validationProblem(fieldError{"expires_at", "must be a date and time as RFC 3339, such as 2026-03-31T23:59:59Z"}))
+			writeProblem(w, r, validationProblem(fieldError("expires_at", "must be a date and time as RFC 3339, such as 2026-03-31T23:59:59Z")))
 			return
 		}
 		exp = t

@@ -11,6 +11,7 @@ import (
 
 	"github.com/carekey/carekey/internal/accounts"
 	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/pkg/adminclient"
 )
 
 // Problem types (RFC 9457 "type" members).
@@ -26,19 +27,13 @@ const (
 	typeInternal     = "urn:carekey:problem:internal"
 )
 
-// problem is an RFC 9457 problem details object.
-type problem struct {
-	Type     string       `json:"type"`
-	Title    string       `json:"title"`
-	Status   int          `json:"status"`
-	Detail   string       `json:"detail,omitempty"`
-	Instance string       `json:"instance,omitempty"`
-	Errors   []fieldError `json:"errors,omitempty"`
-}
+// problem is an RFC 9457 problem details object: adminclient.Problem,
+// which the client decodes.
+type problem = adminclient.Problem
 
-type fieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
+// fieldError names one invalid field of a request.
+func fieldError(field, message string) adminclient.FieldError {
+	return adminclient.FieldError{Field: field, Message: message}
 }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, p problem) {
@@ -49,7 +44,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p problem) {
 	_ = json.NewEncoder(w).Encode(p)
 }
 
-func validationProblem(fields ...fieldError) problem {
+func validationProblem(fields ...adminclient.FieldError) problem {
 	return problem{Type: typeValidation, Title: "Invalid request", Status: http.StatusBadRequest,
 		Detail: "one or more fields are invalid", Errors: fields}
 }
@@ -64,9 +59,9 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error, notFoundDe
 	var ve *accounts.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		fields := make([]fieldError, len(ve.Fields))
+		fields := make([]adminclient.FieldError, len(ve.Fields))
 		for i, f := range ve.Fields {
-			fields[i] = fieldError{f.Field, f.Message}
+			fields[i] = fieldError(f.Field, f.Message)
 		}
 		writeProblem(w, r, validationProblem(fields...))
 	case errors.Is(err, store.ErrNotFound):

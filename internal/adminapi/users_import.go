@@ -52,7 +52,7 @@ func (a *API) importUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if n := len(body.Users); n == 0 || n > adminclient.MaxUserImportBatch {
-		writeProblem(w, r, validationProblem(fieldError{"users", fmt.Sprintf("must hold 1 to %d users", adminclient.MaxUserImportBatch)}))
+		writeProblem(w, r, validationProblem(fieldError("users", fmt.Sprintf("must hold 1 to %d users", adminclient.MaxUserImportBatch))))
 		return
 	}
 	ctx := r.Context()
@@ -132,32 +132,32 @@ func (a *API) importUser(ctx context.Context, im *UserImport, clientID, actorNam
 
 // checkImport normalises in into a user (email, E.164 phone, trimmed
 // names) and returns every field that is wrong.
-func checkImport(policy password.Policy, in adminclient.UserImport) (store.User, []fieldError) {
-	var fields []fieldError
+func checkImport(policy password.Policy, in adminclient.UserImport) (store.User, []adminclient.FieldError) {
+	var fields []adminclient.FieldError
 	email, err := mailaddr.Normalize(in.Email)
 	if err != nil {
-		fields = append(fields, fieldError{"email", "must be an email address"})
+		fields = append(fields, fieldError("email", "must be an email address"))
 	}
 	names := [2]string{strings.TrimSpace(in.GivenName), strings.TrimSpace(in.FamilyName)}
 	for i, field := range []string{"given_name", "family_name"} {
 		switch n := names[i]; {
 		case n == "":
-			fields = append(fields, fieldError{field, "is required"})
+			fields = append(fields, fieldError(field, "is required"))
 		case !utf8.ValidString(n) || strings.IndexFunc(n, unicode.IsControl) >= 0:
-			fields = append(fields, fieldError{field, "must not contain control characters"})
+			fields = append(fields, fieldError(field, "must not contain control characters"))
 		case utf8.RuneCountInString(n) > 100:
-			fields = append(fields, fieldError{field, "must be at most 100 characters"})
+			fields = append(fields, fieldError(field, "must be at most 100 characters"))
 		}
 	}
 	num, err := phone.Parse(in.Phone, "")
 	if err != nil {
-		fields = append(fields, fieldError{"phone", "must be a valid phone number"})
+		fields = append(fields, fieldError("phone", "must be a valid phone number"))
 	}
 	var pe *password.PolicyError
 	if err := policy.Check(in.Password); errors.As(err, &pe) {
-		fields = append(fields, fieldError{"password", strings.Join(pe.Texts(), " ")})
+		fields = append(fields, fieldError("password", strings.Join(pe.Texts(), " ")))
 	} else if err != nil {
-		fields = append(fields, fieldError{"password", "does not meet the password policy"})
+		fields = append(fields, fieldError("password", "does not meet the password policy"))
 	}
 	return store.User{Email: email, EmailVerified: true, GivenName: names[0], FamilyName: names[1],
 		Phone: num.E164, PhoneVerified: true}, fields

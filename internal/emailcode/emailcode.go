@@ -25,6 +25,15 @@ func DefaultRules() Rules {
 	return Rules{Digits: 8, TTL: 30 * time.Minute, Cooldown: time.Minute, MaxAttempts: 5, MaxSends: 5}
 }
 
+// OrDefault returns r, or DefaultRules if r is the zero Rules (a service's
+// optional Codes left unset).
+func (r Rules) OrDefault() Rules {
+	if r == (Rules{}) {
+		return DefaultRules()
+	}
+	return r
+}
+
 // Channel is flow.Code.Channel for emailed codes.
 const Channel = "email"
 

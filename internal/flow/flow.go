@@ -2,6 +2,25 @@
 // progress, stored as a record with a state, a version for compare-and-swap, an
 // expiry, a CSRF token hash and an optional one-time code challenge. Backends
 // live in flow/redisflow and flow/memflow and pass flow/flowtest.
+//
+// It is also the journeys' one engine. Each journey declares its moves as
+// a Table of (from, event, to) rows; the table answers Next and Can, lists
+// its States and Events, draws itself (Mermaid, the states.mermaid beside
+// it) and checks that every state is reachable and can finish (Check).
+// Advance applies an event inside a Store.Update fn, after checking expiry
+// (ErrExpired, ErrTransition), and a Journey starts and moves the flows of
+// one kind:
+//
+//	func table() flow.Table[State, Event] {
+//		move := flow.Move[State, Event]
+//		return flow.NewTable(StateEmail,
+//			move(StateEmail, EventSubmitEmail, StateVerify),
+//			move(StateVerify, EventSubmitCode, StateDone))
+//	}
+//
+//	j := flow.Journey[State, Event]{Kind: "recovery", Table: table(), Flows: flows, Clock: clk}
+//	f, err := j.Start(ctx, secret.ID("flw_"), csrfHash, nil)
+//	_, err = j.Update(ctx, f.ID, EventSubmitEmail, func(f *flow.Flow) error { f.Set("email", addr); return nil })
 package flow
 
 import (

@@ -34,8 +34,9 @@ const (
 
 // Sentinel errors besides ErrBadTransition and emailcode's.
 var (
-	// ErrExpired: the flow's time is up; the user must start again.
-	ErrExpired = errors.New("recovery: flow expired")
+	// ErrExpired: the flow's time is up; the user must start again. It is
+	// flow.ErrExpired, which flow.Advance returns.
+	ErrExpired = flow.ErrExpired
 	// ErrTooManyPasswords: the flow has had MaxPasswordTries new passwords
 	// checked against the history; the user must start again. Returned in
 	// an *emailcode.LimitError.
@@ -130,12 +131,7 @@ type Service struct {
 	Logout    LogoutNotifier    // optional: back-channel logout of the ended sessions
 }
 
-func (s *Service) rules() emailcode.Rules {
-	if s.Codes == (emailcode.Rules{}) {
-		return emailcode.DefaultRules()
-	}
-	return s.Codes
-}
+func (s *Service) rules() emailcode.Rules { return s.Codes.OrDefault() }
 
 func (s *Service) logger() *slog.Logger {
 	if s.Logger == nil {
@@ -146,35 +142,13 @@ func (s *Service) logger() *slog.Logger {
 
 // Start creates a flow at "Forgot your password?".
 func (s *Service) Start(ctx context.Context, csrfHash []byte) (flow.Flow, error) {
-	now := s.Clock.Now()
-	ttl := s.FlowTTL
-	if ttl == 0 {
-		ttl = time.Hour
-	}
-	f := flow.Flow{ID: secret.ID("flw_"), Kind: Kind, State: string(StateEmail), CSRFHash: csrfHash,
-		Data: map[string]string{}, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	if err := s.Flows.Create(ctx, f); err != nil {
-		return f, fmt.Errorf("create recovery flow: %w", err)
-	}
-	return f, nil
+	return s.journey().Start(ctx, secret.ID("flw_"), csrfHash, nil)
 }
 
+// update applies e to flow id after checking it is live, then lets change
+// edit it, all in one compare-and-swap.
 func (s *Service) update(ctx context.Context, id string, e Event, change func(f *flow.Flow) error) (flow.Flow, error) {
-	now := s.Clock.Now()
-	return s.Flows.Update(ctx, id, func(f *flow.Flow) error {
-		if !f.Valid(now) {
-			return ErrExpired
-		}
-		next, err := Next(State(f.State), e)
-		if err != nil {
-			return err
-		}
-		f.State = string(next)
-		if change != nil {
-			return change(f)
-		}
-		return nil
-	})
+	return s.journey().Update(ctx, id, e, change)
 }
 
 func (s *Service) lookup(ctx context.Context, addr string) (string, error) {
@@ -211,12 +185,8 @@ func (s *Service) SubmitEmail(ctx context.Context, id, email string) error {
 		}
 		return &inv
 	}
-	cur, err := s.Flows.Get(ctx, id)
-	if err != nil {
-		return fmt.Errorf("load flow %s: %w", id, err)
-	}
-	if !Can(State(cur.State), EventSubmitEmail) {
-		return ErrBadTransition
+	if _, err := s.journey().Load(ctx, id, EventSubmitEmail); err != nil {
+		return err
 	}
 	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
 		return err
@@ -226,19 +196,12 @@ func (s *Service) SubmitEmail(ctx context.Context, id, email string) error {
 
 // Resend sends a new code (cooldown, maximum of sends, tries carried over).
 func (s *Service) Resend(ctx context.Context, id string) error {
-	cur, err := s.Flows.Get(ctx, id)
+	cur, err := s.journey().Load(ctx, id, EventResend)
 	if err != nil {
-		return fmt.Errorf("load flow %s: %w", id, err)
-	}
-	if !Can(State(cur.State), EventResend) {
-		return ErrBadTransition
-	}
-	addr := cur.Data[FieldEmail]
-	probe := cur
-	if err := emailcode.Issue(&probe, nil, addr, s.Clock.Now(), s.rules(), true); err != nil {
 		return err
 	}
-	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
+	addr := cur.Data[FieldEmail]
+	if err := emailcode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), true, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
 		return err
 	}
 	return s.issue(ctx, id, EventResend, addr, true)
@@ -306,12 +269,7 @@ func (s *Service) SubmitCode(ctx context.Context, id, typed string) error {
 	}
 	now := s.Clock.Now()
 	_, err := emailcode.Redeem(ctx, s.Flows, id, s.Pepper, typed, now, s.rules(), string(StateVerify), func(f *flow.Flow) error {
-		if !f.Valid(now) {
-			return ErrExpired
-		}
-		next, err := Next(State(f.State), EventSubmitCode)
-		f.State = string(next)
-		return err
+		return flow.Advance(f, now, table(), EventSubmitCode)
 	})
 	if errors.Is(err, emailcode.ErrWrongState) {
 		return ErrBadTransition

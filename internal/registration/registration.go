@@ -33,8 +33,9 @@ const (
 
 // Sentinel errors besides ErrBadTransition and emailcode's.
 var (
-	// ErrExpired: the flow's time is up; the user must start again.
-	ErrExpired = errors.New("registration: flow expired")
+	// ErrExpired: the flow's time is up; the user must start again. It is
+	// flow.ErrExpired, which flow.Advance returns.
+	ErrExpired = flow.ErrExpired
 	// ErrSendFailed: the email could not be sent; the flow is where it was.
 	ErrSendFailed = errors.New("registration: email not sent")
 )
@@ -66,12 +67,7 @@ type Service struct {
 	Logger  *slog.Logger      // optional
 }
 
-func (s *Service) rules() emailcode.Rules {
-	if s.Codes == (emailcode.Rules{}) {
-		return emailcode.DefaultRules()
-	}
-	return s.Codes
-}
+func (s *Service) rules() emailcode.Rules { return s.Codes.OrDefault() }
 
 func (s *Service) logger() *slog.Logger {
 	if s.Logger == nil {
@@ -84,42 +80,17 @@ func (s *Service) logger() *slog.Logger {
 // CSRF token the browser holds; authRequest the OIDC auth request to return
 // to afterwards ("" if none).
 func (s *Service) Start(ctx context.Context, csrfHash []byte, authRequest string) (flow.Flow, error) {
-	now := s.Clock.Now()
-	ttl := s.FlowTTL
-	if ttl == 0 {
-		ttl = time.Hour
-	}
-	f := flow.Flow{
-		ID: secret.ID("flw_"), Kind: Kind, State: string(StateProfile), CSRFHash: csrfHash,
-		Data: map[string]string{}, CreatedAt: now, ExpiresAt: now.Add(ttl),
-	}
+	var data map[string]string
 	if authRequest != "" {
-		f.Data[DataAuthRequest] = authRequest
+		data = map[string]string{DataAuthRequest: authRequest}
 	}
-	if err := s.Flows.Create(ctx, f); err != nil {
-		return f, fmt.Errorf("create registration flow: %w", err)
-	}
-	return f, nil
+	return s.journey().Start(ctx, secret.ID("flw_"), csrfHash, data)
 }
 
 // update applies e to flow id after checking it is live, then lets change
 // edit it, all in one compare-and-swap.
 func (s *Service) update(ctx context.Context, id string, e Event, change func(f *flow.Flow) error) (flow.Flow, error) {
-	now := s.Clock.Now()
-	return s.Flows.Update(ctx, id, func(f *flow.Flow) error {
-		if !f.Valid(now) {
-			return ErrExpired
-		}
-		next, err := Next(State(f.State), e)
-		if err != nil {
-			return err
-		}
-		f.State = string(next)
-		if change != nil {
-			return change(f)
-		}
-		return nil
-	})
+	return s.journey().Update(ctx, id, e, change)
 }
 
 // SubmitProfile takes step 1. It returns a *text.Invalid (nothing changed),
@@ -130,12 +101,8 @@ func (s *Service) SubmitProfile(ctx context.Context, id string, p Profile, ip st
 	if err != nil {
 		return err
 	}
-	cur, err := s.Flows.Get(ctx, id)
-	if err != nil {
-		return fmt.Errorf("load flow %s: %w", id, err)
-	}
-	if !Can(State(cur.State), EventSubmitProfile) {
-		return ErrBadTransition
+	if _, err := s.journey().Load(ctx, id, EventSubmitProfile); err != nil {
+		return err
 	}
 	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.RegistrationsPerIP, "ip:"+ip); err != nil {
 		return err
@@ -206,18 +173,14 @@ func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credential
 	}
 	// Every limit comes before the hash (issue 10, point 6): a refused
 	// request costs no argon2id. First the flow's own: its state and its
-	// expiry, state and maximum of codes sent (the probe changes nothing).
+	// expiry, then its codes sent and the address's limit (emailcode.Admit).
 	if !cur.Valid(s.Clock.Now()) {
 		return ErrExpired
 	}
 	if !Can(State(cur.State), EventSubmitCredentials) {
 		return ErrBadTransition
 	}
-	probe := cur
-	if err := emailcode.Issue(&probe, nil, addr, s.Clock.Now(), s.rules(), false); err != nil {
-		return err
-	}
-	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
+	if err := emailcode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), false, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
 		return err
 	}
 	existing := false
@@ -291,21 +254,12 @@ func (s *Service) revert(ctx context.Context, id string, mac []byte, prev flow.F
 // one, keeps the count of tries, and obeys the cooldown and the maximum of
 // sends (*emailcode.LimitError). ErrSendFailed leaves the old code live.
 func (s *Service) Resend(ctx context.Context, id string) error {
-	cur, err := s.Flows.Get(ctx, id)
+	cur, err := s.journey().Load(ctx, id, EventResend)
 	if err != nil {
-		return fmt.Errorf("load flow %s: %w", id, err)
-	}
-	if !Can(State(cur.State), EventResend) {
-		return ErrBadTransition
-	}
-	addr := cur.Data[FieldEmail]
-	// Check the flow's own limits first, so a refused resend does not use up
-	// the address's hourly allowance.
-	probe := cur
-	if err := emailcode.Issue(&probe, nil, addr, s.Clock.Now(), s.rules(), true); err != nil {
 		return err
 	}
-	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
+	addr := cur.Data[FieldEmail]
+	if err := emailcode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), true, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
 		return err
 	}
 	code := secret.NumericCode(s.rules().Digits)
@@ -356,12 +310,7 @@ func (s *Service) SubmitCode(ctx context.Context, id, typed, ip string) (Complet
 	}
 	now := s.Clock.Now()
 	f, err := emailcode.Redeem(ctx, s.Flows, id, s.Pepper, typed, now, s.rules(), string(StateVerify), func(f *flow.Flow) error {
-		if !f.Valid(now) {
-			return ErrExpired
-		}
-		next, err := Next(State(f.State), EventSubmitCode)
-		f.State = string(next)
-		return err
+		return flow.Advance(f, now, table(), EventSubmitCode)
 	})
 	switch {
 	case errors.Is(err, emailcode.ErrWrongState):

@@ -1,9 +1,6 @@
 package registration
 
-import (
-	"errors"
-	"fmt"
-)
+import "github.com/carekey/carekey/internal/flow"
 
 // State is where a registration flow stands (flow.Flow.State of kind
 // "register").
@@ -35,48 +32,38 @@ const (
 )
 
 // ErrBadTransition means the event does not apply in the flow's state (a form
-// posted for an earlier step): nothing changes and the current step is shown.
-var ErrBadTransition = errors.New("registration: event does not apply in this state")
+// posted for an earlier step): nothing changes and the current step is shown
+// again. It is flow.ErrTransition, the error of every journey's table.
+var ErrBadTransition = flow.ErrTransition
 
-// transitions is the registration journey. A pair missing here changes
-// nothing. (A function, not a package variable, so nothing can change it.)
-func transitions() map[State]map[Event]State {
-	return map[State]map[Event]State{
-		StateProfile: {
-			EventSubmitProfile: StateCredentials,
-		},
-		StateCredentials: {
-			EventSubmitCredentials: StateVerify,
-			EventBack:              StateProfile,
-		},
-		StateVerify: {
-			EventSubmitCode: StateDone,
-			EventResend:     StateVerify, // a new code replaces the old; tries carry over
-			EventBack:       StateCredentials,
-		},
-		StateDone: {},
-	}
+// table is the registration journey (states.mermaid draws it). A pair
+// missing here changes nothing. (A function, not a package variable, so
+// nothing can change the table.)
+func table() flow.Table[State, Event] {
+	move := flow.Move[State, Event]
+	return flow.NewTable(StateProfile,
+		move(StateProfile, EventSubmitProfile, StateCredentials),
+		move(StateCredentials, EventSubmitCredentials, StateVerify),
+		move(StateCredentials, EventBack, StateProfile),
+		move(StateVerify, EventSubmitCode, StateDone),
+		move(StateVerify, EventResend, StateVerify), // a new code replaces the old; tries carry over
+		move(StateVerify, EventBack, StateCredentials),
+	)
+}
+
+// journey starts and moves this service's flows through the table.
+func (s *Service) journey() flow.Journey[State, Event] {
+	return flow.Journey[State, Event]{Kind: Kind, Table: table(), Flows: s.Flows, Clock: s.Clock, TTL: s.FlowTTL}
 }
 
 // States lists every state.
-func States() []State { return []State{StateProfile, StateCredentials, StateVerify, StateDone} }
+func States() []State { return table().States() }
 
 // Events lists every event.
-func Events() []Event {
-	return []Event{EventSubmitProfile, EventSubmitCredentials, EventSubmitCode, EventResend, EventBack}
-}
+func Events() []Event { return table().Events() }
 
-// Next returns the state e leads to from s, or ErrBadTransition.
-func Next(s State, e Event) (State, error) {
-	to, ok := transitions()[s][e]
-	if !ok {
-		return s, fmt.Errorf("%w: %s in %s", ErrBadTransition, e, s)
-	}
-	return to, nil
-}
+// Next returns the state e leads to from s, or s and ErrBadTransition.
+func Next(s State, e Event) (State, error) { return table().Next(s, e) }
 
 // Can reports whether e applies in s.
-func Can(s State, e Event) bool {
-	_, ok := transitions()[s][e]
-	return ok
-}
+func Can(s State, e Event) bool { return table().Can(s, e) }

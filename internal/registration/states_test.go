@@ -1,7 +1,6 @@
 package registration
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/carekey/carekey/internal/flow/journeytest"
@@ -16,35 +15,16 @@ func TestEveryStateEventPair(t *testing.T) {
 		StateVerify:      {EventSubmitCode: StateDone, EventResend: StateVerify, EventBack: StateCredentials},
 		StateDone:        {},
 	}
-	for _, s := range States() {
-		for _, e := range Events() {
-			t.Run(string(s)+"/"+string(e), func(t *testing.T) {
-				got, err := Next(s, e)
-				to, ok := want[s][e]
-				switch {
-				case ok && (err != nil || got != to):
-					t.Fatalf("Next(%s, %s) = %s, %v; want %s", s, e, got, err, to)
-				case !ok && (!errors.Is(err, ErrBadTransition) || got != s):
-					t.Fatalf("Next(%s, %s) = %s, %v; want %s, ErrBadTransition", s, e, got, err, s)
-				}
-				if Can(s, e) != ok {
-					t.Fatalf("Can(%s, %s) = %v", s, e, !ok)
-				}
-			})
-		}
-	}
+	journeytest.EveryPair(t, journeytest.Journey[State, Event]{States: States(), Events: Events(), Next: Next, Can: Can}, ErrBadTransition, want)
 }
 
-// TestEveryStateReachesDone: from each state but done, done can be reached.
+// TestEveryStateReachesDone: every state can be reached from the start,
+// and from each state but done, done can be reached; done is the only end.
 func TestEveryStateReachesDone(t *testing.T) {
-	for _, s := range States() {
-		if !journeytest.Reachable(s, Events(), Next)[StateDone] {
-			t.Errorf("%s cannot reach done", s)
-		}
-	}
+	journeytest.Ends(t, table(), StateDone)
 }
 
-// TestDiagramMatchesTable: states.mermaid draws exactly the table's edges.
+// TestDiagramMatchesTable: states.mermaid is the table's own diagram.
 func TestDiagramMatchesTable(t *testing.T) {
-	journeytest.DiagramMatches(t, "states.mermaid", States(), Events(), Next)
+	journeytest.DiagramMatches(t, "states.mermaid", table().Mermaid())
 }

@@ -1,7 +1,7 @@
 package signin
 
 import (
-	"errors"
+	"slices"
 	"testing"
 
 	"github.com/carekey/carekey/internal/flow/journeytest"
@@ -11,7 +11,7 @@ import (
 // move to the state the journey names, every other pair is refused and leaves
 // the state as it was.
 func TestEveryStateEventPair(t *testing.T) {
-	moves := map[State]map[Event]State{
+	want := map[State]map[Event]State{
 		StatePassword:   {EventPasswordOK: StateConfirm, EventPasswordOKNoPhone: StateEnrolEmail, EventCancel: StateCancelled},
 		StateEnrolEmail: {EventEmailCodeOK: StateEnrol, EventResendEmail: StateEnrolEmail, EventCancel: StateCancelled},
 		StateEnrol:      {EventPhoneEntered: StateConfirm, EventCancel: StateCancelled},
@@ -19,42 +19,16 @@ func TestEveryStateEventPair(t *testing.T) {
 		StateCode:       {EventSendCode: StateCode, EventPlaceCall: StateCall, EventCodeOK: StateVerified, EventCancel: StateCancelled},
 		StateCall: {EventPlaceCall: StateCall, EventSendCode: StateCode, EventCallAnswered: StateVerified,
 			EventCallFailed: StateConfirm, EventCancel: StateCancelled},
+		StateVerified:  {},
+		StateCancelled: {},
 	}
-	for _, s := range States() {
-		for _, e := range Events() {
-			t.Run(string(s)+"/"+string(e), func(t *testing.T) {
-				want, listed := moves[s][e]
-				have, err := Next(s, e)
-				switch {
-				case listed && (err != nil || have != want):
-					t.Errorf("have %s, %v; want %s", have, err, want)
-				case !listed && (!errors.Is(err, ErrBadTransition) || have != s):
-					t.Errorf("have %s, %v; want %s unchanged and ErrBadTransition", have, err, s)
-				}
-				if Can(s, e) != listed {
-					t.Errorf("Can = %v, want %v", !listed, listed)
-				}
-			})
-		}
-	}
+	journeytest.EveryPair(t, journeytest.Journey[State, Event]{States: States(), Events: Events(), Next: Next, Can: Can}, ErrBadTransition, want)
 }
 
 // TestEveryStateReachesTheEnd checks that from every state some path of
 // events ends in verified or cancelled, and that those two are final.
 func TestEveryStateReachesTheEnd(t *testing.T) {
-	for _, s := range States() {
-		seen := journeytest.Reachable(s, Events(), Next)
-		if s != StateVerified && s != StateCancelled && (!seen[StateVerified] || !seen[StateCancelled]) {
-			t.Errorf("from %s: cannot reach both verified and cancelled (%v)", s, seen)
-		}
-	}
-	for _, s := range []State{StateVerified, StateCancelled} {
-		for _, e := range Events() {
-			if Can(s, e) {
-				t.Errorf("%s is final but %s leaves it", s, e)
-			}
-		}
-	}
+	journeytest.Ends(t, table(), StateVerified, StateCancelled)
 	// Only the phone step leads to verified: no path skips it.
 	for _, s := range []State{StatePassword, StateEnrolEmail, StateEnrol, StateConfirm} {
 		for _, e := range Events() {
@@ -65,7 +39,30 @@ func TestEveryStateReachesTheEnd(t *testing.T) {
 	}
 }
 
-// TestDiagramMatchesTable keeps states.mermaid equal to the table.
+// TestStatesAndEventsAreListed: the table names every state and event the
+// journey declares, so the walk above covers them all.
+func TestStatesAndEventsAreListed(t *testing.T) {
+	states := []State{StatePassword, StateEnrolEmail, StateEnrol, StateConfirm, StateCode, StateCall, StateVerified, StateCancelled}
+	events := []Event{EventPasswordOK, EventPasswordOKNoPhone, EventEmailCodeOK, EventResendEmail, EventPhoneEntered, EventSendCode,
+		EventPlaceCall, EventCodeOK, EventCallAnswered, EventCallFailed, EventCancel}
+	if !sameSet(States(), states) || !sameSet(Events(), events) {
+		t.Errorf("States() = %v, Events() = %v; want %v and %v", States(), Events(), states, events)
+	}
+}
+
+func sameSet[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestDiagramMatchesTable keeps states.mermaid the table's own diagram.
 func TestDiagramMatchesTable(t *testing.T) {
-	journeytest.DiagramMatches(t, "states.mermaid", States(), Events(), Next)
+	journeytest.DiagramMatches(t, "states.mermaid", table().Mermaid())
 }

@@ -10,4 +10,11 @@
 //
 // Handlers decode forms, call journey services and map their typed errors to
 // message IDs (internal/text) and HTTP statuses in one place.
+//
+// The self-service journeys are handler types with a Mount that New calls:
+// Register (register.go) and Recovery (recovery.go) share journeys.go's
+// loader (a flow bound to the browser by its own cookie, started on the
+// entry page, CSRF, expiry and step checked at every POST) and its
+// journeyErrorTable, the one table from their services' errors to status
+// and message. VoiceWebhooks (webhook.go) serves the Call Me webhooks.
 package web

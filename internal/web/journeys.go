@@ -13,6 +13,8 @@ import (
 	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/ratelimit"
+	"github.com/carekey/carekey/internal/recovery"
+	"github.com/carekey/carekey/internal/registration"
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
@@ -36,6 +38,14 @@ func newJourneyToken() (string, []byte) {
 	token := secret.Token()
 	sum := sha256.Sum256([]byte(token))
 	return token, sum[:]
+}
+
+// journeyData is the data of the self-service journeys' pages (registration
+// and forgotten password): the "Password policy" list of the steps that
+// take a new password, and whether a new code has just been sent.
+type journeyData struct {
+	Rules []string
+	Sent  bool
 }
 
 // loadJourney returns the flow named by j's cookie and its CSRF token, or
@@ -83,65 +93,214 @@ func (s *Server) journeyExpired(w http.ResponseWriter, r *http.Request, j journe
 	s.cfg.Pages.Error(w, r, http.StatusGone, j.title, text.FlowExpired, j.entry)
 }
 
-// journeyErrors is what a journey service's errors mean on a page.
-type journeyErrors struct {
-	badTransition error // the journey's ErrBadTransition
-	expired       error // the journey's ErrExpired
-	sendFailed    error // ErrSendFailed, if the journey shows it
+// selfService is what the handlers of the self-service journeys
+// (Register, Recovery) share: the flow bound to the browser by j's cookie,
+// loaded or started at the entry page, checked at every POST, and errors
+// turned into pages by the one table, journeyErrorTable.
+type selfService struct {
+	srv *Server
+	j   journey
+	// steps names the page (template) of each state that has one; a flow in
+	// any other state is finished and the browser goes to sign in.
+	steps map[string]string
 }
 
-// showJourneyError turns err from a journey service into the current step
-// re-rendered with its message and status (400, 429, 503), a 303 to the
-// current step, a 410, or a 500. render re-renders the step with status.
+// show answers GET on the entry page: the page of the current step of the
+// browser's flow, made by page (sent: the URL says a new code has just been
+// sent); or, when the browser has none, a flow made by start (bound to a new
+// CSRF token in the cookie) and a 303 back here; or the expired page.
+func (h selfService) show(w http.ResponseWriter, r *http.Request,
+	start func(ctx context.Context, csrfHash []byte) (flow.Flow, error),
+	page func(f flow.Flow, token string, sent bool) *render.Page) {
+	s, ctx := h.srv, r.Context()
+	f, token, err := s.loadJourney(ctx, r, h.j)
+	switch {
+	case errors.Is(err, flow.ErrNotFound):
+		token, hash := newJourneyToken()
+		f, err := start(ctx, hash)
+		if err != nil {
+			s.serverError(w, r, "start "+h.j.kind+" flow", err)
+			return
+		}
+		s.cookies.set(w, h.j.cookie, f.ID+"."+token, journeyCookieTTL)
+		http.Redirect(w, r, h.j.entry, http.StatusSeeOther)
+	case err != nil:
+		s.serverError(w, r, "load "+h.j.kind+" flow", err)
+	case !f.Valid(s.cfg.Clock.Now()):
+		s.journeyExpired(w, r, h.j)
+	default:
+		h.render(w, r, f, page(f, token, r.URL.Query().Get("sent") == "1"), http.StatusOK)
+	}
+}
+
+// post is the start of a POST meant for one of states (none: any state the
+// journey's table lets the event apply in): the form parsed, the flow
+// loaded, CSRF and expiry checked. A form for another step sends the
+// browser to the current one and changes nothing. ok is false when a
+// response has been written.
+func (h selfService) post(w http.ResponseWriter, r *http.Request, states ...string) (f flow.Flow, token string, ok bool) {
+	f, token, ok = h.srv.journeyPost(w, r, h.j)
+	if !ok {
+		return f, token, false
+	}
+	for _, st := range states {
+		if f.State == st {
+			return f, token, true
+		}
+	}
+	if len(states) > 0 {
+		http.Redirect(w, r, h.j.entry, http.StatusSeeOther)
+		return f, token, false
+	}
+	return f, token, true
+}
+
+// stateNames returns states as flow.Flow.State values (for post).
+func stateNames[S ~string](states []S) []string {
+	names := make([]string, len(states))
+	for i, st := range states {
+		names[i] = string(st)
+	}
+	return names
+}
+
+// render shows the page of f's step with status.
+func (h selfService) render(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, status int) {
+	name, ok := h.steps[f.State]
+	if !ok { // done: the flow is finished
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	h.srv.cfg.Pages.Render(w, r, status, name, page)
+}
+
+// answer sends the browser on after a step that succeeded (err nil): a 303
+// to the entry page, which shows the step the flow is now at (query, if any,
+// added: "sent=1"). Otherwise it shows err on f's step as journeyErrorTable
+// says.
+func (h selfService) answer(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, err error, query string) {
+	if err != nil {
+		h.srv.showJourneyError(w, r, h.j, journeyErrors{}, err, page, func(status int) { h.render(w, r, f, page, status) })
+		return
+	}
+	to := h.j.entry
+	if query != "" {
+		to += "?" + query
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// journeyError is one row of journeyErrorTable: what the browser gets for an
+// error of a journey service.
+type journeyError struct {
+	err error // matched with errors.Is
+	// status: 303 sends the browser to the current step; 410 shows the
+	// expired page (its cookie cleared); 403 the "form out of date" page;
+	// any other re-renders the step with msg tied to field ("": the page).
+	status int
+	msg    text.ID
+	field  string
+}
+
+// journeyErrorTable maps the self-service journeys' errors to status and
+// message, first match first: the one place registration's and forgotten
+// password's (and sign-in's emailed code's) errors become pages. A
+// *text.Invalid comes before it (400, each field's messages); an error no
+// row matches is a 429 if it is a *emailcode.LimitError, else a 500.
+func journeyErrorTable() []journeyError {
+	return []journeyError{
+		{flow.ErrTransition, http.StatusSeeOther, "", ""}, // a form for another step
+		{emailcode.ErrWrongState, http.StatusSeeOther, "", ""},
+		{flow.ErrExpired, http.StatusGone, text.FlowExpired, ""},
+		{emailcode.ErrCooldown, http.StatusTooManyRequests, text.EmailCodeCooldown, "code"},
+		{emailcode.ErrTooManySends, http.StatusTooManyRequests, text.EmailCodeMaxSends, ""},
+		{emailcode.ErrTooManyTries, http.StatusTooManyRequests, text.EmailCodeTooMany, "code"},
+		{emailcode.ErrRateLimited, http.StatusTooManyRequests, text.TooManyRequests, ""},
+		{recovery.ErrTooManyPasswords, http.StatusTooManyRequests, text.TooManyRequests, ""},
+		{emailcode.ErrWrongCode, http.StatusBadRequest, text.EmailCodeMismatch, "code"},
+		{emailcode.ErrExpired, http.StatusBadRequest, text.EmailCodeExpired, "code"},
+		{emailcode.ErrNoCode, http.StatusBadRequest, text.EmailCodeExpired, "code"},
+		{registration.ErrSendFailed, http.StatusServiceUnavailable, text.EmailSendFailed, ""},
+		{flow.ErrNotFound, http.StatusForbidden, text.FormOutOfDate, ""},
+	}
+}
+
+// journeyErrors are a journey's own sentinels, looked up before
+// journeyErrorTable (the sign-in's emailed code step, phone.go, names its
+// ErrBadTransition, which is flow.ErrTransition).
+type journeyErrors struct {
+	badTransition error // 303 to the current step
+	expired       error // 410
+	sendFailed    error // 503 with "email not sent"
+}
+
+// rows returns je as rows of journeyErrorTable.
+func (je journeyErrors) rows() []journeyError {
+	var rows []journeyError
+	for _, row := range []journeyError{
+		{je.badTransition, http.StatusSeeOther, "", ""},
+		{je.expired, http.StatusGone, text.FlowExpired, ""},
+		{je.sendFailed, http.StatusServiceUnavailable, text.EmailSendFailed, ""},
+	} {
+		if row.err != nil {
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+// showJourneyError turns err from a journey service into what
+// journeyErrorTable says: the current step re-rendered by renderStep with
+// its message and status (400, 429, 503), a 303 to the current step, a 410,
+// a 403, or a 500.
 func (s *Server) showJourneyError(w http.ResponseWriter, r *http.Request, j journey, je journeyErrors, err error,
 	page *render.Page, renderStep func(status int)) {
 	var inv *text.Invalid
-	var le *emailcode.LimitError
-	var rl *ratelimit.LimitedError
-	switch {
-	case errors.As(err, &inv):
+	if errors.As(err, &inv) {
 		for _, f := range inv.Fields {
 			page.Errors = append(page.Errors, render.FieldError{Field: f.Field, Message: f.Message})
 		}
 		renderStep(http.StatusBadRequest)
-	case errors.Is(err, je.badTransition), errors.Is(err, emailcode.ErrWrongState):
+		return
+	}
+	var le *emailcode.LimitError
+	row, found := journeyError{}, false
+	for _, cand := range append(je.rows(), journeyErrorTable()...) {
+		if errors.Is(err, cand.err) {
+			row, found = cand, true
+			break
+		}
+	}
+	switch {
+	case !found && errors.As(err, &le):
+		row = journeyError{status: http.StatusTooManyRequests, msg: text.TooManyRequests}
+	case !found:
+		s.serverError(w, r, j.kind, err)
+		return
+	}
+	switch row.status {
+	case http.StatusSeeOther:
 		http.Redirect(w, r, j.entry, http.StatusSeeOther)
-	case errors.Is(err, je.expired):
+		return
+	case http.StatusGone:
 		s.journeyExpired(w, r, j)
-	case errors.As(err, &le), errors.As(err, &rl):
-		id, field, retry := text.TooManyRequests, "", time.Duration(0)
-		if le != nil {
-			retry = le.RetryAfter
-		} else {
-			retry = rl.RetryAfter // a keyed rate limit (codes per address, registrations per IP)
-		}
+		return
+	case http.StatusForbidden:
+		s.cfg.Pages.Error(w, r, http.StatusForbidden, j.title, row.msg, j.entry)
+		return
+	case http.StatusTooManyRequests:
+		retry := time.Minute
+		var rl *ratelimit.LimitedError // a keyed rate limit (codes per address, registrations per IP)
 		switch {
-		case errors.Is(err, emailcode.ErrCooldown):
-			id, field = text.EmailCodeCooldown, "code"
-		case errors.Is(err, emailcode.ErrTooManySends):
-			id = text.EmailCodeMaxSends
-		case errors.Is(err, emailcode.ErrTooManyTries):
-			id, field = text.EmailCodeTooMany, "code"
-		}
-		if retry <= 0 {
-			retry = time.Minute
+		case errors.As(err, &le) && le.RetryAfter > 0:
+			retry = le.RetryAfter
+		case errors.As(err, &rl) && rl.RetryAfter > 0:
+			retry = rl.RetryAfter
 		}
 		w.Header().Set("Retry-After", strconv.Itoa(int(retry/time.Second)))
-		page.AddError(id, field)
-		renderStep(http.StatusTooManyRequests)
-	case errors.Is(err, emailcode.ErrWrongCode):
-		page.AddError(text.EmailCodeMismatch, "code")
-		renderStep(http.StatusBadRequest)
-	case errors.Is(err, emailcode.ErrExpired), errors.Is(err, emailcode.ErrNoCode):
-		page.AddError(text.EmailCodeExpired, "code")
-		renderStep(http.StatusBadRequest)
-	case je.sendFailed != nil && errors.Is(err, je.sendFailed):
+	case http.StatusServiceUnavailable:
 		s.cfg.Logger.WarnContext(r.Context(), "journey email not sent", "journey", j.kind, "err", err)
-		page.AddError(text.EmailSendFailed, "")
-		renderStep(http.StatusServiceUnavailable)
-	case errors.Is(err, flow.ErrNotFound):
-		s.cfg.Pages.Error(w, r, http.StatusForbidden, j.title, text.FormOutOfDate, j.entry)
-	default:
-		s.serverError(w, r, j.kind, err)
 	}
+	page.AddError(row.msg, row.field)
+	renderStep(row.status)
 }

@@ -1,167 +1,128 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gorilla/mux"
 
 	"github.com/carekey/carekey/internal/flow"
+	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/recovery"
 	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
 )
 
-var recoveryJourney = journey{cookie: "carekey_recovery", kind: recovery.Kind, entry: "/forgot-password", title: "Forgot your password?"}
-
-var recoveryErrors = journeyErrors{badTransition: recovery.ErrBadTransition, expired: recovery.ErrExpired}
-
-func (s *Server) mountRecovery(r *mux.Router) {
-	if s.cfg.Recovery == nil {
-		r.HandleFunc("/forgot-password", s.comingSoon("Forgot your password?", "Password reset is not available yet. Please contact the council to reset your password.")).Methods(http.MethodGet)
-		return
-	}
-	r.HandleFunc("/forgot-password", s.showRecovery).Methods(http.MethodGet)
-	r.HandleFunc("/forgot-password/email", s.recoveryEmail).Methods(http.MethodPost)
-	r.HandleFunc("/forgot-password/verify", s.recoveryVerify).Methods(http.MethodPost)
-	r.HandleFunc("/forgot-password/resend", s.recoveryResend).Methods(http.MethodPost)
-	r.HandleFunc("/forgot-password/back", s.recoveryBack).Methods(http.MethodPost)
-	r.HandleFunc("/forgot-password/password", s.recoveryPassword).Methods(http.MethodPost)
-	r.HandleFunc("/forgot-password/done", s.recoveryDone).Methods(http.MethodGet)
+// Recovery serves "Forgot your password?" (design.md §3.4): the steps of
+// internal/recovery under /forgot-password, a 303 after every POST, the
+// page always that of the flow's stored step.
+type Recovery struct {
+	Service *recovery.Service // nil: /forgot-password says reset is not available
+	Policy  password.Policy   // for the "Password policy" list
+	flows   selfService
 }
 
-func (s *Server) showRecovery(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	f, token, err := s.loadJourney(ctx, r, recoveryJourney)
-	switch {
-	case errors.Is(err, flow.ErrNotFound):
-		token, hash := newJourneyToken()
-		f, err := s.cfg.Recovery.Start(ctx, hash)
-		if err != nil {
-			s.serverError(w, r, "start password recovery", err)
-			return
-		}
-		s.cookies.set(w, recoveryJourney.cookie, f.ID+"."+token, journeyCookieTTL)
-		http.Redirect(w, r, recoveryJourney.entry, http.StatusSeeOther)
-		return
-	case err != nil:
-		s.serverError(w, r, "load recovery flow", err)
-		return
-	case !f.Valid(s.cfg.Clock.Now()):
-		s.journeyExpired(w, r, recoveryJourney)
-		return
-	}
-	page := s.recoveryPage(f, token)
-	page.Data = registerData{Rules: s.cfg.Policy.Rules(), Sent: r.URL.Query().Get("sent") == "1"}
-	s.renderRecovery(w, r, f, page, http.StatusOK)
+// newRecovery is the forgotten-password handler of s (web.New mounts it).
+func (s *Server) newRecovery() *Recovery {
+	return &Recovery{Service: s.cfg.Recovery, Policy: s.cfg.Policy, flows: selfService{
+		srv: s,
+		j:   journey{cookie: "carekey_recovery", kind: recovery.Kind, entry: "/forgot-password", title: "Forgot your password?"},
+		steps: map[string]string{
+			string(recovery.StateEmail):    "forgot_email",
+			string(recovery.StateVerify):   "forgot_verify",
+			string(recovery.StatePassword): "forgot_password",
+		},
+	}}
 }
 
-func (s *Server) recoveryPage(f flow.Flow, token string) *render.Page {
+// Mount adds the forgotten-password pages to r.
+func (h *Recovery) Mount(r *mux.Router) {
+	if h.Service == nil {
+		r.HandleFunc("/forgot-password", h.flows.srv.comingSoon("Forgot your password?",
+			"Password reset is not available yet. Please contact the council to reset your password.")).Methods(http.MethodGet)
+		return
+	}
+	r.HandleFunc("/forgot-password", h.show).Methods(http.MethodGet)
+	r.HandleFunc("/forgot-password/email", h.email).Methods(http.MethodPost)
+	r.HandleFunc("/forgot-password/verify", h.verify).Methods(http.MethodPost)
+	r.HandleFunc("/forgot-password/resend", h.resend).Methods(http.MethodPost)
+	r.HandleFunc("/forgot-password/back", h.back).Methods(http.MethodPost)
+	r.HandleFunc("/forgot-password/password", h.password).Methods(http.MethodPost)
+	r.HandleFunc("/forgot-password/done", h.done).Methods(http.MethodGet)
+}
+
+// show shows the current step, starting a flow if there is none.
+func (h *Recovery) show(w http.ResponseWriter, r *http.Request) {
+	h.flows.show(w, r, h.Service.Start, h.page)
+}
+
+// page is the page of f's step, with the address kept in the flow.
+func (h *Recovery) page(f flow.Flow, token string, sent bool) *render.Page {
 	return &render.Page{
 		Title: "Forgot your password?", CSRF: token,
 		Values: map[string]string{recovery.FieldEmail: f.Data[recovery.FieldEmail]},
-		Data:   registerData{Rules: s.cfg.Policy.Rules()},
+		Data:   journeyData{Rules: h.Policy.Rules(), Sent: sent},
 	}
 }
 
-func (s *Server) renderRecovery(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, status int) {
-	name := map[recovery.State]string{
-		recovery.StateEmail:    "forgot_email",
-		recovery.StateVerify:   "forgot_verify",
-		recovery.StatePassword: "forgot_password",
-	}[recovery.State(f.State)]
-	if name == "" {
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return
-	}
-	s.cfg.Pages.Render(w, r, status, name, page)
-}
-
-func (s *Server) recoveryStep(w http.ResponseWriter, r *http.Request, states ...recovery.State) (flow.Flow, *render.Page, bool) {
-	f, token, ok := s.journeyPost(w, r, recoveryJourney)
+// step loads the flow for a POST meant for state; a form for another step
+// sends the browser to the current one (changing nothing).
+func (h *Recovery) step(w http.ResponseWriter, r *http.Request, state recovery.State) (flow.Flow, *render.Page, bool) {
+	f, token, ok := h.flows.post(w, r, string(state))
 	if !ok {
 		return f, nil, false
 	}
-	for _, st := range states {
-		if f.State == string(st) {
-			return f, s.recoveryPage(f, token), true
-		}
-	}
-	http.Redirect(w, r, recoveryJourney.entry, http.StatusSeeOther)
-	return f, nil, false
+	return f, h.page(f, token, false), true
 }
 
-func (s *Server) recoveryFail(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, err error) {
-	s.showJourneyError(w, r, recoveryJourney, recoveryErrors, err, page, func(status int) {
-		s.renderRecovery(w, r, f, page, status)
-	})
-}
-
-func (s *Server) recoveryEmail(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := s.recoveryStep(w, r, recovery.StateEmail)
+func (h *Recovery) email(w http.ResponseWriter, r *http.Request) {
+	f, page, ok := h.step(w, r, recovery.StateEmail)
 	if !ok {
 		return
 	}
 	page.Values[recovery.FieldEmail] = r.PostFormValue(recovery.FieldEmail)
-	if err := s.cfg.Recovery.SubmitEmail(r.Context(), f.ID, r.PostFormValue(recovery.FieldEmail)); err != nil {
-		s.recoveryFail(w, r, f, page, err)
-		return
-	}
-	http.Redirect(w, r, recoveryJourney.entry, http.StatusSeeOther)
+	h.flows.answer(w, r, f, page, h.Service.SubmitEmail(r.Context(), f.ID, r.PostFormValue(recovery.FieldEmail)), "")
 }
 
-func (s *Server) recoveryVerify(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := s.recoveryStep(w, r, recovery.StateVerify)
+func (h *Recovery) verify(w http.ResponseWriter, r *http.Request) {
+	f, page, ok := h.step(w, r, recovery.StateVerify)
 	if !ok {
 		return
 	}
-	if err := s.cfg.Recovery.SubmitCode(r.Context(), f.ID, r.PostFormValue(recovery.FieldCode)); err != nil {
-		s.recoveryFail(w, r, f, page, err)
-		return
-	}
-	http.Redirect(w, r, recoveryJourney.entry, http.StatusSeeOther)
+	h.flows.answer(w, r, f, page, h.Service.SubmitCode(r.Context(), f.ID, r.PostFormValue(recovery.FieldCode)), "")
 }
 
-func (s *Server) recoveryResend(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := s.recoveryStep(w, r, recovery.StateVerify)
+func (h *Recovery) resend(w http.ResponseWriter, r *http.Request) {
+	f, page, ok := h.step(w, r, recovery.StateVerify)
 	if !ok {
 		return
 	}
-	if err := s.cfg.Recovery.Resend(r.Context(), f.ID); err != nil {
-		s.recoveryFail(w, r, f, page, err)
-		return
-	}
-	http.Redirect(w, r, recoveryJourney.entry+"?sent=1", http.StatusSeeOther)
+	h.flows.answer(w, r, f, page, h.Service.Resend(r.Context(), f.ID), "sent=1")
 }
 
-func (s *Server) recoveryBack(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := s.recoveryStep(w, r, recovery.StateVerify)
+func (h *Recovery) back(w http.ResponseWriter, r *http.Request) {
+	f, page, ok := h.step(w, r, recovery.StateVerify)
 	if !ok {
 		return
 	}
-	if err := s.cfg.Recovery.Back(r.Context(), f.ID); err != nil {
-		s.recoveryFail(w, r, f, page, err)
-		return
-	}
-	http.Redirect(w, r, recoveryJourney.entry, http.StatusSeeOther)
+	h.flows.answer(w, r, f, page, h.Service.Back(r.Context(), f.ID), "")
 }
 
-func (s *Server) recoveryPassword(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := s.recoveryStep(w, r, recovery.StatePassword)
+func (h *Recovery) password(w http.ResponseWriter, r *http.Request) {
+	f, page, ok := h.step(w, r, recovery.StatePassword)
 	if !ok {
 		return
 	}
-	err := s.cfg.Recovery.SubmitPassword(r.Context(), f.ID, r.PostFormValue(recovery.FieldPassword), r.PostFormValue(recovery.FieldConfirm))
+	err := h.Service.SubmitPassword(r.Context(), f.ID, r.PostFormValue(recovery.FieldPassword), r.PostFormValue(recovery.FieldConfirm))
 	if err != nil {
-		s.recoveryFail(w, r, f, page, err)
+		h.flows.answer(w, r, f, page, err, "")
 		return
 	}
-	s.cookies.clear(w, recoveryJourney.cookie)
+	h.flows.srv.cookies.clear(w, h.flows.j.cookie)
 	http.Redirect(w, r, "/forgot-password/done", http.StatusSeeOther)
 }
 
-func (s *Server) recoveryDone(w http.ResponseWriter, r *http.Request) {
-	s.cfg.Pages.Render(w, r, http.StatusOK, "forgot_done", &render.Page{
+func (h *Recovery) done(w http.ResponseWriter, r *http.Request) {
+	h.flows.srv.cfg.Pages.Render(w, r, http.StatusOK, "forgot_done", &render.Page{
 		Title: "Your password has been changed",
 		Data:  render.ErrorData{Heading: "Your password has been changed", Message: text.Get(text.PasswordChangedDone), StartAgain: "/signin"},
 	})

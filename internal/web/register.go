@@ -1,7 +1,7 @@
 package web
 
 import (
-	"errors"
+	"context"
 	"net/http"
 	"net/url"
 	"time"
@@ -9,125 +9,98 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/carekey/carekey/internal/flow"
+	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/registration"
+	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/web/render"
 )
 
-var registerJourney = journey{cookie: "carekey_register", kind: registration.Kind, entry: "/register", title: "Register for a new account"}
+// Register serves "Register for a new account" (design.md §3.1): the three
+// steps of internal/registration under /register, a 303 after every POST,
+// the page always that of the flow's stored step.
+type Register struct {
+	Service *registration.Service // nil: /register says registration is not available
+	Policy  password.Policy       // for the "Password policy" list
+	flows   selfService
+}
 
-var registerErrors = journeyErrors{
-	badTransition: registration.ErrBadTransition,
-	expired:       registration.ErrExpired,
-	sendFailed:    registration.ErrSendFailed,
+// newRegister is the registration handler of s (web.New mounts it).
+func (s *Server) newRegister() *Register {
+	return &Register{Service: s.cfg.Register, Policy: s.cfg.Policy, flows: selfService{
+		srv: s,
+		j:   journey{cookie: "carekey_register", kind: registration.Kind, entry: "/register", title: "Register for a new account"},
+		steps: map[string]string{
+			string(registration.StateProfile):     "register_profile",
+			string(registration.StateCredentials): "register_credentials",
+			string(registration.StateVerify):      "register_verify",
+		},
+	}}
+}
+
+// Mount adds the registration pages to r.
+func (h *Register) Mount(r *mux.Router) {
+	if h.Service == nil {
+		r.HandleFunc("/register", h.flows.srv.comingSoon("Create an account",
+			"Registration is not available yet. Please ask the council to create your account.")).Methods(http.MethodGet)
+		return
+	}
+	r.HandleFunc("/register", h.show).Methods(http.MethodGet)
+	r.HandleFunc("/register/profile", h.profile).Methods(http.MethodPost)
+	r.HandleFunc("/register/credentials", h.credentials).Methods(http.MethodPost)
+	r.HandleFunc("/register/verify", h.verify).Methods(http.MethodPost)
+	r.HandleFunc("/register/resend", h.resend).Methods(http.MethodPost)
+	r.HandleFunc("/register/back", h.back).Methods(http.MethodPost)
 }
 
 // profileFields are step 1's inputs, in the order of the form.
-var profileFields = []string{
-	registration.FieldForename, registration.FieldSurname, registration.FieldProfessional, registration.FieldRole,
-	registration.FieldOrganisation, registration.FieldStreet, registration.FieldTown, registration.FieldPostcode,
-}
-
-// registerData is the data of the registration pages.
-type registerData struct {
-	Rules []string // the "Password policy" list (step 2)
-	Sent  bool     // a new code has just been sent (step 3)
-}
-
-func (s *Server) mountRegister(r *mux.Router) {
-	if s.cfg.Register == nil {
-		r.HandleFunc("/register", s.comingSoon("Create an account", "Registration is not available yet. Please ask the council to create your account.")).Methods(http.MethodGet)
-		return
+func profileFields() []string {
+	return []string{
+		registration.FieldForename, registration.FieldSurname, registration.FieldProfessional, registration.FieldRole,
+		registration.FieldOrganisation, registration.FieldStreet, registration.FieldTown, registration.FieldPostcode,
 	}
-	r.HandleFunc("/register", s.showRegister).Methods(http.MethodGet)
-	r.HandleFunc("/register/profile", s.registerProfile).Methods(http.MethodPost)
-	r.HandleFunc("/register/credentials", s.registerCredentials).Methods(http.MethodPost)
-	r.HandleFunc("/register/verify", s.registerVerify).Methods(http.MethodPost)
-	r.HandleFunc("/register/resend", s.registerResend).Methods(http.MethodPost)
-	r.HandleFunc("/register/back", s.registerBack).Methods(http.MethodPost)
 }
 
-// showRegister shows the current step, starting a flow if there is none. A
+// show shows the current step, starting a flow if there is none. A
 // registration begun from a sign-in page remembers its OIDC request.
-func (s *Server) showRegister(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	f, token, err := s.loadJourney(ctx, r, registerJourney)
-	switch {
-	case errors.Is(err, flow.ErrNotFound):
+func (h *Register) show(w http.ResponseWriter, r *http.Request) {
+	start := func(ctx context.Context, csrfHash []byte) (flow.Flow, error) {
 		authRequest := ""
+		s := h.flows.srv
 		if sf, _, err := s.loadFlow(ctx, r); err == nil && sf.Valid(s.cfg.Clock.Now()) {
-			authRequest = sf.Data["auth_request"]
+			authRequest = signin.DataOf(sf).AuthRequest
 		}
-		token, hash := newJourneyToken()
-		f, err := s.cfg.Register.Start(ctx, hash, authRequest)
-		if err != nil {
-			s.serverError(w, r, "start registration", err)
-			return
-		}
-		s.cookies.set(w, registerJourney.cookie, f.ID+"."+token, journeyCookieTTL)
-		http.Redirect(w, r, registerJourney.entry, http.StatusSeeOther)
-		return
-	case err != nil:
-		s.serverError(w, r, "load registration flow", err)
-		return
-	case !f.Valid(s.cfg.Clock.Now()):
-		s.journeyExpired(w, r, registerJourney)
-		return
+		return h.Service.Start(ctx, csrfHash, authRequest)
 	}
-	page := s.registerPage(f, token)
-	page.Data = registerData{Rules: s.cfg.Policy.Rules(), Sent: r.URL.Query().Get("sent") == "1"}
-	s.renderRegister(w, r, f, page, http.StatusOK)
+	h.flows.show(w, r, start, h.page)
 }
 
-// registerPage is the page of f's step with the answers kept in the flow
-// (never the password).
-func (s *Server) registerPage(f flow.Flow, token string) *render.Page {
-	page := &render.Page{Title: "Register for a new account", CSRF: token, Values: map[string]string{}}
-	for _, k := range append(profileFields, registration.FieldEmail) {
+// page is the page of f's step with the answers kept in the flow (never
+// the password).
+func (h *Register) page(f flow.Flow, token string, sent bool) *render.Page {
+	page := &render.Page{Title: "Register for a new account", CSRF: token, Values: map[string]string{},
+		Data: journeyData{Rules: h.Policy.Rules(), Sent: sent}}
+	for _, k := range append(profileFields(), registration.FieldEmail) {
 		page.Values[k] = f.Data[k]
 	}
-	page.Data = registerData{Rules: s.cfg.Policy.Rules()}
 	return page
 }
 
-func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, status int) {
-	name := map[registration.State]string{
-		registration.StateProfile:     "register_profile",
-		registration.StateCredentials: "register_credentials",
-		registration.StateVerify:      "register_verify",
-	}[registration.State(f.State)]
-	if name == "" { // done: the flow is finished
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return
-	}
-	s.cfg.Pages.Render(w, r, status, name, page)
-}
-
-// registerStep loads the flow for a POST meant for state; a form for another
-// step sends the browser to the current one (changing nothing).
-func (s *Server) registerStep(w http.ResponseWriter, r *http.Request, state registration.State) (flow.Flow, *render.Page, bool) {
-	f, token, ok := s.journeyPost(w, r, registerJourney)
+// step loads the flow for a POST meant for states (none: any); a form for
+// another step sends the browser to the current one (changing nothing).
+func (h *Register) step(w http.ResponseWriter, r *http.Request, states ...registration.State) (flow.Flow, *render.Page, bool) {
+	f, token, ok := h.flows.post(w, r, stateNames(states)...)
 	if !ok {
 		return f, nil, false
 	}
-	if f.State != string(state) {
-		http.Redirect(w, r, registerJourney.entry, http.StatusSeeOther)
-		return f, nil, false
-	}
-	return f, s.registerPage(f, token), true
+	return f, h.page(f, token, false), true
 }
 
-func (s *Server) registerFail(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, err error) {
-	s.showJourneyError(w, r, registerJourney, registerErrors, err, page, func(status int) {
-		s.renderRegister(w, r, f, page, status)
-	})
-}
-
-func (s *Server) registerProfile(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := s.registerStep(w, r, registration.StateProfile)
+func (h *Register) profile(w http.ResponseWriter, r *http.Request) {
+	f, page, ok := h.step(w, r, registration.StateProfile)
 	if !ok {
 		return
 	}
-	for _, k := range profileFields {
+	for _, k := range profileFields() {
 		page.Values[k] = r.PostFormValue(k)
 	}
 	p := registration.Profile{
@@ -136,42 +109,35 @@ func (s *Server) registerProfile(w http.ResponseWriter, r *http.Request) {
 		Organisation: page.Values[registration.FieldOrganisation], Street: page.Values[registration.FieldStreet],
 		Town: page.Values[registration.FieldTown], Postcode: page.Values[registration.FieldPostcode],
 	}
-	if err := s.cfg.Register.SubmitProfile(r.Context(), f.ID, p, clientIP(r)); err != nil {
-		s.registerFail(w, r, f, page, err)
-		return
-	}
-	http.Redirect(w, r, registerJourney.entry, http.StatusSeeOther)
+	h.flows.answer(w, r, f, page, h.Service.SubmitProfile(r.Context(), f.ID, p, clientIP(r)), "")
 }
 
-func (s *Server) registerCredentials(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := s.registerStep(w, r, registration.StateCredentials)
+func (h *Register) credentials(w http.ResponseWriter, r *http.Request) {
+	f, page, ok := h.step(w, r, registration.StateCredentials)
 	if !ok {
 		return
 	}
 	page.Values[registration.FieldEmail] = r.PostFormValue(registration.FieldEmail)
-	err := s.cfg.Register.SubmitCredentials(r.Context(), f.ID, registration.Credentials{
+	err := h.Service.SubmitCredentials(r.Context(), f.ID, registration.Credentials{
 		Email:    r.PostFormValue(registration.FieldEmail),
 		Password: r.PostFormValue(registration.FieldPassword),
 		Confirm:  r.PostFormValue(registration.FieldConfirm),
 	})
-	if err != nil {
-		s.registerFail(w, r, f, page, err)
-		return
-	}
-	http.Redirect(w, r, registerJourney.entry, http.StatusSeeOther)
+	h.flows.answer(w, r, f, page, err, "")
 }
 
-func (s *Server) registerVerify(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := s.registerStep(w, r, registration.StateVerify)
+func (h *Register) verify(w http.ResponseWriter, r *http.Request) {
+	f, page, ok := h.step(w, r, registration.StateVerify)
 	if !ok {
 		return
 	}
-	done, err := s.cfg.Register.SubmitCode(r.Context(), f.ID, r.PostFormValue(registration.FieldCode), clientIP(r))
+	done, err := h.Service.SubmitCode(r.Context(), f.ID, r.PostFormValue(registration.FieldCode), clientIP(r))
 	if err != nil {
-		s.registerFail(w, r, f, page, err)
+		h.flows.answer(w, r, f, page, err, "")
 		return
 	}
-	s.cookies.clear(w, registerJourney.cookie)
+	s := h.flows.srv
+	s.cookies.clear(w, h.flows.j.cookie)
 	s.cookies.set(w, noticeCookie, noticeRegistered, 5*time.Minute)
 	next := "/signin"
 	if done.AuthRequest != "" {
@@ -180,36 +146,19 @@ func (s *Server) registerVerify(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-func (s *Server) registerResend(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := s.registerStep(w, r, registration.StateVerify)
+func (h *Register) resend(w http.ResponseWriter, r *http.Request) {
+	f, page, ok := h.step(w, r, registration.StateVerify)
 	if !ok {
 		return
 	}
-	if err := s.cfg.Register.Resend(r.Context(), f.ID); err != nil {
-		s.registerFail(w, r, f, page, err)
-		return
-	}
-	http.Redirect(w, r, registerJourney.entry+"?sent=1", http.StatusSeeOther)
+	h.flows.answer(w, r, f, page, h.Service.Resend(r.Context(), f.ID), "sent=1")
 }
 
-func (s *Server) registerBack(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := s.journeyPostAny(w, r)
+// back applies in several states: the transition table decides.
+func (h *Register) back(w http.ResponseWriter, r *http.Request) {
+	f, page, ok := h.step(w, r)
 	if !ok {
 		return
 	}
-	if err := s.cfg.Register.Back(r.Context(), f.ID); err != nil {
-		s.registerFail(w, r, f, page, err)
-		return
-	}
-	http.Redirect(w, r, registerJourney.entry, http.StatusSeeOther)
-}
-
-// journeyPostAny is registerStep for Back, which applies in several states
-// (the transition table decides).
-func (s *Server) journeyPostAny(w http.ResponseWriter, r *http.Request) (flow.Flow, *render.Page, bool) {
-	f, token, ok := s.journeyPost(w, r, registerJourney)
-	if !ok {
-		return f, nil, false
-	}
-	return f, s.registerPage(f, token), true
+	h.flows.answer(w, r, f, page, h.Service.Back(r.Context(), f.ID), "")
 }

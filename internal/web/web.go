@@ -123,12 +123,13 @@ func New(cfg Config) (*Server, error) {
 	s.mountConfirmLogout(pages) // logout.go: end_session's "Sign out" page
 	pages.HandleFunc("/", s.home).Methods(http.MethodGet)
 	(&accountHandler{Journey: cfg.Signin, Server: s}).Mount(pages) // account.go: change the phone
-	s.mountRegister(pages)                                         // register.go
-	s.mountRecovery(pages)                                         // recovery.go
+	s.newRegister().Mount(pages)                                   // register.go
+	s.newRecovery().Mount(pages)                                   // recovery.go
 	for prefix, h := range cfg.Mounts {
 		pages.PathPrefix(prefix).Handler(h)
 	}
-	s.mountVoiceWebhooks(r) // issue 5: Call Me webhooks, signed by the provider
+	// Call Me webhooks, signed by the provider (webhook.go, issue 5).
+	(&VoiceWebhooks{Provider: cfg.VoiceWebhook, Phones: cfg.Signin, Logger: cfg.Logger}).Mount(r)
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	r.HandleFunc("/readyz", s.readyz)
 	if cfg.Static != nil {

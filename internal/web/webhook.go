@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 
@@ -33,60 +34,77 @@ const (
 	voiceStatusWebhookPath = "/webhooks/twilio/voice/status"
 )
 
-// mountVoiceWebhooks serves the telephony webhooks when a provider is
-// configured. They are outside the pages' cross-origin protection: the
-// provider's signature authenticates them, and a forged one (bad signature,
-// unknown or used reference) gets 403 and changes nothing.
-func (s *Server) mountVoiceWebhooks(r *mux.Router) {
-	if s.cfg.VoiceWebhook == nil {
-		return
-	}
-	r.HandleFunc(voiceWebhookPath, s.voiceGather).Methods(http.MethodPost)
-	r.HandleFunc(voiceStatusWebhookPath, s.voiceStatus).Methods(http.MethodPost)
+// VoiceWebhooks serves the telephony provider's Call Me webhooks: the
+// key-press and the call-status reports, each authenticated by the
+// provider's signature, recorded on the sign-in flow by signin.Journey.
+type VoiceWebhooks struct {
+	Provider VoiceWebhook    // nil: the webhook routes are not served
+	Phones   *signin.Journey // records key presses and call ends
+	Logger   *slog.Logger
 }
 
-func (s *Server) voiceGather(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	form, err := s.cfg.VoiceWebhook.Verify(r)
-	if err != nil {
-		s.cfg.Logger.WarnContext(ctx, "voice webhook refused", "err", err, "ip", clientIP(r))
-		http.Error(w, "forbidden", http.StatusForbidden)
+// Mount adds the webhooks to r when a provider is configured. They belong
+// outside the pages' cross-origin protection: the provider's signature
+// authenticates them, and a forged one (bad signature, unknown or used
+// reference) gets 403 and changes nothing.
+func (h *VoiceWebhooks) Mount(r *mux.Router) {
+	if h.Provider == nil {
 		return
 	}
-	ref, pressed := s.cfg.VoiceWebhook.Gather(form)
-	err = s.cfg.Signin.CallAnswered(ctx, ref, pressed)
+	r.HandleFunc(voiceWebhookPath, h.gather).Methods(http.MethodPost)
+	r.HandleFunc(voiceStatusWebhookPath, h.status).Methods(http.MethodPost)
+}
+
+// verify authenticates a webhook request, answering 403 if it is not the
+// provider's.
+func (h *VoiceWebhooks) verify(w http.ResponseWriter, r *http.Request, what string) (url.Values, bool) {
+	form, err := h.Provider.Verify(r)
+	if err != nil {
+		h.Logger.WarnContext(r.Context(), what+" refused", "err", err, "ip", clientIP(r))
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return nil, false
+	}
+	return form, true
+}
+
+func (h *VoiceWebhooks) gather(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	form, ok := h.verify(w, r, "voice webhook")
+	if !ok {
+		return
+	}
+	ref, pressed := h.Provider.Gather(form)
+	err := h.Phones.CallAnswered(ctx, ref, pressed)
 	switch {
 	case errors.Is(err, signin.ErrUnknownReference):
-		s.cfg.Logger.WarnContext(ctx, "voice webhook with unknown or used reference", "ip", clientIP(r))
+		h.Logger.WarnContext(ctx, "voice webhook with unknown or used reference", "ip", clientIP(r))
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	case err != nil:
-		s.cfg.Logger.ErrorContext(ctx, "record key press", "err", err)
+		h.Logger.ErrorContext(ctx, "record key press", "err", err)
 		http.Error(w, "error", http.StatusInternalServerError)
 		return
 	}
 	if pressed {
-		s.cfg.VoiceWebhook.Answer(w, "Thank you. You can now return to the screen.")
+		h.Provider.Answer(w, "Thank you. You can now return to the screen.")
 		return
 	}
-	s.cfg.VoiceWebhook.Answer(w, "That was not the hash key, so we have not confirmed your sign-in. Goodbye.")
+	h.Provider.Answer(w, "That was not the hash key, so we have not confirmed your sign-in. Goodbye.")
 }
 
-func (s *Server) voiceStatus(w http.ResponseWriter, r *http.Request) {
+func (h *VoiceWebhooks) status(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	form, err := s.cfg.VoiceWebhook.Verify(r)
-	if err != nil {
-		s.cfg.Logger.WarnContext(ctx, "voice status webhook refused", "err", err, "ip", clientIP(r))
-		http.Error(w, "forbidden", http.StatusForbidden)
+	form, ok := h.verify(w, r, "voice status webhook")
+	if !ok {
 		return
 	}
-	ref, status := s.cfg.VoiceWebhook.Status(form)
-	err = s.cfg.Signin.CallEnded(ctx, ref, status)
+	ref, status := h.Provider.Status(form)
+	err := h.Phones.CallEnded(ctx, ref, status)
 	switch {
 	case errors.Is(err, signin.ErrUnknownReference):
 		http.Error(w, "forbidden", http.StatusForbidden)
 	case err != nil:
-		s.cfg.Logger.ErrorContext(ctx, "record call status", "err", err)
+		h.Logger.ErrorContext(ctx, "record call status", "err", err)
 		http.Error(w, "error", http.StatusInternalServerError)
 	default:
 		w.WriteHeader(http.StatusNoContent)

@@ -8,27 +8,6 @@ import (
 	"time"
 )
 
-// AuditEvent is one row of the audit trail. PrevHash and Hash (hex) chain
-// the rows; `idp audit verify` checks the chain.
-type AuditEvent struct {
-	ID       int64             `json:"id"`
-	Time     *time.Time        `json:"time,omitempty"`
-	Type     string            `json:"type"`
-	UserID   string            `json:"user_id,omitempty"`
-	ClientID string            `json:"client_id,omitempty"`
-	Actor    string            `json:"actor,omitempty"`
-	IP       string            `json:"ip,omitempty"`
-	Detail   map[string]string `json:"detail,omitempty"`
-	PrevHash string            `json:"prev_hash"`
-	Hash     string            `json:"hash"`
-}
-
-// AuditPage is one page of ListAudit.
-type AuditPage struct {
-	Events []AuditEvent `json:"events"`
-	Next   string       `json:"next,omitempty"` // the After of the next page; empty on the last
-}
-
 // AuditOptions filter and page audit events; zero fields match everything.
 type AuditOptions struct {
 	UserID string

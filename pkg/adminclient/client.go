@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -54,59 +53,10 @@ func New(ctx context.Context, cfg Config) *Client {
 	return &Client{base: issuer + "/admin/v1", http: cc.Client(ctx)}
 }
 
-// Problem is an error answered by the API (RFC 9457 problem details).
-type Problem struct {
-	Type   string       `json:"type"`
-	Title  string       `json:"title"`
-	Status int          `json:"status"`
-	Detail string       `json:"detail,omitempty"`
-	Errors []FieldError `json:"errors,omitempty"`
-}
-
-// FieldError names one invalid field of a request.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-func (p *Problem) Error() string {
-	s := fmt.Sprintf("%d %s", p.Status, p.Title)
-	if p.Detail != "" {
-		s += ": " + p.Detail
-	}
-	for _, f := range p.Errors {
-		s += "; " + f.Field + ": " + f.Message
-	}
-	return s
-}
-
 // IsNotFound reports whether err is the API's 404: no such user, account or grant.
 func IsNotFound(err error) bool {
 	var p *Problem
 	return errors.As(err, &p) && p.Status == http.StatusNotFound
-}
-
-// Account is a managed account.
-type Account struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Birthdate   string    `json:"birthdate,omitempty"` // YYYY-MM-DD
-	Source      string    `json:"source"`
-	ExternalRef string    `json:"external_ref"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-}
-
-// AccountInput is what PutAccount sends.
-type AccountInput struct {
-	Name      string `json:"name"`
-	Birthdate string `json:"birthdate,omitempty"` // YYYY-MM-DD, or empty if unknown
-}
-
-// AccountPage is one page of ListAccounts.
-type AccountPage struct {
-	Accounts []Account `json:"accounts"`
-	Next     string    `json:"next,omitempty"` // the After of the next page; empty on the last
 }
 
 // ListOptions page through accounts.
@@ -114,35 +64,6 @@ type ListOptions struct {
 	Source string
 	After  string
 	Limit  int // 0: the server's default (100)
-}
-
-// Grant lets a user manage an account.
-type Grant struct {
-	UserID       string     `json:"user_id"`
-	AccountID    string     `json:"account_id"`
-	Relationship string     `json:"relationship"`
-	GrantedBy    string     `json:"granted_by"`
-	GrantedAt    time.Time  `json:"granted_at"`
-	ExpiresAt    *time.Time `json:"expires_at,omitempty"`
-	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
-	Live         bool       `json:"live"`
-}
-
-// GrantInput is what PutGrant sends.
-type GrantInput struct {
-	Relationship string     `json:"relationship"`
-	ExpiresAt    *time.Time `json:"expires_at,omitempty"`
-}
-
-// User is a user as the admin API shows them.
-type User struct {
-	ID            string     `json:"id"`
-	Email         string     `json:"email"`
-	GivenName     string     `json:"given_name"`
-	FamilyName    string     `json:"family_name"`
-	PhoneEnrolled bool       `json:"phone_enrolled"`
-	FailedLogins  int        `json:"failed_logins"`
-	LockedUntil   *time.Time `json:"locked_until,omitempty"`
 }
 
 // do sends a request and decodes a 2xx answer into out; any other answer is a
@@ -228,9 +149,7 @@ func (c *Client) PutAccount(ctx context.Context, source, externalRef string, in 
 
 // FindUsers returns the users with this email (none or one).
 func (c *Client) FindUsers(ctx context.Context, email string) ([]User, error) {
-	var out struct {
-		Users []User `json:"users"`
-	}
+	var out UserList
 	_, err := c.do(ctx, http.MethodGet, "/users?"+url.Values{"email": {email}}.Encode(), nil, &out)
 	return out.Users, err
 }
@@ -258,9 +177,7 @@ func (c *Client) Unlock(ctx context.Context, userID string) (User, error) {
 
 // ListGrants returns every grant of the user.
 func (c *Client) ListGrants(ctx context.Context, userID string) ([]Grant, error) {
-	var out struct {
-		Grants []Grant `json:"grants"`
-	}
+	var out GrantList
 	_, err := c.do(ctx, http.MethodGet, "/users/"+seg(userID)+"/grants", nil, &out)
 	return out.Grants, err
 }

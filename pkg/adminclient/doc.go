@@ -9,6 +9,11 @@
 //		adminclient.AccountInput{Name: "Charlie QQ Cherry", Birthdate: "2013-11-07"})
 //	_, _, err = c.PutGrant(ctx, "usr_…", acc.ID, adminclient.GrantInput{Relationship: "child"})
 //
+// The request and answer bodies (Account, AccountInput, AccountPage, Grant,
+// GrantInput, GrantList, User, UserList, AuditEvent, AuditPage, Problem) are
+// defined here once, in types.go: the server, internal/adminapi, writes and
+// reads these very types, so the two cannot drift apart on the wire.
+//
 // API errors are *Problem values (RFC 9457 problem details); branch on them
 // with errors.As or IsNotFound. ParseGrantsCSV reads the bulk-grant CSV that
 // `idp admin import` takes. The package imports nothing of carekey's

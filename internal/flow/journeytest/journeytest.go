@@ -1,79 +1,112 @@
-// Package journeytest checks a journey's transition table (internal/signin,
-// internal/registration, internal/recovery) from its tests: that the Mermaid
-// diagram kept beside it draws exactly the table's moves, and which states a
-// state can lead to. The table is read through the journey's own Next, so
-// what is checked is what the journey does.
+// Package journeytest checks a journey's transition table from its tests
+// (internal/signin, internal/registration, internal/recovery): EveryPair
+// walks every (state, event) pair through the journey's own Next and Can
+// against the moves the test expects, and DiagramMatches keeps the Mermaid
+// file beside the table equal to the table's own flow.Table.Mermaid text,
+// so the picture a reader sees is the table the journey runs.
+//
+//	func TestDiagramMatchesTable(t *testing.T) {
+//		journeytest.DiagramMatches(t, "states.mermaid", table().Mermaid())
+//	}
 package journeytest
 
 import (
+	"errors"
 	"os"
-	"regexp"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/carekey/carekey/internal/flow"
 )
 
-// Next is a journey's transition function: the state event e leads to from
-// s, or an error when e does not apply in s.
-type Next[S, E ~string] func(s S, e E) (S, error)
-
-// edge is one move: from, event, to.
-type edge [3]string
-
-// moves tries every (state, event) pair and returns those that apply.
-func moves[S, E ~string](states []S, events []E, next Next[S, E]) map[edge]bool {
-	m := map[edge]bool{}
-	for _, s := range states {
-		for _, e := range events {
-			if to, err := next(s, e); err == nil {
-				m[edge{string(s), string(e), string(to)}] = true
-			}
-		}
-	}
-	return m
+// Journey is what EveryPair reads of a journey: its lists and its moves.
+type Journey[S, E ~string] struct {
+	States []S
+	Events []E
+	Next   func(s S, e E) (S, error)
+	Can    func(s S, e E) bool
 }
 
-// diagramEdge matches a drawn move, "from --> to: event" (spaces around the
-// colon optional); "[*]" lines are not moves.
-var diagramEdge = regexp.MustCompile(`(?m)^\s*(\w+) --> (\w+)\s*:\s*(\w+)\s*$`)
+// EveryPair walks every (state, event) pair of j, each in a subtest: the
+// pairs want lists move to their target; every other pair is refused with
+// an error wrapping refused and leaves the state as it was; Can agrees. It
+// fails first unless j.States are exactly want's keys (list final states
+// with no moves), so no state escapes the walk.
+func EveryPair[S, E ~string](t *testing.T, j Journey[S, E], refused error, want map[S]map[E]S) {
+	t.Helper()
+	if len(j.States) != len(want) {
+		t.Fatalf("the journey has states %v; want lists %d", j.States, len(want))
+	}
+	for _, s := range j.States {
+		if _, ok := want[s]; !ok {
+			t.Fatalf("state %s is not in want", s)
+		}
+		for _, e := range j.Events {
+			t.Run(string(s)+"/"+string(e), func(t *testing.T) {
+				to, listed := want[s][e]
+				got, err := j.Next(s, e)
+				switch {
+				case listed && (err != nil || got != to):
+					t.Errorf("Next(%s, %s) = %s, %v; want %s", s, e, got, err, to)
+				case !listed && (!errors.Is(err, refused) || got != s):
+					t.Errorf("Next(%s, %s) = %s, %v; want %s unchanged and %v", s, e, got, err, s, refused)
+				}
+				if j.Can(s, e) != listed {
+					t.Errorf("Can(%s, %s) = %v, want %v", s, e, !listed, listed)
+				}
+			})
+		}
+	}
+}
 
-// DiagramMatches fails t unless the stateDiagram-v2 in the file at path
-// draws exactly the moves next allows among states and events.
-func DiagramMatches[S, E ~string](t testing.TB, path string, states []S, events []E, next Next[S, E]) {
+// DiagramMatches fails t unless the file at path, its %% comment lines
+// left out, is exactly want (flow.Table.Mermaid). The failure shows want, to
+// copy into the file under its comments.
+func DiagramMatches(t testing.TB, path, want string) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	drawn := map[edge]bool{}
-	for _, m := range diagramEdge.FindAllStringSubmatch(string(b), -1) {
-		drawn[edge{m[1], m[3], m[2]}] = true
-	}
-	table := moves(states, events, next)
-	for k := range table {
-		if !drawn[k] {
-			t.Errorf("%s lacks %s --> %s : %s", path, k[0], k[2], k[1])
-		}
-	}
-	for k := range drawn {
-		if !table[k] {
-			t.Errorf("%s draws %s --> %s : %s, which the table lacks", path, k[0], k[2], k[1])
-		}
+	if got := WithoutComments(string(b)); got != want {
+		t.Errorf("%s is not the table's diagram; the table draws:\n%s", path, want)
 	}
 }
 
-// Reachable returns every state some path of events leads to from s, s
-// included.
-func Reachable[S, E ~string](s S, events []E, next Next[S, E]) map[S]bool {
-	seen := map[S]bool{s: true}
-	queue := []S{s}
-	for len(queue) > 0 {
-		cur := queue[0]
-		queue = queue[1:]
-		for _, e := range events {
-			if to, err := next(cur, e); err == nil && !seen[to] {
-				seen[to] = true
-				queue = append(queue, to)
+// WithoutComments returns a Mermaid text without its %% comment lines.
+func WithoutComments(diagram string) string {
+	var b strings.Builder
+	for line := range strings.Lines(diagram) {
+		if !strings.HasPrefix(strings.TrimSpace(line), "%%") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+// Ends fails t unless the table can always be finished and finishes only
+// in ends: tbl.Check passes (every state reachable from the start, none a
+// trap), the final states are exactly ends, and from every other state
+// each of ends can be reached.
+func Ends[S, E ~string](t testing.TB, tbl flow.Table[S, E], ends ...S) {
+	t.Helper()
+	if err := tbl.Check(); err != nil {
+		t.Error(err)
+	}
+	for _, s := range tbl.States() {
+		end := slices.Contains(ends, s)
+		if tbl.Final(s) != end {
+			t.Errorf("%s: final %v, want %v", s, tbl.Final(s), end)
+		}
+		if end {
+			continue
+		}
+		seen := tbl.Reachable(s)
+		for _, e := range ends {
+			if !seen[e] {
+				t.Errorf("%s cannot reach %s", s, e)
 			}
 		}
 	}
-	return seen
 }
