@@ -328,6 +328,25 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshTo
 	return cloneToken(t), nil
 }
 
+// GetRefreshTokenWithUser returns the token with that ID and its user (zero
+// if gone), or store.ErrNotFound.
+func (s *Store) GetRefreshTokenWithUser(ctx context.Context, id string) (store.RefreshToken, store.User, error) {
+	if err := ctx.Err(); err != nil {
+		return store.RefreshToken{}, store.User{}, fmt.Errorf("get refresh token with user: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tokens[id]
+	if !ok {
+		return store.RefreshToken{}, store.User{}, fmt.Errorf("get refresh token with user: %w", store.ErrNotFound)
+	}
+	var u store.User
+	if rec, ok := s.users[t.UserID]; ok {
+		u = rec.user
+	}
+	return cloneToken(t), u, nil
+}
+
 // RotateRefreshToken marks oldID used at now and stores next, atomically.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store.RefreshToken, now time.Time) error {
 	if err := ctx.Err(); err != nil {

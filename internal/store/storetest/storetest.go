@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SigningKeys", testSigningKeys},
 		{"ResealSigningKey", testResealSigningKey},
 		{"RefreshTokenRoundTrip", testRefreshTokenRoundTrip},
+		{"RefreshTokenWithUser", testRefreshTokenWithUser},
 		{"RotateRefreshToken", testRotateRefreshToken},
 		{"RotateRefreshTokenRefused", testRotateRefused},
 		{"RotateRefreshTokenConcurrent", testRotateConcurrent},

@@ -105,6 +105,40 @@ func mustGetToken(t *testing.T, s store.Store, id string) store.RefreshToken {
 	return tok
 }
 
+// GetRefreshTokenWithUser returns the token, used or revoked ones too, with
+// its user as GetUser does; a token whose user is gone comes with a zero User.
+func testRefreshTokenWithUser(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	u := newUser("u1", "ann@example.org")
+	mustCreateUser(t, s, u)
+	tok := newToken("t1", "f1", "u1")
+	tok.UsedAt = base.Add(time.Minute)
+	tok.RevokedAt = base.Add(2 * time.Minute)
+	mustCreateToken(t, s, tok)
+	orphan := newToken("t2", "f2", "gone")
+	mustCreateToken(t, s, orphan)
+
+	gotT, gotU, err := s.GetRefreshTokenWithUser(ctx, "t1")
+	if err != nil {
+		t.Fatalf("GetRefreshTokenWithUser(t1): %v", err)
+	}
+	checkToken(t, gotT, tok)
+	want, err := s.GetUser(ctx, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkUser(t, gotU, want)
+
+	gotT, gotU, err = s.GetRefreshTokenWithUser(ctx, "t2")
+	if err != nil {
+		t.Fatalf("GetRefreshTokenWithUser(t2): %v", err)
+	}
+	checkToken(t, gotT, orphan)
+	if gotU.ID != "" {
+		t.Errorf("user of a token whose user is gone = %+v, want the zero User", gotU)
+	}
+}
+
 func testRefreshTokenRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	tok := newToken("t1", "f1", "u1")
