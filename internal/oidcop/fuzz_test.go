@@ -246,6 +246,9 @@ func (noRefreshTokens) CreateRefreshToken(context.Context, store.RefreshToken) e
 func (noRefreshTokens) GetRefreshToken(context.Context, string) (store.RefreshToken, error) {
 	return store.RefreshToken{}, store.ErrNotFound
 }
+func (noRefreshTokens) GetRefreshTokenWithUser(context.Context, string) (store.RefreshToken, store.User, error) {
+	return store.RefreshToken{}, store.User{}, store.ErrNotFound
+}
 func (noRefreshTokens) RotateRefreshToken(context.Context, string, store.RefreshToken, time.Time) error {
 	return errNone
 }

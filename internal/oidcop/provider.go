@@ -34,6 +34,9 @@ type Users interface {
 type RefreshTokens interface {
 	CreateRefreshToken(ctx context.Context, t store.RefreshToken) error
 	GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, error)
+	// GetRefreshTokenWithUser reads a token and its user together (the
+	// refresh grant needs both): one round trip instead of two.
+	GetRefreshTokenWithUser(ctx context.Context, id string) (store.RefreshToken, store.User, error)
 	RotateRefreshToken(ctx context.Context, oldID string, next store.RefreshToken, now time.Time) error
 	RetryRefreshRotation(ctx context.Context, oldID string, next store.RefreshToken, usedSince, now time.Time) error
 	RevokeRefreshToken(ctx context.Context, id string, now time.Time) error
@@ -230,7 +233,7 @@ func (p *Provider) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method == http.MethodPost && r.URL.Path == "/oauth/token":
-			r = r.WithContext(withClientID(r.Context(), tokenClientID(r)))
+			r = r.WithContext(withUserMemo(withClientID(r.Context(), tokenClientID(r))))
 		case r.Method == http.MethodGet && r.URL.Path == "/.well-known/openid-configuration":
 			p.discover.ServeHTTP(w, r) // discovery.go: only what works
 			return

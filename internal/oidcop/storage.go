@@ -371,9 +371,16 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		next.ExpiresAt = end // a rotation never extends the family past its absolute end
 	}
 	var old store.RefreshToken
-	if current == "" {
+	rr, isRefresh := req.(*refreshRequest)
+	switch {
+	case current == "":
 		next.FamilyID = secret.ID("rtf_")
-	} else {
+	case isRefresh && rr.t.ID == secret.HashToken(current):
+		// Read by TokenRequestByRefreshToken in this request: the rotation
+		// below consumes it atomically, whatever happened since.
+		old = rr.t
+		next.FamilyID, next.ParentID, next.Scopes = old.FamilyID, old.ID, rr.scopes // op may have narrowed the scopes
+	default:
 		var err error
 		old, err = s.cfg.RefreshTokens.GetRefreshToken(ctx, secret.HashToken(current))
 		switch {
@@ -383,9 +390,8 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 			return "", "", time.Time{}, serverError(ctx, fmt.Errorf("get refresh token: %w", err))
 		}
 		next.FamilyID, next.ParentID = old.FamilyID, old.ID
-		if rr, ok := req.(*refreshRequest); ok {
-			// op may have narrowed the scopes (SetCurrentScopes).
-			next.Scopes = rr.scopes
+		if isRefresh {
+			next.Scopes = rr.scopes // op may have narrowed the scopes (SetCurrentScopes)
 		}
 	}
 	id, exp, err := s.createAccessToken(ctx, info, next.ID)
@@ -489,37 +495,37 @@ func (r *refreshRequest) SetCurrentScopes(scopes []string) { r.scopes = scopes }
 // family is revoked. A family whose sign-in came before the user's
 // TokensValidAfter (password or phone reset) is dead.
 func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
-	t, err := s.activeRefreshToken(ctx, secret.HashToken(token))
-	if err != nil {
+	t, u, err := s.cfg.RefreshTokens.GetRefreshTokenWithUser(ctx, secret.HashToken(token))
+	if err := s.checkRefreshToken(ctx, t, err); err != nil {
 		return nil, err
 	}
-	u, err := s.cfg.Users.GetUser(ctx, t.UserID)
-	if err != nil || t.AuthTime.Before(u.TokensValidAfter) {
+	if u.ID == "" || t.AuthTime.Before(u.TokensValidAfter) {
 		return nil, op.ErrInvalidRefreshToken
 	}
+	rememberUser(ctx, u) // for the ID token's claims
 	return &refreshRequest{t: t, scopes: t.Scopes}, nil
 }
 
-func (s *storage) activeRefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {
-	t, err := s.cfg.RefreshTokens.GetRefreshToken(ctx, id)
+// checkRefreshToken says whether t, just read with err, may be refreshed.
+func (s *storage) checkRefreshToken(ctx context.Context, t store.RefreshToken, err error) error {
 	now := s.now()
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return t, op.ErrInvalidRefreshToken
+		return op.ErrInvalidRefreshToken
 	case err != nil:
-		return t, serverError(ctx, fmt.Errorf("get refresh token: %w", err))
+		return serverError(ctx, fmt.Errorf("get refresh token: %w", err))
 	case !t.UsedAt.IsZero() && (!t.RevokedAt.IsZero() || !s.inRetryGrace(t, now) ||
 		clientIDFromContext(ctx) != t.ClientID): // a retry comes from the client op authenticated
 		s.revokeFamily(ctx, t, "used refresh token presented again")
-		return t, op.ErrInvalidRefreshToken
+		return op.ErrInvalidRefreshToken
 	case !t.RevokedAt.IsZero(), !now.Before(t.ExpiresAt),
 		!now.Before(s.familyEnd(t.ClientID, t.AuthTime)): // the client's cap may have been lowered since
-		return t, op.ErrInvalidRefreshToken
+		return op.ErrInvalidRefreshToken
 	}
 	// A used token presented by its own client within
 	// tokens.refresh_retry_grace may be a retry of a refresh whose answer
 	// was lost: the rotation (storeRefreshToken) tells it from a replay.
-	return t, nil
+	return nil
 }
 
 // TerminateSession is not used: TerminateSessionFromRequest replaces it.
