@@ -10,26 +10,34 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/carekey/carekey/internal/store"
 )
 
-// appendAuditSQL chains and inserts events in one statement: it locks the
-// chain head (migration 0005) and, one event at a time in order, takes the
-// next ID, hashes the row as store.AuditHash does and inserts it, then moves
-// the head. The ID is part of what the hash covers, so the hash is finished
-// here: Go sends each event's canonical content without its leading ID field
-// ($8, auditRest), and the statement prefixes the ID the same way
+// auditCTEs are the common table expressions that chain and insert events
+// (the 8 arrays of auditArgs, from parameter $p on): they lock the chain
+// head (migration 0005) and, one event at a time in order, take the next ID,
+// hash the row as store.AuditHash does and insert it ("ins"), then move the
+// head ("moved"). The ID is part of what the hash covers, so the hash is
+// finished here: Go sends each event's canonical content without its
+// leading ID field (auditRest), and the SQL prefixes the ID the same way
 // store.AuditContent does. Taking IDs under the head lock keeps ID order and
 // chain order the same across transactions. nextval sits in a subquery's
 // target list, which PostgreSQL never flattens, so it runs once per row.
-const appendAuditSQL = `WITH RECURSIVE
-	ev AS (
-		SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[])
+//
+// lock is how the head is locked: "FOR UPDATE" waits for another appender
+// to commit; "FOR UPDATE NOWAIT" fails at once (lock_not_available) instead.
+func auditCTEs(p int, lock string) string {
+	r := strings.NewReplacer("$a", "$"+strconv.Itoa(p), "$b", "$"+strconv.Itoa(p+1), "$c", "$"+strconv.Itoa(p+2),
+		"$d", "$"+strconv.Itoa(p+3), "$e", "$"+strconv.Itoa(p+4), "$f", "$"+strconv.Itoa(p+5),
+		"$g", "$"+strconv.Itoa(p+6), "$h", "$"+strconv.Itoa(p+7), "LOCK", lock)
+	return r.Replace(`ev AS (
+		SELECT * FROM unnest($a::timestamptz[], $b::text[], $c::text[], $d::text[], $e::text[], $f::text[], $g::text[], $h::bytea[])
 			WITH ORDINALITY AS e(time, type, user_id, client_id, actor, ip, detail, rest, n)
 	),
-	head AS (SELECT hash FROM audit_chain_head FOR UPDATE),
+	head AS (SELECT hash FROM audit_chain_head LOCK),
 	chain (n, id, prev_hash, hash) AS (
 		SELECT 0::bigint, 0::bigint, NULL::bytea, hash FROM head
 		UNION ALL
@@ -41,8 +49,34 @@ const appendAuditSQL = `WITH RECURSIVE
 		INSERT INTO audit_events (id, time, type, user_id, client_id, actor, ip, detail, prev_hash, hash)
 		SELECT c.id, e.time, e.type, e.user_id, e.client_id, e.actor, e.ip, e.detail::jsonb, c.prev_hash, c.hash
 		FROM chain c JOIN ev e ON e.n = c.n
-	)
-	UPDATE audit_chain_head SET (last_id, hash) = (SELECT id, hash FROM chain ORDER BY n DESC LIMIT 1)`
+	),
+	moved AS (
+		UPDATE audit_chain_head SET (last_id, hash) = (SELECT id, hash FROM chain ORDER BY n DESC LIMIT 1)
+		WHERE EXISTS (SELECT FROM chain WHERE n > 0)
+	)`)
+}
+
+// appendAuditSQL appends the events of auditArgs in one statement, waiting
+// for the chain head.
+var appendAuditSQL = "WITH RECURSIVE " + auditCTEs(1, "FOR UPDATE") + " SELECT"
+
+// appendAuditNowaitSQL is appendAuditSQL failing at once with
+// lock_not_available (busyHead) if another transaction holds the head.
+//
+// It lets a write and its COMMIT go out in one batch: nothing in such a
+// batch waits on another transaction, so a caller that gives up (its
+// context ends) cannot have its write committed afterwards by a COMMIT
+// already in the pipeline. When the head is busy, the caller redoes the
+// write as a transaction whose COMMIT goes out only once the rest has
+// answered: one more round trip, under contention only.
+var appendAuditNowaitSQL = "WITH RECURSIVE " + auditCTEs(1, "FOR UPDATE NOWAIT") + " SELECT"
+
+// busyHead reports whether err is appendAuditNowaitSQL finding the chain
+// head held by another transaction.
+func busyHead(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "55P03" // lock_not_available
+}
 
 // auditArgs are the arguments of appendAuditSQL for events.
 func auditArgs(events []store.AuditEvent) ([]any, error) {
@@ -99,8 +133,9 @@ func appendAudit(ctx context.Context, tx pgx.Tx, events []store.AuditEvent) erro
 	return nil
 }
 
-// AppendAudit appends events in one statement (so one transaction and one
-// round trip).
+// AppendAudit appends events in one statement (one transaction, one round
+// trip) when the chain head is free, else in a transaction that waits for
+// it (BEGIN with the append, then COMMIT: two).
 func (s *Store) AppendAudit(ctx context.Context, events ...store.AuditEvent) error {
 	if len(events) == 0 {
 		return ctx.Err()
@@ -109,7 +144,11 @@ func (s *Store) AppendAudit(ctx context.Context, events ...store.AuditEvent) err
 	if err != nil {
 		return err
 	}
-	if _, err := s.pool.Exec(ctx, appendAuditSQL, args...); err != nil {
+	_, err = s.pool.Exec(ctx, appendAuditNowaitSQL, args...)
+	if busyHead(err) {
+		err = s.waitingTx(ctx, []step{{"append audit", appendAuditSQL, args}})
+	}
+	if err != nil {
 		return fmt.Errorf("append audit: %w", err)
 	}
 	return nil

@@ -55,3 +55,25 @@ func rollback(ctx context.Context, conn *pgxpool.Conn) {
 	defer cancel()
 	_, _ = conn.Exec(rctx, "rollback")
 }
+
+// waitingTx runs steps in a transaction that may wait on other
+// transactions' locks: BEGIN goes out with the steps, COMMIT only once they
+// have all answered (two round trips), so a caller that gives up while a
+// step waits leaves nothing committed.
+func (s *Store) waitingTx(ctx context.Context, steps []step) (err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	defer func() {
+		if err != nil {
+			rollback(ctx, conn)
+		}
+	}()
+	if err := execBatch(ctx, conn, append([]step{{"begin", "begin", nil}}, steps...)); err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, "commit")
+	return err
+}

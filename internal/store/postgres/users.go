@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,8 @@ func normUser(u store.User) store.User {
 }
 
 // CreateUser stores u, its first password-history entry and events in one
-// batch: one round trip, one transaction.
+// batch: one round trip, one transaction (two if another transaction holds
+// the audit chain head).
 func (s *Store) CreateUser(ctx context.Context, u store.User, events ...store.AuditEvent) error {
 	steps := []step{{"insert", `INSERT INTO users (` + userColumns + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
@@ -62,9 +64,12 @@ func (s *Store) CreateUser(ctx context.Context, u store.User, events ...store.Au
 	if u.PasswordHash != "" {
 		steps = append(steps, passwordHistoryStep(u.ID, u.PasswordHash, u.CreatedAt))
 	}
-	steps, err := appendAuditStep(steps, events)
+	args, err := auditArgs(events)
 	if err == nil {
-		err = execBatch(ctx, s.pool, steps)
+		err = execBatch(ctx, s.pool, appendAuditStep(steps, appendAuditNowaitSQL, args))
+		if busyHead(err) {
+			err = s.waitingTx(ctx, appendAuditStep(steps, appendAuditSQL, args))
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("create user %s: %w", u.ID, err)
@@ -90,19 +95,27 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (store.User, e
 	return u, nil
 }
 
-// UpdateUser locks the user's row, calls fn once and saves the result with the
+// UpdateUser locks the user's row, calls fn and saves the result with the
 // events fn returns, all in one transaction of two round trips: BEGIN with
 // the SELECT … FOR UPDATE, then the UPDATE of the columns fn changed (none:
-// no UPDATE), the password history, the audit events and COMMIT.
+// no UPDATE), the password history, the audit events and COMMIT. If another
+// transaction holds the audit chain head, that transaction rolls back and
+// UpdateUser does it all again (fn runs again) with a COMMIT of its own,
+// once the rest has answered (appendAuditNowaitSQL says why).
 func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error) {
-	saved, err := s.updateUser(ctx, id, fn)
+	saved, err := s.updateUser(ctx, id, fn, false)
+	if busyHead(err) {
+		saved, err = s.updateUser(ctx, id, fn, true)
+	}
 	if err != nil {
 		return store.User{}, fmt.Errorf("update user %s: %w", id, err)
 	}
 	return saved, nil
 }
 
-func (s *Store) updateUser(ctx context.Context, id string, fn func(u *store.User) ([]store.AuditEvent, error)) (_ store.User, err error) {
+// updateUser is one attempt of UpdateUser; wait: the audit append waits for
+// the chain head and COMMIT goes out on its own.
+func (s *Store) updateUser(ctx context.Context, id string, fn func(u *store.User) ([]store.AuditEvent, error), wait bool) (_ store.User, err error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return store.User{}, err
@@ -141,11 +154,19 @@ func (s *Store) updateUser(ctx context.Context, id string, fn func(u *store.User
 	if u.PasswordHash != old.PasswordHash && u.PasswordHash != "" {
 		steps = append(steps, passwordHistoryStep(id, u.PasswordHash, u.UpdatedAt))
 	}
-	if steps, err = appendAuditStep(steps, events); err != nil {
+	args, err := auditArgs(events)
+	if err != nil {
 		return store.User{}, err
 	}
-	steps = append(steps, step{"commit", "commit", nil})
-	if err := execBatch(ctx, conn, steps); err != nil {
+	if wait {
+		if err := execBatch(ctx, conn, appendAuditStep(steps, appendAuditSQL, args)); err != nil {
+			return store.User{}, err
+		}
+		_, err = conn.Exec(ctx, "commit")
+	} else {
+		err = execBatch(ctx, conn, append(appendAuditStep(steps, appendAuditNowaitSQL, args), step{"commit", "commit", nil}))
+	}
+	if err != nil {
 		return store.User{}, err
 	}
 	return normUser(u), nil
@@ -184,16 +205,14 @@ func passwordHistoryStep(userID, hash string, at time.Time) step {
 		VALUES ($1, $2, $3)`, []any{userID, hash, ts(at)}}
 }
 
-// appendAuditStep adds the append of events (if any) to steps.
-func appendAuditStep(steps []step, events []store.AuditEvent) ([]step, error) {
-	if len(events) == 0 {
-		return steps, nil
+// appendAuditStep returns steps and then the append (by sql,
+// appendAuditSQL or appendAuditNowaitSQL) of the events whose auditArgs are
+// args, if there are any.
+func appendAuditStep(steps []step, sql string, args []any) []step {
+	if len(args[0].([]pgtype.Timestamptz)) == 0 {
+		return steps
 	}
-	args, err := auditArgs(events)
-	if err != nil {
-		return nil, err
-	}
-	return append(steps, step{"append audit", appendAuditSQL, args}), nil
+	return append(slices.Clip(steps), step{"append audit", sql, args})
 }
 
 // PasswordHistory returns the user's last n password hashes, newest first.
