@@ -174,6 +174,7 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 			// Locked by concurrent wrong passwords since we read the user.
 			return []store.AuditEvent{{Time: now, Type: "signin.locked_attempt", UserID: u.ID, Actor: "user", IP: a.IP}}, nil
 		}
+		was := *u
 		events := s.unlockExpired(u, now, a.IP)
 		u.FailedLogins = 0
 		if u.FailedCodes == 0 {
@@ -184,7 +185,9 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 		if newHash != "" {
 			u.PasswordHash = newHash
 		}
-		u.UpdatedAt = now
+		if *u != was {
+			u.UpdatedAt = now // the usual sign-in changes nothing: only its audit row is written
+		}
 		return append(events, store.AuditEvent{Time: now, Type: "signin.password_ok", UserID: u.ID, Actor: "user", IP: a.IP}), nil
 	})
 	if err != nil {
