@@ -242,7 +242,9 @@ func (noUsers) GetUser(context.Context, string) (store.User, error) {
 
 type noRefreshTokens struct{}
 
-func (noRefreshTokens) CreateRefreshToken(context.Context, store.RefreshToken) error { return errNone }
+func (noRefreshTokens) CreateRefreshToken(context.Context, store.RefreshToken, ...store.AuditEvent) error {
+	return errNone
+}
 func (noRefreshTokens) GetRefreshToken(context.Context, string) (store.RefreshToken, error) {
 	return store.RefreshToken{}, store.ErrNotFound
 }

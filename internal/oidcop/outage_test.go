@@ -166,7 +166,7 @@ func (downStore) GetRefreshToken(context.Context, string) (store.RefreshToken, e
 func (downStore) GetRefreshTokenWithUser(context.Context, string) (store.RefreshToken, store.User, error) {
 	return store.RefreshToken{}, store.User{}, errPostgresDown
 }
-func (downStore) CreateRefreshToken(context.Context, store.RefreshToken) error {
+func (downStore) CreateRefreshToken(context.Context, store.RefreshToken, ...store.AuditEvent) error {
 	return errPostgresDown
 }
 func (downStore) RevokeRefreshFamily(context.Context, string, time.Time) error {

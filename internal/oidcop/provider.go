@@ -32,7 +32,8 @@ type Users interface {
 
 // RefreshTokens is the refresh-token part of the system of record.
 type RefreshTokens interface {
-	CreateRefreshToken(ctx context.Context, t store.RefreshToken) error
+	// CreateRefreshToken stores t with events, in one transaction.
+	CreateRefreshToken(ctx context.Context, t store.RefreshToken, events ...store.AuditEvent) error
 	GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, error)
 	// GetRefreshTokenWithUser reads a token and its user together (the
 	// refresh grant needs both): one round trip instead of two.

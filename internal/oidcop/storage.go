@@ -398,7 +398,10 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
-	if err := s.storeRefreshToken(ctx, old, next, now); err != nil {
+	// A new family's first token is written with its token.issued event, in
+	// one round trip (issue 13); a rotation is not audited (auditIssued).
+	issued, audited := s.issued(ctx, req, info, true)
+	if err := s.storeRefreshToken(ctx, old, next, now, issued, audited && old.ID == ""); err != nil {
 		if derr := s.cfg.State.DeleteAccessToken(ctx, id); derr != nil {
 			s.cfg.Logger.ErrorContext(ctx, "delete access token of a failed refresh", "err", derr)
 		}
@@ -407,16 +410,23 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	if err := s.recordCodeTokens(ctx, req, authstate.CodeTokens{AccessTokenIDs: []string{id}, RefreshFamilyIDs: []string{next.FamilyID}}); err != nil {
 		return "", "", time.Time{}, err
 	}
-	s.auditIssued(ctx, req, info, true)
+	if audited && old.ID != "" {
+		s.audit(ctx, issued)
+	}
 	return id, token, exp, nil
 }
 
-// storeRefreshToken stores next: the first of a new family when old is zero,
-// else old's successor. A used old token is a retry within the grace or a
-// replay, which revokes the family.
-func (s *storage) storeRefreshToken(ctx context.Context, old, next store.RefreshToken, now time.Time) error {
+// storeRefreshToken stores next: the first of a new family when old is zero
+// (with issued, if withIssued and the provider audits), else old's
+// successor. A used old token is a retry within the grace or a replay, which
+// revokes the family.
+func (s *storage) storeRefreshToken(ctx context.Context, old, next store.RefreshToken, now time.Time, issued store.AuditEvent, withIssued bool) error {
 	if old.ID == "" {
-		if err := s.cfg.RefreshTokens.CreateRefreshToken(ctx, next); err != nil {
+		var events []store.AuditEvent
+		if withIssued && s.cfg.Audit != nil {
+			events = append(events, issued)
+		}
+		if err := s.cfg.RefreshTokens.CreateRefreshToken(ctx, next, events...); err != nil {
 			return serverError(ctx, fmt.Errorf("create refresh token: %w", err))
 		}
 		return nil

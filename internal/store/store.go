@@ -165,8 +165,9 @@ type Store interface {
 	// is not oldPrivate (another replica resealed it first).
 	ResealSigningKey(ctx context.Context, id string, oldPrivate, newPrivate []byte) error
 
-	// CreateRefreshToken stores t. Returns ErrConflict if the ID is taken.
-	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// CreateRefreshToken stores t and events (token.issued), in one
+	// transaction. Returns ErrConflict if the ID is taken.
+	CreateRefreshToken(ctx context.Context, t RefreshToken, events ...AuditEvent) error
 	// GetRefreshToken returns the token with that ID (used or revoked ones
 	// too), or ErrNotFound.
 	GetRefreshToken(ctx context.Context, id string) (RefreshToken, error)

@@ -300,8 +300,9 @@ func (s *Store) DeleteSigningKey(ctx context.Context, id string) error {
 	return nil
 }
 
-// CreateRefreshToken stores t, or returns store.ErrConflict if the ID is taken.
-func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
+// CreateRefreshToken stores t and events, or returns store.ErrConflict if
+// the ID is taken.
+func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken, events ...store.AuditEvent) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("create refresh token: %w", err)
 	}
@@ -311,6 +312,7 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) er
 		return fmt.Errorf("create refresh token: %w", store.ErrConflict)
 	}
 	s.tokens[t.ID] = cloneToken(t)
+	s.appendAudit(events)
 	return nil
 }
 

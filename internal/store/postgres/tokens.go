@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/carekey/carekey/internal/store"
@@ -16,17 +15,22 @@ import (
 const tokenColumns = `id, family_id, client_id, user_id, session_id, scopes, audience, amr,
 	auth_time, created_at, expires_at, used_at, revoked_at, parent_id`
 
-func insertToken(ctx context.Context, db interface {
-	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
-}, t store.RefreshToken) error {
-	_, err := db.Exec(ctx, `INSERT INTO refresh_tokens (`+tokenColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, tokenArgs(t)...)
-	return mapErr(err)
-}
+const insertTokenSQL = `INSERT INTO refresh_tokens (` + tokenColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
 
-// CreateRefreshToken stores t, or returns store.ErrConflict if the ID is taken.
-func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
-	if err := insertToken(ctx, s.pool, t); err != nil {
+// CreateRefreshToken stores t and events in one batch (one round trip; two
+// if another transaction holds the audit chain head), or returns
+// store.ErrConflict if the ID is taken.
+func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken, events ...store.AuditEvent) error {
+	args, err := auditArgs(events)
+	if err == nil {
+		steps := []step{{"insert", insertTokenSQL, tokenArgs(t)}}
+		err = execBatch(ctx, s.pool, appendAuditStep(steps, appendAuditNowaitSQL, args))
+		if busyHead(err) {
+			err = s.waitingTx(ctx, appendAuditStep(steps, appendAuditSQL, args))
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("create refresh token: %w", err)
 	}
 	return nil

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ResealSigningKey", testResealSigningKey},
 		{"RefreshTokenRoundTrip", testRefreshTokenRoundTrip},
 		{"RefreshTokenWithUser", testRefreshTokenWithUser},
+		{"CreateRefreshTokenAudited", testCreateRefreshTokenAudited},
 		{"RotateRefreshToken", testRotateRefreshToken},
 		{"RotateRefreshTokenRefused", testRotateRefused},
 		{"RotateRefreshTokenConcurrent", testRotateConcurrent},

@@ -139,6 +139,25 @@ func testRefreshTokenWithUser(t *testing.T, s store.Store) {
 	}
 }
 
+// CreateRefreshToken writes its audit events with the token, in the chain,
+// and none when it refuses a taken ID.
+func testCreateRefreshTokenAudited(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	issued := store.AuditEvent{Time: base, Type: "token.issued", UserID: "u1", ClientID: "portal", Actor: "client:portal",
+		Detail: map[string]string{"grant": "authorization_code", "refresh_token": "yes"}}
+	if err := s.CreateRefreshToken(ctx, newToken("t1", "f1", "u1"), issued); err != nil {
+		t.Fatalf("CreateRefreshToken: %v", err)
+	}
+	if err := s.CreateRefreshToken(ctx, newToken("t1", "f2", "u1"), issued); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("CreateRefreshToken(taken ID) err = %v, want store.ErrConflict", err)
+	}
+	checkToken(t, mustGetToken(t, s, "t1"), newToken("t1", "f1", "u1"))
+	checkEvents(t, auditEvents(t, s, store.AuditFilter{}), []store.AuditEvent{issued})
+	if n, err := store.VerifyAudit(ctx, s, 0); err != nil || n != 1 {
+		t.Errorf("VerifyAudit = %d, %v; want 1, nil", n, err)
+	}
+}
+
 func testRefreshTokenRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	tok := newToken("t1", "f1", "u1")
