@@ -59,7 +59,7 @@ func TestPostgresRoundTrips(t *testing.T) {
 
 // The ceilings measured before issue 13's work (target: 3 each).
 const (
-	maxLoginTrips   = 11
+	maxLoginTrips   = 10
 	maxRefreshTrips = 3
 )
 
