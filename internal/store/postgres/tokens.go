@@ -62,8 +62,8 @@ func scanToken(row pgx.Row) (store.RefreshToken, error) {
 	return t, nil
 }
 
-// GetRefreshTokenWithUser reads the token and its user in one batch (one
-// round trip, one snapshot).
+// GetRefreshTokenWithUser reads the token and its user in one batch: one
+// round trip.
 func (s *Store) GetRefreshTokenWithUser(ctx context.Context, id string) (store.RefreshToken, store.User, error) {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT `+tokenColumns+` FROM refresh_tokens WHERE id = $1`, id)
