@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
 
@@ -66,6 +68,9 @@ type Options struct {
 	// RedisHooks are added to the Redis client in serve mode (optional:
 	// tests count round trips with a redistrips.Counter).
 	RedisHooks []redis.Hook
+	// PostgresTracer also sees every PostgreSQL statement, batch and new
+	// connection (optional: tests count round trips with it).
+	PostgresTracer pgx.QueryTracer
 }
 
 // Backends are the seams app opened; exposed for tests and admin commands.
@@ -138,7 +143,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err := a.openTracing(ctx, cfg.Tracing, opts.TracerProvider); err != nil { // observability.go
 		return nil, err
 	}
-	if err := a.openBackends(ctx, opts.Mode, clk, opts.RedisHooks); err != nil {
+	if err := a.openBackends(ctx, opts.Mode, clk, opts.RedisHooks, opts.PostgresTracer); err != nil {
 		return nil, err
 	}
 	b := a.backends
@@ -288,7 +293,7 @@ func isLocalhostHTTP(issuer string) bool {
 	return false
 }
 
-func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Clock, hooks []redis.Hook) error {
+func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Clock, hooks []redis.Hook, pgTracer pgx.QueryTracer) error {
 	cfg := a.cfg
 	if mode == config.ModeDev {
 		a.backends = Backends{
@@ -301,6 +306,12 @@ func (a *App) openBackends(ctx context.Context, mode config.Mode, clk clock.Cloc
 	}
 	pc := pgConfig(cfg.Postgres)
 	pc.Tracer = a.pgTracer() // observability.go
+	switch {
+	case pc.Tracer == nil:
+		pc.Tracer = pgTracer
+	case pgTracer != nil:
+		pc.Tracer = multitracer.New(pc.Tracer, pgTracer)
+	}
 	pg, err := postgres.Open(ctx, pc)
 	if err != nil {
 		return fmt.Errorf("open postgres: %w", err)

@@ -66,6 +66,12 @@ func (s sourceStore) AppendAudit(ctx context.Context, events ...store.AuditEvent
 	return err
 }
 
+func (s sourceStore) CreateRefreshToken(ctx context.Context, t store.RefreshToken, events ...store.AuditEvent) error {
+	err := s.Store.CreateRefreshToken(ctx, t, withSource(ctx, events)...)
+	s.counted(err, events)
+	return err
+}
+
 func (s sourceStore) UpsertAccount(ctx context.Context, a store.Account, events ...store.AuditEvent) (store.Account, bool, error) {
 	return s.Store.UpsertAccount(ctx, a, withSource(ctx, events)...)
 }

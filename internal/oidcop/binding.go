@@ -85,7 +85,7 @@ func (s *storage) signInStands(ctx context.Context, r authstate.AuthRequest) err
 			return fmt.Errorf("load session of auth request %s: %w", r.ID, err)
 		}
 	}
-	u, err := s.cfg.Users.GetUser(ctx, r.UserID)
+	u, err := s.user(ctx, r.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrSessionEnded
 	}

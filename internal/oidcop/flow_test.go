@@ -179,7 +179,7 @@ func postForm(t *testing.T, hc *http.Client, u, secret string, form url.Values) 
 	return out
 }
 
-// flakyRefreshTokens is the store with GetRefreshToken failing on demand, as
+// flakyRefreshTokens is the store with its refresh token reads failing on demand, as
 // a database that stopped answering does.
 type flakyRefreshTokens struct {
 	*memstore.Store
@@ -191,6 +191,13 @@ func (f *flakyRefreshTokens) GetRefreshToken(ctx context.Context, id string) (st
 		return store.RefreshToken{}, errors.New("read tcp 10.0.0.5:5432: connection reset by peer")
 	}
 	return f.Store.GetRefreshToken(ctx, id)
+}
+
+func (f *flakyRefreshTokens) GetRefreshTokenWithUser(ctx context.Context, id string) (store.RefreshToken, store.User, error) {
+	if f.fail.Load() {
+		return store.RefreshToken{}, store.User{}, errors.New("read tcp 10.0.0.5:5432: connection reset by peer")
+	}
+	return f.Store.GetRefreshTokenWithUser(ctx, id)
 }
 
 // flowEnv is a provider served over TLS with the memory backends, Penny as its

@@ -242,9 +242,14 @@ func (noUsers) GetUser(context.Context, string) (store.User, error) {
 
 type noRefreshTokens struct{}
 
-func (noRefreshTokens) CreateRefreshToken(context.Context, store.RefreshToken) error { return errNone }
+func (noRefreshTokens) CreateRefreshToken(context.Context, store.RefreshToken, ...store.AuditEvent) error {
+	return errNone
+}
 func (noRefreshTokens) GetRefreshToken(context.Context, string) (store.RefreshToken, error) {
 	return store.RefreshToken{}, store.ErrNotFound
+}
+func (noRefreshTokens) GetRefreshTokenWithUser(context.Context, string) (store.RefreshToken, store.User, error) {
+	return store.RefreshToken{}, store.User{}, store.ErrNotFound
 }
 func (noRefreshTokens) RotateRefreshToken(context.Context, string, store.RefreshToken, time.Time) error {
 	return errNone

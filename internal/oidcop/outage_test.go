@@ -163,7 +163,10 @@ func (downStore) GetUser(context.Context, string) (store.User, error) {
 func (downStore) GetRefreshToken(context.Context, string) (store.RefreshToken, error) {
 	return store.RefreshToken{}, errPostgresDown
 }
-func (downStore) CreateRefreshToken(context.Context, store.RefreshToken) error {
+func (downStore) GetRefreshTokenWithUser(context.Context, string) (store.RefreshToken, store.User, error) {
+	return store.RefreshToken{}, store.User{}, errPostgresDown
+}
+func (downStore) CreateRefreshToken(context.Context, store.RefreshToken, ...store.AuditEvent) error {
 	return errPostgresDown
 }
 func (downStore) RevokeRefreshFamily(context.Context, string, time.Time) error {

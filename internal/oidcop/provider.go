@@ -33,8 +33,12 @@ type Users interface {
 
 // RefreshTokens is the refresh-token part of the system of record.
 type RefreshTokens interface {
-	CreateRefreshToken(ctx context.Context, t store.RefreshToken) error
+	// CreateRefreshToken stores t with events, in one transaction.
+	CreateRefreshToken(ctx context.Context, t store.RefreshToken, events ...store.AuditEvent) error
 	GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, error)
+	// GetRefreshTokenWithUser reads a token and its user together (the
+	// refresh grant needs both): one round trip instead of two.
+	GetRefreshTokenWithUser(ctx context.Context, id string) (store.RefreshToken, store.User, error)
 	RotateRefreshToken(ctx context.Context, oldID string, next store.RefreshToken, now time.Time) error
 	RetryRefreshRotation(ctx context.Context, oldID string, next store.RefreshToken, usedSince, now time.Time) error
 	RevokeRefreshToken(ctx context.Context, id string, now time.Time) error
@@ -240,7 +244,7 @@ func (p *Provider) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method == http.MethodPost && r.URL.Path == "/oauth/token":
-			r = r.WithContext(withClientID(r.Context(), tokenClientID(r)))
+			r = r.WithContext(withUserMemo(withClientID(r.Context(), tokenClientID(r))))
 		case r.Method == http.MethodGet && r.URL.Path == "/.well-known/openid-configuration":
 			p.discover.ServeHTTP(w, r) // discovery.go: only what works
 			return

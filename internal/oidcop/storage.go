@@ -391,9 +391,16 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		next.ExpiresAt = end // a rotation never extends the family past its absolute end
 	}
 	var old store.RefreshToken
-	if current == "" {
+	rr, isRefresh := req.(*refreshRequest)
+	switch {
+	case current == "":
 		next.FamilyID = secret.ID("rtf_")
-	} else {
+	case isRefresh && rr.t.ID == secret.HashToken(current):
+		// Read by TokenRequestByRefreshToken in this request: the rotation
+		// below consumes it atomically, whatever happened since.
+		old = rr.t
+		next.FamilyID, next.ParentID, next.Scopes = old.FamilyID, old.ID, rr.scopes // op may have narrowed the scopes
+	default:
 		var err error
 		old, err = s.cfg.RefreshTokens.GetRefreshToken(ctx, secret.HashToken(current))
 		switch {
@@ -403,16 +410,18 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 			return "", "", time.Time{}, serverError(ctx, fmt.Errorf("get refresh token: %w", err))
 		}
 		next.FamilyID, next.ParentID = old.FamilyID, old.ID
-		if rr, ok := req.(*refreshRequest); ok {
-			// op may have narrowed the scopes (SetCurrentScopes).
-			next.Scopes = rr.scopes
+		if isRefresh {
+			next.Scopes = rr.scopes // op may have narrowed the scopes (SetCurrentScopes)
 		}
 	}
 	id, exp, err := s.createAccessToken(ctx, info, next.ID)
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
-	if err := s.storeRefreshToken(ctx, old, next, now); err != nil {
+	// A new family's first token is written with its token.issued event, in
+	// one round trip (issue 13); a rotation is not audited (auditIssued).
+	issued, audited := s.issued(ctx, req, info, true)
+	if err := s.storeRefreshToken(ctx, old, next, now, issued, audited && old.ID == ""); err != nil {
 		if derr := s.cfg.State.DeleteAccessToken(ctx, id); derr != nil {
 			s.cfg.Logger.ErrorContext(ctx, "delete access token of a failed refresh", "err", derr)
 		}
@@ -421,16 +430,23 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	if err := s.recordCodeTokens(ctx, req, authstate.CodeTokens{AccessTokenIDs: []string{id}, RefreshFamilyIDs: []string{next.FamilyID}}); err != nil {
 		return "", "", time.Time{}, err
 	}
-	s.auditIssued(ctx, req, info, true)
+	if audited && old.ID != "" {
+		s.audit(ctx, issued)
+	}
 	return id, token, exp, nil
 }
 
-// storeRefreshToken stores next: the first of a new family when old is zero,
-// else old's successor. A used old token is a retry within the grace or a
-// replay, which revokes the family.
-func (s *storage) storeRefreshToken(ctx context.Context, old, next store.RefreshToken, now time.Time) error {
+// storeRefreshToken stores next: the first of a new family when old is zero
+// (with issued, if withIssued and the provider audits), else old's
+// successor. A used old token is a retry within the grace or a replay, which
+// revokes the family.
+func (s *storage) storeRefreshToken(ctx context.Context, old, next store.RefreshToken, now time.Time, issued store.AuditEvent, withIssued bool) error {
 	if old.ID == "" {
-		if err := s.cfg.RefreshTokens.CreateRefreshToken(ctx, next); err != nil {
+		var events []store.AuditEvent
+		if withIssued && s.cfg.Audit != nil {
+			events = append(events, issued)
+		}
+		if err := s.cfg.RefreshTokens.CreateRefreshToken(ctx, next, events...); err != nil {
 			return serverError(ctx, fmt.Errorf("create refresh token: %w", err))
 		}
 		return nil
@@ -511,37 +527,37 @@ func (r *refreshRequest) SetCurrentScopes(scopes []string) { r.scopes = scopes }
 // family is revoked. A family whose sign-in came before the user's
 // TokensValidAfter (password or phone reset) is dead.
 func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
-	t, err := s.activeRefreshToken(ctx, secret.HashToken(token))
-	if err != nil {
+	t, u, err := s.cfg.RefreshTokens.GetRefreshTokenWithUser(ctx, secret.HashToken(token))
+	if err := s.checkRefreshToken(ctx, t, err); err != nil {
 		return nil, err
 	}
-	u, err := s.cfg.Users.GetUser(ctx, t.UserID)
-	if err != nil || t.AuthTime.Before(u.TokensValidAfter) {
+	if u.ID == "" || t.AuthTime.Before(u.TokensValidAfter) {
 		return nil, op.ErrInvalidRefreshToken
 	}
+	rememberUser(ctx, u) // for the ID token's claims
 	return &refreshRequest{t: t, scopes: t.Scopes, acr: s.cfg.Tokens.ACR}, nil
 }
 
-func (s *storage) activeRefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {
-	t, err := s.cfg.RefreshTokens.GetRefreshToken(ctx, id)
+// checkRefreshToken says whether t, just read with err, may be refreshed.
+func (s *storage) checkRefreshToken(ctx context.Context, t store.RefreshToken, err error) error {
 	now := s.now()
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return t, op.ErrInvalidRefreshToken
+		return op.ErrInvalidRefreshToken
 	case err != nil:
-		return t, serverError(ctx, fmt.Errorf("get refresh token: %w", err))
+		return serverError(ctx, fmt.Errorf("get refresh token: %w", err))
 	case !t.UsedAt.IsZero() && (!t.RevokedAt.IsZero() || !s.inRetryGrace(t, now) ||
 		clientIDFromContext(ctx) != t.ClientID): // a retry comes from the client op authenticated
 		s.revokeFamily(ctx, t, "used refresh token presented again")
-		return t, op.ErrInvalidRefreshToken
+		return op.ErrInvalidRefreshToken
 	case !t.RevokedAt.IsZero(), !now.Before(t.ExpiresAt),
 		!now.Before(s.familyEnd(t.ClientID, t.AuthTime)): // the client's cap may have been lowered since
-		return t, op.ErrInvalidRefreshToken
+		return op.ErrInvalidRefreshToken
 	}
 	// A used token presented by its own client within
 	// tokens.refresh_retry_grace may be a retry of a refresh whose answer
 	// was lost: the rotation (storeRefreshToken) tells it from a replay.
-	return t, nil
+	return nil
 }
 
 // TerminateSession is not used: TerminateSessionFromRequest replaces it.

@@ -273,3 +273,28 @@ func TestCodeReplay(t *testing.T) {
 		t.Error("tokens issued for a code replayed during its exchange")
 	}
 }
+
+// A code exchanged with offline_access records one token.issued, written
+// with the family's first refresh token; a refresh records none (issue 13:
+// the event rides in the token's own round trip).
+func TestIssuedRecordedOnceWithTheRefreshToken(t *testing.T) {
+	r := newRig(t, 0)
+	r.s.cfg.Audit = r.st
+	_, rt := r.exchange(t, "portal", t0)
+	ctx := withClientID(t.Context(), "portal")
+	req, err := r.s.TokenRequestByRefreshToken(ctx, rt)
+	if err != nil {
+		t.Fatalf("TokenRequestByRefreshToken: %v", err)
+	}
+	if _, _, _, err := r.s.CreateAccessAndRefreshTokens(ctx, req, rt); err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	evs, err := r.st.ListAudit(t.Context(), store.AuditFilter{Type: auditTokenIssued})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].Detail["grant"] != "authorization_code" || evs[0].Detail["refresh_token"] != "yes" ||
+		evs[0].UserID != "usr_p" || evs[0].Actor != "client:portal" || !evs[0].Time.Equal(t0) {
+		t.Errorf("token.issued events = %+v, want one for the code exchange with a refresh token", evs)
+	}
+}

@@ -57,7 +57,7 @@ const (
 
 // setUserinfo fills info with the claims that scopes allow for dest.
 func (s *storage) setUserinfo(ctx context.Context, info *oidc.UserInfo, userID, clientID string, scopes []string, dest claimsFor) error {
-	u, err := s.cfg.Users.GetUser(ctx, userID)
+	u, err := s.user(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return oidc.ErrInvalidRequest().WithDescription("user no longer exists")
 	}
@@ -167,7 +167,7 @@ func (s *storage) liveAccessToken(ctx context.Context, id, subject string) (auth
 	if _, ok := s.clients[t.Subject]; ok { // client credentials: no user
 		return t, store.User{}, nil
 	}
-	u, err := s.cfg.Users.GetUser(ctx, t.Subject)
+	u, err := s.user(ctx, t.Subject)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return t, u, invalid.WithParent(err)

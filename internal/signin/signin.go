@@ -20,6 +20,7 @@ var ErrInvalidCredentials = errors.New("signin: invalid email or password")
 
 // Users is what sign-in needs of the system of record.
 type Users interface {
+	GetUser(ctx context.Context, id string) (store.User, error)
 	GetUserByEmail(ctx context.Context, email string) (store.User, error)
 	UpdateUser(ctx context.Context, id string, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error)
 	AppendAudit(ctx context.Context, events ...store.AuditEvent) error
@@ -176,6 +177,7 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 			// Locked by concurrent wrong passwords since we read the user.
 			return []store.AuditEvent{{Time: now, Type: "signin.locked_attempt", UserID: u.ID, Actor: "user", IP: a.IP}}, nil
 		}
+		was := *u
 		events := s.unlockExpired(u, now, a.IP)
 		u.FailedLogins = 0
 		if u.FailedCodes == 0 {
@@ -186,7 +188,9 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 		if newHash != "" {
 			u.PasswordHash = newHash
 		}
-		u.UpdatedAt = now
+		if *u != was {
+			u.UpdatedAt = now // the usual sign-in changes nothing: only its audit row is written
+		}
 		return append(events, store.AuditEvent{Time: now, Type: "signin.password_ok", UserID: u.ID, Actor: "user", IP: a.IP}), nil
 	})
 	if err != nil {
@@ -268,6 +272,15 @@ func (s *Service) WrongCode(ctx context.Context, userID string) error {
 // code (even the right one) then completes no sign-in.
 func (s *Service) RightCode(ctx context.Context, userID string) error {
 	now := s.Clock.Now()
+	if u, err := s.Users.GetUser(ctx, userID); err == nil && u.FailedCodes == 0 && u.LockCount == 0 {
+		// Nothing to reset, the usual case: a plain read decides and
+		// nothing is written (issue 13). A write that races it is
+		// ordered after it, as if this code came first.
+		if s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now) {
+			return ErrInvalidCredentials
+		}
+		return nil
+	}
 	_, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
 		if s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now) {
 			return nil, ErrInvalidCredentials

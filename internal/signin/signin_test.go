@@ -331,3 +331,46 @@ func TestBadTransitionsChangeNothing(t *testing.T) {
 		t.Errorf("flow changed: %+v", fl)
 	}
 }
+
+// The right password changes the user record only when there is something
+// to reset, so the usual sign-in writes its audit row and no column (issue
+// 13); UpdatedAt moves only with a real change.
+func TestRightPasswordWritesOnlyWhatChanged(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		failed      int
+		wantUpdated bool
+	}{
+		{"nothing to reset", 0, false},
+		{"wrong passwords to forget", 2, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			created := f.clk.Now()
+			if _, err := f.users.UpdateUser(t.Context(), "usr_p", func(u *store.User) ([]store.AuditEvent, error) {
+				u.FailedLogins = tc.failed
+				return nil, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			f.clk.Advance(time.Hour)
+			if _, err := f.svc.Password(t.Context(), signin.Attempt{Email: email, Password: pw}); err != nil {
+				t.Fatalf("right password: %v", err)
+			}
+			u, err := f.users.GetUser(t.Context(), "usr_p")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := created
+			if tc.wantUpdated {
+				want = f.clk.Now()
+			}
+			if !u.UpdatedAt.Equal(want) || u.FailedLogins != 0 {
+				t.Errorf("UpdatedAt %v, FailedLogins %d; want %v, 0", u.UpdatedAt, u.FailedLogins, want)
+			}
+			if ok, _ := f.users.ListAudit(t.Context(), store.AuditFilter{UserID: "usr_p", Type: "signin.password_ok"}); len(ok) != 1 {
+				t.Errorf("%d signin.password_ok events, want 1", len(ok))
+			}
+		})
+	}
+}

@@ -165,11 +165,17 @@ type Store interface {
 	// is not oldPrivate (another replica resealed it first).
 	ResealSigningKey(ctx context.Context, id string, oldPrivate, newPrivate []byte) error
 
-	// CreateRefreshToken stores t. Returns ErrConflict if the ID is taken.
-	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// CreateRefreshToken stores t and events (token.issued), in one
+	// transaction. Returns ErrConflict if the ID is taken.
+	CreateRefreshToken(ctx context.Context, t RefreshToken, events ...AuditEvent) error
 	// GetRefreshToken returns the token with that ID (used or revoked ones
 	// too), or ErrNotFound.
 	GetRefreshToken(ctx context.Context, id string) (RefreshToken, error)
+	// GetRefreshTokenWithUser returns the token with that ID (used or
+	// revoked ones too) and its user, read together: the refresh grant needs
+	// both. Returns ErrNotFound if there is no such token; a token whose
+	// user no longer exists comes with a zero User.
+	GetRefreshTokenWithUser(ctx context.Context, id string) (RefreshToken, User, error)
 	// RotateRefreshToken marks oldID used at now and stores next, atomically.
 	// Of concurrent rotations of one token exactly one succeeds; the others get
 	// ErrTokenUsed. Returns ErrNotFound, ErrTokenUsed or ErrTokenRevoked and

@@ -300,8 +300,9 @@ func (s *Store) DeleteSigningKey(ctx context.Context, id string) error {
 	return nil
 }
 
-// CreateRefreshToken stores t, or returns store.ErrConflict if the ID is taken.
-func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
+// CreateRefreshToken stores t and events, or returns store.ErrConflict if
+// the ID is taken.
+func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken, events ...store.AuditEvent) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("create refresh token: %w", err)
 	}
@@ -311,6 +312,7 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) er
 		return fmt.Errorf("create refresh token: %w", store.ErrConflict)
 	}
 	s.tokens[t.ID] = cloneToken(t)
+	s.appendAudit(events)
 	return nil
 }
 
@@ -326,6 +328,25 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshTo
 		return store.RefreshToken{}, fmt.Errorf("get refresh token: %w", store.ErrNotFound)
 	}
 	return cloneToken(t), nil
+}
+
+// GetRefreshTokenWithUser returns the token with that ID and its user (zero
+// if gone), or store.ErrNotFound.
+func (s *Store) GetRefreshTokenWithUser(ctx context.Context, id string) (store.RefreshToken, store.User, error) {
+	if err := ctx.Err(); err != nil {
+		return store.RefreshToken{}, store.User{}, fmt.Errorf("get refresh token with user: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tokens[id]
+	if !ok {
+		return store.RefreshToken{}, store.User{}, fmt.Errorf("get refresh token with user: %w", store.ErrNotFound)
+	}
+	var u store.User
+	if rec, ok := s.users[t.UserID]; ok {
+		u = rec.user
+	}
+	return cloneToken(t), u, nil
 }
 
 // RotateRefreshToken marks oldID used at now and stores next, atomically.

@@ -10,58 +10,145 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/carekey/carekey/internal/store"
 )
 
+// auditCTEs are the common table expressions that chain and insert events
+// (the 8 arrays of auditArgs, from parameter $p on): they lock the chain
+// head (migration 0005) and, one event at a time in order, take the next ID,
+// hash the row as store.AuditHash does and insert it ("ins"), then move the
+// head ("moved"). The ID is part of what the hash covers, so the hash is
+// finished here: Go sends each event's canonical content without its
+// leading ID field (auditRest), and the SQL prefixes the ID the same way
+// store.AuditContent does. Taking IDs under the head lock keeps ID order and
+// chain order the same across transactions. nextval sits in a subquery's
+// target list, which PostgreSQL never flattens, so it runs once per row.
+//
+// lock is how the head is locked: "FOR UPDATE" waits for another appender
+// to commit; "FOR UPDATE NOWAIT" fails at once (lock_not_available) instead.
+func auditCTEs(p int, lock string) string {
+	r := strings.NewReplacer("$a", "$"+strconv.Itoa(p), "$b", "$"+strconv.Itoa(p+1), "$c", "$"+strconv.Itoa(p+2),
+		"$d", "$"+strconv.Itoa(p+3), "$e", "$"+strconv.Itoa(p+4), "$f", "$"+strconv.Itoa(p+5),
+		"$g", "$"+strconv.Itoa(p+6), "$h", "$"+strconv.Itoa(p+7), "LOCK", lock)
+	return r.Replace(`ev AS (
+		SELECT * FROM unnest($a::timestamptz[], $b::text[], $c::text[], $d::text[], $e::text[], $f::text[], $g::text[], $h::bytea[])
+			WITH ORDINALITY AS e(time, type, user_id, client_id, actor, ip, detail, rest, n)
+	),
+	head AS (SELECT hash FROM audit_chain_head LOCK),
+	chain (n, id, prev_hash, hash) AS (
+		SELECT 0::bigint, 0::bigint, NULL::bytea, hash FROM head
+		UNION ALL
+		SELECT s.n, s.id, s.prev, sha256(s.prev || convert_to(length(s.id::text) || ':' || s.id::text, 'UTF8') || s.rest)
+		FROM (SELECT e.n, nextval(pg_get_serial_sequence('audit_events', 'id')) AS id, c.hash AS prev, e.rest
+			FROM chain c JOIN ev e ON e.n = c.n + 1) s
+	),
+	ins AS (
+		INSERT INTO audit_events (id, time, type, user_id, client_id, actor, ip, detail, prev_hash, hash)
+		SELECT c.id, e.time, e.type, e.user_id, e.client_id, e.actor, e.ip, e.detail::jsonb, c.prev_hash, c.hash
+		FROM chain c JOIN ev e ON e.n = c.n
+	),
+	moved AS (
+		UPDATE audit_chain_head SET (last_id, hash) = (SELECT id, hash FROM chain ORDER BY n DESC LIMIT 1)
+		WHERE EXISTS (SELECT FROM chain WHERE n > 0)
+	)`)
+}
+
+// appendAuditSQL appends the events of auditArgs in one statement, waiting
+// for the chain head.
+var appendAuditSQL = "WITH RECURSIVE " + auditCTEs(1, "FOR UPDATE") + " SELECT"
+
+// appendAuditNowaitSQL is appendAuditSQL failing at once with
+// lock_not_available (busyHead) if another transaction holds the head.
+//
+// It lets a write and its COMMIT go out in one batch: nothing in such a
+// batch waits on another transaction, so a caller that gives up (its
+// context ends) cannot have its write committed afterwards by a COMMIT
+// already in the pipeline. When the head is busy, the caller redoes the
+// write as a transaction whose COMMIT goes out only once the rest has
+// answered: one more round trip, under contention only.
+var appendAuditNowaitSQL = "WITH RECURSIVE " + auditCTEs(1, "FOR UPDATE NOWAIT") + " SELECT"
+
+// busyHead reports whether err is appendAuditNowaitSQL finding the chain
+// head held by another transaction.
+func busyHead(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "55P03" // lock_not_available
+}
+
+// auditArgs are the arguments of appendAuditSQL for events.
+func auditArgs(events []store.AuditEvent) ([]any, error) {
+	n := len(events)
+	var (
+		times   = make([]pgtype.Timestamptz, n)
+		types   = make([]string, n)
+		users   = make([]string, n)
+		clients = make([]string, n)
+		actors  = make([]string, n)
+		ips     = make([]string, n)
+		details = make([]*string, n)
+		rests   = make([][]byte, n)
+	)
+	for i, e := range events {
+		if len(e.Detail) > 0 {
+			b, err := json.Marshal(e.Detail)
+			if err != nil {
+				return nil, fmt.Errorf("append audit %s: %w", e.Type, err)
+			}
+			d := string(b)
+			details[i] = &d
+		}
+		e.Time = norm(e.Time)
+		times[i], types[i], users[i], clients[i], actors[i], ips[i] = ts(e.Time), e.Type, e.UserID, e.ClientID, e.Actor, e.IP
+		rests[i] = auditRest(e)
+	}
+	return []any{times, types, users, clients, actors, ips, details, rests}, nil
+}
+
+// auditRest is store.AuditContent(e) without its first field, the ID: the
+// content of an ID of zero less its encoding "1:0".
+func auditRest(e store.AuditEvent) []byte {
+	e.ID = 0
+	return store.AuditContent(e)[len("1:0"):]
+}
+
 // appendAudit chains and inserts events inside tx, in order, so their IDs
-// increase. It locks the chain head (migration 0005) until tx ends: audit
-// appends are serialised from here to commit, other work is not. Callers
-// append their events last, after the change they record, to keep that short.
+// increase, in one round trip. It locks the chain head (migration 0005)
+// until tx ends: audit appends are serialised from here to commit, other
+// work is not. Callers append their events last, after the change they
+// record, to keep that short.
 func appendAudit(ctx context.Context, tx pgx.Tx, events []store.AuditEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
-	var prev []byte
-	if err := tx.QueryRow(ctx, `SELECT hash FROM audit_chain_head FOR UPDATE`).Scan(&prev); err != nil {
-		return fmt.Errorf("append audit: lock chain head: %w", err)
+	args, err := auditArgs(events)
+	if err != nil {
+		return err
 	}
-	var last int64
-	for _, e := range events {
-		var detail []byte
-		if len(e.Detail) > 0 {
-			var err error
-			if detail, err = json.Marshal(e.Detail); err != nil {
-				return fmt.Errorf("append audit %s: %w", e.Type, err)
-			}
-		}
-		// The ID is part of what the hash covers, so take it first.
-		if err := tx.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))`).Scan(&e.ID); err != nil {
-			return fmt.Errorf("append audit %s: next id: %w", e.Type, err)
-		}
-		e.Time = norm(e.Time)
-		e.PrevHash = prev
-		e.Hash = store.AuditHash(prev, e)
-		if _, err := tx.Exec(ctx, `INSERT INTO audit_events
-			(id, time, type, user_id, client_id, actor, ip, detail, prev_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			e.ID, ts(e.Time), e.Type, e.UserID, e.ClientID, e.Actor, e.IP, detail, e.PrevHash, e.Hash); err != nil {
-			return fmt.Errorf("append audit %s: %w", e.Type, err)
-		}
-		prev, last = e.Hash, e.ID
-	}
-	if _, err := tx.Exec(ctx, `UPDATE audit_chain_head SET last_id = $1, hash = $2`, last, prev); err != nil {
-		return fmt.Errorf("append audit: move chain head: %w", err)
+	if _, err := tx.Exec(ctx, appendAuditSQL, args...); err != nil {
+		return fmt.Errorf("append audit: %w", err)
 	}
 	return nil
 }
 
-// AppendAudit appends events in one transaction.
+// AppendAudit appends events in one statement (one transaction, one round
+// trip) when the chain head is free, else in a transaction that waits for
+// it (BEGIN with the append, then COMMIT: two).
 func (s *Store) AppendAudit(ctx context.Context, events ...store.AuditEvent) error {
-	if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return appendAudit(ctx, tx, events)
-	}); err != nil {
+	if len(events) == 0 {
+		return ctx.Err()
+	}
+	args, err := auditArgs(events)
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, appendAuditNowaitSQL, args...)
+	if busyHead(err) {
+		err = s.waitingTx(ctx, []step{{"append audit", appendAuditSQL, args}})
+	}
+	if err != nil {
 		return fmt.Errorf("append audit: %w", err)
 	}
 	return nil

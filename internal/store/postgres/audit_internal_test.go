@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/testenv"
 )
@@ -102,10 +104,10 @@ func TestAuditRowsAreAppendOnly(t *testing.T) {
 	}
 }
 
-// While a transaction holds the chain head (it appended audit rows and has
-// not committed), other audit appends wait for it, but work that appends no
-// audit row does not.
-func TestAuditChainSerialisesOnlyAuditAppends(t *testing.T) {
+// holdChainHead returns a migrated store with user u1 and an open
+// transaction that has appended one audit row ("held"), so holds the chain
+// head until it commits (or the test ends).
+func holdChainHead(t *testing.T) (*Store, pgx.Tx) {
 	ctx := t.Context()
 	s := openInternal(t)
 	if err := s.Migrate(ctx); err != nil {
@@ -118,10 +120,19 @@ func TestAuditChainSerialisesOnlyAuditAppends(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	t.Cleanup(func() { _ = tx.Rollback(context.WithoutCancel(ctx)) })
 	if err := appendAudit(ctx, tx, []store.AuditEvent{{Time: time.Now(), Type: "held"}}); err != nil {
 		t.Fatal(err)
 	}
+	return s, tx
+}
+
+// While a transaction holds the chain head (it appended audit rows and has
+// not committed), other audit appends wait for it, but work that appends no
+// audit row does not.
+func TestAuditChainSerialisesOnlyAuditAppends(t *testing.T) {
+	ctx := t.Context()
+	s, tx := holdChainHead(t)
 	// Unrelated writes finish while the head is held.
 	quick, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -206,4 +217,52 @@ func BenchmarkAuditAppend(b *testing.B) {
 			}
 		})
 	})
+}
+
+// A write whose audit rows find the chain head held goes out again as a
+// transaction that waits for it (appendAuditNowaitSQL): it succeeds once the
+// holder commits, and a caller that gives up meanwhile leaves nothing
+// written (issue 13: the fast path sends COMMIT in the same batch).
+func TestBusyHeadWaitsAndGivesUpCleanly(t *testing.T) {
+	ctx := t.Context()
+	s, tx := holdChainHead(t)
+	fail := func(u *store.User) ([]store.AuditEvent, error) {
+		u.FailedLogins++
+		return []store.AuditEvent{{Time: time.Now(), Type: "counted", UserID: u.ID}}, nil
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, err := s.UpdateUser(short, "u1", fail); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("UpdateUser while the head is held = %v, want it to wait until its deadline", err)
+	}
+	if err := s.CreateUser(short, store.User{ID: "u2", Email: "b@example.org"}, store.AuditEvent{Time: time.Now(), Type: "created"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("CreateUser while the head is held = %v, want it to wait until its deadline", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := s.UpdateUser(ctx, "u1", fail); done <- err }()
+	time.Sleep(100 * time.Millisecond) // let it reach the head; it must still be waiting
+	select {
+	case err := <-done:
+		t.Fatalf("UpdateUser returned %v while the head was held", err)
+	default:
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("UpdateUser after the holder committed: %v", err)
+	}
+	u, err := s.GetUser(ctx, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.FailedLogins != 1 {
+		t.Errorf("FailedLogins = %d, want 1: the update that gave up was written, or the one that waited was not", u.FailedLogins)
+	}
+	if _, err := s.GetUser(ctx, "u2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetUser(u2) = %v, want store.ErrNotFound: the create that gave up was written", err)
+	}
+	if n, err := store.VerifyAudit(ctx, s, 0); err != nil || n != 2 {
+		t.Errorf("VerifyAudit = %d, %v; want 2 (held, counted), nil", n, err)
+	}
 }

@@ -3,6 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,21 +55,22 @@ func normUser(u store.User) store.User {
 }
 
 // CreateUser stores u, its first password-history entry and events in one
-// transaction.
+// batch: one round trip, one transaction (two if another transaction holds
+// the audit chain head).
 func (s *Store) CreateUser(ctx context.Context, u store.User, events ...store.AuditEvent) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO users (`+userColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
-			userArgs(u)...); err != nil {
-			return mapErr(err)
+	steps := []step{{"insert", `INSERT INTO users (` + userColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+		userArgs(u)}}
+	if u.PasswordHash != "" {
+		steps = append(steps, passwordHistoryStep(u.ID, u.PasswordHash, u.CreatedAt))
+	}
+	args, err := auditArgs(events)
+	if err == nil {
+		err = execBatch(ctx, s.pool, appendAuditStep(steps, appendAuditNowaitSQL, args))
+		if busyHead(err) {
+			err = s.waitingTx(ctx, appendAuditStep(steps, appendAuditSQL, args))
 		}
-		if u.PasswordHash != "" {
-			if err := addPasswordHistory(ctx, tx, u.ID, u.PasswordHash, u.CreatedAt); err != nil {
-				return err
-			}
-		}
-		return appendAudit(ctx, tx, events)
-	})
+	}
 	if err != nil {
 		return fmt.Errorf("create user %s: %w", u.ID, err)
 	}
@@ -91,49 +95,124 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (store.User, e
 	return u, nil
 }
 
-// UpdateUser locks the user's row, calls fn once and saves the result with the
-// events fn returns, all in one transaction.
+// UpdateUser locks the user's row, calls fn and saves the result with the
+// events fn returns, all in one transaction of two round trips: BEGIN with
+// the SELECT … FOR UPDATE, then the UPDATE of the columns fn changed (none:
+// no UPDATE), the password history, the audit events and COMMIT. If another
+// transaction holds the audit chain head, that transaction rolls back and
+// UpdateUser does it all again (fn runs again) with a COMMIT of its own,
+// once the rest has answered (appendAuditNowaitSQL says why).
 func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error) {
-	var saved store.User
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		old, err := scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, id))
-		if err != nil {
-			return err
-		}
-		u := old
-		events, err := fn(&u)
-		if err != nil {
-			return err
-		}
-		u.ID = id
-		if _, err := tx.Exec(ctx, `UPDATE users SET (`+userColumns+`)
-			= ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-			WHERE id = $1`, userArgs(u)...); err != nil {
-			return mapErr(err)
-		}
-		if u.PasswordHash != old.PasswordHash && u.PasswordHash != "" {
-			if err := addPasswordHistory(ctx, tx, id, u.PasswordHash, u.UpdatedAt); err != nil {
-				return err
-			}
-		}
-		if err := appendAudit(ctx, tx, events); err != nil {
-			return err
-		}
-		saved = normUser(u)
-		return nil
-	})
+	saved, err := s.updateUser(ctx, id, fn, false)
+	if busyHead(err) {
+		saved, err = s.updateUser(ctx, id, fn, true)
+	}
 	if err != nil {
 		return store.User{}, fmt.Errorf("update user %s: %w", id, err)
 	}
 	return saved, nil
 }
 
-func addPasswordHistory(ctx context.Context, tx pgx.Tx, userID, hash string, at time.Time) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO password_history (user_id, password_hash, created_at)
-		VALUES ($1, $2, $3)`, userID, hash, ts(at)); err != nil {
-		return fmt.Errorf("add password history: %w", mapErr(err))
+// updateUser is one attempt of UpdateUser; wait: the audit append waits for
+// the chain head and COMMIT goes out on its own.
+func (s *Store) updateUser(ctx context.Context, id string, fn func(u *store.User) ([]store.AuditEvent, error), wait bool) (_ store.User, err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return store.User{}, err
 	}
-	return nil
+	defer conn.Release()
+	defer func() {
+		if err != nil {
+			rollback(ctx, conn)
+		}
+	}()
+	b := &pgx.Batch{}
+	b.Queue("begin")
+	b.Queue(`SELECT `+userColumns+` FROM users WHERE id = $1 FOR UPDATE`, id)
+	br := conn.SendBatch(ctx, b)
+	_, err = br.Exec()
+	var old store.User
+	if err == nil {
+		old, err = scanUser(br.QueryRow())
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	u := old
+	events, err := fn(&u)
+	if err != nil {
+		return store.User{}, err
+	}
+	u.ID = id
+	var steps []step
+	if set, args := changedColumns(old, u); len(args) > 1 {
+		steps = append(steps, step{"update", `UPDATE users SET ` + set + ` WHERE id = $1`, args})
+	}
+	if u.PasswordHash != old.PasswordHash && u.PasswordHash != "" {
+		steps = append(steps, passwordHistoryStep(id, u.PasswordHash, u.UpdatedAt))
+	}
+	args, err := auditArgs(events)
+	if err != nil {
+		return store.User{}, err
+	}
+	if wait {
+		if err := execBatch(ctx, conn, appendAuditStep(steps, appendAuditSQL, args)); err != nil {
+			return store.User{}, err
+		}
+		_, err = conn.Exec(ctx, "commit")
+	} else {
+		err = execBatch(ctx, conn, append(appendAuditStep(steps, appendAuditNowaitSQL, args), step{"commit", "commit", nil}))
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	return normUser(u), nil
+}
+
+// userColumnNames are userColumns one by one.
+var userColumnNames = strings.Fields(strings.ReplaceAll(userColumns, ",", " "))
+
+// changedColumns returns the SET list of the columns whose values differ
+// between old and u, and its arguments after u.ID ($1).
+func changedColumns(old, u store.User) (string, []any) {
+	was, is := userArgs(old), userArgs(u)
+	var set []string
+	args := []any{u.ID}
+	for i, v := range is {
+		if sameArg(was[i], v) {
+			continue
+		}
+		args = append(args, v)
+		set = append(set, userColumnNames[i]+" = $"+strconv.Itoa(len(args)))
+	}
+	return strings.Join(set, ", "), args
+}
+
+// sameArg reports whether two userArgs values are the same stored value.
+func sameArg(a, b any) bool {
+	if ta, ok := a.(pgtype.Timestamptz); ok {
+		tb := b.(pgtype.Timestamptz)
+		return ta.Valid == tb.Valid && ta.Time.Equal(tb.Time)
+	}
+	return a == b
+}
+
+func passwordHistoryStep(userID, hash string, at time.Time) step {
+	return step{"add password history", `INSERT INTO password_history (user_id, password_hash, created_at)
+		VALUES ($1, $2, $3)`, []any{userID, hash, ts(at)}}
+}
+
+// appendAuditStep returns steps and then the append (by sql,
+// appendAuditSQL or appendAuditNowaitSQL) of the events whose auditArgs are
+// args, if there are any.
+func appendAuditStep(steps []step, sql string, args []any) []step {
+	if len(args[0].([]pgtype.Timestamptz)) == 0 {
+		return steps
+	}
+	return append(slices.Clip(steps), step{"append audit", sql, args})
 }
 
 // PasswordHistory returns the user's last n password hashes, newest first.

@@ -27,6 +27,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SigningKeys", testSigningKeys},
 		{"ResealSigningKey", testResealSigningKey},
 		{"RefreshTokenRoundTrip", testRefreshTokenRoundTrip},
+		{"RefreshTokenWithUser", testRefreshTokenWithUser},
+		{"CreateRefreshTokenAudited", testCreateRefreshTokenAudited},
 		{"RotateRefreshToken", testRotateRefreshToken},
 		{"RotateRefreshTokenRefused", testRotateRefused},
 		{"RotateRefreshTokenConcurrent", testRotateConcurrent},

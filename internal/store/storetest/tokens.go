@@ -105,6 +105,59 @@ func mustGetToken(t *testing.T, s store.Store, id string) store.RefreshToken {
 	return tok
 }
 
+// GetRefreshTokenWithUser returns the token, used or revoked ones too, with
+// its user as GetUser does; a token whose user is gone comes with a zero User.
+func testRefreshTokenWithUser(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	u := newUser("u1", "ann@example.org")
+	mustCreateUser(t, s, u)
+	tok := newToken("t1", "f1", "u1")
+	tok.UsedAt = base.Add(time.Minute)
+	tok.RevokedAt = base.Add(2 * time.Minute)
+	mustCreateToken(t, s, tok)
+	orphan := newToken("t2", "f2", "gone")
+	mustCreateToken(t, s, orphan)
+
+	gotT, gotU, err := s.GetRefreshTokenWithUser(ctx, "t1")
+	if err != nil {
+		t.Fatalf("GetRefreshTokenWithUser(t1): %v", err)
+	}
+	checkToken(t, gotT, tok)
+	want, err := s.GetUser(ctx, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkUser(t, gotU, want)
+
+	gotT, gotU, err = s.GetRefreshTokenWithUser(ctx, "t2")
+	if err != nil {
+		t.Fatalf("GetRefreshTokenWithUser(t2): %v", err)
+	}
+	checkToken(t, gotT, orphan)
+	if gotU.ID != "" {
+		t.Errorf("user of a token whose user is gone = %+v, want the zero User", gotU)
+	}
+}
+
+// CreateRefreshToken writes its audit events with the token, in the chain,
+// and none when it refuses a taken ID.
+func testCreateRefreshTokenAudited(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	issued := store.AuditEvent{Time: base, Type: "token.issued", UserID: "u1", ClientID: "portal", Actor: "client:portal",
+		Detail: map[string]string{"grant": "authorization_code", "refresh_token": "yes"}}
+	if err := s.CreateRefreshToken(ctx, newToken("t1", "f1", "u1"), issued); err != nil {
+		t.Fatalf("CreateRefreshToken: %v", err)
+	}
+	if err := s.CreateRefreshToken(ctx, newToken("t1", "f2", "u1"), issued); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("CreateRefreshToken(taken ID) err = %v, want store.ErrConflict", err)
+	}
+	checkToken(t, mustGetToken(t, s, "t1"), newToken("t1", "f1", "u1"))
+	checkEvents(t, auditEvents(t, s, store.AuditFilter{}), []store.AuditEvent{issued})
+	if n, err := store.VerifyAudit(ctx, s, 0); err != nil || n != 1 {
+		t.Errorf("VerifyAudit = %d, %v; want 1, nil", n, err)
+	}
+}
+
 func testRefreshTokenRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	tok := newToken("t1", "f1", "u1")

@@ -29,6 +29,7 @@ func testNotFound(t *testing.T, s store.Store) {
 			return err
 		}},
 		{"GetRefreshToken", func() error { _, err := s.GetRefreshToken(ctx, "nothing"); return err }},
+		{"GetRefreshTokenWithUser", func() error { _, _, err := s.GetRefreshTokenWithUser(ctx, "nothing"); return err }},
 		{"RotateRefreshToken", func() error {
 			return s.RotateRefreshToken(ctx, "nothing", store.RefreshToken{ID: "next", FamilyID: "f", ExpiresAt: now.Add(time.Hour)}, now)
 		}},
@@ -367,6 +368,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 			return err
 		}},
 		{"ListSigningKeys", func() error { _, err := s.ListSigningKeys(ctx); return err }},
+		{"GetRefreshTokenWithUser", func() error { _, _, err := s.GetRefreshTokenWithUser(ctx, "t1"); return err }},
 		{"RotateRefreshToken", func() error {
 			return s.RotateRefreshToken(ctx, "t1", store.RefreshToken{ID: "t2"}, now)
 		}},
