@@ -53,3 +53,15 @@ func TestBrandColoursChecked(t *testing.T) {
 		t.Errorf("New = %v, want a primary_color error", err)
 	}
 }
+
+// An unknown address is the dashboard's 404 page in its layout, with a way
+// back, not the mux's plain text.
+func TestNotFoundPageDashboard(t *testing.T) {
+	w := newTest(t, nil).get("/no-such-page")
+	body := w.Body.String()
+	if w.Code != http.StatusNotFound || !strings.Contains(body, `<html lang="en">`) ||
+		!strings.Contains(body, "<title>Page not found - Children&#39;s Services Portal - Norfolk County Council</title>") ||
+		!strings.Contains(body, "<h1>Page not found</h1>") || !strings.Contains(body, `<a href="/">Go to Children&#39;s Services Portal</a>`) {
+		t.Errorf("%d:\n%s", w.Code, body)
+	}
+}

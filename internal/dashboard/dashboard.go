@@ -178,6 +178,7 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("POST /backchannel-logout", d.backchannelLogout)
 	mux.Handle("GET /static/", staticHandler())
 	mux.HandleFunc("GET /static/theme.css", d.theme)
+	mux.HandleFunc("GET /", d.notFound) // any other page: the 404 page, not "404 page not found"
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -159,6 +159,16 @@ func (d *Dashboard) renderError(w http.ResponseWriter, r *http.Request, status i
 	d.render(w, r, status, pageError, view{Title: e.Title, Error: e})
 }
 
+// notFound is the page for an address the dashboard does not have.
+func (d *Dashboard) notFound(w http.ResponseWriter, r *http.Request) {
+	d.renderError(w, r, http.StatusNotFound, errorPage{
+		Title: "Page not found",
+		Message: "If you typed the web address, check it is correct. " +
+			"If you pasted the web address, check you copied the entire address.",
+		Home: true,
+	})
+}
+
 func (d *Dashboard) renderUnavailable(w http.ResponseWriter, r *http.Request) {
 	d.renderError(w, r, http.StatusServiceUnavailable, errorPage{
 		Title:    "Sorry, the service is unavailable",
