@@ -57,6 +57,8 @@ func TestErrorPagesForBrowsers(t *testing.T) {
 		{"unknown client", authorize("no-such-client", dashRedirect), http.StatusBadRequest, "Sorry, there is a problem with the sign-in link"},
 		{"bad redirect URI", authorize("dashboard", "https://evil.example/callback"), http.StatusBadRequest, "Sorry, there is a problem with the sign-in link"},
 		{"bad request", "/authorize", http.StatusBadRequest, "Sorry, there is a problem with the sign-in link"},
+		{"bad post-logout URI", "/end_session?" + url.Values{"client_id": {"dashboard"}, "post_logout_redirect_uri": {"https://evil.example/"}}.Encode(),
+			http.StatusBadRequest, "Sorry, there is a problem with the sign-in link"},
 		{"not found", "/no-such-page", http.StatusNotFound, "Page not found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,7 +70,7 @@ func TestErrorPagesForBrowsers(t *testing.T) {
 				!strings.Contains(body, "<h1>"+tc.h1+"</h1>") || !strings.Contains(body, `<a href="/">Go to the sign-in page</a>`) {
 				t.Errorf("not the designed page:\n%s", body)
 			}
-			if strings.Contains(body, "unable to retrieve") || strings.Contains(body, "404 page not found") {
+			if strings.Contains(body, "unable to retrieve") || strings.Contains(body, "invalid_request") || strings.Contains(body, "404 page not found") {
 				t.Errorf("the provider's words leaked:\n%s", body)
 			}
 		})

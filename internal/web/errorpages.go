@@ -10,9 +10,9 @@ import (
 // "unable to retrieve client by id": when a request that accepts HTML gets
 // an error status with a plain-text or empty body, htmlErrors sends the
 // designed page instead (render.StatusPage, render.LinkProblem), keeping
-// the status and headers such as Retry-After. JSON answers (the token,
-// userinfo and other API endpoints) pass untouched, as does every answer to
-// a client that does not ask for HTML.
+// the status and headers such as Retry-After. JSON answers of the API
+// endpoints (token, userinfo, ...) pass untouched, as does every answer to a
+// client that does not ask for HTML.
 
 // linkPaths are the provider's endpoints a browser reaches by a link from a
 // relying party; a 4xx there means the link itself is wrong.
@@ -56,7 +56,9 @@ func (w *errorPageWriter) WriteHeader(code int) {
 		return
 	}
 	w.wrote = true
-	if code < 400 || !plainBody(w.Header().Get("Content-Type")) {
+	// The link endpoints are a browser's navigation, not an API: their JSON
+	// errors (end_session's) are no answer for a person either.
+	if code < 400 || !plainBody(w.Header().Get("Content-Type")) && !linkPaths[w.r.URL.Path] {
 		w.ResponseWriter.WriteHeader(code)
 		return
 	}

@@ -17,8 +17,12 @@ func TestErrorPagesForBrowsers(t *testing.T) {
 	e := wtServer(t)
 	e.provider.op = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case "/authorize", "/end_session":
+		case "/authorize":
 			http.Error(w, "unable to retrieve client by id", http.StatusBadRequest)
+		case "/end_session": // op's RequestError
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"error":"invalid_request","error_description":"post_logout_redirect_uri invalid"}`))
 		case "/oauth/token":
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)
@@ -70,7 +74,7 @@ func TestErrorPagesForBrowsers(t *testing.T) {
 					t.Errorf("missing %s:\n%s", want, body)
 				}
 			}
-			if strings.Contains(body, "unable to retrieve") || strings.Contains(body, "pq:") || strings.Contains(body, "404 page not found") {
+			if strings.Contains(body, "unable to retrieve") || strings.Contains(body, "invalid_request") || strings.Contains(body, "pq:") || strings.Contains(body, "404 page not found") {
 				t.Errorf("the plain error leaked:\n%s", body)
 			}
 			if ct := rec.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
