@@ -3,8 +3,13 @@
 // if a required page is missing), rendered into a buffer and only then written,
 // so a template error never sends half a page.
 //
-//	pages, err := render.New(ui.Templates(), brand, "signin", "error")
-//	pages.Render(w, http.StatusOK, "signin", &render.Page{Title: "Sign in"})
+// The brand (config.Branding) is filled into every page; Assets serves its
+// colours as CSS custom properties, its logo and its favicon (brand.go).
+// StatusPage and LinkProblem render the pages for errors no journey words:
+// a wrong address, an outage, a sign-in link the provider cannot follow.
+//
+//	pages, err := render.New(ui.Templates(), brand, logger, "signin", "error")
+//	pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: "Sign in"})
 package render
 
 import (
