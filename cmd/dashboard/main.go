@@ -9,6 +9,12 @@
 //	-client-secret-file DASHBOARD_CLIENT_SECRET_FILE  or a file holding it
 //	-base-url           DASHBOARD_BASE_URL            default http://localhost:8081
 //	-addr               DASHBOARD_ADDR                default :8081
+//	-council-name       DASHBOARD_COUNCIL_NAME        default Norfolk County Council
+//	-service-name       DASHBOARD_SERVICE_NAME        default Children's Services Portal
+//	-council-url        DASHBOARD_COUNCIL_URL         the breadcrumb trail's first page
+//	-primary-color      DASHBOARD_PRIMARY_COLOR       header and buttons, default #1d70b8
+//	-primary-text-color DASHBOARD_PRIMARY_TEXT_COLOR  text on them, default #ffffff
+//	-link-color         DASHBOARD_LINK_COLOR          links, default the primary colour
 //	-version            print the version and licence, then exit
 //
 // Cookies are marked Secure when the base URL is https. SIGINT or SIGTERM
@@ -117,6 +123,20 @@ func parseConfig(args []string, getenv func(string) string) (dashboard.Config, s
 	secretFile := fs.String("client-secret-file", env("DASHBOARD_CLIENT_SECRET_FILE", ""), "file holding the client secret")
 	baseURL := fs.String("base-url", env("DASHBOARD_BASE_URL", "http://localhost:8081"), "URL the dashboard is served at")
 	addr := fs.String("addr", env("DASHBOARD_ADDR", ":8081"), "listen address")
+	var brand dashboard.Branding // the same names and colours as carekey's branding config
+	for _, f := range []struct {
+		flag, env string
+		into      *string
+	}{
+		{"council-name", "DASHBOARD_COUNCIL_NAME", &brand.CouncilName},
+		{"service-name", "DASHBOARD_SERVICE_NAME", &brand.ServiceName},
+		{"council-url", "DASHBOARD_COUNCIL_URL", &brand.CouncilURL},
+		{"primary-color", "DASHBOARD_PRIMARY_COLOR", &brand.PrimaryColor},
+		{"primary-text-color", "DASHBOARD_PRIMARY_TEXT_COLOR", &brand.PrimaryTextColor},
+		{"link-color", "DASHBOARD_LINK_COLOR", &brand.LinkColor},
+	} {
+		fs.StringVar(f.into, f.flag, env(f.env, ""), "branding: "+f.flag)
+	}
 	if err := fs.Parse(args); err != nil {
 		return dashboard.Config{}, "", fmt.Errorf("parse flags: %w", err)
 	}
@@ -144,5 +164,6 @@ func parseConfig(args []string, getenv func(string) string) (dashboard.Config, s
 		ClientSecret:  secret,
 		BaseURL:       *baseURL,
 		SecureCookies: strings.HasPrefix(*baseURL, "https://"),
+		Branding:      brand,
 	}, *addr, nil
 }

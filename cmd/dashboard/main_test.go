@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/carekey/carekey/internal/dashboard"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -32,6 +34,7 @@ func TestParseConfig(t *testing.T) {
 		wantBase   string
 		wantAddr   string
 		wantSecure bool
+		wantBrand  dashboard.Branding
 		wantErr    string
 	}{
 		{
@@ -72,6 +75,14 @@ func TestParseConfig(t *testing.T) {
 		{name: "empty secret file", args: []string{"-client-secret-file", emptyFile}, wantErr: "is empty"},
 		{name: "unknown flag", args: []string{"-client-secret", "x"}, wantErr: "parse flags"},
 		{name: "stray argument", args: []string{"serve"}, wantErr: "unexpected arguments"},
+		{
+			name:       "branding",
+			args:       []string{"-service-name", "Family Help Online", "-primary-color", "#4b0d4b"},
+			env:        map[string]string{"DASHBOARD_COUNCIL_NAME": "Broadland District Council", "DASHBOARD_LINK_COLOR": "#003078"},
+			wantIssuer: "http://localhost:8080", wantBase: "http://localhost:8081", wantAddr: ":8081",
+			wantBrand: dashboard.Branding{CouncilName: "Broadland District Council", ServiceName: "Family Help Online",
+				PrimaryColor: "#4b0d4b", LinkColor: "#003078"},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, addr, err := parseConfig(tc.args, func(k string) string { return tc.env[k] })
@@ -85,7 +96,7 @@ func TestParseConfig(t *testing.T) {
 				t.Fatalf("parseConfig() error = %v", err)
 			}
 			if cfg.Issuer != tc.wantIssuer || cfg.ClientID != tc.wantID || cfg.ClientSecret != tc.wantSecret ||
-				cfg.BaseURL != tc.wantBase || addr != tc.wantAddr || cfg.SecureCookies != tc.wantSecure {
+				cfg.BaseURL != tc.wantBase || addr != tc.wantAddr || cfg.SecureCookies != tc.wantSecure || cfg.Branding != tc.wantBrand {
 				t.Errorf("parseConfig() = %+v, %q", cfg, addr)
 			}
 		})

@@ -275,6 +275,11 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			IdleTimeout:  cfg.Sessions.IdleTimeout,
 			HTTPClient:   opts.HTTPClient,
 			Logger:       logger,
+			Branding: dashboard.Branding{ // one name and one set of colours for both
+				CouncilName: cfg.Branding.CouncilName, ServiceName: cfg.Branding.ServiceName,
+				PrimaryColor: cfg.Branding.PrimaryColor, PrimaryTextColor: cfg.Branding.PrimaryTextColor,
+				LinkColor: cfg.Branding.LinkColor,
+			},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("dashboard: %w", err)

@@ -427,7 +427,7 @@ func TestIdleWarning(t *testing.T) {
 	run(t, ctx, "left alone, it opens again and logs out at zero",
 		chromedp.WaitVisible(`//dialog[@id="idle-dialog"][@open]`),
 		chromedp.WaitVisible(link("Sign in")),
-		chromedp.WaitVisible(heading("Childrens Services Online")),
+		chromedp.WaitVisible(heading(dashboard.DefaultServiceName)),
 	)
 	checkAccessibility(t, ctx, "the dashboard after the idle logout")
 	s.idpAsksToSignIn(t, ctx)

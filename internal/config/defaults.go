@@ -48,6 +48,11 @@ func applyDefaults(c *Config) {
 
 	setDefault(&c.Branding.CouncilName, "Norfolk County Council")
 	setDefault(&c.Branding.ServiceName, "Children's Services Portal")
+	setDefault(&c.Branding.PrimaryColor, DefaultPrimaryColor)
+	setDefault(&c.Branding.PrimaryTextColor, "#ffffff")
+	if isColor(c.Branding.PrimaryColor) { // else validate reports primary_color alone
+		setDefault(&c.Branding.LinkColor, c.Branding.PrimaryColor)
+	}
 
 	setDefault(&c.Log.Level, "info")
 	setDefault(&c.Log.Format, "json")

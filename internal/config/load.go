@@ -116,6 +116,7 @@ func loadBytes(data []byte, dir string, opts Options, readFile func(string) ([]b
 	}
 	l.problems = append(l.problems, applyEnv(cfg, opts.Env)...)
 	l.problems = append(l.problems, resolveFiles(cfg, dir, opts, readFile, l.unchecked)...)
+	l.problems = append(l.problems, resolveBrandFiles(&cfg.Branding, dir, opts, readFile)...) // branding.go
 	applyDefaults(cfg)
 	return l, nil
 }

@@ -161,10 +161,11 @@ clients:
 			IDTokenTTL: 5 * time.Minute, RefreshTokenTTL: 12 * time.Hour, RefreshRetryGrace: 30 * time.Second, ACR: "https://refeds.org/profile/mfa",
 		},
 		Sessions: Sessions{IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour},
-		Branding: Branding{CouncilName: "Norfolk County Council", ServiceName: "Children's Services Portal"},
-		Log:      Log{Level: "info", Format: "json"},
-		Metrics:  Metrics{Addr: "127.0.0.1:9090"},                     // observability.go
-		Tracing:  Tracing{SamplePercent: 100, ServiceName: "carekey"}, // off: no endpoint
+		Branding: Branding{CouncilName: "Norfolk County Council", ServiceName: "Children's Services Portal",
+			PrimaryColor: "#1d70b8", PrimaryTextColor: "#ffffff", LinkColor: "#1d70b8"},
+		Log:     Log{Level: "info", Format: "json"},
+		Metrics: Metrics{Addr: "127.0.0.1:9090"},                     // observability.go
+		Tracing: Tracing{SamplePercent: 100, ServiceName: "carekey"}, // off: no endpoint
 	}
 	applyPhoneDefaults(&want) // checked in phone_test.go
 	applyEmailDefaults(&want) // checked in email_test.go

@@ -170,11 +170,34 @@ type Sessions struct {
 
 // Branding is what users see.
 type Branding struct {
-	CouncilName  string `yaml:"council_name"` // default "Norfolk County Council"
-	ServiceName  string `yaml:"service_name"` // default "Children's Services Portal"
-	LogoURL      string `yaml:"logo_url"`
-	PrimaryColor string `yaml:"primary_color"` // "#rrggbb"
-	HelpURL      string `yaml:"help_url"`
+	CouncilName string `yaml:"council_name"` // default "Norfolk County Council"
+	ServiceName string `yaml:"service_name"` // default "Children's Services Portal", the guides' spelling
+	// LogoURL is an https URL of the council's logo; LogoFile a logo
+	// (.svg, .png, .jpg, .gif or .webp, at most 64 KiB) carekey reads at
+	// start-up and serves at /brand/logo. Set at most one; with neither, the
+	// pages show the council's name beside an embedded neutral mark.
+	LogoURL  string `yaml:"logo_url"`
+	LogoFile string `yaml:"logo_file"`
+	// FaviconFile is the browser tab icon (.ico, .png or .svg, at most 64
+	// KiB), served at /favicon.ico; default an embedded neutral mark.
+	FaviconFile string `yaml:"favicon_file"`
+	// Colours, "#rrggbb". PrimaryColor fills the header and buttons, with
+	// PrimaryTextColor on it; LinkColor is for links on the white page.
+	// Each pair must reach WCAG's 4.5:1 contrast.
+	PrimaryColor     string `yaml:"primary_color"`      // default "#1d70b8"
+	PrimaryTextColor string `yaml:"primary_text_color"` // default "#ffffff"
+	LinkColor        string `yaml:"link_color"`         // default "#1d70b8"
+	// Footer links (absolute http(s) URLs); each is shown only if set.
+	HelpURL          string `yaml:"help_url"`
+	AccessibilityURL string `yaml:"accessibility_url"` // the accessibility statement
+	PrivacyURL       string `yaml:"privacy_url"`
+	CookiesURL       string `yaml:"cookies_url"`
+	ContactURL       string `yaml:"contact_url"`
+
+	// Logo and Favicon hold the files LogoFile and FaviconFile name, read
+	// by Load.
+	Logo    []byte `yaml:"-"`
+	Favicon []byte `yaml:"-"`
 }
 
 // Log is logging.

@@ -440,14 +440,45 @@ func (v *validator) sessions(s *Sessions) {
 }
 
 func (v *validator) branding(b *Branding) {
-	if b.PrimaryColor != "" && !isColor(b.PrimaryColor) {
-		v.add("branding.primary_color", "must be a colour such as #1d70b8")
+	for _, c := range []struct{ key, value string }{
+		{"branding.primary_color", b.PrimaryColor},
+		{"branding.primary_text_color", b.PrimaryTextColor},
+		{"branding.link_color", b.LinkColor},
+	} {
+		if c.value != "" && !isColor(c.value) {
+			v.add(c.key, "must be a colour such as #1d70b8")
+		}
 	}
+	// Text must stand out from what is behind it (WCAG 2.2 SC 1.4.3).
+	v.contrast("branding.primary_text_color", b.PrimaryTextColor, "branding.primary_color", b.PrimaryColor)
+	v.contrast("branding.link_color", b.LinkColor, "the white page", PageBackground)
 	if b.LogoURL != "" && !strings.HasPrefix(b.LogoURL, "/") && !isWebURL(b.LogoURL, "https") {
 		v.add("branding.logo_url", "must be an https URL or a path starting with /")
 	}
-	if b.HelpURL != "" && !isWebURL(b.HelpURL, "https", "http") {
-		v.add("branding.help_url", "must be an absolute http(s) URL")
+	if b.LogoURL != "" && b.LogoFile != "" {
+		v.add("branding.logo_file", "set only one of branding.logo_url and branding.logo_file")
+	}
+	for _, u := range []struct{ key, value string }{
+		{"branding.help_url", b.HelpURL},
+		{"branding.accessibility_url", b.AccessibilityURL},
+		{"branding.privacy_url", b.PrivacyURL},
+		{"branding.cookies_url", b.CookiesURL},
+		{"branding.contact_url", b.ContactURL},
+	} {
+		if u.value != "" && !isWebURL(u.value, "https", "http") {
+			v.add(u.key, "must be an absolute http(s) URL")
+		}
+	}
+}
+
+// contrast reports fgKey when the colours fg and bg (both valid) are below
+// MinContrast.
+func (v *validator) contrast(fgKey, fg, bgName, bg string) {
+	if !isColor(fg) || !isColor(bg) {
+		return
+	}
+	if r, _ := ContrastRatio(fg, bg); r < MinContrast {
+		v.add(fgKey, "contrast of %s on %s (%s) is %.2f:1, below the %.1f:1 WCAG needs", fg, bgName, bg, r, MinContrast)
 	}
 }
 

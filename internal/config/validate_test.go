@@ -376,6 +376,17 @@ func TestValidate(t *testing.T) {
 		{name: "branding colour not hex", have: `branding: {primary_color: "#gggggg"}`, wantErrs: []string{"branding.primary_color"}},
 		{name: "branding logo http", have: `branding: {logo_url: "http://council.gov.uk/logo.svg"}`, wantErrs: []string{"branding.logo_url"}},
 		{name: "branding help relative", have: `branding: {help_url: "help"}`, wantErrs: []string{"branding.help_url"}},
+		{name: "branding footer links", have: `branding: {accessibility_url: "https://council.gov.uk/a11y", privacy_url: "https://council.gov.uk/privacy",
+  cookies_url: "https://council.gov.uk/cookies", contact_url: "https://council.gov.uk/contact"}`},
+		{name: "branding footer links relative", have: `branding: {accessibility_url: a11y, privacy_url: /privacy, cookies_url: "ftp://x", contact_url: "mailto:a@b"}`,
+			wantErrs: []string{"branding.accessibility_url", "branding.contact_url", "branding.cookies_url", "branding.privacy_url"}},
+		{name: "branding dark theme", have: `branding: {primary_color: "#0b0c0c", primary_text_color: "#ffffff", link_color: "#003078"}`},
+		{name: "branding light header, dark text", have: `branding: {primary_color: "#ffdd00", primary_text_color: "#0b0c0c", link_color: "#1d70b8"}`},
+		// Yellow is the default link colour too: it vanishes on white.
+		{name: "branding light header, default links", have: `branding: {primary_color: "#ffdd00", primary_text_color: "#0b0c0c"}`, wantErrs: []string{"branding.link_color"}},
+		{name: "branding white on light header", have: `branding: {primary_color: "#5694ca", link_color: "#1d70b8"}`, wantErrs: []string{"branding.primary_text_color"}},
+		{name: "branding pale links", have: `branding: {link_color: "#959595"}`, wantErrs: []string{"branding.link_color"}},
+		{name: "branding text colour malformed", have: `branding: {primary_text_color: white}`, wantErrs: []string{"branding.primary_text_color"}},
 
 		// log
 		{name: "log valid", have: `log: {level: warn, format: text}`},

@@ -59,6 +59,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now tells the time; default time.Now.
 	Now func() time.Time
+	// Branding names and colours the pages; empty fields take the defaults
+	// (branding.go).
+	Branding Branding
 }
 
 // Dashboard is the relying party. Create it with New and serve Handler.
@@ -67,6 +70,7 @@ type Dashboard struct {
 	issuer   string // without a trailing slash
 	baseURL  string // without a trailing slash
 	csp      string
+	themeCSS string // branding.go
 	pages    *pages
 	sessions *sessionStore
 	// logoutJTIs holds the jti of accepted logout tokens, to refuse replays.
@@ -97,7 +101,9 @@ func New(cfg Config) (*Dashboard, error) {
 		cfg.Now = time.Now
 	}
 
-	var errs []error
+	cfg.Branding = cfg.Branding.withDefaults()
+
+	errs := cfg.Branding.check()
 	issuer, err := checkURL(cfg.Issuer)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("issuer: %w", err))
@@ -132,6 +138,7 @@ func New(cfg Config) (*Dashboard, error) {
 		cfg:      cfg,
 		issuer:   strings.TrimSuffix(cfg.Issuer, "/"),
 		baseURL:  strings.TrimSuffix(cfg.BaseURL, "/"),
+		themeCSS: cfg.Branding.themeCSS(),
 		pages:    p,
 		sessions: newSessionStore(cfg.IdleTimeout, loginTTL),
 	}
@@ -170,6 +177,8 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("POST /keep-alive", d.keepAlive)
 	mux.HandleFunc("POST /backchannel-logout", d.backchannelLogout)
 	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("GET /static/theme.css", d.theme)
+	mux.HandleFunc("GET /", d.notFound) // any other page: the 404 page, not "404 page not found"
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -98,6 +98,7 @@ type accountCard struct {
 
 // view is what every page template receives.
 type view struct {
+	Brand       Branding // filled in by render
 	Title       string
 	User        *user // nil when signed out
 	Breadcrumbs []crumb
@@ -121,12 +122,10 @@ type errorPage struct {
 	Home     bool   // link to /
 }
 
-const councilSite = "https://www.norfolk.gov.uk/care-support-and-health"
-
-func breadcrumbs(extra ...crumb) []crumb {
+func (d *Dashboard) breadcrumbs(extra ...crumb) []crumb {
 	c := []crumb{
-		{Text: "Care, support and health", Href: councilSite},
-		{Text: "Childrens Services Online", Href: "/"},
+		{Text: "Care, support and health", Href: d.cfg.Branding.CouncilURL},
+		{Text: d.cfg.Branding.ServiceName, Href: "/"},
 		{Text: "My Account", Href: "/"},
 	}
 	c = append(c, extra...)
@@ -144,6 +143,7 @@ func cardFor(a claims.Account) accountCard {
 
 // render writes page with status, all at once.
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
+	v.Brand = d.cfg.Branding
 	var buf bytes.Buffer
 	if err := d.pages.byName[page].ExecuteTemplate(&buf, "layout", v); err != nil {
 		d.cfg.Logger.ErrorContext(r.Context(), "render page", "page", page, "err", err)
@@ -157,6 +157,16 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, p
 
 func (d *Dashboard) renderError(w http.ResponseWriter, r *http.Request, status int, e errorPage) {
 	d.render(w, r, status, pageError, view{Title: e.Title, Error: e})
+}
+
+// notFound is the page for an address the dashboard does not have.
+func (d *Dashboard) notFound(w http.ResponseWriter, r *http.Request) {
+	d.renderError(w, r, http.StatusNotFound, errorPage{
+		Title: "Page not found",
+		Message: "If you typed the web address, check it is correct. " +
+			"If you pasted the web address, check you copied the entire address.",
+		Home: true,
+	})
 }
 
 func (d *Dashboard) renderUnavailable(w http.ResponseWriter, r *http.Request) {
@@ -183,7 +193,7 @@ func (d *Dashboard) current(w http.ResponseWriter, r *http.Request) (session, lo
 
 // signedOut renders the page with the "Sign in" link.
 func (d *Dashboard) signedOut(w http.ResponseWriter, r *http.Request, status int, found lookup) {
-	v := view{Title: "Sign in", Breadcrumbs: breadcrumbs()}
+	v := view{Title: "Sign in", Breadcrumbs: d.breadcrumbs()}
 	if found == lookupExpired {
 		v.Notice = fmt.Sprintf("You have been logged out because you were inactive for %s.",
 			minutes(d.cfg.IdleTimeout))
@@ -211,12 +221,12 @@ func (d *Dashboard) home(w http.ResponseWriter, r *http.Request) {
 	switch len(s.accounts) {
 	case 0:
 		d.render(w, r, http.StatusOK, pageWelcome, view{
-			Title: "My Account", User: u, Breadcrumbs: breadcrumbs(), Claims: s.claims,
+			Title: "My Account", User: u, Breadcrumbs: d.breadcrumbs(), Claims: s.claims,
 		})
 	case 1:
 		http.Redirect(w, r, "/accounts/"+url.PathEscape(s.accounts[0].ID), http.StatusSeeOther)
 	default:
-		v := view{Title: "Select an account to manage", User: u, Breadcrumbs: breadcrumbs()}
+		v := view{Title: "Select an account to manage", User: u, Breadcrumbs: d.breadcrumbs()}
 		for _, a := range s.accounts {
 			v.Accounts = append(v.Accounts, cardFor(a))
 		}
@@ -241,7 +251,7 @@ func (d *Dashboard) account(w http.ResponseWriter, r *http.Request) {
 		d.render(w, r, http.StatusOK, pageAccount, view{
 			Title:       a.Name + " - Social Care Dashboard",
 			User:        u,
-			Breadcrumbs: breadcrumbs(crumb{Text: a.Name}),
+			Breadcrumbs: d.breadcrumbs(crumb{Text: a.Name}),
 			Account:     card,
 			Several:     len(s.accounts) > 1,
 		})

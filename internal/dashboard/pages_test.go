@@ -37,7 +37,7 @@ func TestChooserShowsTheGuidesWords(t *testing.T) {
 	body := w.Body.String()
 	assertInOrder(t, textOf(body),
 		"Norfolk County Council", "Penny QQ Plumber", "Logout",
-		"Care, support and health", "Childrens Services Online", "My Account",
+		"Care, support and health", "Children&#39;s Services Portal", "My Account",
 		"Select an account to manage",
 		"Welcome, Penny QQ Plumber.",
 		"Please select the account you would like to access.",

@@ -80,5 +80,8 @@ func Get(id ID) string {
 	if s, ok := enJourneys[id]; ok { // journeys.go
 		return s
 	}
+	if s, ok := enPages[id]; ok { // pages.go
+		return s
+	}
 	return string(id)
 }

@@ -9,10 +9,13 @@
 // request metrics by route template, and one info log line at the end.
 //
 // Handlers decode forms, call journey services and map their typed errors to
-// message IDs (internal/text) and HTTP statuses in one place.
+// message IDs (internal/text) and HTTP statuses in one place. A browser never
+// sees the provider's plain-text or JSON errors (an unknown client, a wrong
+// redirect URI, a 404): errorpages.go answers it with the page in the layout.
 //
-// The self-service journeys are handler types with a Mount that New calls:
-// Register (register.go) and Recovery (recovery.go) share journeys.go's
+// The journeys are handler types with a Mount that New calls: the sign-in
+// (signin.go) and the phone change (account.go) call signin.Journey once per
+// step; Register (register.go) and Recovery (recovery.go) share journeys.go's
 // loader (a flow bound to the browser by its own cookie, started on the
 // entry page, CSRF, expiry and step checked at every POST) and its
 // journeyErrorTable, the one table from their services' errors to status

@@ -133,10 +133,14 @@ func New(cfg Config) (*Server, error) {
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	r.HandleFunc("/readyz", s.readyz)
 	if cfg.Static != nil {
-		r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", staticFiles(cfg.Static)))
+		r.PathPrefix("/static/").Handler(s.htmlErrors(http.StripPrefix("/static/", staticFiles(cfg.Static))))
 	}
-	// Everything else is the OIDC provider's.
-	r.PathPrefix("/").Handler(s.unavailableOnOutage(s.withSessionID(s.bindBrowser(cfg.Provider.Handler()))))
+	brand := cfg.Pages.Assets(cfg.Static) // the configured colours, logo and favicon
+	r.PathPrefix("/brand/").Handler(brand)
+	r.Handle(render.PathFavicon, brand)
+	// Everything else is the OIDC provider's; a browser sees its plain
+	// errors as pages (errorpages.go).
+	r.PathPrefix("/").Handler(s.htmlErrors(s.unavailableOnOutage(s.withSessionID(s.bindBrowser(cfg.Provider.Handler())))))
 	s.router = r
 	s.handler = s.observe(r) // observe.go: request ID, span, metrics, one log line
 	return s, nil

@@ -3,8 +3,13 @@
 // if a required page is missing), rendered into a buffer and only then written,
 // so a template error never sends half a page.
 //
-//	pages, err := render.New(ui.Templates(), brand, "signin", "error")
-//	pages.Render(w, http.StatusOK, "signin", &render.Page{Title: "Sign in"})
+// The brand (config.Branding) is filled into every page; Assets serves its
+// colours as CSS custom properties, its logo and its favicon (brand.go).
+// StatusPage and LinkProblem render the pages for errors no journey words:
+// a wrong address, an outage, a sign-in link the provider cannot follow.
+//
+//	pages, err := render.New(ui.Templates(), brand, logger, "signin", "error")
+//	pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: "Sign in"})
 package render
 
 import (
@@ -35,6 +40,8 @@ type Page struct {
 	Errors []FieldError
 	Values map[string]string
 	Data   any
+
+	themeHref string // set by Render (brand.go)
 }
 
 // FieldError returns the error for field, or nil.
@@ -68,6 +75,7 @@ func (p *Page) AddError(id text.ID, field string) {
 // Pages holds the parsed templates.
 type Pages struct {
 	brand  config.Branding
+	assets assets // brand.go
 	pages  map[string]*template.Template
 	logger *slog.Logger
 }
@@ -77,7 +85,7 @@ func New(fsys fs.FS, brand config.Branding, logger *slog.Logger, names ...string
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Pages{brand: brand, pages: make(map[string]*template.Template, len(names)), logger: logger}
+	p := &Pages{brand: brand, assets: newAssets(brand), pages: make(map[string]*template.Template, len(names)), logger: logger}
 	for _, name := range names {
 		t, err := template.New(name).ParseFS(fsys, "layout.html", name+".html")
 		if err != nil {
@@ -97,6 +105,7 @@ func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name 
 		return
 	}
 	data.Brand = p.brand
+	data.themeHref = p.assets.themeHref
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		p.logger.ErrorContext(r.Context(), "render page", "page", name, "err", err)
@@ -119,6 +128,9 @@ type ErrorData struct {
 	// RetryIn says when to try again ("about 4 minutes"), with BackTo the
 	// page to go back to meanwhile (a 429).
 	RetryIn, BackTo string
+	// Home links to the start of the service, for a page reached by a
+	// wrong address rather than a journey's step.
+	Home bool
 }
 
 // Error renders the error page with status.
@@ -127,4 +139,39 @@ func (p *Pages) Error(w http.ResponseWriter, r *http.Request, status int, headin
 		Title: heading,
 		Data:  ErrorData{Heading: heading, Message: text.Get(id), StartAgain: startAgain},
 	})
+}
+
+// statusWords are the heading and message of each status StatusPage knows;
+// any other 4xx is a bad request, any other 5xx a problem with the service.
+var statusWords = map[int][2]text.ID{
+	http.StatusBadRequest:          {text.ProblemHeading, text.BadRequest},
+	http.StatusNotFound:            {text.NotFound, text.NotFoundDetail},
+	http.StatusMethodNotAllowed:    {text.MethodNotAllowedHeading, text.MethodNotAllowed},
+	http.StatusInternalServerError: {text.ProblemHeading, text.SomethingWentWrong},
+	http.StatusServiceUnavailable:  {text.UnavailableHeading, text.ServiceUnavailable},
+}
+
+// StatusPage renders the page for an error status that no journey step
+// words: a wrong address (404), a wrong method (405), an outage (503).
+func (p *Pages) StatusPage(w http.ResponseWriter, r *http.Request, status int) {
+	words, ok := statusWords[status]
+	switch {
+	case ok:
+	case status >= 500:
+		words = statusWords[http.StatusInternalServerError]
+	default:
+		words = statusWords[http.StatusBadRequest]
+	}
+	p.statusPage(w, r, status, words[0], words[1])
+}
+
+// LinkProblem renders the page for a sign-in or sign-out link the provider
+// cannot follow (an unknown client, a redirect URI it does not allow).
+func (p *Pages) LinkProblem(w http.ResponseWriter, r *http.Request, status int) {
+	p.statusPage(w, r, status, text.LinkProblemHeading, text.LinkInvalid)
+}
+
+func (p *Pages) statusPage(w http.ResponseWriter, r *http.Request, status int, heading, message text.ID) {
+	h := text.Get(heading)
+	p.Render(w, r, status, "error", &Page{Title: h, Data: ErrorData{Heading: h, Message: text.Get(message), Home: true}})
 }

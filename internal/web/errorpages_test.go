@@ -1,0 +1,126 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+// TestErrorPagesForBrowsers checks that the provider's plain-text errors
+// reach a browser as designed pages (lang, title, heading, a way forward)
+// with their status, while API clients and JSON answers are untouched.
+func TestErrorPagesForBrowsers(t *testing.T) {
+	e := wtServer(t)
+	e.provider.op = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/authorize":
+			http.Error(w, "unable to retrieve client by id", http.StatusBadRequest)
+		case "/end_session": // op's RequestError
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"error":"invalid_request","error_description":"post_logout_redirect_uri invalid"}`))
+		case "/oauth/token":
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"error":"invalid_grant"}`))
+		case "/empty-405":
+			w.WriteHeader(http.StatusMethodNotAllowed)
+		case "/boom":
+			http.Error(w, "pq: relation users does not exist", http.StatusInternalServerError)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	for _, tc := range []struct {
+		name, path string
+		accept     string
+		want       int
+		page       string // the h1, "" for the provider's own answer
+		body       string // the provider's answer, when page is ""
+	}{
+		{"unknown client", "/authorize?client_id=nope", browserAccept, 400, "Sorry, there is a problem with the sign-in link", ""},
+		{"bad post-logout URI", "/end_session?post_logout_redirect_uri=https://evil.example/", browserAccept, 400, "Sorry, there is a problem with the sign-in link", ""},
+		{"not found", "/no-such-page", browserAccept, 404, "Page not found", ""},
+		{"static not found", "/static/nope.css", browserAccept, 404, "Page not found", ""},
+		{"method not allowed", "/empty-405", browserAccept, 405, "Sorry, this page cannot do that", ""},
+		{"server error", "/boom", browserAccept, 500, "Sorry, there is a problem", ""},
+		{"JSON stays JSON", "/oauth/token", browserAccept, 400, "", `{"error":"invalid_grant"}`},
+		{"API client", "/authorize?client_id=nope", "application/json", 400, "", "unable to retrieve client by id\n"},
+		{"no Accept", "/no-such-page", "", 404, "", "404 page not found\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, tc.path, nil)
+			if tc.accept != "" {
+				r.Header.Set("Accept", tc.accept)
+			}
+			rec := e.do(r)
+			body := rec.Body.String()
+			if rec.Code != tc.want {
+				t.Errorf("status %d, want %d", rec.Code, tc.want)
+			}
+			if tc.page == "" {
+				if body != tc.body {
+					t.Errorf("body %q, want the provider's %q", body, tc.body)
+				}
+				return
+			}
+			for _, want := range []string{`<html lang="en">`, "<title>" + tc.page + " - Test Service</title>", "<h1>" + tc.page + "</h1>",
+				`<a href="/">Go to the sign-in page</a>`} {
+				if !strings.Contains(body, want) {
+					t.Errorf("missing %s:\n%s", want, body)
+				}
+			}
+			if strings.Contains(body, "unable to retrieve") || strings.Contains(body, "invalid_request") || strings.Contains(body, "pq:") || strings.Contains(body, "404 page not found") {
+				t.Errorf("the plain error leaked:\n%s", body)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+		})
+	}
+}
+
+// An outage is the designed 503 page, still with Retry-After.
+func TestErrorPageOutage(t *testing.T) {
+	e := wtServer(t)
+	e.provider.op = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "dial tcp 10.0.0.5:5432: connection refused", http.StatusInternalServerError)
+	})
+	e.ready = func() error { return errors.New("postgres down") }
+	r := httptest.NewRequest(http.MethodGet, "/authorize?client_id=portal", nil)
+	r.Header.Set("Accept", browserAccept)
+	rec := e.do(r)
+	body := rec.Body.String()
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != retryAfterOutage ||
+		!strings.Contains(body, "<h1>Sorry, the service is unavailable</h1>") || strings.Contains(body, "10.0.0.5") {
+		t.Errorf("%d %v:\n%s", rec.Code, rec.Header(), body)
+	}
+}
+
+// The branding assets are served: the theme, and the embedded favicon.
+func TestBrandAssetsMounted(t *testing.T) {
+	e := wtServer(t)
+	if rec := e.get("/favicon.ico"); rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/svg+xml" {
+		t.Errorf("favicon: %d %v", rec.Code, rec.Header())
+	}
+	if rec := e.get("/brand/theme.css"); rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/css") {
+		t.Errorf("theme: %d %v", rec.Code, rec.Header())
+	}
+}
+
+func TestWantsHTML(t *testing.T) {
+	for accept, want := range map[string]bool{
+		browserAccept: true, "text/html": true, "application/xhtml+xml": true, "TEXT/HTML; q=0.5": true,
+		"": false, "*/*": false, "application/json": false, "text/plain, text/htmlx": false,
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Accept", accept)
+		if got := wantsHTML(r); got != want {
+			t.Errorf("wantsHTML(%q) = %v, want %v", accept, got, want)
+		}
+	}
+}
