@@ -7,6 +7,8 @@
 //     pkg/claims;
 //   - a journey service (registration, signin, recovery) depends on
 //     net/http, on a storage backend or driver, or on another journey;
+//   - internal/onetimecode, the one-time codes the journeys share, depends
+//     on a journey, on net/http or on a storage backend;
 //   - a package other than internal/app or a command depends on a backend
 //     (postgres, memstore, redissession, memsession, redisflow, memflow,
 //     redisauth, memauth);

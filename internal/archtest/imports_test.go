@@ -59,6 +59,8 @@ const (
 		"only internal/app chooses a backend"
 	whyJourneyOther = "journeys are separate state machines and never call each other: " +
 		"share code through a contract or a small package both import"
+	whyShared = "internal/onetimecode is the small package the journeys share for their codes: " +
+		"it knows no journey, no HTTP and no backend, only the flow it puts a code on"
 )
 
 // rules returns design.md §2's import rules.
@@ -167,7 +169,22 @@ func rules() []rule {
 		}
 		rs = append(rs, r)
 	}
-	return rs
+
+	shared := rule{
+		name: "onetimecode serves every journey",
+		from: []string{mod("internal/onetimecode/...")},
+		ban: []banned{
+			{"net/http", whyShared},
+			{"net/http/...", whyShared},
+			{mod("internal/store/postgres/..."), whyShared},
+			{mod("internal/*/redis*/..."), whyShared},
+			{mod("internal/*/mem*/..."), whyShared},
+		},
+	}
+	for _, j := range journeys {
+		shared.ban = append(shared.ban, banned{mod("internal/" + j + "/..."), whyShared})
+	}
+	return append(rs, shared)
 }
 
 // TestImportRules checks the module's packages against rules(), using the

@@ -66,7 +66,8 @@ func TestRulesCatchViolations(t *testing.T) {
 			mod("internal/store"):           {"context", mod("internal/clock"), mod("pkg/claims")},
 			mod("internal/store/postgres"):  {mod("internal/store"), pgx},
 			mod("internal/flow/redisflow"):  {goredis},
-			mod("internal/signin"):          {mod("internal/store"), mod("internal/signin/states")},
+			mod("internal/signin"):          {mod("internal/store"), mod("internal/signin/states"), mod("internal/onetimecode")},
+			mod("internal/onetimecode"):     {mod("internal/flow"), mod("internal/secret")},
 			mod("internal/signin/states"):   {"fmt"},
 			mod("internal/oidcop"):          {op, mod("internal/store")},
 			mod("internal/web"):             {mux, "net/http", mod("internal/oidcop"), mod("internal/signin")},
@@ -135,6 +136,10 @@ func TestRulesCatchViolations(t *testing.T) {
 		name: "journey imports another journey",
 		have: map[string][]string{mod("internal/signin"): {mod("internal/recovery/states")}},
 		want: []found{{"journey signin stands alone", mod("internal/signin"), mod("internal/recovery/states")}},
+	}, {
+		name: "the one-time code package imports a journey",
+		have: map[string][]string{mod("internal/onetimecode"): {mod("internal/signin")}},
+		want: []found{{"onetimecode serves every journey", mod("internal/onetimecode"), mod("internal/signin")}},
 	}, {
 		name: "web chooses a backend",
 		have: map[string][]string{mod("internal/web"): {mod("internal/session/redissession")}},

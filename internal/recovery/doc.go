@@ -8,7 +8,7 @@
 //     waits for the job (a full queue drops it, logged and counted): an
 //     unknown address gets the same screens, status, flow, work and time,
 //     and no email. The account is looked up only at step 3, after the code.
-//  2. verify: the 8-digit code (internal/emailcode: 30 minutes, 5 wrong
+//  2. verify: the 8-digit code (internal/onetimecode: 30 minutes, 5 wrong
 //     tries, resend after 60 s, at most 5 sends; Back kills the code).
 //  3. password: the new password twice, checked against the policy and,
 //     once the form is right, the history (not the current password, nor

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/carekey/carekey/internal/clock"
-	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/mailaddr"
 	"github.com/carekey/carekey/internal/notify"
+	"github.com/carekey/carekey/internal/onetimecode"
 	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/secret"
@@ -32,14 +32,14 @@ const (
 	FieldConfirm  = "confirm_password"
 )
 
-// Sentinel errors besides ErrBadTransition and emailcode's.
+// Sentinel errors besides ErrBadTransition and onetimecode's.
 var (
 	// ErrExpired: the flow's time is up; the user must start again. It is
 	// flow.ErrExpired, which flow.Advance returns.
 	ErrExpired = flow.ErrExpired
 	// ErrTooManyPasswords: the flow has had MaxPasswordTries new passwords
 	// checked against the history; the user must start again. Returned in
-	// an *emailcode.LimitError.
+	// an *onetimecode.LimitError.
 	ErrTooManyPasswords = errors.New("recovery: too many new passwords tried")
 )
 
@@ -73,7 +73,7 @@ func (s *Service) countPasswordTry(ctx context.Context, id string) error {
 		return fmt.Errorf("count password try of flow %s: %w", id, err)
 	}
 	if refused {
-		return &emailcode.LimitError{Err: ErrTooManyPasswords}
+		return &onetimecode.LimitError{Err: ErrTooManyPasswords}
 	}
 	return nil
 }
@@ -125,13 +125,13 @@ type Service struct {
 	Clock     clock.Clock
 	Limiter   ratelimit.Limiter // optional
 	Limits    ratelimit.Limits  // EmailCodesPerAddress
-	Codes     emailcode.Rules   // optional: emailcode.DefaultRules()
+	Codes     onetimecode.Rules // optional: onetimecode.EmailRules()
 	FlowTTL   time.Duration     // optional: 1 hour
 	Logger    *slog.Logger      // optional
 	Logout    LogoutNotifier    // optional: back-channel logout of the ended sessions
 }
 
-func (s *Service) rules() emailcode.Rules { return s.Codes.OrDefault() }
+func (s *Service) rules() onetimecode.Rules { return s.Codes.Or(onetimecode.EmailRules()) }
 
 func (s *Service) logger() *slog.Logger {
 	if s.Logger == nil {
@@ -170,7 +170,7 @@ func (s *Service) lookup(ctx context.Context, addr string) (string, error) {
 // request's path (a rate-limit count, an HMAC, a flow write, a queued job)
 // are the same for every address, and so is the time taken. A failed or
 // dropped send is logged, never shown. Errors: *text.Invalid,
-// ErrBadTransition, ErrExpired, *emailcode.LimitError.
+// ErrBadTransition, ErrExpired, *onetimecode.LimitError.
 func (s *Service) SubmitEmail(ctx context.Context, id, email string) error {
 	addr, err := mailaddr.Normalize(email)
 	if err != nil {
@@ -188,7 +188,7 @@ func (s *Service) SubmitEmail(ctx context.Context, id, email string) error {
 	if _, err := s.journey().Load(ctx, id, EventSubmitEmail); err != nil {
 		return err
 	}
-	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
+	if err := onetimecode.Allow(ctx, s.Limiter, s.Limits.EmailCodesPerAddress, "email:"+addr); err != nil {
 		return err
 	}
 	return s.issue(ctx, id, EventSubmitEmail, addr, false)
@@ -201,7 +201,7 @@ func (s *Service) Resend(ctx context.Context, id string) error {
 		return err
 	}
 	addr := cur.Data[FieldEmail]
-	if err := emailcode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), true, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
+	if err := onetimecode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), true, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
 		return err
 	}
 	return s.issue(ctx, id, EventResend, addr, true)
@@ -215,7 +215,7 @@ func (s *Service) issue(ctx context.Context, id string, e Event, addr string, re
 	now := s.Clock.Now()
 	_, err := s.update(ctx, id, e, func(f *flow.Flow) error {
 		f.Set(FieldEmail, addr)
-		return emailcode.Issue(f, mac, addr, now, s.rules(), resend)
+		return onetimecode.Issue(f, mac, addr, now, s.rules(), resend)
 	})
 	if err != nil {
 		return fmt.Errorf("issue code for flow %s: %w", id, err)
@@ -249,7 +249,7 @@ func (s *Service) sendCode(addr, code string) notify.Job {
 // Back returns to the email address; the code dies.
 func (s *Service) Back(ctx context.Context, id string) error {
 	_, err := s.update(ctx, id, EventBack, func(f *flow.Flow) error {
-		emailcode.Kill(f)
+		onetimecode.Kill(f)
 		return nil
 	})
 	if err != nil {
@@ -259,7 +259,7 @@ func (s *Service) Back(ctx context.Context, id string) error {
 }
 
 // SubmitCode checks the code; the right one leads to the new password.
-// Errors: *text.Invalid (none typed), ErrBadTransition, emailcode's
+// Errors: *text.Invalid (none typed), ErrBadTransition, onetimecode's
 // ErrWrongCode, ErrExpired, ErrNoCode, *LimitError.
 func (s *Service) SubmitCode(ctx context.Context, id, typed string) error {
 	if secret.NormalizeCode(typed) == "" {
@@ -268,10 +268,10 @@ func (s *Service) SubmitCode(ctx context.Context, id, typed string) error {
 		return &inv
 	}
 	now := s.Clock.Now()
-	_, err := emailcode.Redeem(ctx, s.Flows, id, s.Pepper, typed, now, s.rules(), string(StateVerify), func(f *flow.Flow) error {
+	_, err := onetimecode.Redeem(ctx, s.Flows, id, s.Pepper, typed, now, s.rules(), string(StateVerify), func(f *flow.Flow) error {
 		return flow.Advance(f, now, table(), EventSubmitCode)
 	})
-	if errors.Is(err, emailcode.ErrWrongState) {
+	if errors.Is(err, onetimecode.ErrWrongState) {
 		return ErrBadTransition
 	}
 	return err
@@ -283,7 +283,7 @@ func (s *Service) SubmitCode(ctx context.Context, id, typed string) error {
 // previous HistorySize). Nothing is hashed before every one of those limits
 // has passed. Then every session and refresh token of the user is revoked,
 // the user is told by email, and the flow is deleted. Errors:
-// *text.Invalid, ErrBadTransition, ErrExpired, *emailcode.LimitError
+// *text.Invalid, ErrBadTransition, ErrExpired, *onetimecode.LimitError
 // wrapping ErrTooManyPasswords, password.ErrBusy.
 func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) error {
 	cur, err := s.Flows.Get(ctx, id)

@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/carekey/carekey/internal/clock/clocktest"
-	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/flow/memflow"
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/notify/notifytest"
+	"github.com/carekey/carekey/internal/onetimecode"
 	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/recovery"
 	"github.com/carekey/carekey/internal/secret"
@@ -309,7 +309,7 @@ func TestSubmitEmailAsksNothingAboutTheAddress(t *testing.T) {
 		t.Fatalf("resend: %d lookups (want 2, none new), %d jobs (want 2)", n, len(r.jobs.held))
 	}
 	sameShape()
-	if err := r.svc.SubmitCode(ctx, known.ID, m.Code); !errors.Is(err, emailcode.ErrWrongCode) {
+	if err := r.svc.SubmitCode(ctx, known.ID, m.Code); !errors.Is(err, onetimecode.ErrWrongCode) {
 		t.Fatalf("the first code after a resend: %v, want ErrWrongCode", err)
 	}
 	r.jobs.run()
@@ -360,7 +360,7 @@ func TestRefusedPasswordCostsNoHash(t *testing.T) {
 	}
 	before = hashes()
 	err := r.svc.SubmitPassword(ctx, id, pw(30), pw(30))
-	var le *emailcode.LimitError
+	var le *onetimecode.LimitError
 	if !errors.Is(err, recovery.ErrTooManyPasswords) || !errors.As(err, &le) {
 		t.Fatalf("try %d: %v, want ErrTooManyPasswords", recovery.MaxPasswordTries+1, err)
 	}

@@ -9,7 +9,7 @@
 //     password twice. The password must meet the council's policy
 //     (password.Policy, every failed rule named in the guide's words); it is
 //     hashed with argon2id at once and only the hash enters the flow.
-//  3. Verify: an 8-digit code is emailed (internal/emailcode: HMAC with the
+//  3. Verify: an 8-digit code is emailed (internal/onetimecode: HMAC with the
 //     pepper, 30 minutes, 5 wrong tries, resend after 60 s, 5 sends). If the
 //     address already has an account, the flow looks exactly the same but the
 //     address receives "you already have an account" instead of a code.
@@ -24,7 +24,7 @@
 // it, and states_test.go walks every (state, event) pair. A form posted for
 // an earlier step returns ErrBadTransition and changes nothing; the web layer
 // shows the current step. The service knows nothing of HTTP: it returns
-// typed errors (*text.Invalid for a form with mistakes, emailcode's
+// typed errors (*text.Invalid for a form with mistakes, onetimecode's
 // sentinels and *LimitError, ErrSendFailed, ErrExpired) that internal/web
 // turns into pages and status codes.
 package registration

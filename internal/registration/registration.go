@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/carekey/carekey/internal/clock"
-	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/mailaddr"
 	"github.com/carekey/carekey/internal/notify"
+	"github.com/carekey/carekey/internal/onetimecode"
 	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/secret"
@@ -31,7 +31,7 @@ const (
 	DataAuthRequest  = "auth_request" // the OIDC auth request to go back to, if any
 )
 
-// Sentinel errors besides ErrBadTransition and emailcode's.
+// Sentinel errors besides ErrBadTransition and onetimecode's.
 var (
 	// ErrExpired: the flow's time is up; the user must start again. It is
 	// flow.ErrExpired, which flow.Advance returns.
@@ -62,12 +62,12 @@ type Service struct {
 	BaseURL string
 	Limiter ratelimit.Limiter // optional: no per-address / per-IP limits
 	Limits  ratelimit.Limits  // EmailCodesPerAddress, RegistrationsPerIP
-	Codes   emailcode.Rules   // optional: emailcode.DefaultRules()
+	Codes   onetimecode.Rules // optional: onetimecode.EmailRules()
 	FlowTTL time.Duration     // optional: 1 hour
 	Logger  *slog.Logger      // optional
 }
 
-func (s *Service) rules() emailcode.Rules { return s.Codes.OrDefault() }
+func (s *Service) rules() onetimecode.Rules { return s.Codes.Or(onetimecode.EmailRules()) }
 
 func (s *Service) logger() *slog.Logger {
 	if s.Logger == nil {
@@ -94,7 +94,7 @@ func (s *Service) update(ctx context.Context, id string, e Event, change func(f 
 }
 
 // SubmitProfile takes step 1. It returns a *text.Invalid (nothing changed),
-// ErrBadTransition, ErrExpired, or a *emailcode.LimitError when too many
+// ErrBadTransition, ErrExpired, or a *onetimecode.LimitError when too many
 // registrations came from ip.
 func (s *Service) SubmitProfile(ctx context.Context, id string, p Profile, ip string) error {
 	p, err := p.Validate()
@@ -104,7 +104,7 @@ func (s *Service) SubmitProfile(ctx context.Context, id string, p Profile, ip st
 	if _, err := s.journey().Load(ctx, id, EventSubmitProfile); err != nil {
 		return err
 	}
-	if err := emailcode.Allow(ctx, s.Limiter, s.Limits.RegistrationsPerIP, "ip:"+ip); err != nil {
+	if err := onetimecode.Allow(ctx, s.Limiter, s.Limits.RegistrationsPerIP, "ip:"+ip); err != nil {
 		return err
 	}
 	_, err = s.update(ctx, id, EventSubmitProfile, func(f *flow.Flow) error {
@@ -134,7 +134,7 @@ type Credentials struct {
 // Then a code goes to the address, or, if it already has an account, the
 // "you already have an account" email: the flow and the answer are the same.
 // Errors: *text.Invalid (nothing changed), ErrBadTransition, ErrExpired,
-// *emailcode.LimitError (codes per address, sends per flow), ErrSendFailed
+// *onetimecode.LimitError (codes per address, sends per flow), ErrSendFailed
 // (the flow is back at step 2 as it was).
 func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credentials) error {
 	var inv text.Invalid
@@ -173,14 +173,14 @@ func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credential
 	}
 	// Every limit comes before the hash (issue 10, point 6): a refused
 	// request costs no argon2id. First the flow's own: its state and its
-	// expiry, then its codes sent and the address's limit (emailcode.Admit).
+	// expiry, then its codes sent and the address's limit (onetimecode.Admit).
 	if !cur.Valid(s.Clock.Now()) {
 		return ErrExpired
 	}
 	if !Can(State(cur.State), EventSubmitCredentials) {
 		return ErrBadTransition
 	}
-	if err := emailcode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), false, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
+	if err := onetimecode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), false, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
 		return err
 	}
 	existing := false
@@ -204,7 +204,7 @@ func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credential
 		if existing {
 			f.Set(DataExisting, "1")
 		}
-		return emailcode.Issue(f, mac, addr, now, s.rules(), false)
+		return onetimecode.Issue(f, mac, addr, now, s.rules(), false)
 	})
 	if err != nil {
 		return fmt.Errorf("submit credentials to flow %s: %w", id, err)
@@ -252,21 +252,21 @@ func (s *Service) revert(ctx context.Context, id string, mac []byte, prev flow.F
 
 // Resend sends a new code ("Please send me a new code"): it replaces the old
 // one, keeps the count of tries, and obeys the cooldown and the maximum of
-// sends (*emailcode.LimitError). ErrSendFailed leaves the old code live.
+// sends (*onetimecode.LimitError). ErrSendFailed leaves the old code live.
 func (s *Service) Resend(ctx context.Context, id string) error {
 	cur, err := s.journey().Load(ctx, id, EventResend)
 	if err != nil {
 		return err
 	}
 	addr := cur.Data[FieldEmail]
-	if err := emailcode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), true, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
+	if err := onetimecode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), true, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
 		return err
 	}
 	code := secret.NumericCode(s.rules().Digits)
 	mac := s.Pepper.MAC(code)
 	now := s.Clock.Now()
 	f, err := s.update(ctx, id, EventResend, func(f *flow.Flow) error {
-		return emailcode.Issue(f, mac, addr, now, s.rules(), true)
+		return onetimecode.Issue(f, mac, addr, now, s.rules(), true)
 	})
 	if err != nil {
 		return fmt.Errorf("resend code for flow %s: %w", id, err)
@@ -281,7 +281,7 @@ func (s *Service) Resend(ctx context.Context, id string) error {
 // Back goes one step back. Leaving step 3 kills the code sent.
 func (s *Service) Back(ctx context.Context, id string) error {
 	_, err := s.update(ctx, id, EventBack, func(f *flow.Flow) error {
-		emailcode.Kill(f)
+		onetimecode.Kill(f)
 		return nil
 	})
 	if err != nil {
@@ -300,7 +300,7 @@ type Completed struct {
 // password-history entry and the audit event "user.registered" in one
 // transaction, and deletes the flow. Of concurrent submissions of the right
 // code exactly one completes. Errors: *text.Invalid (no code typed),
-// ErrBadTransition, ErrExpired, emailcode's ErrWrongCode, ErrExpired,
+// ErrBadTransition, ErrExpired, onetimecode's ErrWrongCode, ErrExpired,
 // ErrNoCode and *LimitError (ErrTooManyTries).
 func (s *Service) SubmitCode(ctx context.Context, id, typed, ip string) (Completed, error) {
 	if secret.NormalizeCode(typed) == "" {
@@ -309,11 +309,11 @@ func (s *Service) SubmitCode(ctx context.Context, id, typed, ip string) (Complet
 		return Completed{}, &inv
 	}
 	now := s.Clock.Now()
-	f, err := emailcode.Redeem(ctx, s.Flows, id, s.Pepper, typed, now, s.rules(), string(StateVerify), func(f *flow.Flow) error {
+	f, err := onetimecode.Redeem(ctx, s.Flows, id, s.Pepper, typed, now, s.rules(), string(StateVerify), func(f *flow.Flow) error {
 		return flow.Advance(f, now, table(), EventSubmitCode)
 	})
 	switch {
-	case errors.Is(err, emailcode.ErrWrongState):
+	case errors.Is(err, onetimecode.ErrWrongState):
 		return Completed{}, ErrBadTransition
 	case err != nil:
 		return Completed{}, err

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/carekey/carekey/internal/clock/clocktest"
-	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/flow/memflow"
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/notify/notifytest"
+	"github.com/carekey/carekey/internal/onetimecode"
 	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/ratelimit/memlimit"
@@ -165,7 +165,7 @@ func TestAlreadyRegisteredGetsWarningNotCode(t *testing.T) {
 	if f.State != string(registration.StateVerify) || f.Code == nil {
 		t.Fatalf("flow %+v must look like any other", f)
 	}
-	if _, err := r.svc.SubmitCode(t.Context(), id, "12345678", "ip"); !errors.Is(err, emailcode.ErrWrongCode) {
+	if _, err := r.svc.SubmitCode(t.Context(), id, "12345678", "ip"); !errors.Is(err, onetimecode.ErrWrongCode) {
 		t.Fatalf("code: %v", err)
 	}
 }
@@ -220,7 +220,7 @@ func TestBackKillsCodeAndEarlierFormsChangeNothing(t *testing.T) {
 	if err := r.svc.SubmitCredentials(t.Context(), id, registration.Credentials{Email: "b@example.com", Password: goodPassword, Confirm: goodPassword}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.svc.SubmitCode(t.Context(), id, code, "ip"); !errors.Is(err, emailcode.ErrWrongCode) {
+	if _, err := r.svc.SubmitCode(t.Context(), id, code, "ip"); !errors.Is(err, onetimecode.ErrWrongCode) {
 		t.Fatalf("old code: %v", err)
 	}
 	if _, err := r.svc.SubmitCode(t.Context(), id, r.code("b@example.com"), "ip"); err != nil {
@@ -240,7 +240,7 @@ func TestResendCooldownMaximumAndTries(t *testing.T) {
 			t.Fatal("wrong code accepted")
 		}
 	}
-	if err := r.svc.Resend(t.Context(), id); !errors.Is(err, emailcode.ErrCooldown) {
+	if err := r.svc.Resend(t.Context(), id); !errors.Is(err, onetimecode.ErrCooldown) {
 		t.Fatalf("resend at once: %v", err)
 	}
 	r.clk.Advance(time.Minute)
@@ -258,7 +258,7 @@ func TestResendCooldownMaximumAndTries(t *testing.T) {
 		}
 	}
 	r.clk.Advance(time.Minute)
-	if err := r.svc.Resend(t.Context(), id); !errors.Is(err, emailcode.ErrTooManySends) {
+	if err := r.svc.Resend(t.Context(), id); !errors.Is(err, onetimecode.ErrTooManySends) {
 		t.Fatalf("6th send: %v", err)
 	}
 	if n := len(r.mail.Emails()); n != 5 {
@@ -327,14 +327,14 @@ func TestRefusedCredentialsCostNoHash(t *testing.T) {
 			id := r.toVerify("a@example.com")
 			_ = r.svc.Back(t.Context(), id)
 			return id
-		}, emailcode.ErrRateLimited},
+		}, onetimecode.ErrRateLimited},
 		{"codes per flow used up", func(r *rig) string {
-			r.svc.Codes = emailcode.DefaultRules()
+			r.svc.Codes = onetimecode.EmailRules()
 			r.svc.Codes.MaxSends = 1
 			id := r.toVerify("a@example.com")
 			_ = r.svc.Back(t.Context(), id)
 			return id
-		}, emailcode.ErrTooManySends},
+		}, onetimecode.ErrTooManySends},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t)

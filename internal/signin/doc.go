@@ -35,7 +35,7 @@
 //
 // A user without a phone (first sign-in, or after an administrator's
 // reset-phone) enrols one only after typing the 8-digit code emailed to the
-// account's address (emailcode's rules: tries counted before a constant-time
+// account's address (onetimecode's rules: tries counted before a constant-time
 // compare, single use, resend with cooldown and cap), so the password alone
 // never moves the second factor; every enrolment is emailed to the user.
 //
@@ -51,7 +51,8 @@
 // minutes, 5 tries counted before a constant-time compare, consumed in the
 // compare-and-swap that moves the flow to verified (so of many concurrent
 // right answers exactly one wins); a resend replaces the code but never
-// resets the tries. Call Me: a call whose reference is "<flowID>.<secret>"
+// resets the tries (onetimecode.SMSRules, through onetimecode.Issue and
+// Try, as the emailed code goes through onetimecode too). Call Me: a call whose reference is "<flowID>.<secret>"
 // (only the secret's hash is stored); the telephony webhook reports # with
 // CallAnswered, or the end of an unanswered call with CallEnded.
 //

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
+	"github.com/carekey/carekey/internal/onetimecode"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/ratelimit/memlimit"
 	"github.com/carekey/carekey/internal/secret"
@@ -179,7 +179,7 @@ func TestEnrolmentNeedsTheEmailedCode(t *testing.T) {
 	if m.Code == wrong {
 		wrong = "11111111"
 	}
-	if err := f.phones.VerifyEnrolCode(t.Context(), id, wrong); !errors.Is(err, emailcode.ErrWrongCode) {
+	if err := f.phones.VerifyEnrolCode(t.Context(), id, wrong); !errors.Is(err, onetimecode.ErrWrongCode) {
 		t.Fatalf("wrong emailed code: %v", err)
 	}
 	if err := f.phones.VerifyEnrolCode(t.Context(), id, m.Code); err != nil {

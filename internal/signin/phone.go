@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/carekey/carekey/internal/clock"
-	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/notify"
+	"github.com/carekey/carekey/internal/onetimecode"
 	"github.com/carekey/carekey/internal/phone"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/secret"
@@ -20,12 +20,13 @@ import (
 )
 
 // Sentinel errors of phone confirmation. The web layer maps each to the
-// hosted service's words.
+// hosted service's words. The SMS code's are onetimecode's: ErrNoCode also
+// stands for a code expired, used or out of tries.
 var (
-	ErrWrongCode        = errors.New("signin: wrong code")
-	ErrNoCode           = errors.New("signin: no code to check (expired, used or too many tries)")
-	ErrTooManySends     = errors.New("signin: too many codes sent for this sign-in")
-	ErrCooldown         = errors.New("signin: a code was sent moments ago")
+	ErrWrongCode        = onetimecode.ErrWrongCode
+	ErrNoCode           = onetimecode.ErrNoCode
+	ErrTooManySends     = onetimecode.ErrTooManySends
+	ErrCooldown         = onetimecode.ErrCooldown
 	ErrCallPending      = errors.New("signin: no answer from the call yet")
 	ErrCallNotAnswered  = errors.New("signin: the call was not answered with #")
 	ErrCallUnavailable  = errors.New("signin: the number was busy or the call failed")
@@ -109,16 +110,17 @@ type Journey struct {
 	// Email sends the 8-digit code a user without a phone must type before
 	// enrolling one (to the account's address, which an attacker holding
 	// only the password cannot read). EmailCodes are its rules (optional:
-	// emailcode.DefaultRules()); Limits.EmailCodesPerAddress caps the sends.
+	// onetimecode.EmailRules()); Limits.EmailCodesPerAddress caps the sends.
 	Email      notify.EmailSender
-	EmailCodes emailcode.Rules
+	EmailCodes onetimecode.Rules
 	// Strikes keeps the per-user count of wrong SMS codes across sign-ins
 	// (optional: without it tries are counted per flow only).
 	Strikes Strikes
 	Logger  *slog.Logger // optional
 
+	// The SMS code's rules, each defaulting to onetimecode.SMSRules()'s.
 	CodeTTL     time.Duration // default 10m
-	MaxAttempts int           // default 5
+	MaxAttempts int           // default 5 per flow
 	MaxSends    int           // default 5 per flow
 	Cooldown    time.Duration // default 30s between sends
 	CallTimeout time.Duration // default 2m: a call with no outcome by then has failed
@@ -135,29 +137,29 @@ type Strikes interface {
 	RightCode(ctx context.Context, userID string) error
 }
 
-type phoneSettings struct {
-	ttl, cooldown, callTimeout time.Duration
-	attempts, sends            int
+// smsRules are the SMS code's rules: onetimecode.SMSRules() with the
+// Journey's own limits where set.
+func (p *Journey) smsRules() onetimecode.Rules {
+	r := onetimecode.SMSRules()
+	setIf(&r.TTL, p.CodeTTL)
+	setIf(&r.Cooldown, p.Cooldown)
+	setIf(&r.MaxAttempts, p.MaxAttempts)
+	setIf(&r.MaxSends, p.MaxSends)
+	return r
 }
 
-func (p *Journey) settings() phoneSettings {
-	s := phoneSettings{p.CodeTTL, p.Cooldown, p.CallTimeout, p.MaxAttempts, p.MaxSends}
-	if s.ttl == 0 {
-		s.ttl = 10 * time.Minute
+func (p *Journey) callTimeout() time.Duration {
+	t := 2 * time.Minute
+	setIf(&t, p.CallTimeout)
+	return t
+}
+
+// setIf sets *dst to v unless v is zero.
+func setIf[T comparable](dst *T, v T) {
+	var zero T
+	if v != zero {
+		*dst = v
 	}
-	if s.attempts == 0 {
-		s.attempts = 5
-	}
-	if s.sends == 0 {
-		s.sends = 5
-	}
-	if s.cooldown == 0 {
-		s.cooldown = 30 * time.Second
-	}
-	if s.callTimeout == 0 {
-		s.callTimeout = 2 * time.Minute
-	}
-	return s
 }
 
 func (p *Journey) limit(ctx context.Context, l ratelimit.Limit, key string) error {
@@ -246,16 +248,11 @@ func (p *Journey) afterPassword(ctx context.Context, flowID string, u store.User
 	return f, nil
 }
 
-func (p *Journey) emailRules() emailcode.Rules {
-	if p.EmailCodes == (emailcode.Rules{}) {
-		return emailcode.DefaultRules()
-	}
-	return p.EmailCodes
-}
+func (p *Journey) emailRules() onetimecode.Rules { return p.EmailCodes.Or(onetimecode.EmailRules()) }
 
 // ResendEnrolCode is "Please send me a new code" at the emailed code: the
-// cooldown, the maximum of sends and the tries carry over (emailcode).
-// Errors: ErrBadTransition, *emailcode.LimitError, *RateLimitedError.
+// cooldown, the maximum of sends and the tries carry over (onetimecode).
+// Errors: ErrBadTransition, *onetimecode.LimitError, *RateLimitedError.
 func (p *Journey) ResendEnrolCode(ctx context.Context, flowID string) error {
 	cur, err := p.Flows.Get(ctx, flowID)
 	if err != nil {
@@ -274,7 +271,7 @@ func (p *Journey) resendEnrolCode(ctx context.Context, cur flow.Flow) (flow.Flow
 		return cur, ErrBadTransition
 	}
 	probe := cur
-	if err := emailcode.Issue(&probe, nil, cur.Code.Target, p.Clock.Now(), p.emailRules(), true); err != nil {
+	if err := onetimecode.Issue(&probe, nil, cur.Code.Target, p.Clock.Now(), p.emailRules(), true); err != nil {
 		return cur, err
 	}
 	return p.sendEnrolCode(ctx, cur.ID, cur.Data[DataUser], cur.Code.Target, EventResendEmail, true)
@@ -296,7 +293,7 @@ func (p *Journey) sendEnrolCode(ctx context.Context, flowID, userID, addr string
 			return err
 		}
 		f.Set(DataUser, userID)
-		return emailcode.Issue(f, p.Pepper.MAC(code), addr, now, p.emailRules(), resend)
+		return onetimecode.Issue(f, p.Pepper.MAC(code), addr, now, p.emailRules(), resend)
 	})
 	if err != nil {
 		return f, fmt.Errorf("store enrolment code for flow %s: %w", flowID, err)
@@ -312,8 +309,8 @@ func (p *Journey) sendEnrolCode(ctx context.Context, flowID, userID, addr string
 // VerifyEnrolCode checks the code emailed before enrolment; the right one
 // opens the phone number step. The try is counted before a constant-time
 // compare and the code is consumed in the write that moves the flow
-// (emailcode.Redeem). Errors: *text.Invalid (nothing typed),
-// ErrBadTransition, emailcode's ErrWrongCode, ErrExpired, ErrNoCode and
+// (onetimecode.Redeem). Errors: *text.Invalid (nothing typed),
+// ErrBadTransition, onetimecode's ErrWrongCode, ErrExpired, ErrNoCode and
 // *LimitError.
 func (p *Journey) VerifyEnrolCode(ctx context.Context, flowID, typed string) error {
 	_, err := p.verifyEnrolCode(ctx, flowID, typed)
@@ -327,13 +324,13 @@ func (p *Journey) verifyEnrolCode(ctx context.Context, flowID, typed string) (fl
 		return flow.Flow{}, &inv
 	}
 	now := p.Clock.Now()
-	f, err := emailcode.Redeem(ctx, p.Flows, flowID, p.Pepper, typed, now, p.emailRules(), string(StateEnrolEmail),
+	f, err := onetimecode.Redeem(ctx, p.Flows, flowID, p.Pepper, typed, now, p.emailRules(), string(StateEnrolEmail),
 		func(f *flow.Flow) error {
 			f.Code = nil // the SMS code to come starts its own count
 			return move(f, EventEmailCodeOK, now)
 		})
 	switch {
-	case errors.Is(err, emailcode.ErrWrongState):
+	case errors.Is(err, onetimecode.ErrWrongState):
 		return f, ErrBadTransition
 	case err != nil:
 		p.audit(ctx, f, "signin.enrol_code_failed", nil)
@@ -399,13 +396,13 @@ func (p *Journey) sendCode(ctx context.Context, cur flow.Flow) (flow.Flow, error
 		return cur, ErrChannelUnavailable
 	}
 	flowID := cur.ID
-	set := p.settings()
+	rules := p.smsRules()
 	now := p.Clock.Now()
-	code := secret.NumericCode(6)
+	code := secret.NumericCode(rules.Digits)
 	if IsLandline(cur) {
 		return cur, ErrChannelUnavailable // the page offers Call Me only
 	}
-	if c := cur.Code; c != nil && c.Channel == "sms" && now.Sub(c.LastSentAt) < set.cooldown {
+	if onetimecode.CoolingDown(cur.Code, now, rules) {
 		return p.moveTo(ctx, flowID, EventSendCode, ErrCooldown)
 	}
 	to := cur.Data[DataPhone]
@@ -416,20 +413,12 @@ func (p *Journey) sendCode(ctx context.Context, cur flow.Flow) (flow.Flow, error
 	var prevState string
 	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
 		prevState = f.State
-		prev := f.Code
-		if prev != nil && prev.Sends >= set.sends {
-			return ErrTooManySends
-		}
-		if err := move(f, EventSendCode, now); err != nil {
+		// The cooldown was checked above, on the flow as read: here only
+		// the maximum of sends (ErrTooManySends); the tries carry over.
+		if err := onetimecode.Issue(f, p.Pepper.MAC(code), to, now, rules, false); err != nil {
 			return err
 		}
-		c := &flow.Code{HMAC: p.Pepper.MAC(code), Channel: "sms", Target: to, ExpiresAt: now.Add(set.ttl), LastSentAt: now, Sends: 1}
-		if prev != nil {
-			c.Sends = prev.Sends + 1
-			c.Attempts = prev.Attempts // a resend never resets the tries
-		}
-		f.Code = c
-		return nil
+		return move(f, EventSendCode, now)
 	})
 	if err != nil {
 		return cur, fmt.Errorf("store code for flow %s: %w", flowID, err)
@@ -470,7 +459,7 @@ func (p *Journey) revert(ctx context.Context, flowID, moved, prev string) {
 // returns the verified flow, or ErrWrongCode, or ErrNoCode (expired, used,
 // too many tries: callers show the same words for both).
 func (p *Journey) VerifyCode(ctx context.Context, flowID, typed string) (flow.Flow, error) {
-	set := p.settings()
+	rules := p.smsRules()
 	now := p.Clock.Now()
 	var ok bool
 	var seen flow.Flow
@@ -479,17 +468,18 @@ func (p *Journey) VerifyCode(ctx context.Context, flowID, typed string) (flow.Fl
 		if !f.Valid(now) {
 			return ErrExpired
 		}
-		c := f.Code
-		if !Can(State(f.State), EventCodeOK) || c == nil || c.Channel != "sms" || !now.Before(c.ExpiresAt) || c.Attempts >= set.attempts {
+		if !Can(State(f.State), EventCodeOK) {
 			return ErrNoCode
 		}
-		c.Attempts++ // saved even when the code is wrong
-		if p.Pepper.Verify(typed, c.HMAC) {
-			ok = true
-			f.Code = nil
-			return transition(f, EventCodeOK)
+		switch err := onetimecode.Try(f, p.Pepper, typed, now, rules); {
+		case errors.Is(err, ErrWrongCode):
+			return nil // the try is saved
+		case err != nil:
+			return ErrNoCode // none, expired or out of tries
 		}
-		return nil
+		ok = true
+		f.Code = nil // no code is left on the verified flow
+		return transition(f, EventCodeOK)
 	})
 	switch {
 	case errors.Is(err, ErrNoCode), errors.Is(err, flow.ErrNotFound):
@@ -658,7 +648,7 @@ func (p *Journey) CallState(f flow.Flow, now time.Time) string {
 	st := f.Data[DataCallState]
 	if st == CallPending {
 		at, err := time.Parse(time.RFC3339Nano, f.Data[DataCallAt])
-		if err != nil || !now.Before(at.Add(p.settings().callTimeout)) {
+		if err != nil || !now.Before(at.Add(p.callTimeout())) {
 			return CallFailed
 		}
 	}

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
+	"github.com/carekey/carekey/internal/onetimecode"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/recovery"
 	"github.com/carekey/carekey/internal/registration"
@@ -206,20 +206,20 @@ type journeyError struct {
 // message, first match first: the one place registration's and forgotten
 // password's (and sign-in's emailed code's) errors become pages. A
 // *text.Invalid comes before it (400, each field's messages); an error no
-// row matches is a 429 if it is a *emailcode.LimitError, else a 500.
+// row matches is a 429 if it is a *onetimecode.LimitError, else a 500.
 func journeyErrorTable() []journeyError {
 	return []journeyError{
 		{flow.ErrTransition, http.StatusSeeOther, "", ""}, // a form for another step
-		{emailcode.ErrWrongState, http.StatusSeeOther, "", ""},
+		{onetimecode.ErrWrongState, http.StatusSeeOther, "", ""},
 		{flow.ErrExpired, http.StatusGone, text.FlowExpired, ""},
-		{emailcode.ErrCooldown, http.StatusTooManyRequests, text.EmailCodeCooldown, "code"},
-		{emailcode.ErrTooManySends, http.StatusTooManyRequests, text.EmailCodeMaxSends, ""},
-		{emailcode.ErrTooManyTries, http.StatusTooManyRequests, text.EmailCodeTooMany, "code"},
-		{emailcode.ErrRateLimited, http.StatusTooManyRequests, text.TooManyRequests, ""},
+		{onetimecode.ErrCooldown, http.StatusTooManyRequests, text.EmailCodeCooldown, "code"},
+		{onetimecode.ErrTooManySends, http.StatusTooManyRequests, text.EmailCodeMaxSends, ""},
+		{onetimecode.ErrTooManyTries, http.StatusTooManyRequests, text.EmailCodeTooMany, "code"},
+		{onetimecode.ErrRateLimited, http.StatusTooManyRequests, text.TooManyRequests, ""},
 		{recovery.ErrTooManyPasswords, http.StatusTooManyRequests, text.TooManyRequests, ""},
-		{emailcode.ErrWrongCode, http.StatusBadRequest, text.EmailCodeMismatch, "code"},
-		{emailcode.ErrExpired, http.StatusBadRequest, text.EmailCodeExpired, "code"},
-		{emailcode.ErrNoCode, http.StatusBadRequest, text.EmailCodeExpired, "code"},
+		{onetimecode.ErrWrongCode, http.StatusBadRequest, text.EmailCodeMismatch, "code"},
+		{onetimecode.ErrExpired, http.StatusBadRequest, text.EmailCodeExpired, "code"},
+		{onetimecode.ErrNoCode, http.StatusBadRequest, text.EmailCodeExpired, "code"},
 		{registration.ErrSendFailed, http.StatusServiceUnavailable, text.EmailSendFailed, ""},
 		{flow.ErrNotFound, http.StatusForbidden, text.FormOutOfDate, ""},
 	}
@@ -263,7 +263,7 @@ func (s *Server) showJourneyError(w http.ResponseWriter, r *http.Request, j jour
 		renderStep(http.StatusBadRequest)
 		return
 	}
-	var le *emailcode.LimitError
+	var le *onetimecode.LimitError
 	row, found := journeyError{}, false
 	for _, cand := range append(je.rows(), journeyErrorTable()...) {
 		if errors.Is(err, cand.err) {

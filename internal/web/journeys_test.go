@@ -17,11 +17,11 @@ import (
 
 	"github.com/carekey/carekey/internal/clock/clocktest"
 	"github.com/carekey/carekey/internal/config"
-	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/flow/memflow"
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/notify/notifytest"
+	"github.com/carekey/carekey/internal/onetimecode"
 	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/ratelimit/memlimit"
@@ -247,13 +247,13 @@ func TestJourneyErrorTable(t *testing.T) {
 	}
 
 	t.Run("a limit says when to retry", func(t *testing.T) {
-		rec, _ := show(&emailcode.LimitError{Err: emailcode.ErrCooldown, RetryAfter: 42 * time.Second})
+		rec, _ := show(&onetimecode.LimitError{Err: onetimecode.ErrCooldown, RetryAfter: 42 * time.Second})
 		if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "42" {
 			t.Errorf("status %d, Retry-After %q; want 429, 42", rec.Code, rec.Header().Get("Retry-After"))
 		}
 	})
 	t.Run("any other limit is too many requests", func(t *testing.T) {
-		rec, res := show(&emailcode.LimitError{Err: errors.New("another limit")})
+		rec, res := show(&onetimecode.LimitError{Err: errors.New("another limit")})
 		if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "60" ||
 			len(res.page.Errors) != 1 || res.page.Errors[0].Message != text.Get(text.TooManyRequests) {
 			t.Errorf("status %d, Retry-After %q, errors %+v", rec.Code, rec.Header().Get("Retry-After"), res.page.Errors)

@@ -1,12 +1,12 @@
-package emailcode_test
+package onetimecode_test
 
 import (
 	"errors"
 	"fmt"
 	"testing"
 
-	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
+	"github.com/carekey/carekey/internal/onetimecode"
 	"github.com/carekey/carekey/internal/secret"
 )
 
@@ -37,7 +37,7 @@ func FuzzRedeem(f *testing.F) {
 		code := fmt.Sprintf("%08d", n%100_000_000)
 		now := r.clk.Now()
 		if _, err := r.flows.Update(t.Context(), r.id, func(f *flow.Flow) error {
-			return emailcode.Issue(f, secret.HMAC(pepper, code), "a@b.example", now, r.rules, false)
+			return onetimecode.Issue(f, secret.HMAC(pepper, code), "a@b.example", now, r.rules, false)
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +55,7 @@ func FuzzRedeem(f *testing.F) {
 			}
 			return
 		}
-		if !errors.Is(err, emailcode.ErrWrongCode) || f.State != "verify" || f.Code.HMAC == nil || f.Code.Attempts != 1 {
+		if !errors.Is(err, onetimecode.ErrWrongCode) || f.State != "verify" || f.Code.HMAC == nil || f.Code.Attempts != 1 {
 			t.Fatalf("code %s, typed %q: %v, state %q, attempts %d", code, typed, err, f.State, f.Code.Attempts)
 		}
 		if err := r.redeem(code); err != nil {

@@ -1,15 +1,14 @@
-package emailcode_test
+package onetimecode_test
 
 import (
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/carekey/carekey/internal/clock/clocktest"
-	"github.com/carekey/carekey/internal/emailcode"
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/flow/memflow"
+	"github.com/carekey/carekey/internal/onetimecode"
 	"github.com/carekey/carekey/internal/secret"
 )
 
@@ -20,12 +19,12 @@ type rig struct {
 	clk   *clocktest.Clock
 	flows flow.Store
 	id    string
-	rules emailcode.Rules
+	rules onetimecode.Rules
 }
 
 func newRig(t *testing.T) *rig {
 	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
-	r := &rig{t: t, clk: clk, flows: memflow.New(clk), id: "flw_test", rules: emailcode.DefaultRules()}
+	r := &rig{t: t, clk: clk, flows: memflow.New(clk), id: "flw_test", rules: onetimecode.EmailRules()}
 	now := clk.Now()
 	if err := r.flows.Create(t.Context(), flow.Flow{ID: r.id, Kind: "test", State: "verify", CreatedAt: now, ExpiresAt: now.Add(2 * time.Hour)}); err != nil {
 		t.Fatal(err)
@@ -38,7 +37,7 @@ func (r *rig) issue(resend bool) (string, error) {
 	code := secret.NumericCode(8)
 	now := r.clk.Now()
 	_, err := r.flows.Update(r.t.Context(), r.id, func(f *flow.Flow) error {
-		return emailcode.Issue(f, secret.HMAC(pepper, code), "a@b.example", now, r.rules, resend)
+		return onetimecode.Issue(f, secret.HMAC(pepper, code), "a@b.example", now, r.rules, resend)
 	})
 	return code, err
 }
@@ -53,7 +52,7 @@ func (r *rig) mustIssue(resend bool) string {
 }
 
 func (r *rig) redeem(typed string) error {
-	_, err := emailcode.Redeem(r.t.Context(), r.flows, r.id, secret.Pepper{pepper}, typed, r.clk.Now(), r.rules, "verify",
+	_, err := onetimecode.Redeem(r.t.Context(), r.flows, r.id, secret.Pepper{pepper}, typed, r.clk.Now(), r.rules, "verify",
 		func(f *flow.Flow) error { f.State = "done"; return nil })
 	return err
 }
@@ -81,14 +80,14 @@ func TestFiveWrongTriesThenNewCodeNeeded(t *testing.T) {
 	r := newRig(t)
 	code := r.mustIssue(false)
 	for i := 1; i <= 4; i++ {
-		if err := r.redeem(wrong(code)); !errors.Is(err, emailcode.ErrWrongCode) {
+		if err := r.redeem(wrong(code)); !errors.Is(err, onetimecode.ErrWrongCode) {
 			t.Fatalf("try %d: %v, want ErrWrongCode", i, err)
 		}
 	}
-	if err := r.redeem(wrong(code)); !errors.Is(err, emailcode.ErrTooManyTries) {
+	if err := r.redeem(wrong(code)); !errors.Is(err, onetimecode.ErrTooManyTries) {
 		t.Fatalf("5th wrong try: %v, want ErrTooManyTries", err)
 	}
-	if err := r.redeem(code); !errors.Is(err, emailcode.ErrTooManyTries) {
+	if err := r.redeem(code); !errors.Is(err, onetimecode.ErrTooManyTries) {
 		t.Fatalf("right code after 5 wrong: %v, want ErrTooManyTries", err)
 	}
 	f, _ := r.flows.Get(t.Context(), r.id)
@@ -106,19 +105,19 @@ func TestResendDoesNotResetAttempts(t *testing.T) {
 	r := newRig(t)
 	code := r.mustIssue(false)
 	for range 3 {
-		if err := r.redeem(wrong(code)); !errors.Is(err, emailcode.ErrWrongCode) {
+		if err := r.redeem(wrong(code)); !errors.Is(err, onetimecode.ErrWrongCode) {
 			t.Fatal(err)
 		}
 	}
 	r.clk.Advance(time.Minute)
 	code = r.mustIssue(true)
-	if err := r.redeem(wrong(code)); !errors.Is(err, emailcode.ErrWrongCode) {
+	if err := r.redeem(wrong(code)); !errors.Is(err, onetimecode.ErrWrongCode) {
 		t.Fatalf("4th try: %v", err)
 	}
-	if err := r.redeem(wrong(code)); !errors.Is(err, emailcode.ErrTooManyTries) {
+	if err := r.redeem(wrong(code)); !errors.Is(err, onetimecode.ErrTooManyTries) {
 		t.Fatalf("5th try over two codes: %v, want ErrTooManyTries", err)
 	}
-	if err := r.redeem(code); !errors.Is(err, emailcode.ErrTooManyTries) {
+	if err := r.redeem(code); !errors.Is(err, onetimecode.ErrTooManyTries) {
 		t.Fatalf("right new code after 5 tries in all: %v, want ErrTooManyTries", err)
 	}
 }
@@ -128,8 +127,8 @@ func TestCooldownAndMaximumSends(t *testing.T) {
 	r.mustIssue(false)
 	r.clk.Advance(59 * time.Second)
 	_, err := r.issue(true)
-	var le *emailcode.LimitError
-	if !errors.Is(err, emailcode.ErrCooldown) || !errors.As(err, &le) || le.RetryAfter != time.Second {
+	var le *onetimecode.LimitError
+	if !errors.Is(err, onetimecode.ErrCooldown) || !errors.As(err, &le) || le.RetryAfter != time.Second {
 		t.Fatalf("resend at 59s: %v, want ErrCooldown retry after 1s", err)
 	}
 	r.clk.Advance(time.Second)
@@ -137,10 +136,10 @@ func TestCooldownAndMaximumSends(t *testing.T) {
 		r.mustIssue(true)
 		r.clk.Advance(time.Minute)
 	}
-	if _, err := r.issue(true); !errors.Is(err, emailcode.ErrTooManySends) {
+	if _, err := r.issue(true); !errors.Is(err, onetimecode.ErrTooManySends) {
 		t.Fatalf("6th send: %v, want ErrTooManySends", err)
 	}
-	if _, err := r.issue(false); !errors.Is(err, emailcode.ErrTooManySends) {
+	if _, err := r.issue(false); !errors.Is(err, onetimecode.ErrTooManySends) {
 		t.Fatalf("6th send for a new address: %v, want ErrTooManySends", err)
 	}
 }
@@ -149,7 +148,7 @@ func TestExpiryBoundary(t *testing.T) {
 	r := newRig(t)
 	code := r.mustIssue(false)
 	r.clk.Advance(30 * time.Minute)
-	if err := r.redeem(code); !errors.Is(err, emailcode.ErrExpired) {
+	if err := r.redeem(code); !errors.Is(err, onetimecode.ErrExpired) {
 		t.Fatalf("at 30 min: %v, want ErrExpired", err)
 	}
 	r2 := newRig(t)
@@ -163,10 +162,10 @@ func TestExpiryBoundary(t *testing.T) {
 func TestKillAndWrongState(t *testing.T) {
 	r := newRig(t)
 	code := r.mustIssue(false)
-	if _, err := r.flows.Update(t.Context(), r.id, func(f *flow.Flow) error { emailcode.Kill(f); return nil }); err != nil {
+	if _, err := r.flows.Update(t.Context(), r.id, func(f *flow.Flow) error { onetimecode.Kill(f); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.redeem(code); !errors.Is(err, emailcode.ErrNoCode) {
+	if err := r.redeem(code); !errors.Is(err, onetimecode.ErrNoCode) {
 		t.Fatalf("killed code: %v, want ErrNoCode", err)
 	}
 	r2 := newRig(t)
@@ -174,7 +173,7 @@ func TestKillAndWrongState(t *testing.T) {
 	if _, err := r2.flows.Update(t.Context(), r2.id, func(f *flow.Flow) error { f.State = "credentials"; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if err := r2.redeem(code); !errors.Is(err, emailcode.ErrWrongState) {
+	if err := r2.redeem(code); !errors.Is(err, onetimecode.ErrWrongState) {
 		t.Fatalf("wrong state: %v", err)
 	}
 }
@@ -183,19 +182,16 @@ func TestKillAndWrongState(t *testing.T) {
 func TestConcurrentRedeem(t *testing.T) {
 	r := newRig(t)
 	code := r.mustIssue(false)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for range 20 {
-		wg.Go(func() {
-			if err := r.redeem(code); err == nil {
-				mu.Lock()
-				wins++
-				mu.Unlock()
-			}
-		})
+	results := make(chan error, 20)
+	for range cap(results) {
+		go func() { results <- r.redeem(code) }()
 	}
-	wg.Wait()
+	wins := 0
+	for range cap(results) {
+		if <-results == nil {
+			wins++
+		}
+	}
 	if wins != 1 {
 		t.Fatalf("%d winners, want 1", wins)
 	}
