@@ -55,11 +55,13 @@ func (s *Store) create(ctx context.Context, key string, v any, end time.Time) er
 	}
 	ok, err := s.c.SetNX(ctx, key, b, ttl(end, s.clk.Now())).Result()
 	if err != nil {
+		rediscas.Forget(ctx, key)
 		return err
 	}
 	if !ok {
 		return authstate.ErrConflict
 	}
+	rediscas.Remember(ctx, key, b)
 	return nil
 }
 
@@ -81,8 +83,8 @@ func (s *Store) GetAuthRequest(ctx context.Context, id string) (authstate.AuthRe
 }
 
 func (s *Store) getRequest(ctx context.Context, id string) (authstate.AuthRequest, error) {
-	b, err := s.c.Get(ctx, s.requestKey(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
+	b, err := rediscas.Get(ctx, s.c, s.requestKey(id))
+	if errors.Is(err, rediscas.ErrNotFound) {
 		return authstate.AuthRequest{}, authstate.ErrNotFound
 	}
 	if err != nil {
@@ -155,9 +157,20 @@ func casError(err error) error {
 
 // DeleteAuthRequest removes it; deleting a missing request is not an error.
 func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
-	if err := s.c.Del(ctx, s.requestKey(id)).Err(); err != nil {
-		return fmt.Errorf("delete auth request %s: %w", id, err)
+	return s.del(ctx, s.requestKey(id), "auth request "+id)
+}
+
+// del deletes key, unless this request knows it gone already (rediscas
+// memo); what names the record in the error.
+func (s *Store) del(ctx context.Context, key, what string) error {
+	if rediscas.KnownGone(ctx, key) {
+		return nil
 	}
+	if err := s.c.Del(ctx, key).Err(); err != nil {
+		rediscas.Forget(ctx, key)
+		return fmt.Errorf("delete %s: %w", what, err)
+	}
+	rediscas.Gone(ctx, key)
 	return nil
 }
 
@@ -265,8 +278,8 @@ func (s *Store) AddCodeTokens(ctx context.Context, codeHash string, t authstate.
 
 // UsedCodeTokens returns the tokens recorded for a used code.
 func (s *Store) UsedCodeTokens(ctx context.Context, codeHash string) (authstate.CodeTokens, error) {
-	b, err := s.c.Get(ctx, s.codeKey(codeHash)).Bytes()
-	if errors.Is(err, redis.Nil) {
+	b, err := rediscas.Get(ctx, s.c, s.codeKey(codeHash))
+	if errors.Is(err, rediscas.ErrNotFound) {
 		return authstate.CodeTokens{}, fmt.Errorf("used code tokens: %w", authstate.ErrNotFound)
 	}
 	if err != nil {
@@ -292,8 +305,8 @@ func (s *Store) CreateAccessToken(ctx context.Context, t authstate.AccessToken) 
 
 // GetAccessToken returns the token, or authstate.ErrNotFound.
 func (s *Store) GetAccessToken(ctx context.Context, id string) (authstate.AccessToken, error) {
-	b, err := s.c.Get(ctx, s.tokenKey(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
+	b, err := rediscas.Get(ctx, s.c, s.tokenKey(id))
+	if errors.Is(err, rediscas.ErrNotFound) {
 		return authstate.AccessToken{}, fmt.Errorf("get access token: %w", authstate.ErrNotFound)
 	}
 	if err != nil {
@@ -312,10 +325,7 @@ func (s *Store) GetAccessToken(ctx context.Context, id string) (authstate.Access
 
 // DeleteAccessToken removes it; deleting a missing token is not an error.
 func (s *Store) DeleteAccessToken(ctx context.Context, id string) error {
-	if err := s.c.Del(ctx, s.tokenKey(id)).Err(); err != nil {
-		return fmt.Errorf("delete access token: %w", err)
-	}
-	return nil
+	return s.del(ctx, s.tokenKey(id), "access token")
 }
 
 // Ping reports whether Redis answers.

@@ -129,11 +129,13 @@ func (s *Store) Create(ctx context.Context, f flow.Flow) error {
 	}
 	ok, err := s.c.SetNX(ctx, s.key(f.ID), b, ttl(f, s.clk.Now())).Result()
 	if err != nil {
+		rediscas.Forget(ctx, s.key(f.ID))
 		return fmt.Errorf("create flow %s: %w", f.ID, err)
 	}
 	if !ok {
 		return fmt.Errorf("create flow %s: %w", f.ID, flow.ErrConflict)
 	}
+	rediscas.Remember(ctx, s.key(f.ID), b)
 	return nil
 }
 
@@ -148,8 +150,8 @@ func (s *Store) Get(ctx context.Context, id string) (flow.Flow, error) {
 }
 
 func (s *Store) get(ctx context.Context, id string) (flow.Flow, error) {
-	b, err := s.c.Get(ctx, s.key(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
+	b, err := rediscas.Get(ctx, s.c, s.key(id))
+	if errors.Is(err, rediscas.ErrNotFound) {
 		return flow.Flow{}, flow.ErrNotFound
 	}
 	if err != nil {
@@ -211,8 +213,13 @@ func (s *Store) Update(ctx context.Context, id string, fn func(f *flow.Flow) err
 
 // Delete removes a flow; deleting a missing flow is not an error.
 func (s *Store) Delete(ctx context.Context, id string) error {
+	if rediscas.KnownGone(ctx, s.key(id)) {
+		return nil // this request deleted it or found it missing
+	}
 	if err := s.c.Del(ctx, s.key(id)).Err(); err != nil {
+		rediscas.Forget(ctx, s.key(id))
 		return fmt.Errorf("delete flow %s: %w", id, err)
 	}
+	rediscas.Gone(ctx, s.key(id))
 	return nil
 }

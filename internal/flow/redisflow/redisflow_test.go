@@ -1,6 +1,7 @@
 package redisflow_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/flow/flowtest"
 	"github.com/carekey/carekey/internal/flow/redisflow"
+	"github.com/carekey/carekey/internal/rediscas"
 	"github.com/carekey/carekey/internal/redistrips"
 	"github.com/carekey/carekey/internal/testenv"
 )
@@ -95,3 +97,28 @@ func TestUpdateRoundTrips(t *testing.T) {
 		t.Errorf("Update: %d round trips %v, want 2", got.Trips, got.Log)
 	}
 }
+
+// TestConformanceOneMemo runs the suite with every call in one request's
+// memo (rediscas.WithMemo), as the app serves requests: what a request
+// remembers never makes the store answer wrong.
+func TestConformanceOneMemo(t *testing.T) {
+	flowtest.Run(t, func(t *testing.T, clk *clocktest.Clock) flow.Store {
+		c, prefix := testenv.RedisClient(t)
+		return memoStore{redisflow.New(c, prefix, clk), rediscas.WithMemo(t.Context())}
+	})
+}
+
+// memoStore makes every call in one context, whatever its caller passes.
+type memoStore struct {
+	s   flow.Store
+	ctx context.Context
+}
+
+func (m memoStore) Create(_ context.Context, f flow.Flow) error { return m.s.Create(m.ctx, f) }
+func (m memoStore) Get(_ context.Context, id string) (flow.Flow, error) {
+	return m.s.Get(m.ctx, id)
+}
+func (m memoStore) Update(_ context.Context, id string, fn func(f *flow.Flow) error) (flow.Flow, error) {
+	return m.s.Update(m.ctx, id, fn)
+}
+func (m memoStore) Delete(_ context.Context, id string) error { return m.s.Delete(m.ctx, id) }

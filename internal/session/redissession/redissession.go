@@ -100,6 +100,7 @@ func (s *Store) Create(ctx context.Context, sess session.Session) error {
 		return nil
 	})
 	if err := set.Err(); err != nil {
+		rediscas.Forget(ctx, key)
 		return fmt.Errorf("create session: %w", err)
 	}
 	if !set.Val() {
@@ -121,8 +122,10 @@ func (s *Store) Create(ctx context.Context, sess session.Session) error {
 		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		s.c.Del(cleanup, key)
+		rediscas.Forget(ctx, key)
 		return fmt.Errorf("create session: index by user: %w", err)
 	}
+	rediscas.Remember(ctx, key, b)
 	return nil
 }
 
@@ -152,8 +155,8 @@ func (s *Store) Get(ctx context.Context, id string) (session.Session, error) {
 
 // get reads a live session.
 func (s *Store) get(ctx context.Context, id string) (session.Session, error) {
-	b, err := s.c.Get(ctx, s.sessionKey(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
+	b, err := rediscas.Get(ctx, s.c, s.sessionKey(id))
+	if errors.Is(err, rediscas.ErrNotFound) {
 		return session.Session{}, session.ErrNotFound
 	}
 	if err != nil {
@@ -239,11 +242,14 @@ func (s *Store) update(ctx context.Context, id string, fn func(sess *session.Ses
 func (s *Store) Delete(ctx context.Context, id string) error {
 	b, err := s.c.GetDel(ctx, s.sessionKey(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
+		rediscas.Gone(ctx, s.sessionKey(id))
 		return nil
 	}
 	if err != nil {
+		rediscas.Forget(ctx, s.sessionKey(id))
 		return fmt.Errorf("delete session: %w", err)
 	}
+	rediscas.Gone(ctx, s.sessionKey(id))
 	sess, err := decode(id, b)
 	if err != nil {
 		return fmt.Errorf("delete session: %w", err)
@@ -322,6 +328,16 @@ func (s *Store) byUser(ctx context.Context, userID string, del bool) ([]session.
 		}
 		return nil
 	})
+	for i, id := range ids { // what this request now knows of each (rediscas memo)
+		switch b, err := cmds[i].Bytes(); {
+		case err == nil && !del:
+			rediscas.Remember(ctx, s.sessionKey(id), b)
+		case err == nil || errors.Is(err, redis.Nil):
+			rediscas.Gone(ctx, s.sessionKey(id))
+		default:
+			rediscas.Forget(ctx, s.sessionKey(id))
+		}
+	}
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, err
 	}
