@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -139,11 +138,16 @@ func (h *Register) verify(w http.ResponseWriter, r *http.Request) {
 	s := h.flows.srv
 	s.cookies.clear(w, h.flows.j.cookie)
 	s.cookies.set(w, noticeCookie, noticeRegistered, 5*time.Minute)
-	next := "/signin"
 	if done.AuthRequest != "" {
-		next = "/login?authRequestID=" + url.QueryEscape(done.AuthRequest)
+		// Sign in for the request the registration remembered, straight
+		// away: through /login again, a request with prompt=create would
+		// open registration once more.
+		if err := s.startFlow(r.Context(), w, done.AuthRequest, ""); err != nil {
+			s.serverError(w, r, "start sign-in flow", err)
+			return
+		}
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
 func (h *Register) resend(w http.ResponseWriter, r *http.Request) {
