@@ -32,7 +32,7 @@ const (
 	FieldConfirm  = "confirm_password"
 )
 
-// Sentinel errors besides ErrBadTransition and onetimecode's.
+// Sentinel errors besides flow.ErrTransition and onetimecode's.
 var (
 	// ErrExpired: the flow's time is up; the user must start again. It is
 	// flow.ErrExpired, which flow.Advance returns.
@@ -59,7 +59,7 @@ func (s *Service) countPasswordTry(ctx context.Context, id string) error {
 	_, err := s.Flows.Update(ctx, id, func(f *flow.Flow) error {
 		refused = false // fn may be retried
 		if f.State != string(StatePassword) {
-			return ErrBadTransition
+			return flow.ErrTransition
 		}
 		n, _ := strconv.Atoi(f.Data[dataPasswordTries])
 		if n >= MaxPasswordTries {
@@ -170,7 +170,7 @@ func (s *Service) lookup(ctx context.Context, addr string) (string, error) {
 // request's path (a rate-limit count, an HMAC, a flow write, a queued job)
 // are the same for every address, and so is the time taken. A failed or
 // dropped send is logged, never shown. Errors: *text.Invalid,
-// ErrBadTransition, ErrExpired, *onetimecode.LimitError.
+// flow.ErrTransition, ErrExpired, *onetimecode.LimitError.
 func (s *Service) SubmitEmail(ctx context.Context, id, email string) error {
 	addr, err := mailaddr.Normalize(email)
 	if err != nil {
@@ -259,7 +259,7 @@ func (s *Service) Back(ctx context.Context, id string) error {
 }
 
 // SubmitCode checks the code; the right one leads to the new password.
-// Errors: *text.Invalid (none typed), ErrBadTransition, onetimecode's
+// Errors: *text.Invalid (none typed), flow.ErrTransition, onetimecode's
 // ErrWrongCode, ErrExpired, ErrNoCode, *LimitError.
 func (s *Service) SubmitCode(ctx context.Context, id, typed string) error {
 	if secret.NormalizeCode(typed) == "" {
@@ -269,10 +269,10 @@ func (s *Service) SubmitCode(ctx context.Context, id, typed string) error {
 	}
 	now := s.Clock.Now()
 	_, err := onetimecode.Redeem(ctx, s.Flows, id, s.Pepper, typed, now, s.rules(), string(StateVerify), func(f *flow.Flow) error {
-		return flow.Advance(f, now, table(), EventSubmitCode)
+		return flow.Advance(f, now, Table(), EventSubmitCode)
 	})
 	if errors.Is(err, onetimecode.ErrWrongState) {
-		return ErrBadTransition
+		return flow.ErrTransition
 	}
 	return err
 }
@@ -283,7 +283,7 @@ func (s *Service) SubmitCode(ctx context.Context, id, typed string) error {
 // previous HistorySize). Nothing is hashed before every one of those limits
 // has passed. Then every session and refresh token of the user is revoked,
 // the user is told by email, and the flow is deleted. Errors:
-// *text.Invalid, ErrBadTransition, ErrExpired, *onetimecode.LimitError
+// *text.Invalid, flow.ErrTransition, ErrExpired, *onetimecode.LimitError
 // wrapping ErrTooManyPasswords, password.ErrBusy.
 func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) error {
 	cur, err := s.Flows.Get(ctx, id)
@@ -293,8 +293,8 @@ func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) er
 	if !cur.Valid(s.Clock.Now()) {
 		return ErrExpired
 	}
-	if !Can(State(cur.State), EventSubmitPassword) {
-		return ErrBadTransition
+	if !Table().Can(State(cur.State), EventSubmitPassword) {
+		return flow.ErrTransition
 	}
 	var inv text.Invalid
 	if pw == "" {

@@ -31,7 +31,7 @@ const (
 	DataAuthRequest  = "auth_request" // the OIDC auth request to go back to, if any
 )
 
-// Sentinel errors besides ErrBadTransition and onetimecode's.
+// Sentinel errors besides flow.ErrTransition and onetimecode's.
 var (
 	// ErrExpired: the flow's time is up; the user must start again. It is
 	// flow.ErrExpired, which flow.Advance returns.
@@ -94,7 +94,7 @@ func (s *Service) update(ctx context.Context, id string, e Event, change func(f 
 }
 
 // SubmitProfile takes step 1. It returns a *text.Invalid (nothing changed),
-// ErrBadTransition, ErrExpired, or a *onetimecode.LimitError when too many
+// flow.ErrTransition, ErrExpired, or a *onetimecode.LimitError when too many
 // registrations came from ip.
 func (s *Service) SubmitProfile(ctx context.Context, id string, p Profile, ip string) error {
 	p, err := p.Validate()
@@ -133,7 +133,7 @@ type Credentials struct {
 // refused request must not cost; password.ErrBusy when the hasher is full).
 // Then a code goes to the address, or, if it already has an account, the
 // "you already have an account" email: the flow and the answer are the same.
-// Errors: *text.Invalid (nothing changed), ErrBadTransition, ErrExpired,
+// Errors: *text.Invalid (nothing changed), flow.ErrTransition, ErrExpired,
 // *onetimecode.LimitError (codes per address, sends per flow), ErrSendFailed
 // (the flow is back at step 2 as it was).
 func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credentials) error {
@@ -177,8 +177,8 @@ func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credential
 	if !cur.Valid(s.Clock.Now()) {
 		return ErrExpired
 	}
-	if !Can(State(cur.State), EventSubmitCredentials) {
-		return ErrBadTransition
+	if !Table().Can(State(cur.State), EventSubmitCredentials) {
+		return flow.ErrTransition
 	}
 	if err := onetimecode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), false, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
 		return err
@@ -300,7 +300,7 @@ type Completed struct {
 // password-history entry and the audit event "user.registered" in one
 // transaction, and deletes the flow. Of concurrent submissions of the right
 // code exactly one completes. Errors: *text.Invalid (no code typed),
-// ErrBadTransition, ErrExpired, onetimecode's ErrWrongCode, ErrExpired,
+// flow.ErrTransition, ErrExpired, onetimecode's ErrWrongCode, ErrExpired,
 // ErrNoCode and *LimitError (ErrTooManyTries).
 func (s *Service) SubmitCode(ctx context.Context, id, typed, ip string) (Completed, error) {
 	if secret.NormalizeCode(typed) == "" {
@@ -310,11 +310,11 @@ func (s *Service) SubmitCode(ctx context.Context, id, typed, ip string) (Complet
 	}
 	now := s.Clock.Now()
 	f, err := onetimecode.Redeem(ctx, s.Flows, id, s.Pepper, typed, now, s.rules(), string(StateVerify), func(f *flow.Flow) error {
-		return flow.Advance(f, now, table(), EventSubmitCode)
+		return flow.Advance(f, now, Table(), EventSubmitCode)
 	})
 	switch {
 	case errors.Is(err, onetimecode.ErrWrongState):
-		return Completed{}, ErrBadTransition
+		return Completed{}, flow.ErrTransition
 	case err != nil:
 		return Completed{}, err
 	}

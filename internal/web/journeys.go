@@ -227,7 +227,7 @@ func journeyErrorTable() []journeyError {
 
 // journeyErrors are a journey's own sentinels, looked up before
 // journeyErrorTable (the sign-in's emailed code step, phone.go, names its
-// ErrBadTransition, which is flow.ErrTransition).
+// flow.ErrTransition, which is flow.ErrTransition).
 type journeyErrors struct {
 	badTransition error // 303 to the current step
 	expired       error // 410
