@@ -16,7 +16,6 @@ import (
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/store"
-	"github.com/carekey/carekey/internal/text"
 )
 
 // Sentinel errors of phone confirmation. The web layer maps each to the
@@ -318,10 +317,8 @@ func (p *Journey) VerifyEnrolCode(ctx context.Context, flowID, typed string) err
 }
 
 func (p *Journey) verifyEnrolCode(ctx context.Context, flowID, typed string) (flow.Flow, error) {
-	if secret.NormalizeCode(typed) == "" {
-		var inv text.Invalid
-		inv.Add("code", text.EmailCodeRequired)
-		return flow.Flow{}, &inv
+	if err := onetimecode.Required(typed); err != nil {
+		return flow.Flow{}, err
 	}
 	now := p.Clock.Now()
 	f, err := onetimecode.Redeem(ctx, p.Flows, flowID, p.Pepper, typed, now, p.emailRules(), string(StateEnrolEmail),
