@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -17,8 +18,9 @@ type memo struct {
 
 type memoKey struct{}
 
-// WithMemo returns ctx carrying an empty memo, for one HTTP request. Get,
-// Update, Remember and Gone use it: a key this request has read or written
+// WithMemo returns ctx carrying an empty memo, for one HTTP request. Read
+// (and so Get), Update (and so UpdateValue), Create and Delete use it, and
+// a backend's own writes tell it with Remember, Gone and Forget: a key this request has read or written
 // is not read from Redis again while the request lasts, and Update starts
 // its compare-and-swap from the memo's value instead of a GET. Without a
 // memo in ctx they go to Redis every time.
@@ -57,15 +59,14 @@ func (m *memo) set(key string, val []byte) {
 	m.vals[key] = val
 }
 
-// Getter is what Get needs of a go-redis client.
-type Getter interface {
-	Get(ctx context.Context, key string) *redis.StringCmd
-}
-
-// Get returns what key holds, or ErrNotFound: from ctx's memo when this
-// request has read or written the key already, else with a GET whose answer
-// the memo then keeps. The bytes returned must not be changed.
-func Get(ctx context.Context, c Getter, key string) ([]byte, error) {
+// Read returns the bytes key holds, or ErrNotFound: from ctx's memo when
+// this request has read or written the key already, else with a GET whose
+// answer the memo then keeps. The bytes returned must not be changed. Get
+// decodes what Read returns.
+func Read(ctx context.Context, c Getter, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil { // an ended request reads nothing, not even its memo
+		return nil, err
+	}
 	m := memoOf(ctx)
 	if v, ok := m.lookup(key); ok {
 		if v == nil {
@@ -83,6 +84,36 @@ func Get(ctx context.Context, c Getter, key string) ([]byte, error) {
 	}
 	m.set(key, v)
 	return v, nil
+}
+
+// Create sets key to val with a TTL if it does not exist (SET NX) and tells
+// ctx's memo; false if the key was taken.
+func Create(ctx context.Context, c redis.Cmdable, key string, val []byte, ttl time.Duration) (bool, error) {
+	ok, err := c.SetNX(ctx, key, val, ttl).Result()
+	switch {
+	case err != nil:
+		Forget(ctx, key)
+	case ok:
+		Remember(ctx, key, val)
+	}
+	return ok, err
+}
+
+// Delete deletes key (a missing key is no error) and tells ctx's memo; a
+// key the memo knows gone is not deleted again.
+func Delete(ctx context.Context, c redis.Cmdable, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if KnownGone(ctx, key) {
+		return nil
+	}
+	if err := c.Del(ctx, key).Err(); err != nil {
+		Forget(ctx, key)
+		return err
+	}
+	Gone(ctx, key)
+	return nil
 }
 
 // Remember tells ctx's memo that key now holds val, after a write of the

@@ -23,14 +23,14 @@ func TestMemoReadsOnce(t *testing.T) {
 	ctx := rediscas.WithMemo(t.Context())
 
 	for range 3 {
-		if v, err := rediscas.Get(ctx, c, key); err != nil || string(v) != "1" {
+		if v, err := rediscas.Read(ctx, c, key); err != nil || string(v) != "1" {
 			t.Fatalf("Get = %q, %v; want 1", v, err)
 		}
 	}
 	if err := rediscas.Update(ctx, c, key, incr); err != nil {
 		t.Fatal(err)
 	}
-	if v, err := rediscas.Get(ctx, c, key); err != nil || string(v) != "2" {
+	if v, err := rediscas.Read(ctx, c, key); err != nil || string(v) != "2" {
 		t.Errorf("Get after Update = %q, %v; want the written 2", v, err)
 	}
 	if got := n.Counts(); got.Trips != 2 {
@@ -48,7 +48,7 @@ func TestMemoStaleUpdateRetries(t *testing.T) {
 	key := prefix + "k"
 	c.Set(t.Context(), key, "1", time.Minute)
 	ctx := rediscas.WithMemo(t.Context())
-	if _, err := rediscas.Get(ctx, c, key); err != nil {
+	if _, err := rediscas.Read(ctx, c, key); err != nil {
 		t.Fatal(err)
 	}
 	c.Set(t.Context(), key, "10", time.Minute) // another request
@@ -75,7 +75,7 @@ func TestMemoFollowsOwnWrites(t *testing.T) {
 	key := prefix + "k"
 	ctx := rediscas.WithMemo(t.Context())
 
-	if _, err := rediscas.Get(ctx, c, key); !errors.Is(err, rediscas.ErrNotFound) {
+	if _, err := rediscas.Read(ctx, c, key); !errors.Is(err, rediscas.ErrNotFound) {
 		t.Fatalf("Get of a missing key: %v, want ErrNotFound", err)
 	}
 	if !rediscas.KnownGone(ctx, key) {
@@ -86,7 +86,7 @@ func TestMemoFollowsOwnWrites(t *testing.T) {
 	if rediscas.KnownGone(ctx, key) {
 		t.Error("a remembered key is known gone")
 	}
-	if v, err := rediscas.Get(ctx, c, key); err != nil || string(v) != "1" {
+	if v, err := rediscas.Read(ctx, c, key); err != nil || string(v) != "1" {
 		t.Errorf("Get after Remember = %q, %v", v, err)
 	}
 	c.Del(t.Context(), key)
@@ -96,13 +96,13 @@ func TestMemoFollowsOwnWrites(t *testing.T) {
 	}
 	c.Set(t.Context(), key, "5", time.Minute)
 	rediscas.Forget(ctx, key)
-	if v, err := rediscas.Get(ctx, c, key); err != nil || string(v) != "5" {
+	if v, err := rediscas.Read(ctx, c, key); err != nil || string(v) != "5" {
 		t.Errorf("Get after Forget = %q, %v; want Redis's 5", v, err)
 	}
 
 	for _, other := range []context.Context{t.Context(), rediscas.WithMemo(t.Context())} {
 		c.Set(t.Context(), key, "7", time.Minute)
-		if v, err := rediscas.Get(other, c, key); err != nil || string(v) != "7" {
+		if v, err := rediscas.Read(other, c, key); err != nil || string(v) != "7" {
 			t.Errorf("another request's Get = %q, %v; want Redis's 7", v, err)
 		}
 		if rediscas.KnownGone(other, key) {

@@ -66,7 +66,7 @@ return 1
 // ErrConflict after MaxAttempts lost races; the context's error if ctx ends
 // between attempts; otherwise Redis's.
 func Update(ctx context.Context, c Client, key string, fn func(old []byte) (Write, error)) error {
-	old, err := Get(ctx, c, key)
+	old, err := Read(ctx, c, key)
 	if err != nil {
 		return err
 	}

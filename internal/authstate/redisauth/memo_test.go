@@ -23,43 +23,61 @@ func TestConformanceOneMemo(t *testing.T) {
 	})
 }
 
-// memoStore makes every call in one context, whatever its caller passes.
+// memoStore makes every call with one memo, whatever context its caller
+// passes (its cancellation and deadline still count).
 type memoStore struct {
 	s   authstate.Store
 	ctx context.Context
 }
 
-func (m memoStore) CreateAuthRequest(_ context.Context, r authstate.AuthRequest) error {
-	return m.s.CreateAuthRequest(m.ctx, r)
+func (m memoStore) CreateAuthRequest(ctx context.Context, r authstate.AuthRequest) error {
+	return m.s.CreateAuthRequest(m.in(ctx), r)
 }
-func (m memoStore) GetAuthRequest(_ context.Context, id string) (authstate.AuthRequest, error) {
-	return m.s.GetAuthRequest(m.ctx, id)
+func (m memoStore) GetAuthRequest(ctx context.Context, id string) (authstate.AuthRequest, error) {
+	return m.s.GetAuthRequest(m.in(ctx), id)
 }
-func (m memoStore) UpdateAuthRequest(_ context.Context, id string, fn func(r *authstate.AuthRequest) error) (authstate.AuthRequest, error) {
-	return m.s.UpdateAuthRequest(m.ctx, id, fn)
+func (m memoStore) UpdateAuthRequest(ctx context.Context, id string, fn func(r *authstate.AuthRequest) error) (authstate.AuthRequest, error) {
+	return m.s.UpdateAuthRequest(m.in(ctx), id, fn)
 }
-func (m memoStore) DeleteAuthRequest(_ context.Context, id string) error {
-	return m.s.DeleteAuthRequest(m.ctx, id)
+func (m memoStore) DeleteAuthRequest(ctx context.Context, id string) error {
+	return m.s.DeleteAuthRequest(m.in(ctx), id)
 }
-func (m memoStore) SaveCode(_ context.Context, codeHash, authRequestID string, expiresAt time.Time) error {
-	return m.s.SaveCode(m.ctx, codeHash, authRequestID, expiresAt)
+func (m memoStore) SaveCode(ctx context.Context, codeHash, authRequestID string, expiresAt time.Time) error {
+	return m.s.SaveCode(m.in(ctx), codeHash, authRequestID, expiresAt)
 }
-func (m memoStore) ConsumeCode(_ context.Context, codeHash string, usedUntil time.Time) (string, error) {
-	return m.s.ConsumeCode(m.ctx, codeHash, usedUntil)
+func (m memoStore) ConsumeCode(ctx context.Context, codeHash string, usedUntil time.Time) (string, error) {
+	return m.s.ConsumeCode(m.in(ctx), codeHash, usedUntil)
 }
-func (m memoStore) AddCodeTokens(_ context.Context, codeHash string, t authstate.CodeTokens) error {
-	return m.s.AddCodeTokens(m.ctx, codeHash, t)
+func (m memoStore) AddCodeTokens(ctx context.Context, codeHash string, t authstate.CodeTokens) error {
+	return m.s.AddCodeTokens(m.in(ctx), codeHash, t)
 }
-func (m memoStore) UsedCodeTokens(_ context.Context, codeHash string) (authstate.CodeTokens, error) {
-	return m.s.UsedCodeTokens(m.ctx, codeHash)
+func (m memoStore) UsedCodeTokens(ctx context.Context, codeHash string) (authstate.CodeTokens, error) {
+	return m.s.UsedCodeTokens(m.in(ctx), codeHash)
 }
-func (m memoStore) CreateAccessToken(_ context.Context, t authstate.AccessToken) error {
-	return m.s.CreateAccessToken(m.ctx, t)
+func (m memoStore) CreateAccessToken(ctx context.Context, t authstate.AccessToken) error {
+	return m.s.CreateAccessToken(m.in(ctx), t)
 }
-func (m memoStore) GetAccessToken(_ context.Context, id string) (authstate.AccessToken, error) {
-	return m.s.GetAccessToken(m.ctx, id)
+func (m memoStore) GetAccessToken(ctx context.Context, id string) (authstate.AccessToken, error) {
+	return m.s.GetAccessToken(m.in(ctx), id)
 }
-func (m memoStore) DeleteAccessToken(_ context.Context, id string) error {
-	return m.s.DeleteAccessToken(m.ctx, id)
+func (m memoStore) DeleteAccessToken(ctx context.Context, id string) error {
+	return m.s.DeleteAccessToken(m.in(ctx), id)
 }
-func (m memoStore) Ping(_ context.Context) error { return m.s.Ping(m.ctx) }
+func (m memoStore) Ping(ctx context.Context) error { return m.s.Ping(m.in(ctx)) }
+
+// in is ctx with the values, and so the memo, of m.ctx.
+func (m memoStore) in(ctx context.Context) context.Context { return withValuesOf{ctx, m.ctx} }
+
+// withValuesOf is a context whose values come from values when its own
+// Context has none.
+type withValuesOf struct {
+	context.Context
+	values context.Context
+}
+
+func (c withValuesOf) Value(k any) any {
+	if v := c.Context.Value(k); v != nil {
+		return v
+	}
+	return c.values.Value(k)
+}

@@ -108,17 +108,35 @@ func TestConformanceOneMemo(t *testing.T) {
 	})
 }
 
-// memoStore makes every call in one context, whatever its caller passes.
+// memoStore makes every call with one memo, whatever context its caller
+// passes (its cancellation and deadline still count).
 type memoStore struct {
 	s   flow.Store
 	ctx context.Context
 }
 
-func (m memoStore) Create(_ context.Context, f flow.Flow) error { return m.s.Create(m.ctx, f) }
-func (m memoStore) Get(_ context.Context, id string) (flow.Flow, error) {
-	return m.s.Get(m.ctx, id)
+func (m memoStore) Create(ctx context.Context, f flow.Flow) error { return m.s.Create(m.in(ctx), f) }
+func (m memoStore) Get(ctx context.Context, id string) (flow.Flow, error) {
+	return m.s.Get(m.in(ctx), id)
 }
-func (m memoStore) Update(_ context.Context, id string, fn func(f *flow.Flow) error) (flow.Flow, error) {
-	return m.s.Update(m.ctx, id, fn)
+func (m memoStore) Update(ctx context.Context, id string, fn func(f *flow.Flow) error) (flow.Flow, error) {
+	return m.s.Update(m.in(ctx), id, fn)
 }
-func (m memoStore) Delete(_ context.Context, id string) error { return m.s.Delete(m.ctx, id) }
+func (m memoStore) Delete(ctx context.Context, id string) error { return m.s.Delete(m.in(ctx), id) }
+
+// in is ctx with the values, and so the memo, of m.ctx.
+func (m memoStore) in(ctx context.Context) context.Context { return withValuesOf{ctx, m.ctx} }
+
+// withValuesOf is a context whose values come from values when its own
+// Context has none.
+type withValuesOf struct {
+	context.Context
+	values context.Context
+}
+
+func (c withValuesOf) Value(k any) any {
+	if v := c.Context.Value(k); v != nil {
+		return v
+	}
+	return c.values.Value(k)
+}

@@ -22,26 +22,46 @@ func TestConformanceOneMemo(t *testing.T) {
 	})
 }
 
-// memoStore makes every call in one context, whatever its caller passes.
+// memoStore makes every call with one memo, whatever context its caller
+// passes (its cancellation and deadline still count).
 type memoStore struct {
 	s   session.Store
 	ctx context.Context
 }
 
-func (m memoStore) Create(_ context.Context, s session.Session) error { return m.s.Create(m.ctx, s) }
-func (m memoStore) Get(_ context.Context, id string) (session.Session, error) {
-	return m.s.Get(m.ctx, id)
+func (m memoStore) Create(ctx context.Context, s session.Session) error {
+	return m.s.Create(m.in(ctx), s)
 }
-func (m memoStore) Touch(_ context.Context, id string) (session.Session, error) {
-	return m.s.Touch(m.ctx, id)
+func (m memoStore) Get(ctx context.Context, id string) (session.Session, error) {
+	return m.s.Get(m.in(ctx), id)
 }
-func (m memoStore) AddClient(_ context.Context, id, clientID string) error {
-	return m.s.AddClient(m.ctx, id, clientID)
+func (m memoStore) Touch(ctx context.Context, id string) (session.Session, error) {
+	return m.s.Touch(m.in(ctx), id)
 }
-func (m memoStore) Delete(_ context.Context, id string) error { return m.s.Delete(m.ctx, id) }
-func (m memoStore) ListByUser(_ context.Context, userID string) ([]session.Session, error) {
-	return m.s.ListByUser(m.ctx, userID)
+func (m memoStore) AddClient(ctx context.Context, id, clientID string) error {
+	return m.s.AddClient(m.in(ctx), id, clientID)
 }
-func (m memoStore) DeleteByUser(_ context.Context, userID string) ([]session.Session, error) {
-	return m.s.DeleteByUser(m.ctx, userID)
+func (m memoStore) Delete(ctx context.Context, id string) error { return m.s.Delete(m.in(ctx), id) }
+func (m memoStore) ListByUser(ctx context.Context, userID string) ([]session.Session, error) {
+	return m.s.ListByUser(m.in(ctx), userID)
+}
+func (m memoStore) DeleteByUser(ctx context.Context, userID string) ([]session.Session, error) {
+	return m.s.DeleteByUser(m.in(ctx), userID)
+}
+
+// in is ctx with the values, and so the memo, of m.ctx.
+func (m memoStore) in(ctx context.Context) context.Context { return withValuesOf{ctx, m.ctx} }
+
+// withValuesOf is a context whose values come from values when its own
+// Context has none.
+type withValuesOf struct {
+	context.Context
+	values context.Context
+}
+
+func (c withValuesOf) Value(k any) any {
+	if v := c.Context.Value(k); v != nil {
+		return v
+	}
+	return c.values.Value(k)
 }
