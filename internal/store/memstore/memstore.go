@@ -61,7 +61,7 @@ func ts(t time.Time) time.Time {
 
 func cloneUser(u store.User) store.User {
 	u.LockedUntil, u.CreatedAt, u.UpdatedAt = ts(u.LockedUntil), ts(u.CreatedAt), ts(u.UpdatedAt)
-	u.TokensValidAfter = ts(u.TokensValidAfter)
+	u.TokensValidAfter, u.TOTPAddedAt = ts(u.TokensValidAfter), ts(u.TOTPAddedAt)
 	return u
 }
 

@@ -131,6 +131,9 @@ func testUserRoundTrip(t *testing.T, s store.Store) {
 		LockCount:        3,
 		FailedCodes:      4,
 		TokensValidAfter: base.Add(-time.Minute + 5),
+		TOTPSecret:       "c2VhbGVkIHNlY3JldA==",
+		TOTPLastStep:     59_000_000_123,
+		TOTPAddedAt:      base.Add(-30*time.Minute + 1),
 		CreatedAt:        base.Add(-time.Hour),
 		UpdatedAt:        base.Add(999), // below a microsecond: truncated away
 	}
