@@ -23,6 +23,9 @@ const (
 	StateCode State = "code"
 	// StateCall: a call was placed; waiting for the user to press #.
 	StateCall State = "call"
+	// StateApp: "Use your authenticator app" was chosen; waiting for a code
+	// from it (only for a user with an app, where the deployment offers it).
+	StateApp State = "app"
 	// StateVerified: the phone is confirmed. The session is created and the
 	// flow deleted in the same request; nothing leaves this state.
 	StateVerified State = "verified"
@@ -56,6 +59,11 @@ const (
 	EventCallAnswered Event = "call_answered"
 	// EventCallFailed: no answer, busy, no # or timeout.
 	EventCallFailed Event = "call_failed"
+	// EventUseApp: "Use your authenticator app".
+	EventUseApp Event = "use_app"
+	// EventAppCodeOK: a right code from the authenticator app, of a time
+	// step not used before.
+	EventAppCodeOK Event = "app_code_ok"
 	// EventCancel: "Cancel".
 	EventCancel Event = "cancel"
 )
@@ -80,6 +88,7 @@ func table() flow.Table[State, Event] {
 		move(StateEnrol, EventCancel, StateCancelled),
 		move(StateConfirm, EventSendCode, StateCode),
 		move(StateConfirm, EventPlaceCall, StateCall),
+		move(StateConfirm, EventUseApp, StateApp),
 		move(StateConfirm, EventCancel, StateCancelled),
 		move(StateCode, EventSendCode, StateCode), // a new code replaces the old; tries carry over
 		move(StateCode, EventPlaceCall, StateCall),
@@ -90,6 +99,10 @@ func table() flow.Table[State, Event] {
 		move(StateCall, EventCallAnswered, StateVerified),
 		move(StateCall, EventCallFailed, StateConfirm),
 		move(StateCall, EventCancel, StateCancelled),
+		move(StateApp, EventAppCodeOK, StateVerified),
+		move(StateApp, EventSendCode, StateCode), // the phone after all
+		move(StateApp, EventPlaceCall, StateCall),
+		move(StateApp, EventCancel, StateCancelled),
 	)
 }
 

@@ -63,6 +63,15 @@ func Generate(issuer, account string) (Key, error) {
 	return Key{Secret: k.Secret(), URL: k.URL()}, nil
 }
 
+// ParseURL returns the Key of an otpauth:// URL Generate made.
+func ParseURL(url string) (Key, error) {
+	k, err := otp.NewKeyFromURL(url)
+	if err != nil {
+		return Key{}, fmt.Errorf("totp: parse key URL: %w", err)
+	}
+	return Key{Secret: k.Secret(), URL: url}, nil
+}
+
 // Step is the time step t falls in.
 func Step(t time.Time) int64 { return t.Unix() / int64(Period/time.Second) }
 
