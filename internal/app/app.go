@@ -106,7 +106,8 @@ var pages = []string{"signin", "signin_enrol_email", "signin_enrol", "signin_con
 	"register_profile", "register_credentials", "register_verify", // issue 4 (journeys_register.go)
 	"forgot_email", "forgot_verify", "forgot_password", "forgot_done",
 	"confirm_logout",
-	"account_phone", "account_phone_done"} // changing the phone (web/account.go)
+	"account_phone", "account_phone_done", // changing the phone (web/account.go)
+	"signin_app", "account_app"} // the authenticator app (web/app.go, issue 16)
 
 // New opens the backends and builds the handler. It fails, naming the cause, if
 // a backend is unreachable or a secret is unusable.
@@ -240,8 +241,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		Provider:        countedProvider{provider, a.metrics}, // observability.go
 		Metrics:         a.metrics,
 		Tracer:          a.tracer(),
-		Signin:          a.newJourney(cfg, clk, hasher, pepper), // phones.go
-		VoiceWebhook:    hook,                                   // senders_phone.go
+		Signin:          a.newJourney(cfg, clk, hasher, pepper, kr.signing), // phones.go
+		VoiceWebhook:    hook,                                               // senders_phone.go
 		Users:           b.Store,
 		Flows:           b.Flows,
 		Sessions:        b.Sessions,
