@@ -217,8 +217,9 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err := a.keyAge(km, provider.Algorithms(), clk.Now); err != nil { // observability.go
 		return nil, err
 	}
+	journey := a.newJourney(cfg, clk, hasher, pepper, kr.signing) // phones.go
 	admin, err := newAdminAPI(provider, accountsSvc, b.Store, b.Sessions, logout, clk, logger, cfg.HTTP.MaxBodyBytes,
-		&adminapi.UserImport{Users: b.Store, Hasher: hasher, Policy: passwordPolicy(cfg.PasswordPolicy)})
+		&adminapi.UserImport{Users: b.Store, Hasher: hasher, Policy: passwordPolicy(cfg.PasswordPolicy)}, journey.Accounts)
 	if err != nil {
 		return nil, err
 	}
@@ -241,8 +242,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		Provider:        countedProvider{provider, a.metrics}, // observability.go
 		Metrics:         a.metrics,
 		Tracer:          a.tracer(),
-		Signin:          a.newJourney(cfg, clk, hasher, pepper, kr.signing), // phones.go
-		VoiceWebhook:    hook,                                               // senders_phone.go
+		Signin:          journey,
+		VoiceWebhook:    hook, // senders_phone.go
 		Users:           b.Store,
 		Flows:           b.Flows,
 		Sessions:        b.Sessions,
