@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -315,6 +316,33 @@ func (s *Service) RemoveApp(ctx context.Context, userID, actor, ip string) error
 	}
 	s.tell(ctx, u, notify.TemplateAppRemoved, s.Templates.AppRemoved(u.Email))
 	return nil
+}
+
+// errUnchanged ends an UpdateUser that has nothing to write.
+var errUnchanged = errors.New("signin: nothing to change")
+
+// ResealApp reseals user userID's app secret under the current key of
+// AppCipher, if a previous key sealed it (after the encryption key was
+// replaced: `idp keys reencrypt`), and reports whether it did. A user
+// without an app changes nothing.
+func (s *Service) ResealApp(ctx context.Context, userID string) (bool, error) {
+	changed := false
+	_, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
+		changed = false // fn may run more than once
+		if u.TOTPSecret == "" {
+			return nil, errUnchanged
+		}
+		sealed, resealed, err := totp.Reseal(s.AppCipher, u.ID, u.TOTPSecret)
+		if err != nil || !resealed {
+			return nil, cmp.Or(err, errUnchanged)
+		}
+		u.TOTPSecret, changed = sealed, true
+		return nil, nil
+	})
+	if err != nil && !errors.Is(err, errUnchanged) {
+		return false, fmt.Errorf("reseal app secret of %s: %w", userID, err)
+	}
+	return changed, nil
 }
 
 // tell emails u a notice (of template name); one that cannot be sent is

@@ -285,3 +285,32 @@ func TestRemoveApp(t *testing.T) {
 		t.Errorf("removing again: %v, want ErrNoApp", err)
 	}
 }
+
+// After the encryption key is replaced, ResealApp moves a secret to the new
+// key; sign-in with the app works before and after the old key goes.
+func TestResealApp(t *testing.T) {
+	f := newFixture(t)
+	f.withApp(t)
+	key := f.setUpApp(t)
+	old := bytes.Repeat([]byte{9}, 32) // withApp's key
+	next := bytes.Repeat([]byte{8}, 32)
+	f.svc.AppCipher, _ = keys.NewCipher(next, old)
+	before, _ := f.users.GetUser(t.Context(), "usr_p")
+	for i, want := range []bool{true, false} { // resealed once, then nothing to do
+		if changed, err := f.svc.ResealApp(t.Context(), "usr_p"); err != nil || changed != want {
+			t.Fatalf("ResealApp %d = %v, %v; want %v", i+1, changed, err, want)
+		}
+	}
+	after, _ := f.users.GetUser(t.Context(), "usr_p")
+	if after.TOTPSecret == before.TOTPSecret || after.TOTPLastStep != before.TOTPLastStep {
+		t.Errorf("after reseal: secret unchanged or step moved (%d → %d)", before.TOTPLastStep, after.TOTPLastStep)
+	}
+	f.svc.AppCipher, _ = keys.NewCipher(next) // the old key is gone
+	f.clk.Advance(totp.Period)
+	if err := f.svc.VerifyApp(t.Context(), "usr_p", mustCode(t, key, totp.Step(f.clk.Now())), ""); err != nil {
+		t.Errorf("app code after the old key left: %v", err)
+	}
+	if changed, err := f.svc.ResealApp(t.Context(), "nobody"); err == nil || changed {
+		t.Errorf("ResealApp of an unknown user = %v, %v; want an error", changed, err)
+	}
+}

@@ -161,6 +161,10 @@ type Store interface {
 	// PasswordHistory returns the user's last n password hashes, newest first
 	// (the current one included).
 	PasswordHistory(ctx context.Context, userID string, n int) ([]string, error)
+	// ListAppUsers returns the IDs of the users with an authenticator app
+	// (TOTPSecret set), in ID order. Called when the encryption key is
+	// replaced, to reseal their secrets (`idp keys reencrypt`).
+	ListAppUsers(ctx context.Context) ([]string, error)
 
 	// CreateSigningKey stores k. Returns ErrConflict if the ID is taken.
 	CreateSigningKey(ctx context.Context, k SigningKey) error

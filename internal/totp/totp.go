@@ -151,10 +151,13 @@ func QRCode(url string, size int) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Sealer encrypts and authenticates (keys.Cipher).
+// Sealer encrypts and authenticates under the current key of a keyring,
+// and opens what any of its keys sealed (keys.Cipher).
 type Sealer interface {
 	Seal(plaintext, additionalData []byte) ([]byte, error)
 	Open(ciphertext, additionalData []byte) ([]byte, error)
+	// OpenCurrent is Open, also telling whether the current key sealed it.
+	OpenCurrent(ciphertext, additionalData []byte) (plaintext []byte, current bool, err error)
 }
 
 // additionalData binds a sealed secret to its user.
@@ -167,6 +170,25 @@ func Seal(c Sealer, userID, secret string) (string, error) {
 		return "", fmt.Errorf("totp: seal secret of %s: %w", userID, err)
 	}
 	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// Reseal returns sealed (a secret Seal sealed for user userID) sealed under
+// c's current key, and whether that changed anything: a secret a previous
+// key sealed must be resealed before that key leaves the keyring.
+func Reseal(c Sealer, userID, sealed string) (string, bool, error) {
+	b, err := base64.StdEncoding.DecodeString(sealed)
+	if err != nil {
+		return "", false, fmt.Errorf("totp: decode secret of %s: %w", userID, err)
+	}
+	p, current, err := c.OpenCurrent(b, additionalData(userID))
+	if err != nil {
+		return "", false, fmt.Errorf("totp: open secret of %s: %w", userID, err)
+	}
+	if current {
+		return sealed, false, nil
+	}
+	out, err := Seal(c, userID, string(p))
+	return out, err == nil, err
 }
 
 // Open decrypts a secret Seal sealed for user userID.

@@ -165,3 +165,29 @@ func TestSeal(t *testing.T) {
 		t.Errorf("Open for another user: err = %v, want keys.ErrDecrypt", err)
 	}
 }
+
+// A secret sealed under a previous key still opens, and Reseal moves it to
+// the current key so the previous one can go.
+func TestReseal(t *testing.T) {
+	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	before, _ := keys.NewCipher(oldKey)
+	sealed, err := totp.Seal(before, "u1", secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	during, _ := keys.NewCipher(newKey, oldKey)
+	resealed, changed, err := totp.Reseal(during, "u1", sealed)
+	if err != nil || !changed || resealed == sealed {
+		t.Fatalf("Reseal = %v, %v; want a new blob", changed, err)
+	}
+	if again, changed, err := totp.Reseal(during, "u1", resealed); err != nil || changed || again != resealed {
+		t.Errorf("Reseal of a current blob = %v, %v; want unchanged", changed, err)
+	}
+	after, _ := keys.NewCipher(newKey)
+	if got, err := totp.Open(after, "u1", resealed); err != nil || got != secret {
+		t.Errorf("after the old key left: %q, %v", got, err)
+	}
+	if _, err := totp.Open(after, "u1", sealed); !errors.Is(err, keys.ErrDecrypt) {
+		t.Errorf("the old blob without the old key: %v, want keys.ErrDecrypt", err)
+	}
+}

@@ -156,6 +156,24 @@ func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
 	return rec.user, nil
 }
 
+// ListAppUsers returns the IDs of the users with an authenticator app, in
+// ID order.
+func (s *Store) ListAppUsers(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("list app users: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for id, rec := range s.users {
+		if rec.user.TOTPSecret != "" {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
 // GetUserByEmail returns the user with exactly that email, or store.ErrNotFound.
 func (s *Store) GetUserByEmail(ctx context.Context, email string) (store.User, error) {
 	if err := ctx.Err(); err != nil {

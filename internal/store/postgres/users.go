@@ -95,6 +95,20 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (store.User, e
 	return u, nil
 }
 
+// ListAppUsers returns the IDs of the users with an authenticator app, in
+// ID order.
+func (s *Store) ListAppUsers(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM users WHERE totp_secret <> '' ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list app users: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list app users: %w", err)
+	}
+	return orNil(ids), nil
+}
+
 // UpdateUser locks the user's row, calls fn and saves the result with the
 // events fn returns, all in one transaction of two round trips: BEGIN with
 // the SELECT … FOR UPDATE, then the UPDATE of the columns fn changed (none:

@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateUserConcurrent", testUpdateUserConcurrent},
 		{"TOTP", testTOTP},
 		{"TOTPStepConcurrent", testTOTPStepConcurrent},
+		{"ListAppUsers", testListAppUsers},
 		{"PasswordHistory", testPasswordHistory},
 		{"SigningKeys", testSigningKeys},
 		{"ResealSigningKey", testResealSigningKey},

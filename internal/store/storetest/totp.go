@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -63,6 +64,24 @@ func testTOTP(t *testing.T, s store.Store) {
 	checkUser(t, stored, got)
 	if evs := auditEvents(t, s, store.AuditFilter{UserID: "u1"}); len(evs) != 2 {
 		t.Errorf("audit events = %d, want 2 (added, removed)", len(evs))
+	}
+}
+
+// testListAppUsers lists exactly the users with an app, in ID order.
+func testListAppUsers(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if ids, err := s.ListAppUsers(ctx); err != nil || len(ids) != 0 {
+		t.Fatalf("ListAppUsers of an empty store = %v, %v", ids, err)
+	}
+	for _, u := range []store.User{newUser("u3", "c@example.org"), newUser("u1", "a@example.org"), newUser("u2", "b@example.org")} {
+		if u.ID != "u2" {
+			u.TOTPSecret = "sealed-" + u.ID
+		}
+		mustCreateUser(t, s, u)
+	}
+	ids, err := s.ListAppUsers(ctx)
+	if err != nil || !slices.Equal(ids, []string{"u1", "u3"}) {
+		t.Errorf("ListAppUsers = %v, %v; want [u1 u3]", ids, err)
 	}
 }
 

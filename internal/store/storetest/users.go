@@ -371,6 +371,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 			return err
 		}},
 		{"ListSigningKeys", func() error { _, err := s.ListSigningKeys(ctx); return err }},
+		{"ListAppUsers", func() error { _, err := s.ListAppUsers(ctx); return err }},
 		{"GetRefreshTokenWithUser", func() error { _, _, err := s.GetRefreshTokenWithUser(ctx, "t1"); return err }},
 		{"RotateRefreshToken", func() error {
 			return s.RotateRefreshToken(ctx, "t1", store.RefreshToken{ID: "t2"}, now)
