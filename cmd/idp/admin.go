@@ -25,6 +25,7 @@ const adminUsage = `usage: idp admin COMMAND [flags]
   users find EMAIL
   users reset-phone USER
   users unlock USER
+  users remove-app USER               remove the authenticator app; signs the user out everywhere
   users import FILE.csv [--dry-run]   email,forename,surname,phone,password
   import FILE.csv [--dry-run]
   audit list [--user USER] [--type T] [--since RFC3339] [--until RFC3339] [--after ID] [--limit N]
@@ -156,7 +157,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 			return 2
 		}
 		err = c.findUser(ctx, pos[0])
-	case "users reset-phone", "users unlock":
+	case "users reset-phone", "users unlock", "users remove-app":
 		if !want(1, "USER") {
 			return 2
 		}
@@ -394,9 +395,12 @@ func (c *adminCmd) userChore(ctx context.Context, chore, user string) error {
 		return err
 	}
 	var u adminclient.User
-	if chore == "reset-phone" {
+	switch chore {
+	case "reset-phone":
 		u, err = c.client.ResetPhone(ctx, id)
-	} else {
+	case "remove-app":
+		u, err = c.client.RemoveApp(ctx, id)
+	default:
 		u, err = c.client.Unlock(ctx, id)
 	}
 	if err != nil {

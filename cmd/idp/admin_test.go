@@ -107,6 +107,9 @@ func TestAdminGrantAndRevoke(t *testing.T) {
 	if code, out := idp(t, issuer, "users", "unlock", "usr_sam", "--output", "json"); code != 0 || !strings.Contains(out, `"failed_logins": 0`) {
 		t.Errorf("users unlock: exit %d: %s", code, out)
 	}
+	if code, out := idp(t, issuer, "users", "remove-app", "usr_sam"); code != 1 || !strings.Contains(out, "404") {
+		t.Errorf("users remove-app of a user without an app: exit %d: %s", code, out) // the route is wired: 404, not 405
+	}
 	if code, out := idp(t, issuer, "accounts", "list"); code != 0 || !strings.Contains(out, "Tess QQ Test") || !strings.Contains(out, "Charlie QQ Cherry") {
 		t.Errorf("accounts list: exit %d: %s", code, out)
 	}

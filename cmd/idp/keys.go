@@ -17,7 +17,7 @@ import (
 const keysUsage = `usage:
   idp keys list --config FILE                 every signing key: ID, algorithm, age, expiry, whether the current encryption key seals it
   idp keys rotate --config FILE [--alg ES256] a new signing key: published at once, signs a minute later on every replica
-  idp keys reencrypt --config FILE            reseal stored keys under keys.encryption_key (after adding a new one, with
+  idp keys reencrypt --config FILE            reseal stored keys and authenticator app secrets under keys.encryption_key (after adding a new one, with
                                               the old one as keys.previous_encryption_key)
 `
 
@@ -98,6 +98,11 @@ func runKeys(ctx context.Context, cfg *config.Config, sub, alg string, now time.
 	case "reencrypt":
 		n, err := m.Reencrypt(ctx)
 		fmt.Fprintf(stdout, "%d keys resealed under keys.encryption_key\n", n)
+		if err != nil {
+			return err
+		}
+		n, err = app.ReencryptApps(ctx, cfg) // authenticator app secrets (issue 16)
+		fmt.Fprintf(stdout, "%d authenticator app secrets resealed under keys.encryption_key\n", n)
 		return err
 	}
 	return fmt.Errorf("unknown command %q", sub)

@@ -14,6 +14,7 @@ import (
 	"github.com/carekey/carekey/internal/authstate"
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/session"
+	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
 )
 
@@ -76,7 +77,22 @@ type Config struct {
 	MaxBodyBytes int64
 	// Import enables POST /users/import (optional; users_import.go).
 	Import *UserImport
+	// Apps removes users' authenticator apps (DELETE /users/{id}/totp;
+	// optional: without it that answers 404).
+	Apps AppRemover
 }
+
+// AppRemover removes a user's authenticator app (signin.Service).
+type AppRemover interface {
+	// RemoveApp removes user userID's app, audited as done by actor from
+	// ip, and emails the user. Returns an error matching ErrNoApp if the
+	// user has none, store.ErrNotFound for an unknown user.
+	RemoveApp(ctx context.Context, userID, actor, ip string) error
+}
+
+// ErrNoApp is what an AppRemover returns for a user without an app
+// (signin.ErrNoApp).
+var ErrNoApp = signin.ErrNoApp
 
 // API is the admin API's http.Handler.
 type API struct {
@@ -115,6 +131,7 @@ func New(cfg Config) (*API, error) {
 	p.HandleFunc("/users/{id}", a.getUser).Methods(http.MethodGet)
 	p.HandleFunc("/users/{id}/reset-phone", a.resetPhone).Methods(http.MethodPost)
 	p.HandleFunc("/users/{id}/unlock", a.unlock).Methods(http.MethodPost)
+	p.HandleFunc("/users/{id}/totp", a.removeApp).Methods(http.MethodDelete)
 	p.HandleFunc("/users/{id}/grants", a.listGrants).Methods(http.MethodGet)
 	p.HandleFunc("/users/{id}/grants/{accountID}", a.putGrant).Methods(http.MethodPut)
 	p.HandleFunc("/users/{id}/grants/{accountID}", a.revokeGrant).Methods(http.MethodDelete)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,8 +21,11 @@ import (
 	"github.com/carekey/carekey/internal/adminapi"
 	"github.com/carekey/carekey/internal/authstate"
 	"github.com/carekey/carekey/internal/clock/clocktest"
+	"github.com/carekey/carekey/internal/keys"
+	"github.com/carekey/carekey/internal/notify/notifytest"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/session/memsession"
+	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/store/memstore"
 )
@@ -44,6 +48,8 @@ type fixture struct {
 	st       *memstore.Store
 	sessions *memsession.Store
 	ended    *endedSessions
+	apps     *signin.Service // removes authenticator apps
+	mail     *notifytest.Recorder
 }
 
 // endedSessions records the sessions reset-phone reports for back-channel
@@ -70,7 +76,14 @@ func newFixture(t *testing.T) *fixture {
 	clk := clocktest.New(now)
 	sessions := memsession.New(clk)
 	ended := &endedSessions{}
+	cipher, err := keys.NewCipher(bytes.Repeat([]byte{5}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := &notifytest.Recorder{}
+	apps := &signin.Service{Users: st, Clock: clk, Logger: slog.New(slog.DiscardHandler), AppCipher: cipher, Email: mail}
 	api, err := adminapi.New(adminapi.Config{
+		Apps: apps,
 		Tokens: tokens{
 			"admin":   {ClientID: "sync", Subject: "sync", Scopes: []string{"carekey:admin"}},
 			"noscope": {ClientID: "sync", Subject: "sync", Scopes: []string{"openid"}},
@@ -90,7 +103,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, st: st, sessions: sessions, ended: ended}
+	return &fixture{srv: srv, st: st, sessions: sessions, ended: ended, apps: apps, mail: mail}
 }
 
 type result struct {

@@ -1,6 +1,8 @@
 package adminapi
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -39,7 +41,8 @@ func toGrant(g store.Grant, now time.Time) adminclient.Grant {
 // toUser is a user as the API shows it: no password hash, no profile.
 func toUser(u store.User) adminclient.User {
 	return adminclient.User{ID: u.ID, Email: u.Email, GivenName: u.GivenName, FamilyName: u.FamilyName,
-		PhoneEnrolled: u.Phone != "" && u.PhoneVerified, FailedLogins: u.FailedLogins, LockedUntil: timePtr(u.LockedUntil)}
+		PhoneEnrolled: u.Phone != "" && u.PhoneVerified, AuthenticatorApp: u.TOTPSecret != "",
+		FailedLogins: u.FailedLogins, LockedUntil: timePtr(u.LockedUntil)}
 }
 
 const (
@@ -155,10 +158,20 @@ func (a *API) resetPhone(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err, "no user with this id")
 		return
 	}
+	if err := a.endSessions(ctx, id, by, "phone_reset", now); err != nil {
+		a.fail(w, r, err, "")
+		return
+	}
+	writeJSON(w, http.StatusOK, toUser(u))
+}
+
+// endSessions signs user id out everywhere: every session ends (with
+// back-channel logout), every refresh token is revoked, and the audit event
+// "user.sessions_revoked" names reason.
+func (a *API) endSessions(ctx context.Context, id string, by accounts.Actor, reason string, now time.Time) error {
 	sessions, err := a.cfg.Sessions.DeleteByUser(ctx, id)
 	if err != nil {
-		a.fail(w, r, fmt.Errorf("end sessions of %s: %w", id, err), "")
-		return
+		return fmt.Errorf("end sessions of %s: %w", id, err)
 	}
 	if a.cfg.Logout != nil {
 		for _, sess := range sessions {
@@ -166,12 +179,45 @@ func (a *API) resetPhone(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := a.cfg.RefreshTokens.RevokeUserRefreshTokens(ctx, id, now); err != nil {
-		a.fail(w, r, fmt.Errorf("revoke refresh tokens of %s: %w", id, err), "")
-		return
+		return fmt.Errorf("revoke refresh tokens of %s: %w", id, err)
 	}
 	if err := a.cfg.Users.AppendAudit(ctx, store.AuditEvent{Time: now, Type: "user.sessions_revoked", UserID: id, ClientID: by.ClientID,
-		Actor: by.Name, Detail: map[string]string{"reason": "phone_reset", "sessions": strconv.Itoa(len(sessions))}}); err != nil {
+		Actor: by.Name, Detail: map[string]string{"reason": reason, "sessions": strconv.Itoa(len(sessions))}}); err != nil {
 		a.cfg.Logger.ErrorContext(ctx, "audit sessions revoked", "user", id, "err", err)
+	}
+	return nil
+}
+
+// removeApp: DELETE /users/{id}/totp. Removes the user's authenticator app
+// (audited as "user.app_removed" by the administrator, the user emailed)
+// and signs them out everywhere (endSessions), so whoever signed in with
+// the app is out: the next sign-in confirms with the phone. 404 for an
+// unknown user or one without an app.
+func (a *API) removeApp(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	by := actor(ctx)
+	id := mux.Vars(r)["id"]
+	if a.cfg.Apps == nil {
+		a.fail(w, r, store.ErrNotFound, "this deployment offers no authenticator app")
+		return
+	}
+	switch err := a.cfg.Apps.RemoveApp(ctx, id, by.Name, ""); {
+	case errors.Is(err, ErrNoApp):
+		a.fail(w, r, store.ErrNotFound, "this user has no authenticator app")
+		return
+	case err != nil:
+		a.fail(w, r, err, "no user with this id")
+		return
+	}
+	now := a.cfg.Clock.Now()
+	if err := a.endSessions(ctx, id, by, "app_removed", now); err != nil {
+		a.fail(w, r, err, "")
+		return
+	}
+	u, err := a.cfg.Users.GetUser(ctx, id)
+	if err != nil {
+		a.fail(w, r, err, "no user with this id")
+		return
 	}
 	writeJSON(w, http.StatusOK, toUser(u))
 }

@@ -46,9 +46,9 @@ func seedGrants(ctx context.Context, svc *accounts.Service) error {
 // reset-phone ends the user's sessions (with back-channel logout through
 // logout) and refresh tokens. imports enables POST /users/import.
 func newAdminAPI(tokens adminapi.Tokens, svc *accounts.Service, users store.Store, sessions adminapi.Sessions, logout adminapi.LogoutNotifier,
-	clk clock.Clock, logger *slog.Logger, maxBody int64, imports *adminapi.UserImport) (http.Handler, error) {
+	clk clock.Clock, logger *slog.Logger, maxBody int64, imports *adminapi.UserImport, apps adminapi.AppRemover) (http.Handler, error) {
 	api, err := adminapi.New(adminapi.Config{Tokens: tokens, Accounts: svc, Users: users, Audit: users, Sessions: sessions, RefreshTokens: users,
-		Logout: logout, Clock: clk, Logger: logger, MaxBodyBytes: maxBody, Import: imports})
+		Logout: logout, Clock: clk, Logger: logger, MaxBodyBytes: maxBody, Import: imports, Apps: apps})
 	if err != nil {
 		return nil, fmt.Errorf("admin api: %w", err)
 	}

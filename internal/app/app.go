@@ -107,7 +107,8 @@ var pages = []string{"signin", "signin_enrol_email", "signin_enrol", "signin_con
 	"register_profile", "register_credentials", "register_verify", // issue 4 (journeys_register.go)
 	"forgot_email", "forgot_verify", "forgot_password", "forgot_done",
 	"confirm_logout",
-	"account_phone", "account_phone_done"} // changing the phone (web/account.go)
+	"account_phone", "account_phone_done", // changing the phone (web/account.go)
+	"signin_app", "account_app"} // the authenticator app (web/app.go, issue 16)
 
 // New opens the backends and builds the handler. It fails, naming the cause, if
 // a backend is unreachable or a secret is unusable.
@@ -217,8 +218,9 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err := a.keyAge(km, provider.Algorithms(), clk.Now); err != nil { // observability.go
 		return nil, err
 	}
+	journey := a.newJourney(cfg, clk, hasher, pepper, kr.signing) // phones.go
 	admin, err := newAdminAPI(provider, accountsSvc, b.Store, b.Sessions, logout, clk, logger, cfg.HTTP.MaxBodyBytes,
-		&adminapi.UserImport{Users: b.Store, Hasher: hasher, Policy: passwordPolicy(cfg.PasswordPolicy)})
+		&adminapi.UserImport{Users: b.Store, Hasher: hasher, Policy: passwordPolicy(cfg.PasswordPolicy)}, journey.Accounts)
 	if err != nil {
 		return nil, err
 	}
@@ -241,8 +243,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		Provider:        countedProvider{provider, a.metrics}, // observability.go
 		Metrics:         a.metrics,
 		Tracer:          a.tracer(),
-		Signin:          a.newJourney(cfg, clk, hasher, pepper), // phones.go
-		VoiceWebhook:    hook,                                   // senders_phone.go
+		Signin:          journey,
+		VoiceWebhook:    hook, // senders_phone.go
 		Users:           b.Store,
 		Flows:           b.Flows,
 		Sessions:        b.Sessions,

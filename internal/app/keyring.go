@@ -4,13 +4,16 @@ import (
 	"context"
 	"crypto/hkdf"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/keys"
 	"github.com/carekey/carekey/internal/secret"
+	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store/postgres"
 )
 
@@ -97,4 +100,61 @@ func openKeys(ctx context.Context, cfg *config.Config, clk clock.Clock) (m *keys
 	}
 	m = keys.NewManager(keys.Config{Store: pg, Cipher: kr.signing, Clock: clk, Rotation: cfg.Keys.RotationPeriod, CacheTTL: time.Minute})
 	return m, pg.Close, nil
+}
+
+// AtRestCipher is the cipher of what carekey keeps encrypted at rest under
+// k's encryption keys: signing keys and authenticator app secrets.
+func AtRestCipher(k config.Keys) (*keys.Cipher, error) {
+	kr, err := newKeyring(k)
+	if err != nil {
+		return nil, err
+	}
+	return kr.signing, nil
+}
+
+// ReencryptApps reseals every authenticator app secret that a previous
+// encryption key sealed under keys.encryption_key, for `idp keys
+// reencrypt`, and returns how many it resealed. Safe to run twice, or on
+// two machines at once (each user row is resealed in its own UpdateUser).
+func ReencryptApps(ctx context.Context, cfg *config.Config) (int, error) {
+	c, err := AtRestCipher(cfg.Keys)
+	if err != nil {
+		return 0, err
+	}
+	pg, err := postgres.Open(ctx, postgres.Config{URL: cfg.Postgres.URL, MaxConns: 2, ConnectTimeout: cfg.Postgres.ConnectTimeout, QueryTimeout: cfg.Postgres.QueryTimeout})
+	if err != nil {
+		return 0, fmt.Errorf("open postgres: %w", err)
+	}
+	defer pg.Close()
+	return reencryptApps(ctx, pg, c)
+}
+
+// appUsers is what reencryptApps needs of the store.
+type appUsers interface {
+	signin.Users
+	ListAppUsers(ctx context.Context) ([]string, error)
+}
+
+// reencryptApps reseals the app secrets of st's users under c's current key.
+func reencryptApps(ctx context.Context, st appUsers, c *keys.Cipher) (int, error) {
+	ids, err := st.ListAppUsers(ctx)
+	if err != nil {
+		return 0, err
+	}
+	svc := &signin.Service{Users: st, Clock: clock.System(), Logger: slog.New(slog.DiscardHandler), AppCipher: c}
+	var (
+		n    int
+		errs []error
+	)
+	for _, id := range ids {
+		changed, err := svc.ResealApp(ctx, id)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if changed {
+			n++
+		}
+	}
+	return n, errors.Join(errs...)
 }

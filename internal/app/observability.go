@@ -141,6 +141,8 @@ func countAudit(m *metrics.Metrics, events []store.AuditEvent) {
 			m.SecondFactor("tel", metrics.Failed)
 		case "signin.call_limited":
 			m.SecondFactor("tel", metrics.Limited)
+		case "signin.app_code_failed":
+			m.SecondFactor("otp", metrics.Failed)
 		case "signin.enrol_code_ok":
 			m.SecondFactor("email", metrics.OK)
 		case "signin.enrol_code_failed":
@@ -152,7 +154,7 @@ func countAudit(m *metrics.Metrics, events []store.AuditEvent) {
 }
 
 func channel(method string) string {
-	if method == "sms" || method == "tel" {
+	if method == "sms" || method == "tel" || method == "otp" {
 		return method
 	}
 	return "other"

@@ -12,6 +12,7 @@ import (
 	"github.com/carekey/carekey/internal/ratelimit/redislimit"
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/signin"
+	"github.com/carekey/carekey/internal/totp"
 )
 
 // newLimiter counts rate limits in Redis (production, under the configured
@@ -89,7 +90,9 @@ func brandedTemplates(cfg *config.Config) notify.Templates {
 // the end; and registers it as the receiver of dev outbox key presses.
 // Codes emailed before enrolment go to the account's address; wrong SMS
 // codes are counted on the user (strikes, the accounts service).
-func (a *App) newJourney(cfg *config.Config, clk clock.Clock, hasher signin.Hasher, pepper secret.Pepper) *signin.Journey {
+// Authenticator app secrets are sealed with appCipher, the keyring of the
+// signing keys (issue 16); the app is offered only with mfa.app.
+func (a *App) newJourney(cfg *config.Config, clk clock.Clock, hasher signin.Hasher, pepper secret.Pepper, appCipher totp.Sealer) *signin.Journey {
 	// Without a provider the channel is not offered (nil sender).
 	sms, voice := a.senders.SMS, a.senders.Voice
 	if sms == nil {
@@ -99,6 +102,7 @@ func (a *App) newJourney(cfg *config.Config, clk clock.Clock, hasher signin.Hash
 		a.logger.Warn("no voice provider (voice.provider): Call Me is not offered")
 	}
 	accounts := a.newSignin(clk, hasher)
+	accounts.AppCipher, accounts.AppIssuer = appCipher, cfg.Branding.ServiceName
 	p := &signin.Journey{
 		Accounts:        accounts,
 		Sessions:        a.backends.Sessions,
@@ -121,6 +125,7 @@ func (a *App) newJourney(cfg *config.Config, clk clock.Clock, hasher signin.Hash
 		MaxSends:        cfg.MFA.MaxSends,
 		Cooldown:        cfg.MFA.ResendCooldown,
 		CallTimeout:     cfg.MFA.CallTimeout,
+		App:             cfg.MFA.App,
 	}
 	a.pressHash = func(ctx context.Context, ref string) error { return p.CallAnswered(ctx, ref, true) }
 	return p

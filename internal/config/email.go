@@ -33,7 +33,8 @@ type EmailNotify struct {
 	BaseURL    string `yaml:"base_url"` // default https://api.notifications.service.gov.uk
 	// Templates maps each kind of email to its Notify template ID: verify_email,
 	// already_registered, password_reset_code, password_changed,
-	// phone_changed, phone_enrol_code, phone_enrolled, account_locked.
+	// phone_changed, phone_enrol_code, phone_enrolled, account_locked; and,
+	// with mfa.app, app_added and app_removed (AppEmailTemplates).
 	Templates map[string]string `yaml:"templates"`
 }
 
@@ -64,6 +65,10 @@ func EmailTemplates() []string {
 	return []string{"verify_email", "already_registered", "password_reset_code", "password_changed", "phone_changed",
 		"phone_enrol_code", "phone_enrolled", "account_locked"}
 }
+
+// AppEmailTemplates are the kinds of email the authenticator app (mfa.app)
+// adds: a Notify deployment that turns it on needs a template for each.
+func AppEmailTemplates() []string { return []string{"app_added", "app_removed"} }
 
 // asciiPunctuation is the default set of special characters.
 const asciiPunctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
@@ -140,14 +145,18 @@ func (v *validator) validateEmail(c *Config) {
 		if !isWebURL(n.BaseURL, "https") {
 			v.add("email.govuknotify.base_url", "must be an https URL")
 		}
-		for _, k := range EmailTemplates() {
+		needed, known := EmailTemplates(), append(EmailTemplates(), AppEmailTemplates()...)
+		if c.MFA.App {
+			needed = known
+		}
+		for _, k := range needed {
 			if n.Templates[k] == "" {
 				v.add("email.govuknotify.templates."+k, "required: the Notify template ID for this email")
 			}
 		}
 		for k := range n.Templates {
-			if !contains(EmailTemplates(), k) {
-				v.add("email.govuknotify.templates."+k, "unknown template; allowed: %s", strings.Join(EmailTemplates(), ", "))
+			if !contains(known, k) {
+				v.add("email.govuknotify.templates."+k, "unknown template; allowed: %s", strings.Join(known, ", "))
 			}
 		}
 	default:

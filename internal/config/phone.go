@@ -18,6 +18,9 @@ type MFA struct {
 	MaxSends       int           `yaml:"max_sends"`       // codes per sign-in; default 5
 	ResendCooldown time.Duration `yaml:"resend_cooldown"` // default 30s
 	CallTimeout    time.Duration `yaml:"call_timeout"`    // a call with no outcome by then has failed; default 2m
+	// App offers an authenticator app (TOTP, issue 16) as another way to
+	// confirm identity, set up from /account/app. Default off.
+	App bool `yaml:"app"`
 }
 
 // Lockout locks an account after wrong passwords (or phone codes) in a row.

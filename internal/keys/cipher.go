@@ -59,6 +59,13 @@ func (c *Cipher) Open(ciphertext, additionalData []byte) ([]byte, error) {
 	return out, err
 }
 
+// OpenCurrent is Open, also telling whether the current key opened the
+// blob: a blob a previous key sealed wants resealing (Seal) before that key
+// is dropped.
+func (c *Cipher) OpenCurrent(ciphertext, additionalData []byte) (plaintext []byte, current bool, err error) {
+	return c.open(ciphertext, additionalData)
+}
+
 // open is Open, also telling whether the current key opened the blob (a
 // previous key's blob wants resealing).
 func (c *Cipher) open(ciphertext, additionalData []byte) (plaintext []byte, current bool, err error) {

@@ -48,7 +48,7 @@ func New() *Metrics {
 		signins: prometheus.NewCounterVec(prometheus.CounterOpts{Name: SignIns,
 			Help: "Sign-in steps by outcome: password_ok, complete, password_failed, unknown_email, locked, rate_limited."}, []string{"outcome"}),
 		factors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: SecondFactors,
-			Help: "Second-factor confirmations by channel (sms, tel, email) and outcome (ok, failed, limited)."}, []string{"channel", "outcome"}),
+			Help: "Second-factor confirmations by channel (sms, tel, otp, email) and outcome (ok, failed, limited)."}, []string{"channel", "outcome"}),
 		lockouts: prometheus.NewCounter(prometheus.CounterOpts{Name: Lockouts,
 			Help: "Accounts locked after too many failed attempts."}),
 		sends: prometheus.NewCounterVec(prometheus.CounterOpts{Name: Sends,

@@ -9,7 +9,7 @@ const (
 
 	// Journeys and tokens, counted from the audit events that record them.
 	SignIns       = "carekey_signins_total"        // outcome
-	SecondFactors = "carekey_second_factors_total" // channel (sms, tel, email), outcome
+	SecondFactors = "carekey_second_factors_total" // channel (sms, tel, otp, email), outcome
 	Lockouts      = "carekey_lockouts_total"
 	Sends         = "carekey_sends_total"        // channel (email, sms, voice), provider, outcome
 	TokenGrants   = "carekey_token_grants_total" // grant_type, outcome

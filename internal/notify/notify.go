@@ -38,6 +38,10 @@ const (
 	// TemplateAccountLocked tells the user their account was locked, and
 	// that resetting the password lifts the lock.
 	TemplateAccountLocked = "account_locked"
+	// TemplateAppAdded and TemplateAppRemoved tell the user an
+	// authenticator app was added to or removed from their account.
+	TemplateAppAdded   = "app_added"
+	TemplateAppRemoved = "app_removed"
 )
 
 // Email is one email to one recipient.

@@ -105,6 +105,26 @@ func (t Templates) PhoneEnrolled(to string) Email {
 	}, nil)
 }
 
+// AppAdded tells the user that an authenticator app was set up for their
+// account.
+func (t Templates) AppAdded(to string) Email {
+	return t.email(to, TemplateAppAdded, "", t.ServiceName+": an authenticator app has been set up", []block{
+		{Text: "An authenticator app has been set up for your " + t.ServiceName + " account. You can now confirm your sign-ins with a code from it."},
+		{Text: "If you set it up, you do not need to do anything."},
+		{Text: "If this wasn't you, contact " + t.councilName() + " straight away."},
+	}, nil)
+}
+
+// AppRemoved tells the user that the authenticator app was removed from
+// their account, by themselves or an administrator.
+func (t Templates) AppRemoved(to string) Email {
+	return t.email(to, TemplateAppRemoved, "", t.ServiceName+": your authenticator app has been removed", []block{
+		{Text: "The authenticator app has been removed from your " + t.ServiceName + " account. You will confirm your sign-ins with your phone."},
+		{Text: "If you removed it, or asked for it to be removed, you do not need to do anything."},
+		{Text: "If this wasn't you, contact " + t.councilName() + " straight away."},
+	}, nil)
+}
+
 // AccountLocked tells the user their account was locked after too many
 // wrong passwords or codes, and how to get back in safely: resetting the
 // password lifts the lock. resetURL must be an absolute http(s) URL built

@@ -58,6 +58,20 @@ func TestEmails(t *testing.T) {
 		wantKind:    notify.TemplatePhoneChanged,
 		wantText:    []string{"The phone number for your Children's Services Portal account has been changed.", "If this wasn't you, contact Norfolk County Council"},
 		wantParams:  map[string]string{"council_name": "Norfolk County Council", "service_name": "Children's Services Portal"},
+	}, {
+		name:        "AppAdded",
+		have:        tpl.AppAdded("penny@example.com"),
+		wantSubject: "Children's Services Portal: an authenticator app has been set up",
+		wantKind:    notify.TemplateAppAdded,
+		wantText:    []string{"An authenticator app has been set up for your Children's Services Portal account.", "If this wasn't you, contact Norfolk County Council"},
+		wantParams:  map[string]string{"council_name": "Norfolk County Council", "service_name": "Children's Services Portal"},
+	}, {
+		name:        "AppRemoved",
+		have:        tpl.AppRemoved("penny@example.com"),
+		wantSubject: "Children's Services Portal: your authenticator app has been removed",
+		wantKind:    notify.TemplateAppRemoved,
+		wantText:    []string{"The authenticator app has been removed from your Children's Services Portal account.", "If this wasn't you, contact Norfolk County Council"},
+		wantParams:  map[string]string{"council_name": "Norfolk County Council", "service_name": "Children's Services Portal"},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := tc.have

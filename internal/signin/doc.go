@@ -7,7 +7,7 @@
 //
 //	password ──password_ok──────────────────────────────────► confirm ──send_code──► code ──code_ok──────► verified
 //	   └──password_ok_no_phone─► enrol_email ──email_code_ok─► enrol ─┘  └──place_call──► call ──call_answered─┘
-//	                                         ▲                  │
+//	                                         ▲                  │  └──use_app──► app ──app_code_ok──┘
 //	                                         └──call_failed─────┘     any step ──cancel──► cancelled
 //
 // Journey, the package's public face, owns the flow's whole lifecycle:
@@ -68,6 +68,15 @@
 // notice that cannot be sent is audited, never undoes the change. A sign-in
 // may also carry DataReturn, the name of the page to go back to when no
 // relying party waits (the web layer's allow-list, never a URL).
+//
+// The authenticator app (app.go, issue 16), where the deployment offers it
+// (Journey.App): a user who has set one up may choose "Use your
+// authenticator app" at "Confirm your identity" and type its code (one time
+// step either side, each step once, wrong codes counted toward the lock
+// like SMS codes; AMR pwd + otp + mfa). Setting it up and removing it need
+// a sign-in confirmed with the phone (StartPhoneOnly); the secret is sealed
+// with the signing-key keyring and waits in a flow of kind KindAppSetup
+// until a first right code.
 //
 // No session exists before StateVerified: Finish creates one (Sessions),
 // with a fresh ID and AMR pwd + sms|tel + mfa, only after Next returns it;

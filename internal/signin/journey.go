@@ -139,8 +139,8 @@ type Action struct {
 	// password step decides between EventPasswordOK and
 	// EventPasswordOKNoPhone).
 	Email, Password string
-	// Code: EventCodeOK (the SMS code) and EventEmailCodeOK (the code
-	// emailed before enrolment).
+	// Code: EventCodeOK (the SMS code), EventAppCodeOK (the authenticator
+	// app's) and EventEmailCodeOK (the code emailed before enrolment).
 	Code string
 	// Phone and Country: EventPhoneEntered.
 	Phone, Country string
@@ -230,6 +230,10 @@ func (j *Journey) step(ctx context.Context, f flow.Flow, a Action) (Outcome, err
 		saved, err = j.placeCall(ctx, f)
 	case EventCodeOK:
 		return j.codeOK(ctx, f, a)
+	case EventUseApp:
+		saved, err = j.useApp(ctx, f)
+	case EventAppCodeOK:
+		return j.appCodeOK(ctx, f, a)
 	case EventCallAnswered, EventCallFailed:
 		return j.callDone(ctx, f, a)
 	case EventCancel:
@@ -316,8 +320,8 @@ func codeDigits(s string) string {
 	}, strings.TrimSpace(s))
 }
 
-// Finish ends a flow that VerifyCode or FinishCall moved to verified by
-// method ("sms" or "tel"). A sign-in saves a newly enrolled phone (emailed
+// Finish ends a flow that VerifyCode, FinishCall or a right app code moved
+// to verified by method ("sms", "tel" or "otp"). A sign-in saves a newly enrolled phone (emailed
 // to the user), audits the second factor, starts a session with a fresh ID
 // (AMR pwd + method + mfa) and deletes the flow. A phone change (whose
 // browser must still be signed in as its user, owns) saves the new number

@@ -116,6 +116,9 @@ type Journey struct {
 	// (optional: without it tries are counted per flow only).
 	Strikes Strikes
 	Logger  *slog.Logger // optional
+	// App offers "Use your authenticator app" to users who have set one up
+	// (config mfa.app; app.go), and lets signed-in users set one up.
+	App bool
 
 	// The SMS code's rules, each defaulting to onetimecode.SMSRules()'s.
 	CodeTTL     time.Duration // default 10m
@@ -239,6 +242,9 @@ func (p *Journey) afterPassword(ctx context.Context, flowID string, u store.User
 	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
 		f.Set(DataUser, u.ID)
 		f.Set(DataPhone, u.Phone)
+		if p.App && u.TOTPSecret != "" {
+			f.Set(DataApp, "1")
+		}
 		return move(f, EventPasswordOK, now)
 	})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/internal/totp"
 )
 
 // ErrInvalidCredentials: the email or the password is wrong (callers must not
@@ -69,6 +70,12 @@ type Service struct {
 	// resetting the password lifts the lock.
 	LockNotices notify.EmailSender
 	ResetURL    string
+	// AppCipher seals authenticator app secrets on the user record (the
+	// keyring of the signing keys, keys.Cipher); AppIssuer names the
+	// service in the user's app (app.go). Without AppCipher no app can be
+	// set up or used.
+	AppCipher totp.Sealer
+	AppIssuer string
 }
 
 // Attempt is one sign-in attempt.

@@ -23,6 +23,9 @@ const (
 	StateCode State = "code"
 	// StateCall: a call was placed; waiting for the user to press #.
 	StateCall State = "call"
+	// StateApp: "Use your authenticator app" was chosen; waiting for a code
+	// from it (only for a user with an app, where the deployment offers it).
+	StateApp State = "app"
 	// StateVerified: the phone is confirmed. The session is created and the
 	// flow deleted in the same request; nothing leaves this state.
 	StateVerified State = "verified"
@@ -56,6 +59,11 @@ const (
 	EventCallAnswered Event = "call_answered"
 	// EventCallFailed: no answer, busy, no # or timeout.
 	EventCallFailed Event = "call_failed"
+	// EventUseApp: "Use your authenticator app".
+	EventUseApp Event = "use_app"
+	// EventAppCodeOK: a right code from the authenticator app, of a time
+	// step not used before.
+	EventAppCodeOK Event = "app_code_ok"
 	// EventCancel: "Cancel".
 	EventCancel Event = "cancel"
 )
@@ -72,11 +80,15 @@ func Table() flow.Table[State, Event] {
 		// A new emailed code replaces the old; its tries carry over.
 		from(StateEnrolEmail, on(EventEmailCodeOK, StateEnrol), on(EventResendEmail, StateEnrolEmail), on(EventCancel, StateCancelled)),
 		from(StateEnrol, on(EventPhoneEntered, StateConfirm), on(EventCancel, StateCancelled)),
-		from(StateConfirm, on(EventSendCode, StateCode), on(EventPlaceCall, StateCall), on(EventCancel, StateCancelled)),
+		from(StateConfirm, on(EventSendCode, StateCode), on(EventPlaceCall, StateCall), on(EventUseApp, StateApp),
+			on(EventCancel, StateCancelled)),
 		// A new SMS code replaces the old; its tries carry over.
 		from(StateCode, on(EventSendCode, StateCode), on(EventPlaceCall, StateCall), on(EventCodeOK, StateVerified),
 			on(EventCancel, StateCancelled)),
 		from(StateCall, on(EventPlaceCall, StateCall), on(EventSendCode, StateCode), on(EventCallAnswered, StateVerified),
 			on(EventCallFailed, StateConfirm), on(EventCancel, StateCancelled)),
+		// The authenticator app; the phone after all.
+		from(StateApp, on(EventAppCodeOK, StateVerified), on(EventSendCode, StateCode), on(EventPlaceCall, StateCall),
+			on(EventCancel, StateCancelled)),
 	)
 }

@@ -15,10 +15,11 @@ func TestEveryStateEventPair(t *testing.T) {
 		StatePassword:   {EventPasswordOK: StateConfirm, EventPasswordOKNoPhone: StateEnrolEmail, EventCancel: StateCancelled},
 		StateEnrolEmail: {EventEmailCodeOK: StateEnrol, EventResendEmail: StateEnrolEmail, EventCancel: StateCancelled},
 		StateEnrol:      {EventPhoneEntered: StateConfirm, EventCancel: StateCancelled},
-		StateConfirm:    {EventSendCode: StateCode, EventPlaceCall: StateCall, EventCancel: StateCancelled},
+		StateConfirm:    {EventSendCode: StateCode, EventPlaceCall: StateCall, EventUseApp: StateApp, EventCancel: StateCancelled},
 		StateCode:       {EventSendCode: StateCode, EventPlaceCall: StateCall, EventCodeOK: StateVerified, EventCancel: StateCancelled},
 		StateCall: {EventPlaceCall: StateCall, EventSendCode: StateCode, EventCallAnswered: StateVerified,
 			EventCallFailed: StateConfirm, EventCancel: StateCancelled},
+		StateApp:       {EventAppCodeOK: StateVerified, EventSendCode: StateCode, EventPlaceCall: StateCall, EventCancel: StateCancelled},
 		StateVerified:  {},
 		StateCancelled: {},
 	}
@@ -42,9 +43,9 @@ func TestEveryStateReachesTheEnd(t *testing.T) {
 // TestStatesAndEventsAreListed: the table names every state and event the
 // journey declares, so the walk above covers them all.
 func TestStatesAndEventsAreListed(t *testing.T) {
-	states := []State{StatePassword, StateEnrolEmail, StateEnrol, StateConfirm, StateCode, StateCall, StateVerified, StateCancelled}
+	states := []State{StatePassword, StateEnrolEmail, StateEnrol, StateConfirm, StateCode, StateCall, StateApp, StateVerified, StateCancelled}
 	events := []Event{EventPasswordOK, EventPasswordOKNoPhone, EventEmailCodeOK, EventResendEmail, EventPhoneEntered, EventSendCode,
-		EventPlaceCall, EventCodeOK, EventCallAnswered, EventCallFailed, EventCancel}
+		EventPlaceCall, EventCodeOK, EventCallAnswered, EventCallFailed, EventUseApp, EventAppCodeOK, EventCancel}
 	if !sameSet(Table().States(), states) || !sameSet(Table().Events(), events) {
 		t.Errorf("Table().States() = %v, Table().Events() = %v; want %v and %v", Table().States(), Table().Events(), states, events)
 	}

@@ -54,6 +54,15 @@ type User struct {
 	// phone is reset). Zero: no such limit.
 	TokensValidAfter time.Time
 
+	// The authenticator app (issue 16). TOTPSecret is the app's secret
+	// sealed by the caller with the signing-key keyring (keys.Cipher,
+	// base64); empty: no app. TOTPLastStep is the last RFC 6238 time step a
+	// code was accepted for: a code of that step or an earlier one is a
+	// replay. TOTPAddedAt is when the app was confirmed (zero: no app).
+	TOTPSecret   string
+	TOTPLastStep int64
+	TOTPAddedAt  time.Time
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -152,6 +161,10 @@ type Store interface {
 	// PasswordHistory returns the user's last n password hashes, newest first
 	// (the current one included).
 	PasswordHistory(ctx context.Context, userID string, n int) ([]string, error)
+	// ListAppUsers returns the IDs of the users with an authenticator app
+	// (TOTPSecret set), in ID order. Called when the encryption key is
+	// replaced, to reseal their secrets (`idp keys reencrypt`).
+	ListAppUsers(ctx context.Context) ([]string, error)
 
 	// CreateSigningKey stores k. Returns ErrConflict if the ID is taken.
 	CreateSigningKey(ctx context.Context, k SigningKey) error

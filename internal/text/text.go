@@ -39,6 +39,12 @@ const (
 	PhoneNotCallable    ID = "mfa.phone.not_callable"
 	PhoneCountry        ID = "mfa.phone.country"
 	PhoneChangeNotYours ID = "account.phone.not_yours"
+	// The authenticator app (issue 16): a code missing or malformed, a code
+	// that does not match (wrong, too old or already used: one message),
+	// and a set-up page left open too long.
+	AppCodeRequired ID = "mfa.app.code.required"
+	AppCodeMismatch ID = "mfa.app.code.mismatch"
+	AppSetupExpired ID = "account.app.setup_expired"
 )
 
 var en = map[ID]string{
@@ -69,6 +75,9 @@ var en = map[ID]string{
 	PhoneNotCallable:    "Please enter a valid phone number. We cannot send codes to or call this kind of number (such as premium-rate or shared-cost numbers): use a mobile or landline number.",
 	PhoneCountry:        "Please enter a valid phone number. Choose a country from the list.",
 	PhoneChangeNotYours: "You are not signed in as the person who started this change, or your sign-in has ended. Please sign in and start again.",
+	AppCodeRequired:     "Please enter the 6-digit code from your authenticator app",
+	AppCodeMismatch:     "The code you have entered does not match. Please enter the code your authenticator app shows now.",
+	AppSetupExpired:     "This set-up page has expired. We have made a new code to scan: please add it to your app again.",
 }
 
 // Get returns the English words for id (the ID itself if unknown, so a missing

@@ -14,8 +14,8 @@
 // redirect URI, a 404): errorpages.go answers it with the page in the layout.
 //
 // The journeys are handler types with a Mount that New calls: the sign-in
-// (signin.go) and the phone change (account.go) call signin.Journey once per
-// step; Register (register.go) and Recovery (recovery.go) share journeys.go's
+// (signin.go), the phone change (account.go) and the authenticator app's
+// set-up (app.go) call signin.Journey once per step; Register (register.go) and Recovery (recovery.go) share journeys.go's
 // loader (a flow bound to the browser by its own cookie, started on the
 // entry page, CSRF, expiry and step checked at every POST) and its
 // journeyErrorTable, the one table from their services' errors to status

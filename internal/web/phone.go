@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/carekey/carekey/internal/flow"
@@ -31,6 +32,11 @@ type phoneData struct {
 	// Reauth: the user signs in again to change their phone; if they cannot
 	// use it any more they are told to ask an administrator.
 	Reauth bool
+	// ReauthApp: the user signs in again (with the phone) to set up or
+	// remove the authenticator app.
+	ReauthApp bool
+	// App: "Use your authenticator app" is offered.
+	App bool
 	// SMS and Call: the ways of confirming this deployment offers (a
 	// channel without a provider is not shown).
 	SMS, Call bool
@@ -53,6 +59,8 @@ func (h *signinHandler) renderPhoneStep(w http.ResponseWriter, r *http.Request, 
 	data := phoneData{Masked: phone.Mask(d.Phone), Countries: phone.Countries(), Country: phone.DefaultCountryCode,
 		ChangePhone: d.ChangePhone,
 		Reauth:      d.Return == returnAccountPhone,
+		ReauthApp:   d.Return == returnAccountApp,
+		App:         h.Journey.CanUseApp(f),
 		SMS:         h.Journey.CanSMSTo(f), Call: h.Journey.CanCall(),
 		Landline: signin.IsLandline(f) && h.Journey.CanSMS()}
 	name := "signin_confirm"
@@ -69,6 +77,8 @@ func (h *signinHandler) renderPhoneStep(w http.ResponseWriter, r *http.Request, 
 		name = "signin_code"
 	case signin.StateCall:
 		name = "signin_call"
+	case signin.StateApp:
+		name = "signin_app"
 	}
 	page.Data = data
 	h.cfg.Pages.Render(w, r, status, name, page)
@@ -218,8 +228,14 @@ func retryIn(secs int) string {
 // verifyCode takes the SMS code; the right one finishes the sign-in (or the
 // phone change).
 func (h *signinHandler) verifyCode(w http.ResponseWriter, r *http.Request) {
+	h.checkCode(w, r, signin.EventCodeOK, text.CodeMismatch, signin.ErrWrongCode, signin.ErrNoCode)
+}
+
+// checkCode takes a code typed for event e: the right one finishes the
+// sign-in; an error in wrong is shown in the words of mismatch.
+func (h *signinHandler) checkCode(w http.ResponseWriter, r *http.Request, e signin.Event, mismatch text.ID, wrong ...error) {
 	res, ok := h.step(w, r, func() signin.Action {
-		return signin.Action{Event: signin.EventCodeOK, Code: r.PostFormValue("code")}
+		return signin.Action{Event: e, Code: r.PostFormValue("code")}
 	})
 	var inv *text.Invalid
 	switch err := res.err; {
@@ -228,8 +244,10 @@ func (h *signinHandler) verifyCode(w http.ResponseWriter, r *http.Request) {
 		page := &render.Page{}
 		addInvalid(page, inv)
 		h.renderPhoneStep(w, r, res.out.Flow, res.token, http.StatusBadRequest, page)
-	case errors.Is(err, signin.ErrWrongCode), errors.Is(err, signin.ErrNoCode):
-		h.renderError(w, r, res, http.StatusBadRequest, text.CodeMismatch, "code")
+	case slices.ContainsFunc(wrong, func(target error) bool { return errors.Is(err, target) }):
+		h.renderError(w, r, res, http.StatusBadRequest, mismatch, "code")
+	case errors.Is(err, signin.ErrNoApp):
+		h.renderError(w, r, res, http.StatusBadRequest, text.ChannelUnavailable, "")
 	case err != nil:
 		h.signinFailed(w, r, "check code", err)
 	default:

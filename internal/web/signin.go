@@ -49,6 +49,8 @@ func (h *signinHandler) Mount(r *mux.Router) {
 	r.HandleFunc("/signin/call-status", h.callStatus).Methods(http.MethodGet)
 	r.HandleFunc("/signin/continue", h.continueCall).Methods(http.MethodPost)
 	r.HandleFunc("/signin/cancel", h.cancelSignin).Methods(http.MethodPost)
+	r.HandleFunc("/signin/use-app", h.useApp).Methods(http.MethodPost) // app.go
+	r.HandleFunc("/signin/app", h.verifyApp).Methods(http.MethodPost)
 }
 
 // login is op's LoginURL: /login?authRequestID=…. prompt=create goes to
@@ -185,6 +187,8 @@ func returnPath(name string) string {
 	switch name {
 	case returnAccountPhone:
 		return pathAccountPhone
+	case returnAccountApp:
+		return pathAccountApp
 	default:
 		return "/"
 	}
@@ -251,6 +255,7 @@ func (h *signinHandler) showSignin(w http.ResponseWriter, r *http.Request) {
 // party.
 type signinData struct {
 	ChangePhone bool // again, before changing the phone number
+	ChangeApp   bool // again, before setting up or removing the app
 	Registered  bool // the account was just created: say so, once
 }
 
@@ -258,7 +263,8 @@ type signinData struct {
 const noticeRegistered = "registered"
 
 func signinPageData(f flow.Flow) signinData {
-	return signinData{ChangePhone: signin.DataOf(f).Return == returnAccountPhone}
+	ret := signin.DataOf(f).Return
+	return signinData{ChangePhone: ret == returnAccountPhone, ChangeApp: ret == returnAccountApp}
 }
 
 func (s *Server) expired(w http.ResponseWriter, r *http.Request) {
@@ -421,7 +427,12 @@ func (s *Server) sessionCSRFValid(sessionID, token string) bool {
 	return ok
 }
 
-type homeData struct{ Email string }
+type homeData struct {
+	Email string
+	// App: the deployment offers the authenticator app; HasApp: the user
+	// has one.
+	App, HasApp bool
+}
 
 // home shows who is signed in (to a visitor who came to carekey directly).
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -437,7 +448,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Pages.Render(w, r, http.StatusOK, "signed_in", &render.Page{
-		Title: "You are signed in", CSRF: s.sessionCSRF(sess.ID), Data: homeData{Email: u.Email},
+		Title: "You are signed in", CSRF: s.sessionCSRF(sess.ID),
+		Data: homeData{Email: u.Email, App: s.cfg.Signin.App, HasApp: u.TOTPSecret != ""},
 	})
 }
 

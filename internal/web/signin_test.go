@@ -123,7 +123,7 @@ func newSigninRig(t *testing.T, userPhone string) *signinRig {
 		t.Fatal(err)
 	}
 	names := []string{"signin", "signin_enrol_email", "signin_enrol", "signin_confirm", "signin_code", "signin_call", "signed_in",
-		"logged_out", "error", "coming_soon", "account_phone", "account_phone_done"}
+		"logged_out", "error", "coming_soon", "account_phone", "account_phone_done", "signin_app", "account_app"}
 	pages, err := render.New(ui.Templates(), config.Branding{ServiceName: "Test"}, nil, names...)
 	if err != nil {
 		t.Fatal(err)

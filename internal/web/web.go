@@ -123,6 +123,7 @@ func New(cfg Config) (*Server, error) {
 	s.mountConfirmLogout(pages) // logout.go: end_session's "Sign out" page
 	pages.HandleFunc("/", s.home).Methods(http.MethodGet)
 	(&accountHandler{Journey: cfg.Signin, Server: s}).Mount(pages) // account.go: change the phone
+	(&appHandler{Journey: cfg.Signin, Server: s}).Mount(pages)     // app.go: the authenticator app
 	s.newRegister().Mount(pages)                                   // register.go
 	s.newRecovery().Mount(pages)                                   // recovery.go
 	for prefix, h := range cfg.Mounts {

@@ -168,6 +168,14 @@ func (c *Client) ResetPhone(ctx context.Context, userID string) (User, error) {
 	return u, err
 }
 
+// RemoveApp removes the user's authenticator app and signs them out
+// everywhere (DELETE /users/{id}/totp); the user is emailed.
+func (c *Client) RemoveApp(ctx context.Context, userID string) (User, error) {
+	var u User
+	_, err := c.do(ctx, http.MethodDelete, "/users/"+seg(userID)+"/totp", nil, &u)
+	return u, err
+}
+
 // Unlock clears the user's wrong-password count and lock.
 func (c *Client) Unlock(ctx context.Context, userID string) (User, error) {
 	var u User

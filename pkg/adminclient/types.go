@@ -79,13 +79,15 @@ type GrantInput struct {
 
 // User is a user as the admin API shows them.
 type User struct {
-	ID            string     `json:"id"`
-	Email         string     `json:"email"`
-	GivenName     string     `json:"given_name"`
-	FamilyName    string     `json:"family_name"`
-	PhoneEnrolled bool       `json:"phone_enrolled"`
-	FailedLogins  int        `json:"failed_logins"`
-	LockedUntil   *time.Time `json:"locked_until,omitempty"`
+	ID            string `json:"id"`
+	Email         string `json:"email"`
+	GivenName     string `json:"given_name"`
+	FamilyName    string `json:"family_name"`
+	PhoneEnrolled bool   `json:"phone_enrolled"`
+	// AuthenticatorApp: the user has set up an authenticator app.
+	AuthenticatorApp bool       `json:"authenticator_app"`
+	FailedLogins     int        `json:"failed_logins"`
+	LockedUntil      *time.Time `json:"locked_until,omitempty"`
 }
 
 // UserList is the answer of GET /users?email= (FindUsers): none or one.

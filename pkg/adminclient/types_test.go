@@ -28,7 +28,7 @@ func TestWireFormat(t *testing.T) {
 		{"grant list", GrantList{Grants: []Grant{}}, `{"grants":[]}`},
 		{"grant input", GrantInput{Relationship: "child"}, `{"relationship":"child"}`},
 		{"user", User{ID: "usr_1", Email: "p@example.com", GivenName: "Penny", FamilyName: "Plumber", PhoneEnrolled: true, FailedLogins: 2, LockedUntil: &at},
-			`{"id":"usr_1","email":"p@example.com","given_name":"Penny","family_name":"Plumber","phone_enrolled":true,"failed_logins":2,"locked_until":"2026-03-31T23:59:59Z"}`},
+			`{"id":"usr_1","email":"p@example.com","given_name":"Penny","family_name":"Plumber","phone_enrolled":true,"authenticator_app":false,"failed_logins":2,"locked_until":"2026-03-31T23:59:59Z"}`},
 		{"user list", UserList{Users: []User{}}, `{"users":[]}`},
 		{"audit page", AuditPage{Events: []AuditEvent{{ID: 7, Type: "user.unlocked", PrevHash: "00", Hash: "ff"}}},
 			`{"events":[{"id":7,"type":"user.unlocked","prev_hash":"00","hash":"ff"}]}`},

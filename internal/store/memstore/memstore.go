@@ -61,7 +61,7 @@ func ts(t time.Time) time.Time {
 
 func cloneUser(u store.User) store.User {
 	u.LockedUntil, u.CreatedAt, u.UpdatedAt = ts(u.LockedUntil), ts(u.CreatedAt), ts(u.UpdatedAt)
-	u.TokensValidAfter = ts(u.TokensValidAfter)
+	u.TokensValidAfter, u.TOTPAddedAt = ts(u.TokensValidAfter), ts(u.TOTPAddedAt)
 	return u
 }
 
@@ -154,6 +154,24 @@ func (s *Store) GetUser(ctx context.Context, id string) (store.User, error) {
 		return store.User{}, fmt.Errorf("get user %s: %w", id, store.ErrNotFound)
 	}
 	return rec.user, nil
+}
+
+// ListAppUsers returns the IDs of the users with an authenticator app, in
+// ID order.
+func (s *Store) ListAppUsers(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("list app users: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for id, rec := range s.users {
+		if rec.user.TOTPSecret != "" {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // GetUserByEmail returns the user with exactly that email, or store.ErrNotFound.

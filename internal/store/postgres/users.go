@@ -17,7 +17,7 @@ import (
 const userColumns = `id, email, email_verified, given_name, family_name, password_hash,
 	phone, phone_verified, professional, role, organisation, street, town, postcode,
 	failed_logins, locked_until, lock_count, created_at, updated_at,
-	failed_codes, tokens_valid_after`
+	failed_codes, tokens_valid_after, totp_secret, totp_last_step, totp_added_at`
 
 // userArgs are u's values in userColumns order.
 func userArgs(u store.User) []any {
@@ -25,7 +25,7 @@ func userArgs(u store.User) []any {
 	return []any{u.ID, u.Email, u.EmailVerified, u.GivenName, u.FamilyName, u.PasswordHash,
 		u.Phone, u.PhoneVerified, p.Professional, p.Role, p.Organisation, p.Street, p.Town, p.Postcode,
 		u.FailedLogins, ts(u.LockedUntil), u.LockCount, ts(u.CreatedAt), ts(u.UpdatedAt),
-		u.FailedCodes, ts(u.TokensValidAfter)}
+		u.FailedCodes, ts(u.TokensValidAfter), u.TOTPSecret, u.TOTPLastStep, ts(u.TOTPAddedAt)}
 }
 
 func scanUser(row pgx.Row) (store.User, error) {
@@ -33,24 +33,24 @@ func scanUser(row pgx.Row) (store.User, error) {
 		u                            store.User
 		p                            = &u.Profile
 		locked, createdAt, updatedAt pgtype.Timestamptz
-		validAfter                   pgtype.Timestamptz
+		validAfter, totpAdded        pgtype.Timestamptz
 	)
 	err := row.Scan(&u.ID, &u.Email, &u.EmailVerified, &u.GivenName, &u.FamilyName, &u.PasswordHash,
 		&u.Phone, &u.PhoneVerified, &p.Professional, &p.Role, &p.Organisation, &p.Street, &p.Town, &p.Postcode,
 		&u.FailedLogins, &locked, &u.LockCount, &createdAt, &updatedAt,
-		&u.FailedCodes, &validAfter)
+		&u.FailedCodes, &validAfter, &u.TOTPSecret, &u.TOTPLastStep, &totpAdded)
 	if err != nil {
 		return store.User{}, mapErr(err)
 	}
 	u.LockedUntil, u.CreatedAt, u.UpdatedAt = fromTS(locked), fromTS(createdAt), fromTS(updatedAt)
-	u.TokensValidAfter = fromTS(validAfter)
+	u.TokensValidAfter, u.TOTPAddedAt = fromTS(validAfter), fromTS(totpAdded)
 	return u, nil
 }
 
 // normUser is u as the database will return it.
 func normUser(u store.User) store.User {
 	u.LockedUntil, u.CreatedAt, u.UpdatedAt = norm(u.LockedUntil), norm(u.CreatedAt), norm(u.UpdatedAt)
-	u.TokensValidAfter = norm(u.TokensValidAfter)
+	u.TokensValidAfter, u.TOTPAddedAt = norm(u.TokensValidAfter), norm(u.TOTPAddedAt)
 	return u
 }
 
@@ -59,7 +59,7 @@ func normUser(u store.User) store.User {
 // the audit chain head).
 func (s *Store) CreateUser(ctx context.Context, u store.User, events ...store.AuditEvent) error {
 	steps := []step{{"insert", `INSERT INTO users (` + userColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
 		userArgs(u)}}
 	if u.PasswordHash != "" {
 		steps = append(steps, passwordHistoryStep(u.ID, u.PasswordHash, u.CreatedAt))
@@ -93,6 +93,20 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (store.User, e
 		return store.User{}, fmt.Errorf("get user by email: %w", err)
 	}
 	return u, nil
+}
+
+// ListAppUsers returns the IDs of the users with an authenticator app, in
+// ID order.
+func (s *Store) ListAppUsers(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM users WHERE totp_secret <> '' ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list app users: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list app users: %w", err)
+	}
+	return orNil(ids), nil
 }
 
 // UpdateUser locks the user's row, calls fn and saves the result with the

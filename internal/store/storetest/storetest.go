@@ -23,6 +23,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateUserFnError", testUpdateUserFnError},
 		{"UpdateUserEmailConflict", testUpdateUserEmailConflict},
 		{"UpdateUserConcurrent", testUpdateUserConcurrent},
+		{"TOTP", testTOTP},
+		{"TOTPStepConcurrent", testTOTPStepConcurrent},
+		{"ListAppUsers", testListAppUsers},
 		{"PasswordHistory", testPasswordHistory},
 		{"SigningKeys", testSigningKeys},
 		{"ResealSigningKey", testResealSigningKey},
@@ -94,6 +97,8 @@ func checkUser(t *testing.T, have, want store.User) {
 	checkTime(t, "TokensValidAfter", have.TokensValidAfter, want.TokensValidAfter)
 	checkTime(t, "CreatedAt", have.CreatedAt, want.CreatedAt)
 	checkTime(t, "UpdatedAt", have.UpdatedAt, want.UpdatedAt)
+	checkTime(t, "TOTPAddedAt", have.TOTPAddedAt, want.TOTPAddedAt)
+	have.TOTPAddedAt, want.TOTPAddedAt = time.Time{}, time.Time{}
 	have.LockedUntil, have.CreatedAt, have.UpdatedAt = time.Time{}, time.Time{}, time.Time{}
 	want.LockedUntil, want.CreatedAt, want.UpdatedAt = time.Time{}, time.Time{}, time.Time{}
 	have.TokensValidAfter, want.TokensValidAfter = time.Time{}, time.Time{}

@@ -131,6 +131,9 @@ func testUserRoundTrip(t *testing.T, s store.Store) {
 		LockCount:        3,
 		FailedCodes:      4,
 		TokensValidAfter: base.Add(-time.Minute + 5),
+		TOTPSecret:       "c2VhbGVkIHNlY3JldA==",
+		TOTPLastStep:     59_000_000_123,
+		TOTPAddedAt:      base.Add(-30*time.Minute + 1),
 		CreatedAt:        base.Add(-time.Hour),
 		UpdatedAt:        base.Add(999), // below a microsecond: truncated away
 	}
@@ -368,6 +371,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 			return err
 		}},
 		{"ListSigningKeys", func() error { _, err := s.ListSigningKeys(ctx); return err }},
+		{"ListAppUsers", func() error { _, err := s.ListAppUsers(ctx); return err }},
 		{"GetRefreshTokenWithUser", func() error { _, _, err := s.GetRefreshTokenWithUser(ctx, "t1"); return err }},
 		{"RotateRefreshToken", func() error {
 			return s.RotateRefreshToken(ctx, "t1", store.RefreshToken{ID: "t2"}, now)

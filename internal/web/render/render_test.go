@@ -3,6 +3,7 @@ package render_test
 import (
 	"bytes"
 	"html"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -25,7 +26,7 @@ var allPages = []string{"signin", "signin_enrol_email", "signin_enrol", "signin_
 	"signed_in", "logged_out", "error", "coming_soon",
 	"register_profile", "register_credentials", "register_verify",
 	"forgot_email", "forgot_verify", "forgot_password", "forgot_done",
-	"confirm_logout", "account_phone", "account_phone_done"}
+	"confirm_logout", "account_phone", "account_phone_done", "signin_app", "account_app"}
 
 func newPages(t *testing.T, logs *bytes.Buffer) *render.Pages {
 	t.Helper()
@@ -49,6 +50,8 @@ func pageData() map[string]any {
 		"Rules":   []string{"It must be at least 14 characters long", "It must contain at least one letter"},
 		"Heading": "Sign in", "Message": "Something to say.", "StartAgain": "/signin", "RetryIn": "", "BackTo": "",
 		"Email": "penny.plumber@example.org", "Next": "https://rp.example/", "MAC": "m",
+		"App": true, "ReauthApp": false, "ChangeApp": false, "HasApp": false, "Added": false, "Removed": false,
+		"SetupID": "flw_1", "QR": template.URL("data:image/png;base64,iVBORw0KGgo="), "Key": "JBSWY3DPEHPK3PXP",
 	}
 }
 
@@ -60,7 +63,12 @@ var guideWords = map[string][]string{
 		`Don't have an account? <a href="/register">Sign up now</a>`},
 	"signin_confirm": {"<h1>Confirm your identity</h1>",
 		"You need to confirm your identity using your phone number every time you sign in.",
-		"<dt>Phone Number</dt>", "<dd>XXX-XXX-XXX47</dd>", ">Send Code</button>", ">Call Me</button>", ">Cancel</button>"},
+		"<dt>Phone Number</dt>", "<dd>XXX-XXX-XXX47</dd>", ">Send Code</button>", ">Call Me</button>", ">Cancel</button>",
+		">Use your authenticator app</button>"},
+	"signin_app": {"<h1>Confirm your identity</h1>", `<label for="code">Enter the 6-digit code from your app</label>`,
+		`autocomplete="one-time-code"`, `inputmode="numeric"`, ">Verify Code</button>", ">Send Code</button>", ">Cancel</button>"},
+	"account_app": {"<h1>Set up an authenticator app</h1>", `src="data:image/png;base64,iVBORw0KGgo="`, `alt="QR code to scan with your authenticator app.`,
+		"JBSWY3DPEHPK3PXP", `<label for="code">Enter the 6-digit code from your app</label>`, `name="setup" value="flw_1"`},
 	"signin_code": {"<h1>Confirm your identity</h1>",
 		"You need to confirm your identity using your phone number every time you sign in.", "<dt>Phone Number</dt>",
 		`<label for="code">Enter your verification code below, or send a new code</label>`, ">Cancel</button>"},
@@ -85,11 +93,12 @@ var guideWords = map[string][]string{
 		"We have just sent you an email to confirm your email address. Please enter the code this contains below. Use the <strong>back</strong> button below if you would like to change your email address and try again or <strong>Please send me a new code</strong> if you need another one.",
 		"If you can't find this email, it may be in your spam/junk email folder.", `<label for="code">Code *</label>`,
 		">Please send me a new code</button>", ">Next</button>", ">Back</button>", `action="/register/verify"`},
-	"forgot_email":       {"<h1>Forgot your password?</h1>", `<label for="email">Email address *</label>`, ">Next</button>"},
-	"forgot_verify":      {"<h1>Forgot your password?</h1>", `<label for="code">Code *</label>`, ">Please send me a new code</button>", `action="/forgot-password/verify"`},
-	"forgot_password":    {"<h1>Choose a new password</h1>", `<label for="password">Password *</label>`, `<label for="confirm_password">Confirm password *</label>`, "<h2>Password policy</h2>"},
-	"forgot_done":        {"<h1>Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin" class="button">Sign in</a>`},
-	"signed_in":          {"<h1>You are signed in</h1>", "as penny.plumber@example.org", ">Sign out</button>", "Change your phone number"},
+	"forgot_email":    {"<h1>Forgot your password?</h1>", `<label for="email">Email address *</label>`, ">Next</button>"},
+	"forgot_verify":   {"<h1>Forgot your password?</h1>", `<label for="code">Code *</label>`, ">Please send me a new code</button>", `action="/forgot-password/verify"`},
+	"forgot_password": {"<h1>Choose a new password</h1>", `<label for="password">Password *</label>`, `<label for="confirm_password">Confirm password *</label>`, "<h2>Password policy</h2>"},
+	"forgot_done":     {"<h1>Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin" class="button">Sign in</a>`},
+	"signed_in": {"<h1>You are signed in</h1>", "as penny.plumber@example.org", ">Sign out</button>", "Change your phone number",
+		`<a href="/account/app">Set up an authenticator app</a>`},
 	"logged_out":         {"<h1>You have signed out</h1>", `<a href="/signin">Sign in again</a>`},
 	"error":              {"<h1>Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin" class="button">Start again</a>`},
 	"coming_soon":        {"<h1>Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin">Back to sign in</a>`},
