@@ -207,6 +207,9 @@ type phase struct {
 	Latencies    []time.Duration            // of the successful ones, sorted
 	Pages        map[string][]time.Duration // per request, sorted
 	CPU          map[string]groupCPU        // per process name; nil without Procs
+	// PeakRSS is the largest peak resident set size of the processes of
+	// each name during the phase (their peaks are reset as it starts).
+	PeakRSS map[string]int64
 }
 
 // report is what a run measured.
@@ -324,6 +327,9 @@ func (l *loader) phase(ctx context.Context, n int, do func(worker, i int) error)
 		if before, err = l.o.Procs(); err != nil {
 			return p, err
 		}
+		for pid := range before {
+			_ = resetPeak(pid) // without the right, the peak is since the process started
+		}
 	}
 	var (
 		next atomic.Int64
@@ -365,6 +371,7 @@ func (l *loader) phase(ctx context.Context, n int, do func(worker, i int) error)
 			return p, err
 		}
 		p.CPU = cpuUsed(before, after)
+		p.PeakRSS = peaks(after)
 	}
 	return p, nil
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -226,5 +228,38 @@ func TestOwned(t *testing.T) {
 				owner[k] = w
 			}
 		}
+	}
+}
+
+// The peak RSS comes from VmHWM, and resetting it makes a phase's peak its
+// own: after the reset this process's peak is no more than before.
+func TestPeakRSS(t *testing.T) {
+	if got, err := parseHWM("Name:\tidp\nVmPeak:\t  900 kB\nVmHWM:\t  143360 kB\nVmRSS:\t 1 kB\n"); err != nil || got != 143360<<10 {
+		t.Errorf("parseHWM = %d, %v; want 140 MiB", got, err)
+	}
+	if _, err := parseHWM("Name:\tidp\n"); err == nil {
+		t.Error("parseHWM without VmHWM: no error")
+	}
+	me := os.Getpid()
+	ballast := make([]byte, 64<<20)
+	for i := range ballast {
+		ballast[i] = 1
+	}
+	before, err := peakRSS(me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ballast = nil
+	runtime.GC()
+	debug.FreeOSMemory()
+	if err := resetPeak(me); err != nil {
+		t.Skipf("cannot reset the peak here: %v", err)
+	}
+	after, err := peakRSS(me)
+	if err != nil || after >= before {
+		t.Errorf("peak after reset %d (%v), want below the %d before", after, err, before)
+	}
+	if p := peaks(map[int]proc{me: {"tool", 0}}); p["tool"] < after {
+		t.Errorf("peaks = %v, want this process's %d", p, after)
 	}
 }

@@ -111,3 +111,52 @@ func readStat(pid int) (string, time.Duration, error) {
 	}
 	return s[i+1 : j], time.Duration(utime+stime) * (time.Second / 100), nil
 }
+
+// resetPeak starts the process's peak resident set size afresh (writing 5
+// to /proc/PID/clear_refs), so that a phase's peak is its own and not the
+// server's start-up or the user import before it. It needs the right to
+// write there (the same user, or root); errors are the caller's to ignore.
+func resetPeak(pid int) error {
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+}
+
+// peakRSS is the process's peak resident set size since it started or
+// since resetPeak (VmHWM in /proc/PID/status), in bytes.
+func peakRSS(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseHWM(string(b))
+}
+
+// parseHWM reads the VmHWM line ("VmHWM:    143360 kB") of a status file.
+func parseHWM(status string) (int64, error) {
+	for line := range strings.Lines(status) {
+		rest, ok := strings.CutPrefix(line, "VmHWM:")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) != 2 || f[1] != "kB" {
+			break
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			break
+		}
+		return kb << 10, nil
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/PID/status")
+}
+
+// peaks is the largest peak RSS among the processes of each name.
+func peaks(procs map[int]proc) map[string]int64 {
+	out := map[string]int64{}
+	for pid, p := range procs {
+		if rss, err := peakRSS(pid); err == nil && rss > out[p.Name] {
+			out[p.Name] = rss
+		}
+	}
+	return out
+}

@@ -69,6 +69,15 @@ func (p phase) print(w io.Writer, plural, one string, c int) {
 		parts = append(parts, fmt.Sprintf("%s %s (%d %s)", name, round(g.CPU/n), g.Procs, pluralOf(g.Procs, "process", "processes")))
 	}
 	fmt.Fprintf(w, "CPU per %s: %s; together %s\n", one, strings.Join(parts, ", "), round(total/n))
+	var rss []string
+	for _, name := range names {
+		if b, ok := p.PeakRSS[name]; ok {
+			rss = append(rss, fmt.Sprintf("%s %.0f MiB", name, float64(b)/(1<<20)))
+		}
+	}
+	if len(rss) > 0 {
+		fmt.Fprintf(w, "peak RSS during the %s (largest process of each name): %s\n", plural, strings.Join(rss, ", "))
+	}
 }
 
 // pct is the p-th percentile of sorted durations.
