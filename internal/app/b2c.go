@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"time"
 
 	"github.com/carekey/carekey/internal/b2c"
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/config"
+	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store/postgres"
 )
 
@@ -32,4 +35,16 @@ func ImportB2C(ctx context.Context, cfg *config.Config, r io.Reader, dryRun bool
 	defer pg.Close()
 	im := &b2c.Importer{Users: pg, Clock: clock.System(), Mapping: b2cMapping(cfg.B2C.Attributes), Actor: B2CActor}
 	return im.Run(ctx, r, dryRun)
+}
+
+// oldPasswords is the old tenant's ROPC endpoint that sign-in checks pending
+// passwords against, and the cut-off after which it stops (config b2c.ropc,
+// b2c.cutoff); nil without b2c.ropc.token_url.
+func oldPasswords(c config.B2C) (signin.OldPasswords, time.Time) {
+	cutoff, _ := c.CutoffTime() // validated
+	if !c.ROPC.Enabled() {
+		return nil, cutoff
+	}
+	return &b2c.ROPC{TokenURL: c.ROPC.TokenURL, ClientID: c.ROPC.ClientID, Scope: c.ROPC.Scope,
+		Timeout: c.ROPC.Timeout, HTTP: &http.Client{Timeout: c.ROPC.Timeout}}, cutoff
 }
