@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +112,36 @@ func TestImportUsage(t *testing.T) {
 		if code, out := runIdp(t, time.Now(), args...); code != 2 || !strings.Contains(out, "idp import b2c EXPORT.jsonl") {
 			t.Errorf("%q: %d %q, want usage", args, code, out)
 		}
+	}
+}
+
+// Grants for users imported from B2C can name them by object ID
+// (user_external_id) instead of email in `idp admin import`.
+func TestAdminImportCSVByExternalID(t *testing.T) {
+	issuer, a := startDevApp(t)
+	now := time.Now().UTC()
+	if err := a.Backends().Store.CreateUser(t.Context(), store.User{ID: "usr_b2c", Email: "imported@example.org", GivenName: "Ima", FamilyName: "Ported",
+		ExternalID: "0b1f6c1e-6d2a-4d38-9a51-000000000001", PasswordPending: true, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "grants.csv")
+	body := "user_external_id,email,source,external_ref,name,birthdate,relationship\n" +
+		"0b1f6c1e-6d2a-4d38-9a51-000000000001,,case-system,B2C-1,Bea QQ Bee,2015-05-05,child\n" +
+		",sam.single.portal@example.com,case-system,B2C-2,Cal QQ Sea,2014-04-04,child\n"
+	if err := os.WriteFile(path, []byte(body+"0b1f6c1e-6d2a-4d38-9a51-00000000dead,,case-system,B2C-3,Dee QQ Dead,2014-04-04,child\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out := idp(t, issuer, "import", path)
+	if code != 1 || !strings.Contains(out, "line 4: user_external_id: no user with external ID 0b1f6c1e-6d2a-4d38-9a51-00000000dead") {
+		t.Fatalf("import with an unknown object ID: %d\n%s", code, out)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := idp(t, issuer, "import", path); code != 0 || !strings.Contains(out, "2 new account(s), 2 new grant(s)") {
+		t.Fatalf("import: %d\n%s", code, out)
+	}
+	if _, out := idp(t, issuer, "grants", "list", "imported@example.org"); strings.Count(out, "acc_") != 1 || !strings.Contains(out, "live") {
+		t.Errorf("the imported user's grants, want Bea's account:\n%s", out)
 	}
 }

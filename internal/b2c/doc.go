@@ -31,7 +31,8 @@
 // ("user.imported"). It is keyed by the object ID: a user already imported
 // is left as it is, so a second run changes nothing; a dry run writes
 // nothing. Accounts and grants come afterwards from `idp admin import`
-// (the accounts CSV), by the users' email addresses.
+// (the accounts CSV), naming users by email or by object ID
+// (user_external_id).
 //
 // # Passwords
 //
