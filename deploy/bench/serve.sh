@@ -16,7 +16,10 @@
 # C, at most 1000), PORT (18080), SMS_PORT (18099), BENCH_POSTGRES_URL
 # (postgres://postgres@127.0.0.1:5432/test?sslmode=disable), BENCH_REDIS_ADDR
 # (127.0.0.1:6379), KEEP=1 to keep the work directory. Needs go, psql and
-# redis-cli; Linux (CPU from /proc).
+# redis-cli; Linux (CPU from /proc). PROFILE=FILE also writes a CPU profile
+# of idp serve over the login phase (PROFILE_SECONDS, default 10) through
+# the admin listener's profiler (metrics.pprof on 127.0.0.1:PORT+2); read it
+# with `go tool pprof -top -cum FILE`.
 set -eu
 cd "$(dirname "$0")/../.."
 N=${N:-200}
@@ -59,6 +62,8 @@ admin_secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf 'sha256:%s' "$(printf %s "$admin_secret" | sha256sum | cut -d' ' -f1)" >"$work/admin_secret_hash"
 case "$PG" in *\?*) pgurl="$PG&search_path=$schema" ;; *) pgurl="$PG?search_path=$schema" ;; esac
 many='{max: 100000000, window: 1m}'
+pprof=false
+[ -z "${PROFILE:-}" ] || pprof=true
 cat >"$work/carekey.yaml" <<YAML
 # Written by deploy/bench/serve.sh for one load run: not for production.
 issuer: http://127.0.0.1:$PORT
@@ -97,6 +102,7 @@ email:                      # no email is sent by a sign-in
   from: "Children's Services Portal <no-reply@bench.invalid>"
   smtp: {host: 127.0.0.1, port: 25, tls: starttls}
 log: {level: warn}
+metrics: {addr: "127.0.0.1:$((PORT + 2))", pprof: $pprof}
 YAML
 "$work/idp" config check "$work/carekey.yaml" >/dev/null
 
@@ -133,6 +139,13 @@ procs=idp,postgres,redis-server
 redis_pid=$(redis-cli -h "${REDIS%:*}" -p "${REDIS##*:}" INFO server | tr -d '\r' | sed -n 's/^process_id://p')
 [ -n "$redis_pid" ] && [ -r "/proc/$redis_pid/stat" ] && procs="idp,postgres,redis-server=$redis_pid"
 echo "== idp-load: $N logins, $C at once, then $REFRESH refreshes"
+if [ -n "${PROFILE:-}" ]; then
+	curl -fsS -o "$PROFILE" "http://127.0.0.1:$((PORT + 2))/debug/pprof/profile?seconds=${PROFILE_SECONDS:-10}" &
+	profiler=$!
+fi
 "$work/idp-load" -issuer "http://127.0.0.1:$PORT" -client bench -redirect-uri https://bench.invalid/callback \
 	-users "$work/users.csv" -sms-gateway "127.0.0.1:$SMS_PORT" -sms-secret-file "$work/sms_secret" \
 	-n "$N" -c "$C" -refresh "$REFRESH" -procs "$procs"
+if [ -n "${PROFILE:-}" ]; then
+	wait "$profiler" && echo "CPU profile of idp serve: $PROFILE (go tool pprof -top -cum $PROFILE)"
+fi

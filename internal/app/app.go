@@ -40,6 +40,7 @@ import (
 	"github.com/carekey/carekey/internal/metrics"
 	"github.com/carekey/carekey/internal/oidcop"
 	"github.com/carekey/carekey/internal/password"
+	"github.com/carekey/carekey/internal/rediscas"
 	"github.com/carekey/carekey/internal/requestid"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/session/memsession"
@@ -264,7 +265,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a.handler = srv
+	a.handler = withRedisMemo(srv)
 
 	if opts.Mode == config.ModeDev && cfg.Dev.DashboardURL != "" {
 		d, err := dashboard.New(dashboard.Config{
@@ -488,4 +489,13 @@ func Migrate(ctx context.Context, cfg *config.Config) error {
 	}
 	defer pg.Close()
 	return pg.Migrate(ctx)
+}
+
+// withRedisMemo gives each request a memo of the Redis keys it reads and
+// writes (rediscas.WithMemo), so that the flow, the auth request and the
+// session it touches several times cost one read each (issue 13).
+func withRedisMemo(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(rediscas.WithMemo(r.Context())))
+	})
 }

@@ -284,3 +284,24 @@ func TestRunServesMetricsAndLogsShutdown(t *testing.T) {
 		}
 	}
 }
+
+// metrics.pprof adds Go's profiler to the admin listener, and only there;
+// without it the listener has no /debug/pprof/.
+func TestProfilerOnlyWhenAsked(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		e := startWith(t, false, func(c *config.Config) { c.Metrics.Pprof = on })
+		rec := httptest.NewRecorder()
+		e.app.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/debug/pprof/", nil))
+		if want := map[bool]int{false: http.StatusNotFound, true: http.StatusOK}[on]; rec.Code != want {
+			t.Errorf("pprof %v: admin listener /debug/pprof/ = %d, want %d", on, rec.Code, want)
+		}
+		resp, err := e.browser().Get(e.srv.URL + "/debug/pprof/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("pprof %v: public listener /debug/pprof/ = %d, want 404", on, resp.StatusCode)
+		}
+	}
+}

@@ -399,3 +399,33 @@ func TestForgotPassword(t *testing.T) {
 		}
 	})
 }
+
+// prompt=create (the dashboard's "Register for new account", Initiating
+// User Registration via OpenID Connect 1.0) opens registration at once; the
+// new account then signs in for the same request and goes back to the
+// relying party with a code.
+func TestPromptCreateRegistersThenSignsIn(t *testing.T) {
+	e := start(t, false)
+	const email = "nina.newcomer@example.com"
+	r := e.rp("dashboard", dashSecret, dashRedirect, "profile", "email")
+	c := e.browser()
+	verifier := oauth2.GenerateVerifier()
+	authURL := r.conf.AuthCodeURL("st-1", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "create"))
+	resp, err := c.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := mustStatus(t, resp, http.StatusOK); resp.Request.URL.Path != "/register" || !strings.Contains(body, "Forename *") {
+		t.Fatalf("prompt=create landed on %s:\n%s", resp.Request.URL, body)
+	}
+	body := e.registerToVerify(t, c, email)
+	code := e.emailCode(t, email)
+	resp = post(t, c, e.issuer+"/register/verify", url.Values{"csrf_token": {csrfOf(t, body)}, "code": {code}})
+	if body := mustStatus(t, resp, http.StatusOK); resp.Request.URL.Path != "/signin" || !strings.Contains(body, "Your account has been created.") {
+		t.Fatalf("after registration: %s\n%s", resp.Request.URL, body)
+	}
+	back := e.signIn(c, e.issuer+"/signin", email, newPassword)
+	if back.Query().Get("code") == "" || back.Query().Get("state") != "st-1" {
+		t.Fatalf("the new account did not go back to the relying party for st-1: %s", back)
+	}
+}

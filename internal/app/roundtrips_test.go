@@ -16,13 +16,14 @@ const loginRedisTarget = 12
 
 // loginRedisCeiling is what a sign-in costs now, which the test holds it to
 // until it reaches loginRedisTarget. The backends do each update in two round
-// trips (rediscas) and create a session in one; what remains is in the
-// callers: the sign-in handlers load the flow with Get and then again inside
-// Update, and GET the page after each 303 (internal/signin, internal/web);
-// oidcop reads the auth request and the session several times per request and
-// deletes the auth request twice; the three sign-in rate limits run one script
-// each.
-const loginRedisCeiling = 44
+// trips (rediscas) and create a session in one, and each request reads a key
+// once at most (rediscas.WithMemo, installed per request by the app: the
+// Update after a Get, oidcop's repeated reads of the auth request and
+// session, and the second delete of the auth request cost nothing). What
+// remains: a request per page, each reading its flow again (GET after each
+// 303); the three sign-in rate limits run one script each; a swap per
+// update.
+const loginRedisCeiling = 33
 
 // TestLoginRedisRoundTrips signs in on PostgreSQL + Redis, authorize →
 // password → send code → verify code → callback → token, and counts the

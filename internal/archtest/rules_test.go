@@ -177,6 +177,32 @@ func TestRulesCatchViolations(t *testing.T) {
 	}
 }
 
+// TestUnmatchedPatterns proves TestRulesNameRealPackages would fail: a rule
+// naming a package the module does not have is reported, a pattern outside
+// the module or one matching a real package is not.
+func TestUnmatchedPatterns(t *testing.T) {
+	paths := []string{mod("internal/flow"), mod("internal/flow/memflow"), mod("internal/signin")}
+	rs := []rule{{
+		name: "real",
+		from: []string{mod("internal/flow/...")},
+		ban:  []banned{{mod("internal/*/mem*/..."), "x"}, {"net/http", "x"}},
+	}, {
+		name:   "names a missing package",
+		from:   []string{mod("internal/signin")},
+		except: []string{mod("internal/enrolment/...")},
+		only:   []string{mod("internal/audit")},
+		ban:    []banned{{mod("internal/notify/smtp"), "x"}},
+	}}
+	want := []string{
+		`rule "names a missing package" names internal/enrolment/..., which matches no package of the module`,
+		`rule "names a missing package" names internal/audit, which matches no package of the module`,
+		`rule "names a missing package" names internal/notify/smtp, which matches no package of the module`,
+	}
+	if have := unmatched(rs, paths); !slices.Equal(have, want) {
+		t.Errorf("unmatched:\nhave %q\nwant %q", have, want)
+	}
+}
+
 func TestMatch(t *testing.T) {
 	for _, tc := range []struct {
 		pattern, path string

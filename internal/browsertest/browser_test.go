@@ -166,6 +166,11 @@ func link(text string) string {
 	return fmt.Sprintf(`//a[normalize-space(.)=%q]`, text)
 }
 
+// notice is the XPath of a status message with the given text.
+func notice(text string) string {
+	return fmt.Sprintf(`//*[@role="status"]/p[normalize-space(.)=%q]`, text)
+}
+
 // heading is the XPath of the page's h1 with the given text.
 func heading(text string) string {
 	return fmt.Sprintf(`//h1[normalize-space(.)=%q]`, text)
@@ -341,6 +346,7 @@ func (s *stack) chooserAndLogout(t *testing.T, ctx context.Context, withJS bool)
 		run(t, ctx, "log out",
 			chromedp.Click(button("Logout")),
 			chromedp.WaitVisible(link("Sign in")),
+			chromedp.WaitVisible(notice("You have been signed out.")),
 		)
 	} else {
 		run(t, ctx, "log out",
@@ -351,6 +357,7 @@ func (s *stack) chooserAndLogout(t *testing.T, ctx context.Context, withJS bool)
 		run(t, ctx, "continue to the sign-in service",
 			chromedp.Click(button("Continue")),
 			chromedp.WaitVisible(link("Sign in")),
+			chromedp.WaitVisible(notice("You have been signed out.")),
 		)
 	}
 	checkAccessibility(t, ctx, "the dashboard after logout")
@@ -427,7 +434,8 @@ func TestIdleWarning(t *testing.T) {
 	run(t, ctx, "left alone, it opens again and logs out at zero",
 		chromedp.WaitVisible(`//dialog[@id="idle-dialog"][@open]`),
 		chromedp.WaitVisible(link("Sign in")),
-		chromedp.WaitVisible(heading(dashboard.DefaultServiceName)),
+		chromedp.WaitVisible(heading("My Account")),
+		chromedp.WaitVisible(`//*[@role="status"]/p[starts-with(normalize-space(.), "You have been logged out because you were inactive")]`),
 	)
 	checkAccessibility(t, ctx, "the dashboard after the idle logout")
 	s.idpAsksToSignIn(t, ctx)

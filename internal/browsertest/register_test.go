@@ -30,7 +30,11 @@ func TestRegisterAndEnrolAccessibleWithoutJavaScript(t *testing.T) {
 func testRegisterAndEnrol(t *testing.T, withJS bool) {
 	s := startStack(t, 0, 0)
 	ctx := browser(t, withJS)
-	s.register(t, ctx)
+	if withJS {
+		s.register(t, ctx) // from the sign-in page's "Sign up now"
+	} else {
+		s.registerFromMyAccount(t, ctx) // the guide's "Register for new account"
+	}
 	s.enrol(t, ctx, withJS)
 
 	run(t, ctx, "visit carekey itself", chromedp.Navigate(s.idp.URL+"/"), chromedp.WaitVisible(heading("You are signed in")))
@@ -51,6 +55,28 @@ func (s *stack) register(t *testing.T, ctx context.Context) {
 		chromedp.Click(link("Sign up now")),
 		chromedp.WaitVisible(heading("Register for a new account")),
 	)
+	s.registerSteps(t, ctx)
+}
+
+// registerFromMyAccount starts registration as the guide does, from the
+// dashboard's My Account page ("New users": "Register for new account",
+// which asks carekey with prompt=create), then walks the same steps.
+func (s *stack) registerFromMyAccount(t *testing.T, ctx context.Context) {
+	t.Helper()
+	run(t, ctx, "My Account",
+		chromedp.Navigate(s.dash.URL+"/"),
+		chromedp.WaitVisible(heading("My Account")),
+		chromedp.WaitVisible(link("Register for an account here")),
+		chromedp.Click(link("Register for new account")),
+		chromedp.WaitVisible(heading("Register for a new account")),
+	)
+	s.registerSteps(t, ctx)
+}
+
+// registerSteps walks the three steps of /register, each first with
+// mistakes, and ends on the sign-in page.
+func (s *stack) registerSteps(t *testing.T, ctx context.Context) {
+	t.Helper()
 	checkAccessibility(t, ctx, "registration step 1")
 	run(t, ctx, "step 1 left empty",
 		chromedp.Click(button("Next")),

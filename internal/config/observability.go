@@ -10,6 +10,11 @@ import (
 // to loopback or a private interface.
 type Metrics struct {
 	Addr string `yaml:"addr"` // default "127.0.0.1:9090"; "off" serves no metrics
+	// Pprof adds Go's profiler (net/http/pprof, under /debug/pprof/) to the
+	// same admin listener, for measuring where CPU goes under load. Off by
+	// default; it needs metrics on and shows stacks and heap contents to
+	// whoever reaches the listener, so keep that loopback-only.
+	Pprof bool `yaml:"pprof"`
 }
 
 // MetricsOff is the metrics.addr that turns the admin listener off.
@@ -37,6 +42,9 @@ func (v *validator) observability(c *Config) {
 		if c.Metrics.Addr == c.HTTP.Addr {
 			v.add("metrics.addr", "must differ from http.addr: metrics are served on their own listener")
 		}
+	}
+	if c.Metrics.Pprof && c.Metrics.Addr == MetricsOff {
+		v.add("metrics.pprof", "needs metrics.addr: the profiler is served on the metrics listener")
 	}
 	if e := c.Tracing.OTLPEndpoint; e != "" {
 		u, err := url.Parse(e)

@@ -395,6 +395,8 @@ func TestValidate(t *testing.T) {
 		{name: "metrics private", have: `metrics: {addr: "10.0.3.7:9090"}`},
 		{name: "metrics malformed", have: `metrics: {addr: "9090"}`, wantErrs: []string{"metrics.addr"}},
 		{name: "metrics on the public listener", have: `{http: {addr: ":8080"}, metrics: {addr: ":8080"}}`, wantErrs: []string{"metrics.addr"}},
+		{name: "profiler on the metrics listener", have: `metrics: {addr: "127.0.0.1:9090", pprof: true}`},
+		{name: "profiler without metrics", have: `metrics: {addr: "off", pprof: true}`, wantErrs: []string{"metrics.pprof"}},
 		{name: "tracing on", have: `tracing: {otlp_endpoint: "http://otel-collector:4318", sample_percent: 10}`},
 		{name: "tracing bad", have: `tracing: {otlp_endpoint: "otel-collector:4318", sample_percent: 101}`, wantErrs: []string{"tracing.otlp_endpoint", "tracing.sample_percent"}},
 		{name: "tracing credentials", have: `tracing: {otlp_endpoint: "https://u:p@collector.example/v1"}`, wantErrs: []string{"tracing.otlp_endpoint"}},

@@ -11,8 +11,8 @@ import (
 func TestBrandDashboard(t *testing.T) {
 	td := newTest(t, nil)
 	body := td.get("/").Body.String()
-	for _, want := range []string{"<title>Sign in - Children&#39;s Services Portal - Norfolk County Council</title>",
-		"<h1>Children&#39;s Services Portal</h1>", "<p>Children&#39;s Services Portal is provided by Norfolk County Council.</p>"} {
+	for _, want := range []string{"<title>My Account - Children&#39;s Services Portal - Norfolk County Council</title>",
+		"<p>New to Children&#39;s Services Portal? ", "<p>Children&#39;s Services Portal is provided by Norfolk County Council.</p>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("default branding: missing %s in\n%s", want, body)
 		}

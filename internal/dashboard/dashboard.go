@@ -30,6 +30,10 @@ const (
 const (
 	sessionCookie = "dashboard_session"
 	loginCookie   = "dashboard_login"
+	// logoutCookie holds the state of a logout sent to the issuer, with
+	// why (logoutByUser or logoutIdle), so that the page the issuer sends
+	// the browser back to can say "You have been signed out".
+	logoutCookie = "dashboard_logout"
 )
 
 // Config configures a Dashboard.
@@ -171,6 +175,7 @@ func (d *Dashboard) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", d.home)
 	mux.HandleFunc("GET /login", d.login)
+	mux.HandleFunc("GET /register", d.register)
 	mux.HandleFunc("GET /callback", d.callback)
 	mux.HandleFunc("POST /logout", d.logout)
 	mux.HandleFunc("GET /accounts/{id}", d.account)

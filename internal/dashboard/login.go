@@ -22,7 +22,16 @@ var errNoProvider = errors.New("dashboard: issuer unavailable")
 
 // login starts the authorization code flow with PKCE S256, a random state
 // and nonce, kept in a login record bound to a short-lived cookie.
-func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
+func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) { d.startLogin(w, r) }
+
+// register is the guide's "Register for new account": the same flow with
+// prompt=create (Initiating User Registration via OpenID Connect 1.0), so
+// the issuer shows its registration and signs the new user in here.
+func (d *Dashboard) register(w http.ResponseWriter, r *http.Request) {
+	d.startLogin(w, r, oauth2.SetAuthURLParam("prompt", "create"))
+}
+
+func (d *Dashboard) startLogin(w http.ResponseWriter, r *http.Request, opts ...oauth2.AuthCodeOption) {
 	p, err := d.provider(r.Context())
 	if err != nil {
 		d.cfg.Logger.ErrorContext(r.Context(), "start sign-in", "err", err)
@@ -36,7 +45,8 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 		created:  d.cfg.Now(),
 	}
 	d.setCookie(w, loginCookie, d.sessions.putLogin(rec), int(loginTTL.Seconds()))
-	u := p.oauth2.AuthCodeURL(rec.state, oauth2.S256ChallengeOption(rec.verifier), oidc.Nonce(rec.nonce))
+	opts = append(opts, oauth2.S256ChallengeOption(rec.verifier), oidc.Nonce(rec.nonce))
+	u := p.oauth2.AuthCodeURL(rec.state, opts...)
 	http.Redirect(w, r, u, http.StatusSeeOther)
 }
 

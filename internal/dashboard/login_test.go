@@ -260,3 +260,26 @@ func TestCallbackReadsAccountsFromUserinfo(t *testing.T) {
 	page := td.get("/", responseCookie(w, sessionCookie)).Body.String()
 	assertInOrder(t, textOf(page), "Select an account to manage", "Charlie QQ Cherry", "07 Nov 2013", "Pedro QQ Plumber")
 }
+
+// The guide's "Register for new account" starts the same flow with
+// prompt=create, so the issuer shows its registration first.
+func TestRegisterAsksTheIssuerToCreate(t *testing.T) {
+	td := newTest(t, nil)
+	td.discovered()
+	w := td.get("/register")
+	loc, err := url.Parse(w.Header().Get("Location"))
+	if w.Code != http.StatusSeeOther || err != nil {
+		t.Fatalf("GET /register: %d to %q, want 303 to the issuer", w.Code, w.Header().Get("Location"))
+	}
+	q := loc.Query()
+	if q.Get("prompt") != "create" || q.Get("code_challenge_method") != "S256" || q.Get("client_id") != "dashboard" {
+		t.Errorf("authorize query %v, want prompt=create with PKCE for the dashboard", q)
+	}
+	c := responseCookie(w, loginCookie)
+	if c == nil || takeLoginRecord(t, td, c).state != q.Get("state") {
+		t.Error("no login record for the registration's state")
+	}
+	if q, _ := startLogin(t, td); q.Has("prompt") {
+		t.Errorf("Sign in sends prompt=%q", q.Get("prompt"))
+	}
+}

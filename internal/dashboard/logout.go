@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"strings"
 )
 
 // csrfField is the name of the hidden form field holding the session's CSRF token.
@@ -55,13 +56,41 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	// RP-Initiated Logout 1.0 by POST: the ID token (name and email) goes in
 	// the body, never in a URL that browsers, proxies and logs keep.
+	state, why := rand.Text(), logoutByUser
+	if r.PostFormValue("reason") == logoutIdle { // static/idle.js at the end of the countdown
+		why = logoutIdle
+	}
+	d.setCookie(w, logoutCookie, why+"."+state, int(loginTTL.Seconds()))
 	d.render(w, r, http.StatusOK, pageLogout, view{Title: "Logging you out", EndSession: endSessionForm{
 		Action:                p.endSession,
 		IDTokenHint:           s.rawIDToken,
 		PostLogoutRedirectURI: d.baseURL + "/",
 		ClientID:              d.cfg.ClientID,
-		State:                 rand.Text(),
+		State:                 state,
 	}})
+}
+
+// Why a logout was sent to the issuer (logoutCookie).
+const (
+	logoutByUser = "user"
+	logoutIdle   = "idle"
+)
+
+// loggedOut reports why this browser was sent back from the issuer's
+// logout ("" if it was not): the state in the URL must be the one its
+// logout cookie holds. The cookie is cleared either way.
+func (d *Dashboard) loggedOut(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(logoutCookie)
+	if err != nil {
+		return ""
+	}
+	d.setCookie(w, logoutCookie, "", -1)
+	why, state, ok := strings.Cut(c.Value, ".")
+	got := r.URL.Query().Get("state")
+	if !ok || got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(state)) != 1 {
+		return ""
+	}
+	return why
 }
 
 // endSessionForm is the form that posts the logout to the issuer's

@@ -150,3 +150,48 @@ func TestLogoutWithoutSession(t *testing.T) {
 		t.Fatalf("POST /logout = %d %q, want 303 /", w.Code, w.Header().Get("Location"))
 	}
 }
+
+// Coming back from the issuer's logout, the page says so; after the idle
+// countdown it says why; a state this browser did not send says nothing.
+func TestSignedOutPageSaysWhy(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		reason string
+		state  func(sent string) string
+		want   string
+	}{
+		{"logout", "", func(s string) string { return s }, "You have been signed out."},
+		{"idle", "idle", func(s string) string { return s }, "You have been logged out because you were inactive for 15 minutes."},
+		{"another state", "", func(string) string { return "not-the-one" }, ""},
+		{"no state", "", func(string) string { return "" }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			td := newTest(t, nil)
+			td.discovered()
+			c := td.signIn(t, pennyClaims)
+			form := url.Values{csrfField: {td.csrfOf(t, c)}}
+			if tc.reason != "" {
+				form.Set("reason", tc.reason)
+			}
+			w := td.post("/logout", form, func(r *http.Request) { r.Header.Set("Sec-Fetch-Site", "same-origin") }, c)
+			sent := formOf(t, w.Body.String(), "end-session-form").fields.Get("state")
+			lc := responseCookie(w, logoutCookie)
+			if lc == nil || !lc.HttpOnly || lc.MaxAge <= 0 {
+				t.Fatalf("logout cookie %+v, want a short-lived HttpOnly cookie", lc)
+			}
+			back := td.get("/?state="+url.QueryEscape(tc.state(sent)), lc)
+			body := html.UnescapeString(back.Body.String())
+			for _, notice := range []string{"You have been signed out.", "You have been logged out because"} {
+				if has := strings.Contains(body, notice); has != (tc.want != "" && strings.HasPrefix(tc.want, notice)) {
+					t.Errorf("page has %q = %v, want notice %q", notice, has, tc.want)
+				}
+			}
+			if !strings.Contains(body, "Existing users") || !strings.Contains(body, "Register for new account") {
+				t.Error("the signed-out page lacks the guide's Existing users and New users panels")
+			}
+			if c := responseCookie(back, logoutCookie); c == nil || c.MaxAge >= 0 {
+				t.Error("the logout cookie was not cleared")
+			}
+		})
+	}
+}

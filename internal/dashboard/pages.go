@@ -193,10 +193,13 @@ func (d *Dashboard) current(w http.ResponseWriter, r *http.Request) (session, lo
 
 // signedOut renders the page with the "Sign in" link.
 func (d *Dashboard) signedOut(w http.ResponseWriter, r *http.Request, status int, found lookup) {
-	v := view{Title: "Sign in", Breadcrumbs: d.breadcrumbs()}
-	if found == lookupExpired {
+	v := view{Title: "My Account", Breadcrumbs: d.breadcrumbs()}
+	switch why := d.loggedOut(w, r); {
+	case found == lookupExpired || why == logoutIdle:
 		v.Notice = fmt.Sprintf("You have been logged out because you were inactive for %s.",
 			minutes(d.cfg.IdleTimeout))
+	case why == logoutByUser:
+		v.Notice = "You have been signed out."
 	}
 	d.render(w, r, status, pageSignedOut, v)
 }

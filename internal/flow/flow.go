@@ -11,14 +11,14 @@
 // (ErrExpired, ErrTransition), and a Journey starts and moves the flows of
 // one kind:
 //
-//	func table() flow.Table[State, Event] {
+//	func Table() flow.Table[State, Event] {
 //		move := flow.Move[State, Event]
 //		return flow.NewTable(StateEmail,
 //			move(StateEmail, EventSubmitEmail, StateVerify),
 //			move(StateVerify, EventSubmitCode, StateDone))
 //	}
 //
-//	j := flow.Journey[State, Event]{Kind: "recovery", Table: table(), Flows: flows, Clock: clk}
+//	j := flow.Journey[State, Event]{Kind: "recovery", Table: Table(), Flows: flows, Clock: clk}
 //	f, err := j.Start(ctx, secret.ID("flw_"), csrfHash, nil)
 //	_, err = j.Update(ctx, f.ID, EventSubmitEmail, func(f *flow.Flow) error { f.Set("email", addr); return nil })
 package flow

@@ -48,14 +48,29 @@ func (j Journey[S, E]) Start(ctx context.Context, id string, csrfHash []byte, da
 // wrapping ErrTransition otherwise, or the store's (ErrNotFound). It does
 // not judge expiry: Update does.
 func (j Journey[S, E]) Load(ctx context.Context, id string, e E) (Flow, error) {
+	return j.load(ctx, id, e, time.Time{})
+}
+
+// Check is Load that judges expiry too, as Update will (ErrExpired first,
+// then ErrTransition): for a step whose own checks are costly (a password
+// hashed) and must not run for a flow the compare-and-swap would refuse.
+func (j Journey[S, E]) Check(ctx context.Context, id string, e E) (Flow, error) {
+	return j.load(ctx, id, e, j.Clock.Now())
+}
+
+// load reads flow id and checks that e moves it, judging expiry at now
+// unless now is zero.
+func (j Journey[S, E]) load(ctx context.Context, id string, e E, now time.Time) (Flow, error) {
 	f, err := j.Flows.Get(ctx, id)
 	if err != nil {
 		return f, fmt.Errorf("load flow %s: %w", id, err)
 	}
-	if _, err := j.Table.Next(S(f.State), e); err != nil {
-		return f, err
+	if !now.IsZero() {
+		probe := f
+		return f, Advance(&probe, now, j.Table, e)
 	}
-	return f, nil
+	_, err = j.Table.Next(S(f.State), e)
+	return f, err
 }
 
 // Update applies e to flow id in one compare-and-swap: Advance (ErrExpired,
@@ -73,4 +88,19 @@ func (j Journey[S, E]) Update(ctx context.Context, id string, e E, change func(f
 		}
 		return nil
 	})
+}
+
+// Do is Update for a step that needs nothing back: change (nil: none) edits
+// the moved flow, and an error names the event and the flow.
+func (j Journey[S, E]) Do(ctx context.Context, id string, e E, change func(f *Flow)) error {
+	_, err := j.Update(ctx, id, e, func(f *Flow) error {
+		if change != nil {
+			change(f)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s in flow %s: %w", e, id, err)
+	}
+	return nil
 }

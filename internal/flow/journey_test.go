@@ -2,6 +2,7 @@ package flow_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,5 +88,56 @@ func TestJourneyDefaultTTL(t *testing.T) {
 	f, err := j.Start(t.Context(), "flw_2", nil, nil)
 	if err != nil || !f.ExpiresAt.Equal(clk.Now().Add(flow.DefaultTTL)) || f.Data == nil {
 		t.Fatalf("Start = %+v, %v; want ExpiresAt an hour on and empty data", f, err)
+	}
+}
+
+func TestJourneyCheck(t *testing.T) {
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	j := flow.Journey[state, event]{Kind: "test", Table: small(), Flows: memflow.New(clk), Clock: clk}
+	if _, err := j.Start(t.Context(), "flw_4", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := j.Check(t.Context(), "flw_4", "go"); err != nil || f.ID != "flw_4" || f.State != "a" {
+		t.Errorf("Check for an event that applies: %+v, %v", f, err)
+	}
+	if _, err := j.Check(t.Context(), "flw_4", "back"); !errors.Is(err, flow.ErrTransition) {
+		t.Errorf("Check for an event that does not apply: %v, want ErrTransition", err)
+	}
+	if _, err := j.Check(t.Context(), "flw_none", "go"); !errors.Is(err, flow.ErrNotFound) {
+		t.Errorf("Check of a missing flow: %v, want ErrNotFound", err)
+	}
+	// Unlike Load, Check judges expiry, before the transition, as Update.
+	clk.Advance(flow.DefaultTTL)
+	for _, e := range []event{"go", "back"} {
+		if _, err := j.Check(t.Context(), "flw_4", e); !errors.Is(err, flow.ErrExpired) {
+			t.Errorf("Check(%s) of an expired flow: %v, want ErrExpired", e, err)
+		}
+	}
+	if f, _ := j.Flows.Get(t.Context(), "flw_4"); f.State != "a" {
+		t.Errorf("Check moved the flow to %s", f.State)
+	}
+}
+
+func TestJourneyDo(t *testing.T) {
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	j := flow.Journey[state, event]{Kind: "test", Table: small(), Flows: memflow.New(clk), Clock: clk}
+	if _, err := j.Start(t.Context(), "flw_5", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Do(t.Context(), "flw_5", "go", func(f *flow.Flow) { f.Set("k", "v") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Do(t.Context(), "flw_5", "stay", nil); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := j.Flows.Get(t.Context(), "flw_5"); f.State != "b" || f.Data["k"] != "v" {
+		t.Errorf("after Do: state %s, data %v; want b and k=v", f.State, f.Data)
+	}
+	err := j.Do(t.Context(), "flw_5", "nowhere", func(f *flow.Flow) { f.Set("k", "changed") })
+	if !errors.Is(err, flow.ErrTransition) || !strings.Contains(err.Error(), "nowhere in flow flw_5") {
+		t.Errorf("Do of an event that does not apply: %v, want ErrTransition naming it", err)
+	}
+	if f, _ := j.Flows.Get(t.Context(), "flw_5"); f.Data["k"] != "v" {
+		t.Errorf("a refused Do changed the flow: %v", f.Data)
 	}
 }

@@ -27,6 +27,26 @@ type Row[S, E ~string] struct {
 // Move returns the row "event e in state from leads to to".
 func Move[S, E ~string](from S, e E, to S) Row[S, E] { return Row[S, E]{From: from, Event: e, To: to} }
 
+// Edge is one way out of a state: event Event leads to To. From turns the
+// edges of one state into rows.
+type Edge[S, E ~string] struct {
+	Event E
+	To    S
+}
+
+// On returns the edge "event e leads to to".
+func On[S, E ~string](e E, to S) Edge[S, E] { return Edge[S, E]{Event: e, To: to} }
+
+// From returns the rows leaving s, one for each edge, in order: a journey
+// writes its table a state at a time (NewTableFrom).
+func From[S, E ~string](s S, edges ...Edge[S, E]) []Row[S, E] {
+	rows := make([]Row[S, E], len(edges))
+	for i, e := range edges {
+		rows[i] = Row[S, E]{From: s, Event: e.Event, To: e.To}
+	}
+	return rows
+}
+
 // Table is a journey's transition table: the moves its (state, event) pairs
 // make. A pair it does not list changes nothing. A Table is an immutable
 // value: build it with NewTable, from a func, never keep one in a package
@@ -72,6 +92,20 @@ func NewTable[S, E ~string](start S, rows ...Row[S, E]) Table[S, E] {
 		t.next[r.From][r.Event] = r.To
 	}
 	return t
+}
+
+// NewTableFrom is NewTable with the rows given a state at a time, each
+// group from From:
+//
+//	flow.NewTableFrom(StateEmail,
+//		from(StateEmail, on(EventSubmitEmail, StateVerify)),
+//		from(StateVerify, on(EventSubmitCode, StateDone), on(EventBack, StateEmail)))
+func NewTableFrom[S, E ~string](start S, groups ...[]Row[S, E]) Table[S, E] {
+	var rows []Row[S, E]
+	for _, g := range groups {
+		rows = append(rows, g...)
+	}
+	return NewTable(start, rows...)
 }
 
 // Start returns the state every flow of the journey begins in.

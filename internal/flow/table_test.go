@@ -193,3 +193,16 @@ func TestAdvance(t *testing.T) {
 		})
 	}
 }
+
+// TestNewTableFrom: a table written a state at a time is the table of the
+// same rows written one by one.
+func TestNewTableFrom(t *testing.T) {
+	from, on := flow.From[state, event], flow.On[state, event]
+	tbl := flow.NewTableFrom("a",
+		from("a", on("go", "b")),
+		from("b", on("go", "c"), on("back", "a"), on("stay", "b")),
+		from("c"))
+	if !slices.Equal(tbl.Rows(), small().Rows()) || tbl.Mermaid() != small().Mermaid() {
+		t.Errorf("Rows = %v, want %v", tbl.Rows(), small().Rows())
+	}
+}

@@ -1,6 +1,7 @@
 package oidcop
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 
@@ -38,7 +39,22 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 		d.IntrospectionEndpointAuthSigningAlgValuesSupported = assertionAlgs()
 		d.RevocationEndpointAuthSigningAlgValuesSupported = assertionAlgs()
 	}
-	op.Discover(w, d)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(discoveryDocument{d, promptValues()})
+}
+
+// promptValues are the prompt values /authorize honours: none, login and
+// select_account (OpenID Connect Core 1.0), and create (Initiating User
+// Registration via OpenID Connect 1.0: the web layer starts registration and
+// signs the new user in for the request). consent is not among them: there
+// is no consent screen.
+func promptValues() []string { return []string{"none", "login", "select_account", "create"} }
+
+// discoveryDocument is op's document with prompt_values_supported, which
+// zitadel/oidc's type does not have.
+type discoveryDocument struct {
+	*oidc.DiscoveryConfiguration
+	PromptValuesSupported []string `json:"prompt_values_supported"`
 }
 
 // grantTypes are the grants at least one registered client may use, of

@@ -46,6 +46,9 @@ func TestDiscoveryAdvertisesOnlyWhatWorks(t *testing.T) {
 	if got := strs("acr_values_supported"); !slices.Equal(got, []string{"https://refeds.org/profile/mfa"}) {
 		t.Errorf("acr_values_supported = %v, want the configured tokens.acr", got)
 	}
+	if got := strs("prompt_values_supported"); !slices.Equal(got, []string{"none", "login", "select_account", "create"}) {
+		t.Errorf("prompt_values_supported = %v, want none, login, select_account and create", got)
+	}
 	for _, k := range []string{"device_authorization_endpoint", "check_session_iframe", "request_object_signing_alg_values_supported",
 		"token_endpoint_auth_signing_alg_values_supported", "introspection_endpoint_auth_signing_alg_values_supported",
 		"revocation_endpoint_auth_signing_alg_values_supported"} {

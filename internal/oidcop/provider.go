@@ -244,7 +244,7 @@ func (p *Provider) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method == http.MethodPost && r.URL.Path == "/oauth/token":
-			r = r.WithContext(withUserMemo(withClientID(r.Context(), tokenClientID(r))))
+			r = r.WithContext(WithUserMemo(withClientID(r.Context(), tokenClientID(r))))
 		case r.Method == http.MethodGet && r.URL.Path == "/.well-known/openid-configuration":
 			p.discover.ServeHTTP(w, r) // discovery.go: only what works
 			return

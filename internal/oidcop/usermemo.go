@@ -18,8 +18,11 @@ type userMemo struct {
 
 type userMemoKey struct{}
 
-// withUserMemo returns ctx carrying an empty memo for one request.
-func withUserMemo(ctx context.Context) context.Context {
+// WithUserMemo returns ctx carrying an empty memo of the users read for one
+// request. The token endpoint gets one from Handler; the web layer gives one
+// to the callback, whose check (CheckCallback) and code (SaveAuthCode) both
+// read the user.
+func WithUserMemo(ctx context.Context) context.Context {
 	return context.WithValue(ctx, userMemoKey{}, &userMemo{users: map[string]store.User{}})
 }
 

@@ -1,11 +1,11 @@
 package recovery
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/carekey/carekey/internal/clock"
@@ -32,7 +32,7 @@ const (
 	FieldConfirm  = "confirm_password"
 )
 
-// Sentinel errors besides ErrBadTransition and onetimecode's.
+// Sentinel errors besides flow.ErrTransition and onetimecode's.
 var (
 	// ErrExpired: the flow's time is up; the user must start again. It is
 	// flow.ErrExpired, which flow.Advance returns.
@@ -42,41 +42,6 @@ var (
 	// an *onetimecode.LimitError.
 	ErrTooManyPasswords = errors.New("recovery: too many new passwords tried")
 )
-
-// MaxPasswordTries bounds the new passwords one flow may have checked
-// against the history: each check costs up to 1+HistorySize argon2id
-// verifications, so an unbounded step would be a way to burn the server's
-// CPU.
-const MaxPasswordTries = 10
-
-// dataPasswordTries is the flow data key counting the new passwords tried.
-const dataPasswordTries = "password_tries"
-
-// countPasswordTry counts one new password against the flow's
-// MaxPasswordTries, in the flow, before any hash.
-func (s *Service) countPasswordTry(ctx context.Context, id string) error {
-	var refused bool
-	_, err := s.Flows.Update(ctx, id, func(f *flow.Flow) error {
-		refused = false // fn may be retried
-		if f.State != string(StatePassword) {
-			return ErrBadTransition
-		}
-		n, _ := strconv.Atoi(f.Data[dataPasswordTries])
-		if n >= MaxPasswordTries {
-			refused = true
-			return nil
-		}
-		f.Set(dataPasswordTries, strconv.Itoa(n+1))
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("count password try of flow %s: %w", id, err)
-	}
-	if refused {
-		return &onetimecode.LimitError{Err: ErrTooManyPasswords}
-	}
-	return nil
-}
 
 // Users is what recovery needs of the system of record.
 type Users interface {
@@ -133,22 +98,11 @@ type Service struct {
 
 func (s *Service) rules() onetimecode.Rules { return s.Codes.Or(onetimecode.EmailRules()) }
 
-func (s *Service) logger() *slog.Logger {
-	if s.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return s.Logger
-}
+func (s *Service) logger() *slog.Logger { return cmp.Or(s.Logger, slog.New(slog.DiscardHandler)) }
 
 // Start creates a flow at "Forgot your password?".
 func (s *Service) Start(ctx context.Context, csrfHash []byte) (flow.Flow, error) {
 	return s.journey().Start(ctx, secret.ID("flw_"), csrfHash, nil)
-}
-
-// update applies e to flow id after checking it is live, then lets change
-// edit it, all in one compare-and-swap.
-func (s *Service) update(ctx context.Context, id string, e Event, change func(f *flow.Flow) error) (flow.Flow, error) {
-	return s.journey().Update(ctx, id, e, change)
 }
 
 func (s *Service) lookup(ctx context.Context, addr string) (string, error) {
@@ -170,20 +124,12 @@ func (s *Service) lookup(ctx context.Context, addr string) (string, error) {
 // request's path (a rate-limit count, an HMAC, a flow write, a queued job)
 // are the same for every address, and so is the time taken. A failed or
 // dropped send is logged, never shown. Errors: *text.Invalid,
-// ErrBadTransition, ErrExpired, *onetimecode.LimitError.
+// flow.ErrTransition, ErrExpired, *onetimecode.LimitError.
 func (s *Service) SubmitEmail(ctx context.Context, id, email string) error {
-	addr, err := mailaddr.Normalize(email)
-	if err != nil {
-		var inv text.Invalid
-		switch {
-		case errors.Is(err, mailaddr.ErrEmpty):
-			inv.Add(FieldEmail, text.EmailRequired)
-		case errors.Is(err, mailaddr.ErrTooLong):
-			inv.Add(FieldEmail, text.EmailTooLong)
-		default:
-			inv.Add(FieldEmail, text.EmailInvalid)
-		}
-		return &inv
+	var inv text.Invalid
+	addr := mailaddr.Field(&inv, FieldEmail, email)
+	if err := inv.Err(); err != nil {
+		return err
 	}
 	if _, err := s.journey().Load(ctx, id, EventSubmitEmail); err != nil {
 		return err
@@ -196,12 +142,8 @@ func (s *Service) SubmitEmail(ctx context.Context, id, email string) error {
 
 // Resend sends a new code (cooldown, maximum of sends, tries carried over).
 func (s *Service) Resend(ctx context.Context, id string) error {
-	cur, err := s.journey().Load(ctx, id, EventResend)
+	_, addr, err := onetimecode.LoadResend(ctx, s.journey(), id, EventResend, FieldEmail, s.rules(), s.Limiter, s.Limits.EmailCodesPerAddress)
 	if err != nil {
-		return err
-	}
-	addr := cur.Data[FieldEmail]
-	if err := onetimecode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), true, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
 		return err
 	}
 	return s.issue(ctx, id, EventResend, addr, true)
@@ -213,7 +155,7 @@ func (s *Service) issue(ctx context.Context, id string, e Event, addr string, re
 	code := secret.NumericCode(s.rules().Digits)
 	mac := s.Pepper.MAC(code)
 	now := s.Clock.Now()
-	_, err := s.update(ctx, id, e, func(f *flow.Flow) error {
+	_, err := s.journey().Update(ctx, id, e, func(f *flow.Flow) error {
 		f.Set(FieldEmail, addr)
 		return onetimecode.Issue(f, mac, addr, now, s.rules(), resend)
 	})
@@ -248,160 +190,13 @@ func (s *Service) sendCode(addr, code string) notify.Job {
 
 // Back returns to the email address; the code dies.
 func (s *Service) Back(ctx context.Context, id string) error {
-	_, err := s.update(ctx, id, EventBack, func(f *flow.Flow) error {
-		onetimecode.Kill(f)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("back in flow %s: %w", id, err)
-	}
-	return nil
+	return s.journey().Do(ctx, id, EventBack, onetimecode.Kill)
 }
 
 // SubmitCode checks the code; the right one leads to the new password.
-// Errors: *text.Invalid (none typed), ErrBadTransition, onetimecode's
+// Errors: *text.Invalid (none typed), flow.ErrTransition, onetimecode's
 // ErrWrongCode, ErrExpired, ErrNoCode, *LimitError.
 func (s *Service) SubmitCode(ctx context.Context, id, typed string) error {
-	if secret.NormalizeCode(typed) == "" {
-		var inv text.Invalid
-		inv.Add(FieldCode, text.EmailCodeRequired)
-		return &inv
-	}
-	now := s.Clock.Now()
-	_, err := onetimecode.Redeem(ctx, s.Flows, id, s.Pepper, typed, now, s.rules(), string(StateVerify), func(f *flow.Flow) error {
-		return flow.Advance(f, now, table(), EventSubmitCode)
-	})
-	if errors.Is(err, onetimecode.ErrWrongState) {
-		return ErrBadTransition
-	}
+	_, err := onetimecode.Step(ctx, s.journey(), id, s.Pepper, typed, s.rules(), StateVerify, EventSubmitCode)
 	return err
-}
-
-// SubmitPassword sets the new password: the form checked (policy, every
-// failed rule listed, and the confirmation), then, counted against the
-// flow's MaxPasswordTries, the history (not the current password nor the
-// previous HistorySize). Nothing is hashed before every one of those limits
-// has passed. Then every session and refresh token of the user is revoked,
-// the user is told by email, and the flow is deleted. Errors:
-// *text.Invalid, ErrBadTransition, ErrExpired, *onetimecode.LimitError
-// wrapping ErrTooManyPasswords, password.ErrBusy.
-func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) error {
-	cur, err := s.Flows.Get(ctx, id)
-	if err != nil {
-		return fmt.Errorf("load flow %s: %w", id, err)
-	}
-	if !cur.Valid(s.Clock.Now()) {
-		return ErrExpired
-	}
-	if !Can(State(cur.State), EventSubmitPassword) {
-		return ErrBadTransition
-	}
-	var inv text.Invalid
-	if pw == "" {
-		inv.Add(FieldPassword, text.PasswordRequired)
-	} else {
-		var pe *password.PolicyError
-		if errors.As(s.Policy.Check(pw), &pe) {
-			for _, words := range pe.Texts() {
-				inv.AddWords(FieldPassword, words)
-			}
-		}
-	}
-	switch {
-	case confirm == "":
-		inv.Add(FieldConfirm, text.ConfirmRequired)
-	case pw != "" && confirm != pw:
-		inv.Add(FieldConfirm, text.PasswordsDiffer)
-	}
-	if err := inv.Err(); err != nil {
-		return err
-	}
-	if err := s.countPasswordTry(ctx, id); err != nil {
-		return err
-	}
-	// The address is looked up only now, after the emailed code: an
-	// unknown address never gets here but by a guessed code.
-	userID, err := s.lookup(ctx, cur.Data[FieldEmail])
-	if err != nil {
-		return err
-	}
-	history, err := s.Users.PasswordHistory(ctx, userID, 1+s.Policy.HistorySize)
-	if err != nil {
-		return fmt.Errorf("load password history: %w", err)
-	}
-	var pe *password.PolicyError
-	switch err := s.Policy.CheckHistory(ctx, s.Hasher, pw, history); {
-	case errors.As(err, &pe):
-		for _, words := range pe.Texts() {
-			inv.AddWords(FieldPassword, words)
-		}
-		return inv.Err()
-	case err != nil:
-		return err
-	}
-	hash, err := s.Hasher.Hash(ctx, pw)
-	if err != nil {
-		return fmt.Errorf("hash password: %w", err)
-	}
-	if userID == "" { // a guessed code for an unknown address: nothing to change
-		_ = s.Flows.Delete(ctx, id)
-		return nil
-	}
-	// Claim the flow first, so the password is set once.
-	if _, err := s.update(ctx, id, EventSubmitPassword, nil); err != nil {
-		return fmt.Errorf("finish flow %s: %w", id, err)
-	}
-	now := s.Clock.Now()
-	u, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
-		events := []store.AuditEvent{{Time: now, Type: "user.password_reset", UserID: u.ID, Actor: "user"}}
-		u.PasswordHash = hash
-		// A user imported from B2C whose password was never migrated has
-		// one here now: sign-in no longer asks the old directory.
-		u.PasswordPending = false
-		u.UpdatedAt = now
-		u.TokensValidAfter = now // every token issued before is dead at once
-		// Whoever was guessing the old password does not know the new one:
-		// the run of wrong passwords and any lock end here. LockCount stays,
-		// so a renewed attack still meets the doubled lock period.
-		if u.LockedUntil.After(now) {
-			events = append(events, store.AuditEvent{Time: now, Type: "user.unlocked", UserID: u.ID, Actor: "user",
-				Detail: map[string]string{"reason": "password_reset"}})
-		}
-		u.FailedLogins = 0
-		u.FailedCodes = 0 // whoever guessed phone codes with the old password is out too
-		u.LockedUntil = time.Time{}
-		return events, nil
-	})
-	if err != nil {
-		_, _ = s.Flows.Update(ctx, id, func(f *flow.Flow) error {
-			if f.State == string(StateDone) {
-				f.State = string(StatePassword)
-			}
-			return nil
-		})
-		return fmt.Errorf("set new password: %w", err)
-	}
-	sessions, err := s.Sessions.DeleteByUser(ctx, u.ID)
-	if err != nil {
-		return fmt.Errorf("revoke sessions: %w", err)
-	}
-	if s.Logout != nil {
-		for _, sess := range sessions {
-			s.Logout.SessionEnded(ctx, sess)
-		}
-	}
-	if err := s.Users.RevokeUserRefreshTokens(ctx, u.ID, now); err != nil {
-		return fmt.Errorf("revoke refresh tokens: %w", err)
-	}
-	if err := s.Users.AppendAudit(ctx, store.AuditEvent{Time: now, Type: "user.sessions_revoked", UserID: u.ID, Actor: "system",
-		Detail: map[string]string{"reason": "password_reset", "sessions": fmt.Sprint(len(sessions))}}); err != nil {
-		s.logger().WarnContext(ctx, "audit sessions revoked", "user", u.ID, "err", err)
-	}
-	if err := s.Email.SendEmail(ctx, s.Templates.PasswordChanged(u.Email)); err != nil {
-		s.logger().WarnContext(ctx, "send password changed email", "user", u.ID, "err", err)
-	}
-	if err := s.Flows.Delete(ctx, id); err != nil {
-		s.logger().WarnContext(ctx, "delete finished recovery flow", "flow", id, "err", err)
-	}
-	return nil
 }

@@ -368,7 +368,7 @@ func TestRefusedPasswordCostsNoHash(t *testing.T) {
 		t.Fatalf("%d hashes for a refused try, want 0", n)
 	}
 	other, _ := r.svc.Start(ctx, nil)
-	if err := r.svc.SubmitPassword(ctx, other.ID, pw(30), pw(30)); !errors.Is(err, recovery.ErrBadTransition) || hashes() != before {
+	if err := r.svc.SubmitPassword(ctx, other.ID, pw(30), pw(30)); !errors.Is(err, flow.ErrTransition) || hashes() != before {
 		t.Fatalf("password at the email step: %v, %d hashes", err, hashes()-before)
 	}
 }

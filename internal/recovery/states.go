@@ -19,45 +19,28 @@ type Event string
 
 // Recovery events.
 const (
-	EventSubmitEmail    Event = "submit_email"
-	EventSubmitCode     Event = "submit_code"
-	EventResend         Event = "resend"
-	EventBack           Event = "back"
-	EventSubmitPassword Event = "submit_password"
+	EventSubmitEmail    Event = "submit_email"    // "Next" with an email address (known or not: the page is the same)
+	EventSubmitCode     Event = "submit_code"     // "Next" with the right code
+	EventResend         Event = "resend"          // "Please send me a new code"
+	EventBack           Event = "back"            // "Back" from the code
+	EventSubmitPassword Event = "submit_password" // "Next" with a new password typed twice
 )
 
-// ErrBadTransition means the event does not apply in the flow's state (a form
-// posted for an earlier step): nothing changes and the current step is shown
-// again. It is flow.ErrTransition, the error of every journey's table.
-var ErrBadTransition = flow.ErrTransition
-
-// table is the forgotten-password journey (states.mermaid draws it). A pair
-// missing here changes nothing. (A function, not a package variable, so
-// nothing can change the table.)
-func table() flow.Table[State, Event] {
-	move := flow.Move[State, Event]
-	return flow.NewTable(StateEmail,
-		move(StateEmail, EventSubmitEmail, StateVerify),
-		move(StateVerify, EventSubmitCode, StatePassword),
-		move(StateVerify, EventResend, StateVerify), // a new code replaces the old; tries carry over
-		move(StateVerify, EventBack, StateEmail),
-		move(StatePassword, EventSubmitPassword, StateDone),
+// Table returns how a forgotten-password flow moves (states.mermaid is its
+// picture). Use its methods; an event the table does not list for a state
+// fails with flow.ErrTransition. A fresh value each call: nothing shared to
+// change.
+func Table() flow.Table[State, Event] {
+	from, on := flow.From[State, Event], flow.On[State, Event]
+	return flow.NewTableFrom(StateEmail,
+		from(StateEmail, on(EventSubmitEmail, StateVerify)),
+		// Resend gives a new code in place of the old, with the tries so far.
+		from(StateVerify, on(EventSubmitCode, StatePassword), on(EventResend, StateVerify), on(EventBack, StateEmail)),
+		from(StatePassword, on(EventSubmitPassword, StateDone)),
 	)
 }
 
 // journey starts and moves this service's flows through the table.
 func (s *Service) journey() flow.Journey[State, Event] {
-	return flow.Journey[State, Event]{Kind: Kind, Table: table(), Flows: s.Flows, Clock: s.Clock, TTL: s.FlowTTL}
+	return flow.Journey[State, Event]{Kind: Kind, Table: Table(), Flows: s.Flows, Clock: s.Clock, TTL: s.FlowTTL}
 }
-
-// States lists every state.
-func States() []State { return table().States() }
-
-// Events lists every event.
-func Events() []Event { return table().Events() }
-
-// Next returns the state e leads to from s, or s and ErrBadTransition.
-func Next(s State, e Event) (State, error) { return table().Next(s, e) }
-
-// Can reports whether e applies in s.
-func Can(s State, e Event) bool { return table().Can(s, e) }

@@ -7,7 +7,7 @@ import (
 )
 
 // TestEveryStateEventPair walks every (state, event) pair: listed pairs move
-// to their target, all others return ErrBadTransition and stay put.
+// to their target, all others return flow.ErrTransition and stay put.
 func TestEveryStateEventPair(t *testing.T) {
 	want := map[State]map[Event]State{
 		StateEmail:    {EventSubmitEmail: StateVerify},
@@ -15,16 +15,16 @@ func TestEveryStateEventPair(t *testing.T) {
 		StatePassword: {EventSubmitPassword: StateDone},
 		StateDone:     {},
 	}
-	journeytest.EveryPair(t, journeytest.Journey[State, Event]{States: States(), Events: Events(), Next: Next, Can: Can}, ErrBadTransition, want)
+	journeytest.EveryPair(t, Table(), want)
 }
 
 // TestEveryStateReachesDone: every state can be reached from the start,
 // and from each state but done, done can be reached; done is the only end.
 func TestEveryStateReachesDone(t *testing.T) {
-	journeytest.Ends(t, table(), StateDone)
+	journeytest.Ends(t, Table(), StateDone)
 }
 
 // TestDiagramMatchesTable: states.mermaid is the table's own diagram.
 func TestDiagramMatchesTable(t *testing.T) {
-	journeytest.DiagramMatches(t, "states.mermaid", table().Mermaid())
+	journeytest.DiagramMatches(t, "states.mermaid", Table().Mermaid())
 }

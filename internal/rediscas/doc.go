@@ -30,4 +30,18 @@
 //	})
 //	if errors.Is(err, rediscas.ErrNotFound) { ... } // no such key
 //	if errors.Is(err, rediscas.ErrConflict) { ... } // lost every race
+//
+// A backend whose keys each hold one encoded record describes it once, as a
+// Codec (encode, decode, when a record read is live, the contract's
+// not-found error), and then reads with Get and updates with UpdateValue,
+// whose fn sees the decoded record and returns the key's new TTL:
+//
+//	f, err := rediscas.UpdateValue(ctx, kv.Client, kv.Key("flow", id), codec,
+//		func(f *flow.Flow) (time.Duration, error) {
+//			f.State = "next"
+//			return rediscas.TTL(f.ExpiresAt, kv.Clock.Now()), nil
+//		})
+//
+// Keyspace is what each backend holds (client, key prefix, clock), and TTL
+// the Redis TTL of a record that ends at a given time.
 package rediscas

@@ -55,7 +55,8 @@ end
 return 1
 `)
 
-// Update calls fn on the value of key and stores the Write it returns, if key
+// Update calls fn on the value of key (from ctx's memo if this request knows
+// it: see WithMemo) and stores the Write it returns, if key
 // still holds the value fn was given; otherwise it calls fn again on the
 // value key now holds, up to MaxAttempts times. fn may therefore run more
 // than once and must depend only on its argument.
@@ -65,13 +66,11 @@ return 1
 // ErrConflict after MaxAttempts lost races; the context's error if ctx ends
 // between attempts; otherwise Redis's.
 func Update(ctx context.Context, c Client, key string, fn func(old []byte) (Write, error)) error {
-	old, err := c.Get(ctx, key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return ErrNotFound
-	}
+	old, err := Read(ctx, c, key)
 	if err != nil {
 		return err
 	}
+	m := memoOf(ctx)
 	for range MaxAttempts {
 		w, err := fn(old)
 		if err != nil {
@@ -87,11 +86,14 @@ func Update(ctx context.Context, c Client, key string, fn func(old []byte) (Writ
 		res, err := swap.Run(ctx, c, []string{key}, old, w.Value, ttl).Result()
 		switch cur := res.(type) {
 		case int64:
+			m.set(key, w.Value)
 			return nil
 		case string:
-			old = []byte(cur) // lost a race: try again on what won
+			old = []byte(cur) // lost a race (or the memo was stale): try again on what won
+			m.set(key, old)
 		default:
 			if errors.Is(err, redis.Nil) {
+				m.set(key, nil)
 				return ErrNotFound
 			}
 			if err != nil {

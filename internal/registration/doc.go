@@ -22,7 +22,7 @@
 //
 // Moves are data: states.go holds the transition table, states.mermaid draws
 // it, and states_test.go walks every (state, event) pair. A form posted for
-// an earlier step returns ErrBadTransition and changes nothing; the web layer
+// an earlier step returns flow.ErrTransition and changes nothing; the web layer
 // shows the current step. The service knows nothing of HTTP: it returns
 // typed errors (*text.Invalid for a form with mistakes, onetimecode's
 // sentinels and *LimitError, ErrSendFailed, ErrExpired) that internal/web

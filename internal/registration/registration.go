@@ -1,6 +1,7 @@
 package registration
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,7 +32,7 @@ const (
 	DataAuthRequest  = "auth_request" // the OIDC auth request to go back to, if any
 )
 
-// Sentinel errors besides ErrBadTransition and onetimecode's.
+// Sentinel errors besides flow.ErrTransition and onetimecode's.
 var (
 	// ErrExpired: the flow's time is up; the user must start again. It is
 	// flow.ErrExpired, which flow.Advance returns.
@@ -69,12 +70,7 @@ type Service struct {
 
 func (s *Service) rules() onetimecode.Rules { return s.Codes.Or(onetimecode.EmailRules()) }
 
-func (s *Service) logger() *slog.Logger {
-	if s.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return s.Logger
-}
+func (s *Service) logger() *slog.Logger { return cmp.Or(s.Logger, slog.New(slog.DiscardHandler)) }
 
 // Start creates a registration flow at step 1. csrfHash is the SHA-256 of the
 // CSRF token the browser holds; authRequest the OIDC auth request to return
@@ -87,14 +83,8 @@ func (s *Service) Start(ctx context.Context, csrfHash []byte, authRequest string
 	return s.journey().Start(ctx, secret.ID("flw_"), csrfHash, data)
 }
 
-// update applies e to flow id after checking it is live, then lets change
-// edit it, all in one compare-and-swap.
-func (s *Service) update(ctx context.Context, id string, e Event, change func(f *flow.Flow) error) (flow.Flow, error) {
-	return s.journey().Update(ctx, id, e, change)
-}
-
 // SubmitProfile takes step 1. It returns a *text.Invalid (nothing changed),
-// ErrBadTransition, ErrExpired, or a *onetimecode.LimitError when too many
+// flow.ErrTransition, ErrExpired, or a *onetimecode.LimitError when too many
 // registrations came from ip.
 func (s *Service) SubmitProfile(ctx context.Context, id string, p Profile, ip string) error {
 	p, err := p.Validate()
@@ -107,7 +97,7 @@ func (s *Service) SubmitProfile(ctx context.Context, id string, p Profile, ip st
 	if err := onetimecode.Allow(ctx, s.Limiter, s.Limits.RegistrationsPerIP, "ip:"+ip); err != nil {
 		return err
 	}
-	_, err = s.update(ctx, id, EventSubmitProfile, func(f *flow.Flow) error {
+	_, err = s.journey().Update(ctx, id, EventSubmitProfile, func(f *flow.Flow) error {
 		for k, v := range map[string]string{
 			FieldForename: p.Forename, FieldSurname: p.Surname, FieldProfessional: p.Professional, FieldRole: p.Role,
 			FieldOrganisation: p.Organisation, FieldStreet: p.Street, FieldTown: p.Town, FieldPostcode: p.Postcode,
@@ -133,52 +123,22 @@ type Credentials struct {
 // refused request must not cost; password.ErrBusy when the hasher is full).
 // Then a code goes to the address, or, if it already has an account, the
 // "you already have an account" email: the flow and the answer are the same.
-// Errors: *text.Invalid (nothing changed), ErrBadTransition, ErrExpired,
+// Errors: *text.Invalid (nothing changed), flow.ErrTransition, ErrExpired,
 // *onetimecode.LimitError (codes per address, sends per flow), ErrSendFailed
 // (the flow is back at step 2 as it was).
 func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credentials) error {
 	var inv text.Invalid
-	addr, err := mailaddr.Normalize(c.Email)
-	switch {
-	case errors.Is(err, mailaddr.ErrEmpty):
-		inv.Add(FieldEmail, text.EmailRequired)
-	case errors.Is(err, mailaddr.ErrTooLong):
-		inv.Add(FieldEmail, text.EmailTooLong)
-	case err != nil:
-		inv.Add(FieldEmail, text.EmailInvalid)
-	}
-	switch {
-	case c.Password == "":
-		inv.Add(FieldPassword, text.PasswordRequired)
-	default:
-		var pe *password.PolicyError
-		if errors.As(s.Policy.Check(c.Password), &pe) {
-			for _, words := range pe.Texts() {
-				inv.AddWords(FieldPassword, words)
-			}
-		}
-	}
-	switch {
-	case c.Confirm == "":
-		inv.Add(FieldConfirm, text.ConfirmRequired)
-	case c.Password != "" && c.Confirm != c.Password:
-		inv.Add(FieldConfirm, text.PasswordsDiffer)
-	}
+	addr := mailaddr.Field(&inv, FieldEmail, c.Email)
+	s.Policy.CheckNew(&inv, FieldPassword, c.Password, FieldConfirm, c.Confirm)
 	if err := inv.Err(); err != nil {
 		return err
 	}
-	cur, err := s.Flows.Get(ctx, id)
-	if err != nil {
-		return fmt.Errorf("load flow %s: %w", id, err)
-	}
 	// Every limit comes before the hash (issue 10, point 6): a refused
-	// request costs no argon2id. First the flow's own: its state and its
-	// expiry, then its codes sent and the address's limit (onetimecode.Admit).
-	if !cur.Valid(s.Clock.Now()) {
-		return ErrExpired
-	}
-	if !Can(State(cur.State), EventSubmitCredentials) {
-		return ErrBadTransition
+	// request costs no argon2id. First the flow's own: its expiry and its
+	// state, then its codes sent and the address's limit (onetimecode.Admit).
+	cur, err := s.journey().Check(ctx, id, EventSubmitCredentials)
+	if err != nil {
+		return err
 	}
 	if err := onetimecode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), false, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
 		return err
@@ -197,7 +157,7 @@ func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credential
 	code := secret.NumericCode(s.rules().Digits)
 	mac := s.Pepper.MAC(code)
 	now := s.Clock.Now()
-	_, err = s.update(ctx, id, EventSubmitCredentials, func(f *flow.Flow) error {
+	_, err = s.journey().Update(ctx, id, EventSubmitCredentials, func(f *flow.Flow) error {
 		f.Set(FieldEmail, addr)
 		f.Set(DataPasswordHash, hash)
 		delete(f.Data, DataExisting)
@@ -254,18 +214,14 @@ func (s *Service) revert(ctx context.Context, id string, mac []byte, prev flow.F
 // one, keeps the count of tries, and obeys the cooldown and the maximum of
 // sends (*onetimecode.LimitError). ErrSendFailed leaves the old code live.
 func (s *Service) Resend(ctx context.Context, id string) error {
-	cur, err := s.journey().Load(ctx, id, EventResend)
+	cur, addr, err := onetimecode.LoadResend(ctx, s.journey(), id, EventResend, FieldEmail, s.rules(), s.Limiter, s.Limits.EmailCodesPerAddress)
 	if err != nil {
-		return err
-	}
-	addr := cur.Data[FieldEmail]
-	if err := onetimecode.Admit(ctx, cur, addr, s.Clock.Now(), s.rules(), true, s.Limiter, s.Limits.EmailCodesPerAddress); err != nil {
 		return err
 	}
 	code := secret.NumericCode(s.rules().Digits)
 	mac := s.Pepper.MAC(code)
 	now := s.Clock.Now()
-	f, err := s.update(ctx, id, EventResend, func(f *flow.Flow) error {
+	f, err := s.journey().Update(ctx, id, EventResend, func(f *flow.Flow) error {
 		return onetimecode.Issue(f, mac, addr, now, s.rules(), true)
 	})
 	if err != nil {
@@ -280,14 +236,7 @@ func (s *Service) Resend(ctx context.Context, id string) error {
 
 // Back goes one step back. Leaving step 3 kills the code sent.
 func (s *Service) Back(ctx context.Context, id string) error {
-	_, err := s.update(ctx, id, EventBack, func(f *flow.Flow) error {
-		onetimecode.Kill(f)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("back in flow %s: %w", id, err)
-	}
-	return nil
+	return s.journey().Do(ctx, id, EventBack, onetimecode.Kill)
 }
 
 // Completed is the outcome of a finished registration.
@@ -300,24 +249,14 @@ type Completed struct {
 // password-history entry and the audit event "user.registered" in one
 // transaction, and deletes the flow. Of concurrent submissions of the right
 // code exactly one completes. Errors: *text.Invalid (no code typed),
-// ErrBadTransition, ErrExpired, onetimecode's ErrWrongCode, ErrExpired,
+// flow.ErrTransition, ErrExpired, onetimecode's ErrWrongCode, ErrExpired,
 // ErrNoCode and *LimitError (ErrTooManyTries).
 func (s *Service) SubmitCode(ctx context.Context, id, typed, ip string) (Completed, error) {
-	if secret.NormalizeCode(typed) == "" {
-		var inv text.Invalid
-		inv.Add(FieldCode, text.EmailCodeRequired)
-		return Completed{}, &inv
-	}
-	now := s.Clock.Now()
-	f, err := onetimecode.Redeem(ctx, s.Flows, id, s.Pepper, typed, now, s.rules(), string(StateVerify), func(f *flow.Flow) error {
-		return flow.Advance(f, now, table(), EventSubmitCode)
-	})
-	switch {
-	case errors.Is(err, onetimecode.ErrWrongState):
-		return Completed{}, ErrBadTransition
-	case err != nil:
+	f, err := onetimecode.Step(ctx, s.journey(), id, s.Pepper, typed, s.rules(), StateVerify, EventSubmitCode)
+	if err != nil {
 		return Completed{}, err
 	}
+	now := s.Clock.Now()
 	done := Completed{AuthRequest: f.Data[DataAuthRequest]}
 	u := userOf(f, now)
 	err = s.Users.CreateUser(ctx, u, store.AuditEvent{

@@ -203,7 +203,7 @@ func TestBackKillsCodeAndEarlierFormsChangeNothing(t *testing.T) {
 	r := newRig(t)
 	id := r.toVerify("a@example.com")
 	code := r.code("a@example.com")
-	if err := r.svc.SubmitProfile(t.Context(), id, profile(), "ip"); !errors.Is(err, registration.ErrBadTransition) {
+	if err := r.svc.SubmitProfile(t.Context(), id, profile(), "ip"); !errors.Is(err, flow.ErrTransition) {
 		t.Fatalf("profile posted at step 3: %v", err)
 	}
 	if err := r.svc.Back(t.Context(), id); err != nil {
@@ -213,7 +213,7 @@ func TestBackKillsCodeAndEarlierFormsChangeNothing(t *testing.T) {
 	if f.State != string(registration.StateCredentials) {
 		t.Fatalf("state %s", f.State)
 	}
-	if _, err := r.svc.SubmitCode(t.Context(), id, code, "ip"); !errors.Is(err, registration.ErrBadTransition) {
+	if _, err := r.svc.SubmitCode(t.Context(), id, code, "ip"); !errors.Is(err, flow.ErrTransition) {
 		t.Fatalf("code at step 2: %v", err)
 	}
 	// A new address, then the old code is dead and the new one works.
@@ -314,8 +314,8 @@ func TestRefusedCredentialsCostNoHash(t *testing.T) {
 		{"wrong state: step 1 not done", func(r *rig) string {
 			f, _ := r.svc.Start(t.Context(), nil, "")
 			return f.ID
-		}, registration.ErrBadTransition},
-		{"wrong state: at step 3", func(r *rig) string { return r.toVerify("a@example.com") }, registration.ErrBadTransition},
+		}, flow.ErrTransition},
+		{"wrong state: at step 3", func(r *rig) string { return r.toVerify("a@example.com") }, flow.ErrTransition},
 		{"flow expired", func(r *rig) string {
 			f, _ := r.svc.Start(t.Context(), nil, "")
 			_ = r.svc.SubmitProfile(t.Context(), f.ID, profile(), "ip")

@@ -31,39 +31,21 @@ const (
 	EventBack              Event = "back"               // "Back"
 )
 
-// ErrBadTransition means the event does not apply in the flow's state (a form
-// posted for an earlier step): nothing changes and the current step is shown
-// again. It is flow.ErrTransition, the error of every journey's table.
-var ErrBadTransition = flow.ErrTransition
-
-// table is the registration journey (states.mermaid draws it). A pair
-// missing here changes nothing. (A function, not a package variable, so
-// nothing can change the table.)
-func table() flow.Table[State, Event] {
-	move := flow.Move[State, Event]
-	return flow.NewTable(StateProfile,
-		move(StateProfile, EventSubmitProfile, StateCredentials),
-		move(StateCredentials, EventSubmitCredentials, StateVerify),
-		move(StateCredentials, EventBack, StateProfile),
-		move(StateVerify, EventSubmitCode, StateDone),
-		move(StateVerify, EventResend, StateVerify), // a new code replaces the old; tries carry over
-		move(StateVerify, EventBack, StateCredentials),
+// Table returns the registration journey's moves (drawn in states.mermaid):
+// flow.Table's Next and Can answer what an event does in a state, and an
+// unlisted pair is refused with flow.ErrTransition. Built by each call, never
+// kept in a package variable.
+func Table() flow.Table[State, Event] {
+	from, on := flow.From[State, Event], flow.On[State, Event]
+	return flow.NewTableFrom(StateProfile,
+		from(StateProfile, on(EventSubmitProfile, StateCredentials)),
+		from(StateCredentials, on(EventSubmitCredentials, StateVerify), on(EventBack, StateProfile)),
+		// Resend: a new code replaces the old; the tries carry over.
+		from(StateVerify, on(EventSubmitCode, StateDone), on(EventResend, StateVerify), on(EventBack, StateCredentials)),
 	)
 }
 
 // journey starts and moves this service's flows through the table.
 func (s *Service) journey() flow.Journey[State, Event] {
-	return flow.Journey[State, Event]{Kind: Kind, Table: table(), Flows: s.Flows, Clock: s.Clock, TTL: s.FlowTTL}
+	return flow.Journey[State, Event]{Kind: Kind, Table: Table(), Flows: s.Flows, Clock: s.Clock, TTL: s.FlowTTL}
 }
-
-// States lists every state.
-func States() []State { return table().States() }
-
-// Events lists every event.
-func Events() []Event { return table().Events() }
-
-// Next returns the state e leads to from s, or s and ErrBadTransition.
-func Next(s State, e Event) (State, error) { return table().Next(s, e) }
-
-// Can reports whether e applies in s.
-func Can(s State, e Event) bool { return table().Can(s, e) }

@@ -164,8 +164,8 @@ func TestEnrolmentNeedsTheEmailedCode(t *testing.T) {
 	if err := f.phones.AfterPassword(t.Context(), id, u); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.phones.EnrolPhone(t.Context(), id, "07700 900999", "44"); !errors.Is(err, signin.ErrBadTransition) {
-		t.Fatalf("number before the emailed code: %v, want ErrBadTransition", err)
+	if err := f.phones.EnrolPhone(t.Context(), id, "07700 900999", "44"); !errors.Is(err, flow.ErrTransition) {
+		t.Fatalf("number before the emailed code: %v, want flow.ErrTransition", err)
 	}
 	m, ok := f.sender.LastEmail(email)
 	if !ok || len(m.Code) != 8 {
@@ -185,7 +185,7 @@ func TestEnrolmentNeedsTheEmailedCode(t *testing.T) {
 	if err := f.phones.VerifyEnrolCode(t.Context(), id, m.Code); err != nil {
 		t.Fatalf("right emailed code: %v", err)
 	}
-	if err := f.phones.VerifyEnrolCode(t.Context(), id, m.Code); !errors.Is(err, signin.ErrBadTransition) {
+	if err := f.phones.VerifyEnrolCode(t.Context(), id, m.Code); !errors.Is(err, flow.ErrTransition) {
 		t.Errorf("emailed code used twice: %v", err)
 	}
 	if err := f.phones.EnrolPhone(t.Context(), id, "07700 900999", "44"); err != nil {

@@ -181,7 +181,7 @@ type Completion struct {
 // call into the journey of each POST. It loads the flow (Load's errors:
 // flow.ErrNotFound, ErrExpired), refuses a phone change flow to a browser
 // not signed in as its user (ErrNotYourChange, with the flow), checks the
-// event applies in the flow's state (ErrBadTransition, before any code is
+// event applies in the flow's state (flow.ErrTransition, before any code is
 // sent or counted) and moves the flow in one compare-and-swap that checks
 // expiry (ErrExpired) and the transition again. A right SMS code or an
 // answered call also finishes the flow (Finish). Errors are the sentinels
@@ -206,8 +206,8 @@ func (j *Journey) Step(ctx context.Context, id, token string, a Action) (Outcome
 
 // step applies a to f, the flow as loaded.
 func (j *Journey) step(ctx context.Context, f flow.Flow, a Action) (Outcome, error) {
-	if !Can(State(f.State), a.Event) {
-		return Outcome{Flow: f}, fmt.Errorf("%w: %s in %s", ErrBadTransition, a.Event, f.State)
+	if !Table().Can(State(f.State), a.Event) {
+		return Outcome{Flow: f}, fmt.Errorf("%w: %s in %s", flow.ErrTransition, a.Event, f.State)
 	}
 	out := Outcome{Flow: f}
 	var saved flow.Flow
@@ -238,7 +238,7 @@ func (j *Journey) step(ctx context.Context, f flow.Flow, a Action) (Outcome, err
 		}
 		return Outcome{Flow: f, Cancelled: true}, nil
 	default:
-		return out, fmt.Errorf("%w: %s", ErrBadTransition, a.Event)
+		return out, fmt.Errorf("%w: %s", flow.ErrTransition, a.Event)
 	}
 	if err != nil {
 		return out, err
@@ -325,7 +325,7 @@ func codeDigits(s string) string {
 // deleted, if owns says no). Nothing before Finish creates a session.
 func (j *Journey) Finish(ctx context.Context, f flow.Flow, method, ip string, owns func(ctx context.Context, userID string) bool) (Completion, error) {
 	if State(f.State) != StateVerified {
-		return Completion{}, fmt.Errorf("finish flow %s in %s: %w", f.ID, f.State, ErrBadTransition)
+		return Completion{}, fmt.Errorf("finish flow %s in %s: %w", f.ID, f.State, flow.ErrTransition)
 	}
 	if j.Accounts == nil {
 		return Completion{}, errors.New("signin: no accounts service")

@@ -93,8 +93,8 @@ func TestStepRefusesAnotherStepsEventBeforeCounting(t *testing.T) {
 	f.phones.Limits = ratelimit.Limits{CodesPerPhone: ratelimit.Limit{Name: "codes", Max: 1, Window: time.Hour}}
 	id := f.flowAt(t, signin.StateEnrol) // the number is not confirmed yet
 	fl, _ := f.flows.Get(t.Context(), id)
-	if _, err := signin.StepFlow(f.phones, t.Context(), fl, signin.Action{Event: signin.EventSendCode}); !errors.Is(err, signin.ErrBadTransition) {
-		t.Fatalf("Step = %v, want ErrBadTransition", err)
+	if _, err := signin.StepFlow(f.phones, t.Context(), fl, signin.Action{Event: signin.EventSendCode}); !errors.Is(err, flow.ErrTransition) {
+		t.Fatalf("Step = %v, want flow.ErrTransition", err)
 	}
 	id = f.flowAt(t, signin.StateConfirm)
 	fl, _ = f.flows.Get(t.Context(), id)
@@ -185,8 +185,8 @@ func TestFinishRefusesAFlowNotVerified(t *testing.T) {
 	f.withLifecycle()
 	id := f.flowAt(t, signin.StateCode)
 	fl, _ := f.flows.Get(t.Context(), id)
-	if _, err := f.phones.Finish(t.Context(), fl, "sms", "", func(context.Context, string) bool { return true }); !errors.Is(err, signin.ErrBadTransition) {
-		t.Errorf("Finish before verified = %v, want ErrBadTransition", err)
+	if _, err := f.phones.Finish(t.Context(), fl, "sms", "", func(context.Context, string) bool { return true }); !errors.Is(err, flow.ErrTransition) {
+		t.Errorf("Finish before verified = %v, want flow.ErrTransition", err)
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/store"
-	"github.com/carekey/carekey/internal/text"
 )
 
 // Sentinel errors of phone confirmation. The web layer maps each to the
@@ -205,7 +204,7 @@ func IsLandline(f flow.Flow) bool {
 }
 
 // move applies e to f inside a compare-and-swap: ErrExpired once f is past
-// its expiry at now, ErrBadTransition if e does not apply.
+// its expiry at now, flow.ErrTransition if e does not apply.
 func move(f *flow.Flow, e Event, now time.Time) error {
 	if !f.Valid(now) {
 		return fmt.Errorf("%w: flow %s", ErrExpired, f.ID)
@@ -213,9 +212,9 @@ func move(f *flow.Flow, e Event, now time.Time) error {
 	return transition(f, e)
 }
 
-// transition applies e to f, or returns ErrBadTransition.
+// transition applies e to f, or returns flow.ErrTransition.
 func transition(f *flow.Flow, e Event) error {
-	next, err := Next(State(f.State), e)
+	next, err := Table().Next(State(f.State), e)
 	if err != nil {
 		return err
 	}
@@ -252,14 +251,14 @@ func (p *Journey) emailRules() onetimecode.Rules { return p.EmailCodes.Or(onetim
 
 // ResendEnrolCode is "Please send me a new code" at the emailed code: the
 // cooldown, the maximum of sends and the tries carry over (onetimecode).
-// Errors: ErrBadTransition, *onetimecode.LimitError, *RateLimitedError.
+// Errors: flow.ErrTransition, *onetimecode.LimitError, *RateLimitedError.
 func (p *Journey) ResendEnrolCode(ctx context.Context, flowID string) error {
 	cur, err := p.Flows.Get(ctx, flowID)
 	if err != nil {
 		return fmt.Errorf("load flow %s: %w", flowID, err)
 	}
-	if !Can(State(cur.State), EventResendEmail) {
-		return ErrBadTransition
+	if !Table().Can(State(cur.State), EventResendEmail) {
+		return flow.ErrTransition
 	}
 	_, err = p.resendEnrolCode(ctx, cur)
 	return err
@@ -268,7 +267,7 @@ func (p *Journey) ResendEnrolCode(ctx context.Context, flowID string) error {
 // resendEnrolCode resends the emailed code of cur, the flow as read.
 func (p *Journey) resendEnrolCode(ctx context.Context, cur flow.Flow) (flow.Flow, error) {
 	if cur.Code == nil {
-		return cur, ErrBadTransition
+		return cur, flow.ErrTransition
 	}
 	probe := cur
 	if err := onetimecode.Issue(&probe, nil, cur.Code.Target, p.Clock.Now(), p.emailRules(), true); err != nil {
@@ -310,7 +309,7 @@ func (p *Journey) sendEnrolCode(ctx context.Context, flowID, userID, addr string
 // opens the phone number step. The try is counted before a constant-time
 // compare and the code is consumed in the write that moves the flow
 // (onetimecode.Redeem). Errors: *text.Invalid (nothing typed),
-// ErrBadTransition, onetimecode's ErrWrongCode, ErrExpired, ErrNoCode and
+// flow.ErrTransition, onetimecode's ErrWrongCode, ErrExpired, ErrNoCode and
 // *LimitError.
 func (p *Journey) VerifyEnrolCode(ctx context.Context, flowID, typed string) error {
 	_, err := p.verifyEnrolCode(ctx, flowID, typed)
@@ -318,10 +317,8 @@ func (p *Journey) VerifyEnrolCode(ctx context.Context, flowID, typed string) err
 }
 
 func (p *Journey) verifyEnrolCode(ctx context.Context, flowID, typed string) (flow.Flow, error) {
-	if secret.NormalizeCode(typed) == "" {
-		var inv text.Invalid
-		inv.Add("code", text.EmailCodeRequired)
-		return flow.Flow{}, &inv
+	if err := onetimecode.Required(typed); err != nil {
+		return flow.Flow{}, err
 	}
 	now := p.Clock.Now()
 	f, err := onetimecode.Redeem(ctx, p.Flows, flowID, p.Pepper, typed, now, p.emailRules(), string(StateEnrolEmail),
@@ -331,7 +328,7 @@ func (p *Journey) verifyEnrolCode(ctx context.Context, flowID, typed string) (fl
 		})
 	switch {
 	case errors.Is(err, onetimecode.ErrWrongState):
-		return f, ErrBadTransition
+		return f, flow.ErrTransition
 	case err != nil:
 		p.audit(ctx, f, "signin.enrol_code_failed", nil)
 		return f, err
@@ -380,8 +377,8 @@ func (p *Journey) SendCode(ctx context.Context, flowID string) error {
 	if err != nil {
 		return fmt.Errorf("load flow %s: %w", flowID, err)
 	}
-	if !Can(State(cur.State), EventSendCode) {
-		return ErrBadTransition
+	if !Table().Can(State(cur.State), EventSendCode) {
+		return flow.ErrTransition
 	}
 	_, err = p.sendCode(ctx, cur)
 	return err
@@ -468,7 +465,7 @@ func (p *Journey) VerifyCode(ctx context.Context, flowID, typed string) (flow.Fl
 		if !f.Valid(now) {
 			return ErrExpired
 		}
-		if !Can(State(f.State), EventCodeOK) {
+		if !Table().Can(State(f.State), EventCodeOK) {
 			return ErrNoCode
 		}
 		switch err := onetimecode.Try(f, p.Pepper, typed, now, rules); {
@@ -522,8 +519,8 @@ func (p *Journey) PlaceCall(ctx context.Context, flowID string) error {
 	if err != nil {
 		return fmt.Errorf("load flow %s: %w", flowID, err)
 	}
-	if !Can(State(cur.State), EventPlaceCall) {
-		return ErrBadTransition
+	if !Table().Can(State(cur.State), EventPlaceCall) {
+		return flow.ErrTransition
 	}
 	_, err = p.placeCall(ctx, cur)
 	return err
@@ -657,7 +654,7 @@ func (p *Journey) CallState(f flow.Flow, now time.Time) string {
 
 // FinishCall is the browser's Continue after Call Me. It moves the flow to
 // verified if # was pressed (one request wins; the others get
-// ErrBadTransition), back to "Confirm your identity" if the call failed
+// flow.ErrTransition), back to "Confirm your identity" if the call failed
 // (ErrCallUnavailable for a busy or failed line, else ErrCallNotAnswered),
 // and leaves it waiting with ErrCallPending.
 func (p *Journey) FinishCall(ctx context.Context, flowID string) (flow.Flow, error) {
@@ -673,8 +670,8 @@ func (p *Journey) FinishCall(ctx context.Context, flowID string) (flow.Flow, err
 			delete(f.Data, DataCallState)
 			return transition(f, EventCallAnswered)
 		case CallFailed:
-			if !Can(State(f.State), EventCallFailed) {
-				return ErrBadTransition
+			if !Table().Can(State(f.State), EventCallFailed) {
+				return flow.ErrTransition
 			}
 			result = ErrCallNotAnswered
 			if s := f.Data[DataCallStatus]; s == "busy" || s == "failed" {

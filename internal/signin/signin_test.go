@@ -296,8 +296,8 @@ func TestCallOutcomes(t *testing.T) {
 	if err != nil || fl.State != string(signin.StateVerified) {
 		t.Errorf("after #: %v, state %s", err, fl.State)
 	}
-	if _, err := f.phones.FinishCall(t.Context(), id); !errors.Is(err, signin.ErrBadTransition) {
-		t.Errorf("second Continue: %v, want ErrBadTransition", err)
+	if _, err := f.phones.FinishCall(t.Context(), id); !errors.Is(err, flow.ErrTransition) {
+		t.Errorf("second Continue: %v, want flow.ErrTransition", err)
 	}
 }
 
@@ -317,10 +317,10 @@ func TestCallTimesOut(t *testing.T) {
 func TestBadTransitionsChangeNothing(t *testing.T) {
 	f := newFixture(t)
 	id := f.flowAt(t, signin.StatePassword)
-	if err := f.phones.SendCode(t.Context(), id); !errors.Is(err, signin.ErrBadTransition) {
+	if err := f.phones.SendCode(t.Context(), id); !errors.Is(err, flow.ErrTransition) {
 		t.Errorf("Send Code before the password: %v", err)
 	}
-	if err := f.phones.PlaceCall(t.Context(), id); !errors.Is(err, signin.ErrBadTransition) {
+	if err := f.phones.PlaceCall(t.Context(), id); !errors.Is(err, flow.ErrTransition) {
 		t.Errorf("Call Me before the password: %v", err)
 	}
 	if _, err := f.phones.VerifyCode(t.Context(), id, "123456"); !errors.Is(err, signin.ErrNoCode) {

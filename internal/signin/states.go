@@ -60,47 +60,23 @@ const (
 	EventCancel Event = "cancel"
 )
 
-// ErrBadTransition means the event does not apply in the flow's state (a
-// form posted for an earlier step): nothing changes and the current step is
-// shown again. It is flow.ErrTransition, the error of every journey's table.
-var ErrBadTransition = flow.ErrTransition
-
-// table is the sign-in journey (states.mermaid draws it). A pair missing here changes nothing. (A
-// function, not a package variable, so nothing can change the table.)
-func table() flow.Table[State, Event] {
-	move := flow.Move[State, Event]
-	return flow.NewTable(StatePassword,
-		move(StatePassword, EventPasswordOK, StateConfirm),
-		move(StatePassword, EventPasswordOKNoPhone, StateEnrolEmail),
-		move(StatePassword, EventCancel, StateCancelled),
-		move(StateEnrolEmail, EventEmailCodeOK, StateEnrol),
-		move(StateEnrolEmail, EventResendEmail, StateEnrolEmail), // a new code replaces the old; tries carry over
-		move(StateEnrolEmail, EventCancel, StateCancelled),
-		move(StateEnrol, EventPhoneEntered, StateConfirm),
-		move(StateEnrol, EventCancel, StateCancelled),
-		move(StateConfirm, EventSendCode, StateCode),
-		move(StateConfirm, EventPlaceCall, StateCall),
-		move(StateConfirm, EventCancel, StateCancelled),
-		move(StateCode, EventSendCode, StateCode), // a new code replaces the old; tries carry over
-		move(StateCode, EventPlaceCall, StateCall),
-		move(StateCode, EventCodeOK, StateVerified),
-		move(StateCode, EventCancel, StateCancelled),
-		move(StateCall, EventPlaceCall, StateCall),
-		move(StateCall, EventSendCode, StateCode),
-		move(StateCall, EventCallAnswered, StateVerified),
-		move(StateCall, EventCallFailed, StateConfirm),
-		move(StateCall, EventCancel, StateCancelled),
+// Table returns the sign-in journey's transition table (states.mermaid
+// draws it). Callers read its Next, Can, States and Events; a pair it does
+// not list is refused with flow.ErrTransition and changes nothing. It is
+// built on each call, so nothing can change it.
+func Table() flow.Table[State, Event] {
+	from, on := flow.From[State, Event], flow.On[State, Event]
+	return flow.NewTableFrom(StatePassword,
+		from(StatePassword, on(EventPasswordOK, StateConfirm), on(EventPasswordOKNoPhone, StateEnrolEmail),
+			on(EventCancel, StateCancelled)),
+		// A new emailed code replaces the old; its tries carry over.
+		from(StateEnrolEmail, on(EventEmailCodeOK, StateEnrol), on(EventResendEmail, StateEnrolEmail), on(EventCancel, StateCancelled)),
+		from(StateEnrol, on(EventPhoneEntered, StateConfirm), on(EventCancel, StateCancelled)),
+		from(StateConfirm, on(EventSendCode, StateCode), on(EventPlaceCall, StateCall), on(EventCancel, StateCancelled)),
+		// A new SMS code replaces the old; its tries carry over.
+		from(StateCode, on(EventSendCode, StateCode), on(EventPlaceCall, StateCall), on(EventCodeOK, StateVerified),
+			on(EventCancel, StateCancelled)),
+		from(StateCall, on(EventPlaceCall, StateCall), on(EventSendCode, StateCode), on(EventCallAnswered, StateVerified),
+			on(EventCallFailed, StateConfirm), on(EventCancel, StateCancelled)),
 	)
 }
-
-// States lists every state (for tests and docs).
-func States() []State { return table().States() }
-
-// Events lists every event.
-func Events() []Event { return table().Events() }
-
-// Next returns the state e leads to from s, or s and ErrBadTransition.
-func Next(s State, e Event) (State, error) { return table().Next(s, e) }
-
-// Can reports whether e applies in s.
-func Can(s State, e Event) bool { return table().Can(s, e) }

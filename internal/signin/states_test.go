@@ -22,17 +22,17 @@ func TestEveryStateEventPair(t *testing.T) {
 		StateVerified:  {},
 		StateCancelled: {},
 	}
-	journeytest.EveryPair(t, journeytest.Journey[State, Event]{States: States(), Events: Events(), Next: Next, Can: Can}, ErrBadTransition, want)
+	journeytest.EveryPair(t, Table(), want)
 }
 
 // TestEveryStateReachesTheEnd checks that from every state some path of
 // events ends in verified or cancelled, and that those two are final.
 func TestEveryStateReachesTheEnd(t *testing.T) {
-	journeytest.Ends(t, table(), StateVerified, StateCancelled)
+	journeytest.Ends(t, Table(), StateVerified, StateCancelled)
 	// Only the phone step leads to verified: no path skips it.
 	for _, s := range []State{StatePassword, StateEnrolEmail, StateEnrol, StateConfirm} {
-		for _, e := range Events() {
-			if next, err := Next(s, e); err == nil && next == StateVerified {
+		for _, e := range Table().Events() {
+			if next, err := Table().Next(s, e); err == nil && next == StateVerified {
 				t.Errorf("%s --%s--> verified skips the second factor", s, e)
 			}
 		}
@@ -45,8 +45,8 @@ func TestStatesAndEventsAreListed(t *testing.T) {
 	states := []State{StatePassword, StateEnrolEmail, StateEnrol, StateConfirm, StateCode, StateCall, StateVerified, StateCancelled}
 	events := []Event{EventPasswordOK, EventPasswordOKNoPhone, EventEmailCodeOK, EventResendEmail, EventPhoneEntered, EventSendCode,
 		EventPlaceCall, EventCodeOK, EventCallAnswered, EventCallFailed, EventCancel}
-	if !sameSet(States(), states) || !sameSet(Events(), events) {
-		t.Errorf("States() = %v, Events() = %v; want %v and %v", States(), Events(), states, events)
+	if !sameSet(Table().States(), states) || !sameSet(Table().Events(), events) {
+		t.Errorf("Table().States() = %v, Table().Events() = %v; want %v and %v", Table().States(), Table().Events(), states, events)
 	}
 }
 
@@ -64,5 +64,5 @@ func sameSet[T comparable](a, b []T) bool {
 
 // TestDiagramMatchesTable keeps states.mermaid the table's own diagram.
 func TestDiagramMatchesTable(t *testing.T) {
-	journeytest.DiagramMatches(t, "states.mermaid", table().Mermaid())
+	journeytest.DiagramMatches(t, "states.mermaid", Table().Mermaid())
 }

@@ -31,6 +31,7 @@ func (s *Server) bindBrowser(next http.Handler) http.Handler {
 				s.cookies.set(w, browserCookie, token, 0) // until the browser closes
 			}
 		case pathCallback:
+			r = r.WithContext(oidcop.WithUserMemo(r.Context())) // the check and op's SaveAuthCode read one user
 			if err := s.cfg.Provider.CheckCallback(r.Context(), r.URL.Query().Get("id"), token); err != nil {
 				s.refuseAuthRequest(w, r, "callback", err)
 				return

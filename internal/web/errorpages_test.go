@@ -124,3 +124,40 @@ func TestWantsHTML(t *testing.T) {
 		}
 	}
 }
+
+// A page of carekey's own asked for with a method it does not take is 405
+// with Allow and the designed page, never the catch-all's 404; the
+// provider's own paths still go to the provider.
+func TestWrongMethodOnAPage(t *testing.T) {
+	e := wtServer(t)
+	var reached []string
+	e.provider.op = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached = append(reached, r.Method+" "+r.URL.Path)
+		http.NotFound(w, r)
+	})
+	for _, tc := range []struct {
+		method, path, allow string
+	}{
+		{http.MethodGet, "/signin/verify", "POST"},
+		{http.MethodDelete, "/signin", "GET, POST"},
+		{http.MethodPut, "/register", "GET"},
+		{http.MethodPost, "/", "GET"},
+		{http.MethodGet, "/logout", "POST"},
+	} {
+		r := httptest.NewRequest(tc.method, tc.path, nil)
+		r.Header.Set("Accept", browserAccept)
+		rec := e.do(r)
+		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != tc.allow ||
+			!strings.Contains(rec.Body.String(), "<h1>Sorry, this page cannot do that</h1>") {
+			t.Errorf("%s %s: %d, Allow %q, want 405 with Allow %q and the page:\n%s", tc.method, tc.path, rec.Code,
+				rec.Header().Get("Allow"), tc.allow, rec.Body)
+		}
+	}
+	if len(reached) != 0 {
+		t.Errorf("the provider was asked %v", reached)
+	}
+	r := httptest.NewRequest(http.MethodDelete, "/authorize", nil)
+	if rec := e.do(r); rec.Code != http.StatusNotFound || len(reached) != 1 {
+		t.Errorf("DELETE /authorize: %d, provider reached %v; want the provider's answer", rec.Code, reached)
+	}
+}

@@ -6,9 +6,12 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gorilla/mux"
 
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/onetimecode"
@@ -28,6 +31,9 @@ type journey struct {
 	kind   string // flow.Flow.Kind
 	entry  string // GET path that shows the current step
 	title  string // heading of the journey's error pages
+	// soon is the heading and message of the entry when the journey has no
+	// service (self-service journeys only).
+	soon [2]string
 }
 
 // journeyCookieTTL bounds the flow cookies; the flow's own expiry decides.
@@ -94,24 +100,49 @@ func (s *Server) journeyExpired(w http.ResponseWriter, r *http.Request, j journe
 }
 
 // selfService is what the handlers of the self-service journeys
-// (Register, Recovery) share: the flow bound to the browser by j's cookie,
-// loaded or started at the entry page, checked at every POST, and errors
-// turned into pages by the one table, journeyErrorTable.
-type selfService struct {
+// (registration, forgotten password) share: one loader for the browser's
+// flow, started when it has none, and the steps' pages. S is the journey's
+// State type.
+type selfService[S ~string] struct {
 	srv *Server
 	j   journey
 	// steps names the page (template) of each state that has one; a flow in
 	// any other state is finished and the browser goes to sign in.
-	steps map[string]string
+	steps map[S]string
+	// page makes the page of f's step, with the step's answers kept in the
+	// flow; pageFor adds token, the password policy and sent (a new code has
+	// just been sent).
+	page func(f flow.Flow) *render.Page
+}
+
+// pageFor is the page of f's step, bound to the flow's CSRF token.
+func (h selfService[S]) pageFor(f flow.Flow, token string, sent bool) *render.Page {
+	p := h.page(f)
+	p.CSRF, p.Title = token, h.j.title
+	p.Data = journeyData{Rules: h.srv.cfg.Policy.Rules(), Sent: sent}
+	return p
+}
+
+// mount adds the journey's pages to r: GET on its entry, and each of posts,
+// a POST on a path below the entry. Without a service (available false) the
+// entry alone says the journey is not available.
+func (h selfService[S]) mount(r *mux.Router, available bool, show http.HandlerFunc, posts map[string]http.HandlerFunc) {
+	if !available {
+		r.HandleFunc(h.j.entry, h.srv.comingSoon(h.j.soon[0], h.j.soon[1])).Methods(http.MethodGet)
+		return
+	}
+	r.HandleFunc(h.j.entry, show).Methods(http.MethodGet)
+	for path, post := range posts {
+		r.HandleFunc(h.j.entry+"/"+path, post).Methods(http.MethodPost)
+	}
 }
 
 // show answers GET on the entry page: the page of the current step of the
-// browser's flow, made by page (sent: the URL says a new code has just been
-// sent); or, when the browser has none, a flow made by start (bound to a new
-// CSRF token in the cookie) and a 303 back here; or the expired page.
-func (h selfService) show(w http.ResponseWriter, r *http.Request,
-	start func(ctx context.Context, csrfHash []byte) (flow.Flow, error),
-	page func(f flow.Flow, token string, sent bool) *render.Page) {
+// browser's flow (sent: the URL says a new code has just been sent); or,
+// when the browser has none, a flow made by start (bound to a new CSRF
+// token in the cookie) and a 303 back here; or the expired page.
+func (h selfService[S]) show(w http.ResponseWriter, r *http.Request,
+	start func(ctx context.Context, csrfHash []byte) (flow.Flow, error)) {
 	s, ctx := h.srv, r.Context()
 	f, token, err := s.loadJourney(ctx, r, h.j)
 	switch {
@@ -129,44 +160,42 @@ func (h selfService) show(w http.ResponseWriter, r *http.Request,
 	case !f.Valid(s.cfg.Clock.Now()):
 		s.journeyExpired(w, r, h.j)
 	default:
-		h.render(w, r, f, page(f, token, r.URL.Query().Get("sent") == "1"), http.StatusOK)
+		h.render(w, r, f, h.pageFor(f, token, r.URL.Query().Get("sent") == "1"), http.StatusOK)
 	}
 }
 
-// post is the start of a POST meant for one of states (none: any state the
+// step is the start of a POST meant for one of states (none: any state the
 // journey's table lets the event apply in): the form parsed, the flow
-// loaded, CSRF and expiry checked. A form for another step sends the
-// browser to the current one and changes nothing. ok is false when a
-// response has been written.
-func (h selfService) post(w http.ResponseWriter, r *http.Request, states ...string) (f flow.Flow, token string, ok bool) {
-	f, token, ok = h.srv.journeyPost(w, r, h.j)
+// loaded, CSRF and expiry checked, and the page of the flow's step made for
+// an answer. A form for another step sends the browser to the current one
+// and changes nothing. ok is false when a response has been written.
+func (h selfService[S]) step(w http.ResponseWriter, r *http.Request, states ...S) (f flow.Flow, page *render.Page, ok bool) {
+	f, token, ok := h.srv.journeyPost(w, r, h.j)
 	if !ok {
-		return f, token, false
+		return f, nil, false
 	}
-	for _, st := range states {
-		if f.State == st {
-			return f, token, true
-		}
-	}
-	if len(states) > 0 {
+	if len(states) > 0 && !slices.Contains(states, S(f.State)) {
 		http.Redirect(w, r, h.j.entry, http.StatusSeeOther)
-		return f, token, false
+		return f, nil, false
 	}
-	return f, token, true
+	return f, h.pageFor(f, token, false), true
 }
 
-// stateNames returns states as flow.Flow.State values (for post).
-func stateNames[S ~string](states []S) []string {
-	names := make([]string, len(states))
-	for i, st := range states {
-		names[i] = string(st)
+// do is the handler of a POST that makes act's move on the flow, if it is in
+// one of states (none: any), and answers with query on success.
+func (h selfService[S]) do(act func(r *http.Request, id string) error, query string, states ...S) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f, page, ok := h.step(w, r, states...)
+		if !ok {
+			return
+		}
+		h.answer(w, r, f, page, act(r, f.ID), query)
 	}
-	return names
 }
 
 // render shows the page of f's step with status.
-func (h selfService) render(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, status int) {
-	name, ok := h.steps[f.State]
+func (h selfService[S]) render(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, status int) {
+	name, ok := h.steps[S(f.State)]
 	if !ok { // done: the flow is finished
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
@@ -178,7 +207,7 @@ func (h selfService) render(w http.ResponseWriter, r *http.Request, f flow.Flow,
 // to the entry page, which shows the step the flow is now at (query, if any,
 // added: "sent=1"). Otherwise it shows err on f's step as journeyErrorTable
 // says.
-func (h selfService) answer(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, err error, query string) {
+func (h selfService[S]) answer(w http.ResponseWriter, r *http.Request, f flow.Flow, page *render.Page, err error, query string) {
 	if err != nil {
 		h.srv.showJourneyError(w, r, h.j, journeyErrors{}, err, page, func(status int) { h.render(w, r, f, page, status) })
 		return
@@ -227,7 +256,7 @@ func journeyErrorTable() []journeyError {
 
 // journeyErrors are a journey's own sentinels, looked up before
 // journeyErrorTable (the sign-in's emailed code step, phone.go, names its
-// ErrBadTransition, which is flow.ErrTransition).
+// flow.ErrTransition, which is flow.ErrTransition).
 type journeyErrors struct {
 	badTransition error // 303 to the current step
 	expired       error // 410

@@ -86,7 +86,7 @@ func (h *signinHandler) renderError(w http.ResponseWriter, r *http.Request, res 
 // registration and forgot password journeys' error pages.
 var signinJourney = journey{cookie: flowCookie, kind: signin.Kind, entry: "/signin", title: "Confirm your identity"}
 
-var signinErrors = journeyErrors{badTransition: signin.ErrBadTransition, expired: signin.ErrExpired}
+var signinErrors = journeyErrors{badTransition: flow.ErrTransition, expired: signin.ErrExpired}
 
 // enrolEmail answers a step at the emailed code before enrolment: on to
 // next, or the error on the code's page.
@@ -180,7 +180,7 @@ func (h *signinHandler) signinFailed(w http.ResponseWriter, r *http.Request, doi
 	switch {
 	case errors.As(err, &limited):
 		h.tooManyRequests(w, r, limited)
-	case errors.Is(err, signin.ErrBadTransition), errors.Is(err, flow.ErrNotFound):
+	case errors.Is(err, flow.ErrTransition), errors.Is(err, flow.ErrNotFound):
 		// Another request moved or ended the flow meanwhile.
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 	case errors.Is(err, signin.ErrExpired):

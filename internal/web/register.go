@@ -3,13 +3,11 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/carekey/carekey/internal/flow"
-	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/registration"
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/web/render"
@@ -20,36 +18,30 @@ import (
 // the page always that of the flow's stored step.
 type Register struct {
 	Service *registration.Service // nil: /register says registration is not available
-	Policy  password.Policy       // for the "Password policy" list
-	flows   selfService
+	flows   selfService[registration.State]
 }
 
 // newRegister is the registration handler of s (web.New mounts it).
 func (s *Server) newRegister() *Register {
-	return &Register{Service: s.cfg.Register, Policy: s.cfg.Policy, flows: selfService{
-		srv: s,
-		j:   journey{cookie: "carekey_register", kind: registration.Kind, entry: "/register", title: "Register for a new account"},
-		steps: map[string]string{
-			string(registration.StateProfile):     "register_profile",
-			string(registration.StateCredentials): "register_credentials",
-			string(registration.StateVerify):      "register_verify",
-		},
+	return &Register{Service: s.cfg.Register, flows: selfService[registration.State]{srv: s, page: registerPage,
+		j: journey{cookie: "carekey_register", kind: registration.Kind, entry: "/register", title: "Register for a new account",
+			soon: [2]string{"Create an account", "Registration is not available yet. Please ask the council to create your account."}},
+		steps: map[registration.State]string{
+			registration.StateProfile: "register_profile", registration.StateCredentials: "register_credentials", registration.StateVerify: "register_verify"},
 	}}
 }
 
-// Mount adds the registration pages to r.
+// Mount adds the registration pages to r. Back applies in several states:
+// the transition table decides.
 func (h *Register) Mount(r *mux.Router) {
-	if h.Service == nil {
-		r.HandleFunc("/register", h.flows.srv.comingSoon("Create an account",
-			"Registration is not available yet. Please ask the council to create your account.")).Methods(http.MethodGet)
-		return
-	}
-	r.HandleFunc("/register", h.show).Methods(http.MethodGet)
-	r.HandleFunc("/register/profile", h.profile).Methods(http.MethodPost)
-	r.HandleFunc("/register/credentials", h.credentials).Methods(http.MethodPost)
-	r.HandleFunc("/register/verify", h.verify).Methods(http.MethodPost)
-	r.HandleFunc("/register/resend", h.resend).Methods(http.MethodPost)
-	r.HandleFunc("/register/back", h.back).Methods(http.MethodPost)
+	svc := h.Service
+	h.flows.mount(r, svc != nil, h.show, map[string]http.HandlerFunc{
+		"profile":     h.profile,
+		"credentials": h.credentials,
+		"verify":      h.verify,
+		"resend":      h.flows.do(func(r *http.Request, id string) error { return svc.Resend(r.Context(), id) }, "sent=1", registration.StateVerify),
+		"back":        h.flows.do(func(r *http.Request, id string) error { return svc.Back(r.Context(), id) }, ""),
+	})
 }
 
 // profileFields are step 1's inputs, in the order of the form.
@@ -71,32 +63,21 @@ func (h *Register) show(w http.ResponseWriter, r *http.Request) {
 		}
 		return h.Service.Start(ctx, csrfHash, authRequest)
 	}
-	h.flows.show(w, r, start, h.page)
+	h.flows.show(w, r, start)
 }
 
-// page is the page of f's step with the answers kept in the flow (never
-// the password).
-func (h *Register) page(f flow.Flow, token string, sent bool) *render.Page {
-	page := &render.Page{Title: "Register for a new account", CSRF: token, Values: map[string]string{},
-		Data: journeyData{Rules: h.Policy.Rules(), Sent: sent}}
+// registerPage is the page of f's step with the answers kept in the flow
+// (never the password).
+func registerPage(f flow.Flow) *render.Page {
+	page := &render.Page{Values: map[string]string{}}
 	for _, k := range append(profileFields(), registration.FieldEmail) {
 		page.Values[k] = f.Data[k]
 	}
 	return page
 }
 
-// step loads the flow for a POST meant for states (none: any); a form for
-// another step sends the browser to the current one (changing nothing).
-func (h *Register) step(w http.ResponseWriter, r *http.Request, states ...registration.State) (flow.Flow, *render.Page, bool) {
-	f, token, ok := h.flows.post(w, r, stateNames(states)...)
-	if !ok {
-		return f, nil, false
-	}
-	return f, h.page(f, token, false), true
-}
-
 func (h *Register) profile(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := h.step(w, r, registration.StateProfile)
+	f, page, ok := h.flows.step(w, r, registration.StateProfile)
 	if !ok {
 		return
 	}
@@ -113,7 +94,7 @@ func (h *Register) profile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Register) credentials(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := h.step(w, r, registration.StateCredentials)
+	f, page, ok := h.flows.step(w, r, registration.StateCredentials)
 	if !ok {
 		return
 	}
@@ -127,7 +108,7 @@ func (h *Register) credentials(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Register) verify(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := h.step(w, r, registration.StateVerify)
+	f, page, ok := h.flows.step(w, r, registration.StateVerify)
 	if !ok {
 		return
 	}
@@ -139,26 +120,14 @@ func (h *Register) verify(w http.ResponseWriter, r *http.Request) {
 	s := h.flows.srv
 	s.cookies.clear(w, h.flows.j.cookie)
 	s.cookies.set(w, noticeCookie, noticeRegistered, 5*time.Minute)
-	next := "/signin"
 	if done.AuthRequest != "" {
-		next = "/login?authRequestID=" + url.QueryEscape(done.AuthRequest)
+		// Sign in for the request the registration remembered, straight
+		// away: through /login again, a request with prompt=create would
+		// open registration once more.
+		if err := s.startFlow(r.Context(), w, done.AuthRequest, ""); err != nil {
+			s.serverError(w, r, "start sign-in flow", err)
+			return
+		}
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-func (h *Register) resend(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := h.step(w, r, registration.StateVerify)
-	if !ok {
-		return
-	}
-	h.flows.answer(w, r, f, page, h.Service.Resend(r.Context(), f.ID), "sent=1")
-}
-
-// back applies in several states: the transition table decides.
-func (h *Register) back(w http.ResponseWriter, r *http.Request) {
-	f, page, ok := h.step(w, r)
-	if !ok {
-		return
-	}
-	h.flows.answer(w, r, f, page, h.Service.Back(r.Context(), f.ID), "")
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/password"
+	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/text"
 )
 
@@ -94,14 +95,24 @@ func TestRegisterThreeSteps(t *testing.T) {
 	want(t, b.get("/register"), http.StatusOK, "", "Step 1 of 3")
 }
 
-// A registration begun from a sign-in page goes back into its OIDC request.
+// A registration begun from a sign-in page goes back into its OIDC request:
+// a fresh sign-in flow for it, started at once (not through /login, which
+// would send a prompt=create request back to registration).
 func TestRegisterReturnsToTheAuthRequest(t *testing.T) {
 	rig := newJourneyRig(t, nil)
 	b := rig.browser()
 	b.signinFlow("ar_42")
 	registerToVerify(t, b, "penny@example.com")
-	want(t, b.post("/register/verify", url.Values{"code": {rig.code("penny@example.com")}}), http.StatusSeeOther,
-		"/login?authRequestID=ar_42")
+	want(t, b.post("/register/verify", url.Values{"code": {rig.code("penny@example.com")}}), http.StatusSeeOther, "/signin")
+	c := b.cookies["__Host-"+flowCookie]
+	if c == nil {
+		t.Fatal("no sign-in flow after registering")
+	}
+	id, _, _ := strings.Cut(c.Value, ".")
+	f, err := rig.flows.Get(t.Context(), id)
+	if err != nil || id == "flw_signin" || signin.DataOf(f).AuthRequest != "ar_42" {
+		t.Fatalf("flow %s (%v): %+v; want a new sign-in flow for ar_42", id, err, f)
+	}
 }
 
 // Step 1 with mistakes names every missing answer, keeps the others and

@@ -51,9 +51,9 @@ func (h *signinHandler) Mount(r *mux.Router) {
 	r.HandleFunc("/signin/cancel", h.cancelSignin).Methods(http.MethodPost)
 }
 
-// login is op's LoginURL: /login?authRequestID=…. An existing session that
-// satisfies prompt and max_age completes the request at once; otherwise a
-// sign-in flow starts.
+// login is op's LoginURL: /login?authRequestID=…. prompt=create goes to
+// registration; an existing session that satisfies prompt and max_age
+// completes the request at once; otherwise a sign-in flow starts.
 func (h *signinHandler) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.URL.Query().Get("authRequestID")
@@ -70,6 +70,21 @@ func (h *signinHandler) login(w http.ResponseWriter, r *http.Request) {
 		// Someone else's request (a link sent to this browser): never sign
 		// in for it.
 		h.refuseAuthRequest(w, r, "login", oidcop.ErrWrongBrowser)
+		return
+	}
+	if slices.Contains(ar.Prompt, "create") {
+		// Initiating User Registration via OpenID Connect 1.0: the
+		// registration finds this request through the sign-in flow and,
+		// once the account is made, signs its owner in for it.
+		if err := h.startFlow(ctx, w, ar.ID, ""); err != nil {
+			h.serverError(w, r, "start sign-in flow", err)
+			return
+		}
+		to := "/register"
+		if h.cfg.Register == nil { // registration is off: sign in instead
+			to = "/signin"
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
 	now := h.cfg.Clock.Now()

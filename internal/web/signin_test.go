@@ -29,6 +29,7 @@ import (
 	"github.com/carekey/carekey/internal/phone"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/ratelimit/memlimit"
+	"github.com/carekey/carekey/internal/registration"
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/session/memsession"
@@ -502,6 +503,23 @@ func TestLoginEntry(t *testing.T) {
 		r := newSigninRig(t, tPhone)
 		r.authRequest("ar_1", "none")
 		wantRedirect(t, r.do(http.MethodGet, "/login?authRequestID=ar_1", nil), "https://rp.example/cb?error=login_required&state=st8")
+	})
+	t.Run("prompt create goes to registration, remembering the request", func(t *testing.T) {
+		r := newSigninRig(t, tPhone)
+		r.signedIn(r.clk.Now()) // a session does not answer a request to register
+		r.authRequest("ar_1", "create")
+		r.srv.cfg.Register = &registration.Service{}
+		wantRedirect(t, r.do(http.MethodGet, "/login?authRequestID=ar_1", nil), "/register")
+		id, _, _ := strings.Cut(r.jar["__Host-"+flowCookie].Value, ".")
+		f, err := r.flows.Get(t.Context(), id)
+		if err != nil || signin.DataOf(f).AuthRequest != "ar_1" || len(r.prov.logins) != 0 {
+			t.Fatalf("flow %+v (%v), logins %v; want a sign-in flow for ar_1 and no login", f, err, r.prov.logins)
+		}
+	})
+	t.Run("prompt create without registration signs in", func(t *testing.T) {
+		r := newSigninRig(t, tPhone)
+		r.authRequest("ar_1", "create")
+		wantRedirect(t, r.do(http.MethodGet, "/login?authRequestID=ar_1", nil), "/signin")
 	})
 	t.Run("a session answers at once", func(t *testing.T) {
 		r := newSigninRig(t, tPhone)

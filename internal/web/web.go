@@ -140,7 +140,7 @@ func New(cfg Config) (*Server, error) {
 	r.Handle(render.PathFavicon, brand)
 	// Everything else is the OIDC provider's; a browser sees its plain
 	// errors as pages (errorpages.go).
-	r.PathPrefix("/").Handler(s.htmlErrors(s.unavailableOnOutage(s.withSessionID(s.bindBrowser(cfg.Provider.Handler())))))
+	r.PathPrefix("/").Handler(s.wrongMethod(pages, s.htmlErrors(s.unavailableOnOutage(s.withSessionID(s.bindBrowser(cfg.Provider.Handler()))))))
 	s.router = r
 	s.handler = s.observe(r) // observe.go: request ID, span, metrics, one log line
 	return s, nil

@@ -99,28 +99,32 @@ func TestStaticFiles(t *testing.T) {
 	}
 }
 
-// A page route answers only its methods: any other method falls through
-// to the provider's catch-all (which answers 404 or 405 for paths it does
-// not serve), so a GET of /logout or of the sign-out confirmation never
-// ends a session: a link or an image cannot sign anyone out.
+// A page route answers only its methods: any other method gets the 405
+// page (method.go) without reaching the page's handler, and a path carekey
+// has no page for falls through to the provider's catch-all; so a GET of
+// /logout or of the sign-out confirmation never ends a session: a link or
+// an image cannot sign anyone out.
 func TestWrongMethodNeverReachesThePageHandler(t *testing.T) {
 	e := wtServer(t)
 	e.provider.op = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "op: not found", http.StatusNotFound)
 	})
 	sess, cookie := e.signedIn(t, "penny@example.org")
-	for _, tc := range []struct{ method, target string }{
-		{http.MethodGet, "/logout"},
-		{http.MethodPut, "/signin"},
-		{http.MethodDelete, "/end_session/confirm"},
-		{http.MethodGet, "/signin/verify"},
-		{http.MethodGet, "/no-such-page"},
+	for _, tc := range []struct {
+		method, target string
+		want           int
+	}{
+		{http.MethodGet, "/logout", http.StatusMethodNotAllowed},
+		{http.MethodPut, "/signin", http.StatusMethodNotAllowed},
+		{http.MethodDelete, "/end_session/confirm", http.StatusMethodNotAllowed},
+		{http.MethodGet, "/signin/verify", http.StatusMethodNotAllowed},
+		{http.MethodGet, "/no-such-page", http.StatusNotFound},
 	} {
 		r := httptest.NewRequest(tc.method, tc.target, nil)
 		r.AddCookie(cookie)
 		rec := e.do(r)
-		if rec.Code != http.StatusNotFound || rec.Body.String() != "op: not found\n" {
-			t.Errorf("%s %s = %d %q; want the provider's 404", tc.method, tc.target, rec.Code, rec.Body)
+		if rec.Code != tc.want || tc.want == http.StatusNotFound && rec.Body.String() != "op: not found\n" {
+			t.Errorf("%s %s = %d %q; want %d", tc.method, tc.target, rec.Code, rec.Body, tc.want)
 		}
 	}
 	if _, err := e.sessions.Get(context.Background(), sess.ID); err != nil {

@@ -3,7 +3,6 @@ package redisauth
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -16,35 +15,46 @@ import (
 
 var _ authstate.Store = (*Store)(nil)
 
-const (
-	// ttlMargin is added to a record's remaining lifetime for its Redis TTL,
-	// so that a replica whose clock runs a little behind still finds it.
-	ttlMargin = 5 * time.Second
-)
-
-// errContention: an update lost rediscas.MaxAttempts races in a row.
-var errContention = errors.New("redisauth: too much contention")
-
 // Store is a Redis authstate.Store.
-type Store struct {
-	c      redis.UniversalClient
-	prefix string
-	clk    clock.Clock
-}
+type Store struct{ kv rediscas.Keyspace }
 
 // New returns a store that keeps its keys in c under prefix and reads the
 // time from clk.
 func New(c redis.UniversalClient, prefix string, clk clock.Clock) *Store {
-	return &Store{c: c, prefix: prefix, clk: clk}
+	return &Store{rediscas.Keyspace{Client: c, Prefix: prefix, Clock: clk}}
 }
 
-func (s *Store) requestKey(id string) string { return s.prefix + "authreq:" + id }
-func (s *Store) codeKey(hash string) string  { return s.prefix + "code:" + hash }
-func (s *Store) tokenKey(id string) string   { return s.prefix + "token:" + id }
+func (s *Store) requestKey(id string) string { return s.kv.Key("authreq", id) }
+func (s *Store) codeKey(hash string) string  { return s.kv.Key("code", hash) }
+func (s *Store) tokenKey(id string) string   { return s.kv.Key("token", id) }
 
-// ttl is the Redis TTL of a record that expires at end.
-func ttl(end, now time.Time) time.Duration {
-	return max(end.Sub(now)+ttlMargin, time.Second).Round(time.Second)
+// jsonCodec stores a T as the JSON of its stored form R (to and from
+// convert), live until the time end gives, authstate.ErrNotFound after.
+func jsonCodec[T, R any](s *Store, to func(T) R, from func(R) T, end func(T) time.Time) rediscas.Codec[T] {
+	return rediscas.Codec[T]{
+		Encode: func(v T) ([]byte, error) { return json.Marshal(to(v)) },
+		Decode: func(b []byte) (T, error) {
+			var rec R
+			if err := json.Unmarshal(b, &rec); err != nil {
+				var zero T
+				return zero, fmt.Errorf("decode: %w", err)
+			}
+			return from(rec), nil
+		},
+		Live: func(v T) error {
+			if !s.kv.Clock.Now().Before(end(v)) {
+				return authstate.ErrNotFound
+			}
+			return nil
+		},
+		Missing: authstate.ErrNotFound,
+	}
+}
+
+// requestCodec stores auth request id.
+func (s *Store) requestCodec(id string) rediscas.Codec[authstate.AuthRequest] {
+	return jsonCodec(s, toRequest, func(rec request) authstate.AuthRequest { return rec.authRequest(id) },
+		func(r authstate.AuthRequest) time.Time { return r.ExpiresAt })
 }
 
 // create stores v under key with SET NX, for a record that expires at end.
@@ -53,7 +63,7 @@ func (s *Store) create(ctx context.Context, key string, v any, end time.Time) er
 	if err != nil {
 		return err
 	}
-	ok, err := s.c.SetNX(ctx, key, b, ttl(end, s.clk.Now())).Result()
+	ok, err := rediscas.Create(ctx, s.kv.Client, key, b, rediscas.TTL(end, s.kv.Clock.Now()))
 	if err != nil {
 		return err
 	}
@@ -73,43 +83,11 @@ func (s *Store) CreateAuthRequest(ctx context.Context, r authstate.AuthRequest) 
 
 // GetAuthRequest returns the request, or authstate.ErrNotFound.
 func (s *Store) GetAuthRequest(ctx context.Context, id string) (authstate.AuthRequest, error) {
-	r, err := s.getRequest(ctx, id)
+	r, err := rediscas.Get(ctx, s.kv.Client, s.requestKey(id), s.requestCodec(id))
 	if err != nil {
 		return authstate.AuthRequest{}, fmt.Errorf("get auth request %s: %w", id, err)
 	}
 	return r, nil
-}
-
-func (s *Store) getRequest(ctx context.Context, id string) (authstate.AuthRequest, error) {
-	b, err := s.c.Get(ctx, s.requestKey(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return authstate.AuthRequest{}, authstate.ErrNotFound
-	}
-	if err != nil {
-		return authstate.AuthRequest{}, err
-	}
-	return s.liveRequest(id, b)
-}
-
-// liveRequest decodes a stored request, or returns authstate.ErrNotFound if
-// it has expired.
-func (s *Store) liveRequest(id string, b []byte) (authstate.AuthRequest, error) {
-	r, err := decodeRequest(id, b)
-	if err != nil {
-		return authstate.AuthRequest{}, err
-	}
-	if !s.clk.Now().Before(r.ExpiresAt) {
-		return authstate.AuthRequest{}, authstate.ErrNotFound
-	}
-	return r, nil
-}
-
-func decodeRequest(id string, b []byte) (authstate.AuthRequest, error) {
-	var rec request
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return authstate.AuthRequest{}, fmt.Errorf("decode auth request: %w", err)
-	}
-	return rec.authRequest(id), nil
 }
 
 // UpdateAuthRequest calls fn on the request and saves the result if the key
@@ -117,45 +95,22 @@ func decodeRequest(id string, b []byte) (authstate.AuthRequest, error) {
 // compare-and-swap script); otherwise it calls fn again on the request as it
 // now is, a bounded number of times. If fn returns an error nothing is saved.
 func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(r *authstate.AuthRequest) error) (authstate.AuthRequest, error) {
-	var out authstate.AuthRequest
-	err := rediscas.Update(ctx, s.c, s.requestKey(id), func(old []byte) (rediscas.Write, error) {
-		r, err := s.liveRequest(id, old)
-		if err != nil {
-			return rediscas.Write{}, err
-		}
-		if err := fn(&r); err != nil {
-			return rediscas.Write{}, err
+	out, err := rediscas.UpdateValue(ctx, s.kv.Client, s.requestKey(id), s.requestCodec(id), func(r *authstate.AuthRequest) (time.Duration, error) {
+		if err := fn(r); err != nil {
+			return 0, err
 		}
 		r.ID = id
-		b, err := json.Marshal(toRequest(r))
-		if err != nil {
-			return rediscas.Write{}, err
-		}
-		if out, err = decodeRequest(id, b); err != nil { // what was stored, as Get returns it
-			return rediscas.Write{}, err
-		}
-		return rediscas.Write{Value: b, TTL: ttl(r.ExpiresAt, s.clk.Now())}, nil
+		return rediscas.TTL(r.ExpiresAt, s.kv.Clock.Now()), nil
 	})
 	if err != nil {
-		return authstate.AuthRequest{}, fmt.Errorf("update auth request %s: %w", id, casError(err))
+		return authstate.AuthRequest{}, fmt.Errorf("update auth request %s: %w", id, err)
 	}
 	return out, nil
 }
 
-// casError maps rediscas's sentinels to the contract's.
-func casError(err error) error {
-	switch {
-	case errors.Is(err, rediscas.ErrNotFound):
-		return authstate.ErrNotFound
-	case errors.Is(err, rediscas.ErrConflict):
-		return errContention
-	}
-	return err
-}
-
 // DeleteAuthRequest removes it; deleting a missing request is not an error.
 func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
-	if err := s.c.Del(ctx, s.requestKey(id)).Err(); err != nil {
+	if err := rediscas.Delete(ctx, s.kv.Client, s.requestKey(id)); err != nil {
 		return fmt.Errorf("delete auth request %s: %w", id, err)
 	}
 	return nil
@@ -191,31 +146,25 @@ func (s *Store) SaveCode(ctx context.Context, codeHash, authRequestID string, ex
 	return nil
 }
 
+// codeCodec stores a code's binding, live until its end.
+func (s *Store) codeCodec() rediscas.Codec[codeBinding] {
+	same := func(c codeBinding) codeBinding { return c }
+	return jsonCodec(s, same, same, codeBinding.end)
+}
+
 // updateCode calls fn on the live code record and saves it, with a TTL to its
 // end, if the key has not changed since it was read (rediscas); otherwise it
 // calls fn again on the record as it now is, a bounded number of times. If fn
 // returns an error nothing is saved. A missing or ended record is
 // authstate.ErrNotFound.
 func (s *Store) updateCode(ctx context.Context, codeHash string, fn func(c *codeBinding) error) error {
-	err := rediscas.Update(ctx, s.c, s.codeKey(codeHash), func(old []byte) (rediscas.Write, error) {
-		var rec codeBinding
-		if err := json.Unmarshal(old, &rec); err != nil {
-			return rediscas.Write{}, fmt.Errorf("decode: %w", err)
+	_, err := rediscas.UpdateValue(ctx, s.kv.Client, s.codeKey(codeHash), s.codeCodec(), func(rec *codeBinding) (time.Duration, error) {
+		if err := fn(rec); err != nil {
+			return 0, err
 		}
-		now := s.clk.Now()
-		if !now.Before(rec.end()) {
-			return rediscas.Write{}, authstate.ErrNotFound
-		}
-		if err := fn(&rec); err != nil {
-			return rediscas.Write{}, err
-		}
-		b, err := json.Marshal(rec)
-		if err != nil {
-			return rediscas.Write{}, err
-		}
-		return rediscas.Write{Value: b, TTL: ttl(rec.end(), now)}, nil
+		return rediscas.TTL(rec.end(), s.kv.Clock.Now()), nil
 	})
-	return casError(err)
+	return err
 }
 
 // ConsumeCode returns the auth request ID bound to codeHash and marks the code
@@ -265,19 +214,12 @@ func (s *Store) AddCodeTokens(ctx context.Context, codeHash string, t authstate.
 
 // UsedCodeTokens returns the tokens recorded for a used code.
 func (s *Store) UsedCodeTokens(ctx context.Context, codeHash string) (authstate.CodeTokens, error) {
-	b, err := s.c.Get(ctx, s.codeKey(codeHash)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return authstate.CodeTokens{}, fmt.Errorf("used code tokens: %w", authstate.ErrNotFound)
+	rec, err := rediscas.Get(ctx, s.kv.Client, s.codeKey(codeHash), s.codeCodec())
+	if err == nil && !rec.Used {
+		err = authstate.ErrNotFound
 	}
 	if err != nil {
 		return authstate.CodeTokens{}, fmt.Errorf("used code tokens: %w", err)
-	}
-	var rec codeBinding
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return authstate.CodeTokens{}, fmt.Errorf("used code tokens: decode: %w", err)
-	}
-	if !rec.Used || !s.clk.Now().Before(rec.end()) {
-		return authstate.CodeTokens{}, fmt.Errorf("used code tokens: %w", authstate.ErrNotFound)
 	}
 	return authstate.CodeTokens{AccessTokenIDs: rec.AccessTokens, RefreshFamilyIDs: rec.Families}, nil
 }
@@ -292,27 +234,18 @@ func (s *Store) CreateAccessToken(ctx context.Context, t authstate.AccessToken) 
 
 // GetAccessToken returns the token, or authstate.ErrNotFound.
 func (s *Store) GetAccessToken(ctx context.Context, id string) (authstate.AccessToken, error) {
-	b, err := s.c.Get(ctx, s.tokenKey(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return authstate.AccessToken{}, fmt.Errorf("get access token: %w", authstate.ErrNotFound)
-	}
+	codec := jsonCodec(s, toToken, func(rec token) authstate.AccessToken { return rec.accessToken(id) },
+		func(t authstate.AccessToken) time.Time { return t.ExpiresAt })
+	t, err := rediscas.Get(ctx, s.kv.Client, s.tokenKey(id), codec)
 	if err != nil {
 		return authstate.AccessToken{}, fmt.Errorf("get access token: %w", err)
-	}
-	var rec token
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return authstate.AccessToken{}, fmt.Errorf("get access token: decode: %w", err)
-	}
-	t := rec.accessToken(id)
-	if !s.clk.Now().Before(t.ExpiresAt) {
-		return authstate.AccessToken{}, fmt.Errorf("get access token: %w", authstate.ErrNotFound)
 	}
 	return t, nil
 }
 
 // DeleteAccessToken removes it; deleting a missing token is not an error.
 func (s *Store) DeleteAccessToken(ctx context.Context, id string) error {
-	if err := s.c.Del(ctx, s.tokenKey(id)).Err(); err != nil {
+	if err := rediscas.Delete(ctx, s.kv.Client, s.tokenKey(id)); err != nil {
 		return fmt.Errorf("delete access token: %w", err)
 	}
 	return nil
@@ -320,7 +253,7 @@ func (s *Store) DeleteAccessToken(ctx context.Context, id string) error {
 
 // Ping reports whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.c.Ping(ctx).Err(); err != nil {
+	if err := s.kv.Client.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("ping redis: %w", err)
 	}
 	return nil

@@ -175,6 +175,11 @@
   function logout() {
     leaving = true;
     live.textContent = "You are being logged out.";
+    var reason = document.createElement("input"); // the page we come back to says why
+    reason.type = "hidden";
+    reason.name = "reason";
+    reason.value = "idle";
+    form.appendChild(reason);
     form.submit();
   }
 

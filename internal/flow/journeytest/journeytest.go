@@ -1,12 +1,12 @@
 // Package journeytest checks a journey's transition table from its tests
 // (internal/signin, internal/registration, internal/recovery): EveryPair
-// walks every (state, event) pair through the journey's own Next and Can
+// walks every (state, event) pair through the journey's flow.Table
 // against the moves the test expects, and DiagramMatches keeps the Mermaid
 // file beside the table equal to the table's own flow.Table.Mermaid text,
 // so the picture a reader sees is the table the journey runs.
 //
 //	func TestDiagramMatchesTable(t *testing.T) {
-//		journeytest.DiagramMatches(t, "states.mermaid", table().Mermaid())
+//		journeytest.DiagramMatches(t, "states.mermaid", Table().Mermaid())
 //	}
 package journeytest
 
@@ -20,39 +20,32 @@ import (
 	"github.com/carekey/carekey/internal/flow"
 )
 
-// Journey is what EveryPair reads of a journey: its lists and its moves.
-type Journey[S, E ~string] struct {
-	States []S
-	Events []E
-	Next   func(s S, e E) (S, error)
-	Can    func(s S, e E) bool
-}
-
-// EveryPair walks every (state, event) pair of j, each in a subtest: the
+// EveryPair walks every (state, event) pair of tbl, each in a subtest: the
 // pairs want lists move to their target; every other pair is refused with
-// an error wrapping refused and leaves the state as it was; Can agrees. It
-// fails first unless j.States are exactly want's keys (list final states
-// with no moves), so no state escapes the walk.
-func EveryPair[S, E ~string](t *testing.T, j Journey[S, E], refused error, want map[S]map[E]S) {
+// an error wrapping flow.ErrTransition and leaves the state as it was; Can
+// agrees. It fails first unless tbl's states are exactly want's keys (list
+// final states with no moves), so no state escapes the walk.
+func EveryPair[S, E ~string](t *testing.T, tbl flow.Table[S, E], want map[S]map[E]S) {
 	t.Helper()
-	if len(j.States) != len(want) {
-		t.Fatalf("the journey has states %v; want lists %d", j.States, len(want))
+	states := tbl.States()
+	if len(states) != len(want) {
+		t.Fatalf("the journey has states %v; want lists %d", states, len(want))
 	}
-	for _, s := range j.States {
+	for _, s := range states {
 		if _, ok := want[s]; !ok {
 			t.Fatalf("state %s is not in want", s)
 		}
-		for _, e := range j.Events {
+		for _, e := range tbl.Events() {
 			t.Run(string(s)+"/"+string(e), func(t *testing.T) {
 				to, listed := want[s][e]
-				got, err := j.Next(s, e)
+				got, err := tbl.Next(s, e)
 				switch {
 				case listed && (err != nil || got != to):
 					t.Errorf("Next(%s, %s) = %s, %v; want %s", s, e, got, err, to)
-				case !listed && (!errors.Is(err, refused) || got != s):
-					t.Errorf("Next(%s, %s) = %s, %v; want %s unchanged and %v", s, e, got, err, s, refused)
+				case !listed && (!errors.Is(err, flow.ErrTransition) || got != s):
+					t.Errorf("Next(%s, %s) = %s, %v; want %s unchanged and %v", s, e, got, err, s, flow.ErrTransition)
 				}
-				if j.Can(s, e) != listed {
+				if tbl.Can(s, e) != listed {
 					t.Errorf("Can(%s, %s) = %v, want %v", s, e, !listed, listed)
 				}
 			})

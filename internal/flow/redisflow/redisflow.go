@@ -20,22 +20,15 @@ const (
 	// GracePeriod is how long an expired flow stays readable after its
 	// ExpiresAt, so that the user can be told it expired.
 	GracePeriod = time.Hour
-	// ttlMargin is added to a flow's remaining lifetime for its Redis TTL, so
-	// that a replica whose clock runs a little behind still finds it.
-	ttlMargin = 5 * time.Second
 )
 
 // Store is a Redis flow.Store.
-type Store struct {
-	c      redis.UniversalClient
-	prefix string
-	clk    clock.Clock
-}
+type Store struct{ kv rediscas.Keyspace }
 
 // New returns a store that keeps its keys in c under prefix and reads the
 // time from clk.
 func New(c redis.UniversalClient, prefix string, clk clock.Clock) *Store {
-	return &Store{c: c, prefix: prefix, clk: clk}
+	return &Store{rediscas.Keyspace{Client: c, Prefix: prefix, Clock: clk}}
 }
 
 // record is the stored form of a flow, the ID in the key only.
@@ -50,6 +43,8 @@ type record struct {
 	ExpiresAt time.Time         `json:"ea,omitzero"`
 }
 
+// code is the stored form of a flow.Code, its fields in the same order, so
+// that each converts to the other.
 type code struct {
 	HMAC       []byte    `json:"h,omitempty"`
 	Channel    string    `json:"ch,omitempty"`
@@ -70,18 +65,17 @@ func encode(f flow.Flow) ([]byte, error) {
 		CreatedAt: f.CreatedAt.UTC(),
 		ExpiresAt: f.ExpiresAt.UTC(),
 	}
-	if c := f.Code; c != nil {
-		r.Code = &code{
-			HMAC:       c.HMAC,
-			Channel:    c.Channel,
-			Target:     c.Target,
-			ExpiresAt:  c.ExpiresAt.UTC(),
-			Attempts:   c.Attempts,
-			Sends:      c.Sends,
-			LastSentAt: c.LastSentAt.UTC(),
-		}
+	if f.Code != nil {
+		c := code(utc(*f.Code))
+		r.Code = &c
 	}
 	return json.Marshal(r)
+}
+
+// utc returns c with its times in UTC.
+func utc(c flow.Code) flow.Code {
+	c.ExpiresAt, c.LastSentAt = c.ExpiresAt.UTC(), c.LastSentAt.UTC()
+	return c
 }
 
 func decode(id string, b []byte) (flow.Flow, error) {
@@ -99,25 +93,34 @@ func decode(id string, b []byte) (flow.Flow, error) {
 		CreatedAt: r.CreatedAt.UTC(),
 		ExpiresAt: r.ExpiresAt.UTC(),
 	}
-	if c := r.Code; c != nil {
-		f.Code = &flow.Code{
-			HMAC:       c.HMAC,
-			Channel:    c.Channel,
-			Target:     c.Target,
-			ExpiresAt:  c.ExpiresAt.UTC(),
-			Attempts:   c.Attempts,
-			Sends:      c.Sends,
-			LastSentAt: c.LastSentAt.UTC(),
-		}
+	if r.Code != nil {
+		c := utc(flow.Code(*r.Code))
+		f.Code = &c
 	}
 	return f, nil
 }
 
-func (s *Store) key(id string) string { return s.prefix + "flow:" + id }
+func (s *Store) key(id string) string { return s.kv.Key("flow", id) }
 
 // ttl is the Redis TTL of f: until its grace period ends, plus a margin.
 func ttl(f flow.Flow, now time.Time) time.Duration {
-	return max(f.ExpiresAt.Add(GracePeriod).Sub(now)+ttlMargin, time.Second).Round(time.Second)
+	return rediscas.TTL(f.ExpiresAt.Add(GracePeriod), now)
+}
+
+// codec stores flow id (the ID in the key only): live until GracePeriod has
+// passed after its ExpiresAt, flow.ErrNotFound after.
+func (s *Store) codec(id string) rediscas.Codec[flow.Flow] {
+	return rediscas.Codec[flow.Flow]{
+		Encode: encode,
+		Decode: func(b []byte) (flow.Flow, error) { return decode(id, b) },
+		Live: func(f flow.Flow) error {
+			if !s.kv.Clock.Now().Before(f.ExpiresAt.Add(GracePeriod)) {
+				return flow.ErrNotFound
+			}
+			return nil
+		},
+		Missing: flow.ErrNotFound,
+	}
 }
 
 // Create stores f with Version 1. Returns flow.ErrConflict if the ID is taken.
@@ -127,7 +130,7 @@ func (s *Store) Create(ctx context.Context, f flow.Flow) error {
 	if err != nil {
 		return fmt.Errorf("create flow %s: %w", f.ID, err)
 	}
-	ok, err := s.c.SetNX(ctx, s.key(f.ID), b, ttl(f, s.clk.Now())).Result()
+	ok, err := rediscas.Create(ctx, s.kv.Client, s.key(f.ID), b, ttl(f, s.kv.Clock.Now()))
 	if err != nil {
 		return fmt.Errorf("create flow %s: %w", f.ID, err)
 	}
@@ -140,33 +143,9 @@ func (s *Store) Create(ctx context.Context, f flow.Flow) error {
 // Get returns the flow, or flow.ErrNotFound once GracePeriod has passed
 // after its ExpiresAt.
 func (s *Store) Get(ctx context.Context, id string) (flow.Flow, error) {
-	f, err := s.get(ctx, id)
+	f, err := rediscas.Get(ctx, s.kv.Client, s.key(id), s.codec(id))
 	if err != nil {
 		return flow.Flow{}, fmt.Errorf("get flow %s: %w", id, err)
-	}
-	return f, nil
-}
-
-func (s *Store) get(ctx context.Context, id string) (flow.Flow, error) {
-	b, err := s.c.Get(ctx, s.key(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return flow.Flow{}, flow.ErrNotFound
-	}
-	if err != nil {
-		return flow.Flow{}, err
-	}
-	return s.decodeLive(id, b)
-}
-
-// decodeLive decodes a stored flow, or returns flow.ErrNotFound once
-// GracePeriod has passed after its ExpiresAt.
-func (s *Store) decodeLive(id string, b []byte) (flow.Flow, error) {
-	f, err := decode(id, b)
-	if err != nil {
-		return flow.Flow{}, err
-	}
-	if !s.clk.Now().Before(f.ExpiresAt.Add(GracePeriod)) {
-		return flow.Flow{}, flow.ErrNotFound
 	}
 	return f, nil
 }
@@ -177,33 +156,18 @@ func (s *Store) decodeLive(id string, b []byte) (flow.Flow, error) {
 // is, up to rediscas.MaxAttempts times, then returns flow.ErrConflict. If fn
 // returns an error nothing is saved.
 func (s *Store) Update(ctx context.Context, id string, fn func(f *flow.Flow) error) (flow.Flow, error) {
-	var out flow.Flow
-	err := rediscas.Update(ctx, s.c, s.key(id), func(old []byte) (rediscas.Write, error) {
-		f, err := s.decodeLive(id, old)
-		if err != nil {
-			return rediscas.Write{}, err
-		}
+	out, err := rediscas.UpdateValue(ctx, s.kv.Client, s.key(id), s.codec(id), func(f *flow.Flow) (time.Duration, error) {
 		version := f.Version
-		if err := fn(&f); err != nil {
-			return rediscas.Write{}, err
+		if err := fn(f); err != nil {
+			return 0, err
 		}
-		f.ID = id
-		f.Version = version + 1
-		b, err := encode(f)
-		if err != nil {
-			return rediscas.Write{}, err
-		}
-		if out, err = decode(id, b); err != nil { // return what was stored, as Get would
-			return rediscas.Write{}, err
-		}
-		return rediscas.Write{Value: b, TTL: ttl(f, s.clk.Now())}, nil
+		f.ID, f.Version = id, version+1
+		return ttl(*f, s.kv.Clock.Now()), nil
 	})
-	switch {
-	case errors.Is(err, rediscas.ErrNotFound):
-		return flow.Flow{}, fmt.Errorf("update flow %s: %w", id, flow.ErrNotFound)
-	case errors.Is(err, rediscas.ErrConflict):
+	if errors.Is(err, rediscas.ErrConflict) {
 		return flow.Flow{}, fmt.Errorf("update flow %s: %d attempts lost the race: %w", id, rediscas.MaxAttempts, flow.ErrConflict)
-	case err != nil:
+	}
+	if err != nil {
 		return flow.Flow{}, fmt.Errorf("update flow %s: %w", id, err)
 	}
 	return out, nil
@@ -211,7 +175,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(f *flow.Flow) err
 
 // Delete removes a flow; deleting a missing flow is not an error.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if err := s.c.Del(ctx, s.key(id)).Err(); err != nil {
+	if err := rediscas.Delete(ctx, s.kv.Client, s.key(id)); err != nil {
 		return fmt.Errorf("delete flow %s: %w", id, err)
 	}
 	return nil

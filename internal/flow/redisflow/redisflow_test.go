@@ -1,6 +1,7 @@
 package redisflow_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/flow/flowtest"
 	"github.com/carekey/carekey/internal/flow/redisflow"
+	"github.com/carekey/carekey/internal/rediscas"
 	"github.com/carekey/carekey/internal/redistrips"
 	"github.com/carekey/carekey/internal/testenv"
 )
@@ -94,4 +96,47 @@ func TestUpdateRoundTrips(t *testing.T) {
 	if got := n.Counts(); got.Trips != 2 {
 		t.Errorf("Update: %d round trips %v, want 2", got.Trips, got.Log)
 	}
+}
+
+// TestConformanceOneMemo runs the suite with every call in one request's
+// memo (rediscas.WithMemo), as the app serves requests: what a request
+// remembers never makes the store answer wrong.
+func TestConformanceOneMemo(t *testing.T) {
+	flowtest.Run(t, func(t *testing.T, clk *clocktest.Clock) flow.Store {
+		c, prefix := testenv.RedisClient(t)
+		return memoStore{redisflow.New(c, prefix, clk), rediscas.WithMemo(t.Context())}
+	})
+}
+
+// memoStore makes every call with one memo, whatever context its caller
+// passes (its cancellation and deadline still count).
+type memoStore struct {
+	s   flow.Store
+	ctx context.Context
+}
+
+func (m memoStore) Create(ctx context.Context, f flow.Flow) error { return m.s.Create(m.in(ctx), f) }
+func (m memoStore) Get(ctx context.Context, id string) (flow.Flow, error) {
+	return m.s.Get(m.in(ctx), id)
+}
+func (m memoStore) Update(ctx context.Context, id string, fn func(f *flow.Flow) error) (flow.Flow, error) {
+	return m.s.Update(m.in(ctx), id, fn)
+}
+func (m memoStore) Delete(ctx context.Context, id string) error { return m.s.Delete(m.in(ctx), id) }
+
+// in is ctx with the values, and so the memo, of m.ctx.
+func (m memoStore) in(ctx context.Context) context.Context { return withValuesOf{ctx, m.ctx} }
+
+// withValuesOf is a context whose values come from values when its own
+// Context has none.
+type withValuesOf struct {
+	context.Context
+	values context.Context
+}
+
+func (c withValuesOf) Value(k any) any {
+	if v := c.Context.Value(k); v != nil {
+		return v
+	}
+	return c.values.Value(k)
 }

@@ -17,45 +17,27 @@ import (
 
 var _ session.Store = (*Store)(nil)
 
-const (
-	// ttlMargin is added to a record's remaining lifetime for its Redis TTL,
-	// so that a replica whose clock runs a little behind still finds it.
-	ttlMargin = 5 * time.Second
-)
-
-// errConflict: an update lost rediscas.MaxAttempts races in a row.
-var errConflict = errors.New("redissession: too much contention")
-
 // Store is a Redis session.Store.
-type Store struct {
-	c      redis.UniversalClient
-	prefix string
-	clk    clock.Clock
-}
+type Store struct{ kv rediscas.Keyspace }
 
 // New returns a store that keeps its keys in c under prefix and reads the
 // time from clk.
 func New(c redis.UniversalClient, prefix string, clk clock.Clock) *Store {
-	return &Store{c: c, prefix: prefix, clk: clk}
+	return &Store{rediscas.Keyspace{Client: c, Prefix: prefix, Clock: clk}}
 }
 
-func (s *Store) sessionKey(id string) string { return s.prefix + "session:" + id }
+func (s *Store) sessionKey(id string) string { return s.kv.Key("session", id) }
 
 // userKey is a user's session index: a sorted set of session IDs scored by
 // each session's absolute end (Unix ms), trimmed of ended ones at every
 // write, so it holds no more than the user's sessions of the last
 // absolute-timeout.
-func (s *Store) userKey(userID string) string { return s.prefix + "sessions:" + userID }
+func (s *Store) userKey(userID string) string { return s.kv.Key("sessions", userID) }
 
 // legacyUserKey is the index before sorted sets (a plain set never pruned):
 // still read and cleaned so that sessions created before an upgrade can be
 // revoked; it expires with its last session.
-func (s *Store) legacyUserKey(userID string) string { return s.prefix + "user:" + userID }
-
-// ttl is the Redis TTL for a record that ends at end.
-func ttl(end, now time.Time) time.Duration {
-	return max(end.Sub(now)+ttlMargin, time.Second).Round(time.Second)
-}
+func (s *Store) legacyUserKey(userID string) string { return s.kv.Key("user", userID) }
 
 // idleEnd is when s ends if nobody touches it.
 func idleEnd(s session.Session) time.Time {
@@ -88,18 +70,19 @@ func (s *Store) Create(ctx context.Context, sess session.Session) error {
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
-	now := s.clk.Now()
+	now := s.kv.Clock.Now()
 	key, index := s.sessionKey(sess.ID), s.userKey(sess.UserID)
-	indexArgs := []any{sess.ID, ttl(sess.ExpiresAt, now).Milliseconds(), sess.ExpiresAt.UnixMilli(), now.UnixMilli()}
+	indexArgs := []any{sess.ID, rediscas.TTL(sess.ExpiresAt, now).Milliseconds(), sess.ExpiresAt.UnixMilli(), now.UnixMilli()}
 	var set *redis.BoolCmd
 	var indexed *redis.Cmd
 	// Each command's own error is read below.
-	_, _ = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		set = p.SetNX(ctx, key, b, ttl(idleEnd(sess), now))
+	_, _ = s.kv.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.SetNX(ctx, key, b, rediscas.TTL(idleEnd(sess), now))
 		indexed = indexScript.EvalSha(ctx, p, []string{index}, indexArgs...)
 		return nil
 	})
 	if err := set.Err(); err != nil {
+		rediscas.Forget(ctx, key)
 		return fmt.Errorf("create session: %w", err)
 	}
 	if !set.Val() {
@@ -113,16 +96,18 @@ func (s *Store) Create(ctx context.Context, sess session.Session) error {
 	err = indexed.Err()
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 		// Not cached (a restarted or new node): send it whole.
-		err = indexScript.Eval(ctx, s.c, []string{index}, indexArgs...).Err()
+		err = indexScript.Eval(ctx, s.kv.Client, []string{index}, indexArgs...).Err()
 	}
 	if err != nil {
 		// A session missing from its user's index could not be revoked:
 		// take it back. Use a fresh context: ctx may be what failed.
 		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		s.c.Del(cleanup, key)
+		s.kv.Client.Del(cleanup, key)
+		rediscas.Forget(ctx, key)
 		return fmt.Errorf("create session: index by user: %w", err)
 	}
+	rediscas.Remember(ctx, key, b)
 	return nil
 }
 
@@ -136,9 +121,9 @@ func (s *Store) reindexTaken(ctx context.Context, sess session.Session) error {
 		return err
 	}
 	if err == nil && held.UserID == sess.UserID {
-		return s.c.ZAdd(ctx, s.userKey(sess.UserID), redis.Z{Score: float64(held.ExpiresAt.UnixMilli()), Member: sess.ID}).Err()
+		return s.kv.Client.ZAdd(ctx, s.userKey(sess.UserID), redis.Z{Score: float64(held.ExpiresAt.UnixMilli()), Member: sess.ID}).Err()
 	}
-	return s.c.ZRem(ctx, s.userKey(sess.UserID), sess.ID).Err()
+	return s.kv.Client.ZRem(ctx, s.userKey(sess.UserID), sess.ID).Err()
 }
 
 // Get returns a live session, or session.ErrNotFound.
@@ -152,27 +137,23 @@ func (s *Store) Get(ctx context.Context, id string) (session.Session, error) {
 
 // get reads a live session.
 func (s *Store) get(ctx context.Context, id string) (session.Session, error) {
-	b, err := s.c.Get(ctx, s.sessionKey(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return session.Session{}, session.ErrNotFound
-	}
-	if err != nil {
-		return session.Session{}, err
-	}
-	return s.decodeLive(id, b)
+	return rediscas.Get(ctx, s.kv.Client, s.sessionKey(id), s.codec(id))
 }
 
-// decodeLive decodes a stored session, or returns session.ErrNotFound if it
-// has ended.
-func (s *Store) decodeLive(id string, b []byte) (session.Session, error) {
-	sess, err := decode(id, b)
-	if err != nil {
-		return session.Session{}, err
+// codec stores session id (the ID in the key only): live while Valid,
+// session.ErrNotFound after.
+func (s *Store) codec(id string) rediscas.Codec[session.Session] {
+	return rediscas.Codec[session.Session]{
+		Encode: encode,
+		Decode: func(b []byte) (session.Session, error) { return decode(id, b) },
+		Live: func(sess session.Session) error {
+			if !sess.Valid(s.kv.Clock.Now()) {
+				return session.ErrNotFound
+			}
+			return nil
+		},
+		Missing: session.ErrNotFound,
 	}
-	if !sess.Valid(s.clk.Now()) {
-		return session.Session{}, session.ErrNotFound
-	}
-	return sess, nil
 }
 
 // Touch slides the idle timer to now, re-sets the TTL and returns the session.
@@ -207,43 +188,27 @@ func (s *Store) AddClient(ctx context.Context, id, clientID string) error {
 // retried on the session as it then is a bounded number of times. fn reports
 // whether it changed anything worth saving; if not, nothing is written.
 func (s *Store) update(ctx context.Context, id string, fn func(sess *session.Session, now time.Time) bool) (session.Session, error) {
-	var out session.Session
-	err := rediscas.Update(ctx, s.c, s.sessionKey(id), func(old []byte) (rediscas.Write, error) {
-		sess, err := s.decodeLive(id, old)
-		if err != nil {
-			return rediscas.Write{}, err
+	return rediscas.UpdateValue(ctx, s.kv.Client, s.sessionKey(id), s.codec(id), func(sess *session.Session) (time.Duration, error) {
+		now := s.kv.Clock.Now()
+		if !fn(sess, now) {
+			return 0, rediscas.SkipWrite
 		}
-		now := s.clk.Now()
-		out = sess
-		if !fn(&out, now) {
-			return rediscas.Write{}, nil
-		}
-		b, err := encode(out)
-		if err != nil {
-			return rediscas.Write{}, err
-		}
-		return rediscas.Write{Value: b, TTL: ttl(idleEnd(out), now)}, nil
+		return rediscas.TTL(idleEnd(*sess), now), nil
 	})
-	switch {
-	case errors.Is(err, rediscas.ErrNotFound):
-		return session.Session{}, session.ErrNotFound
-	case errors.Is(err, rediscas.ErrConflict):
-		return session.Session{}, errConflict
-	case err != nil:
-		return session.Session{}, err
-	}
-	return out, nil
 }
 
 // Delete ends a session; deleting a missing session is not an error.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	b, err := s.c.GetDel(ctx, s.sessionKey(id)).Bytes()
+	b, err := s.kv.Client.GetDel(ctx, s.sessionKey(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
+		rediscas.Gone(ctx, s.sessionKey(id))
 		return nil
 	}
 	if err != nil {
+		rediscas.Forget(ctx, s.sessionKey(id))
 		return fmt.Errorf("delete session: %w", err)
 	}
+	rediscas.Gone(ctx, s.sessionKey(id))
 	sess, err := decode(id, b)
 	if err != nil {
 		return fmt.Errorf("delete session: %w", err)
@@ -257,7 +222,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 // unindex removes ids from the user's index (and its legacy set), in one
 // pipeline of single-key commands.
 func (s *Store) unindex(ctx context.Context, userID string, ids ...any) error {
-	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.kv.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZRem(ctx, s.userKey(userID), ids...)
 		p.SRem(ctx, s.legacyUserKey(userID), ids...)
 		return nil
@@ -295,7 +260,7 @@ func (s *Store) DeleteByUser(ctx context.Context, userID string) ([]session.Sess
 // Cluster.
 func (s *Store) byUser(ctx context.Context, userID string, del bool) ([]session.Session, error) {
 	var zs, legacy *redis.StringSliceCmd
-	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+	if _, err := s.kv.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		zs = p.ZRange(ctx, s.userKey(userID), 0, -1)
 		legacy = p.SMembers(ctx, s.legacyUserKey(userID))
 		return nil
@@ -312,7 +277,7 @@ func (s *Store) byUser(ctx context.Context, userID string, del bool) ([]session.
 		return nil, nil
 	}
 	cmds := make([]*redis.StringCmd, len(ids))
-	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.kv.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
 			if del {
 				cmds[i] = p.GetDel(ctx, s.sessionKey(id))
@@ -322,10 +287,20 @@ func (s *Store) byUser(ctx context.Context, userID string, del bool) ([]session.
 		}
 		return nil
 	})
+	for i, id := range ids { // what this request now knows of each (rediscas memo)
+		switch b, err := cmds[i].Bytes(); {
+		case err == nil && !del:
+			rediscas.Remember(ctx, s.sessionKey(id), b)
+		case err == nil || errors.Is(err, redis.Nil):
+			rediscas.Gone(ctx, s.sessionKey(id))
+		default:
+			rediscas.Forget(ctx, s.sessionKey(id))
+		}
+	}
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, err
 	}
-	now := s.clk.Now()
+	now := s.kv.Clock.Now()
 	var out []session.Session
 	var gone []any
 	for i, id := range ids {
