@@ -1,9 +1,11 @@
 package app_test
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,3 +114,38 @@ func TestB2CAfterCutoffSendsToForgotPassword(t *testing.T) {
 		t.Errorf("old tenant hit %d times after the cut-off", old.Hits())
 	}
 }
+
+// No password reaches the logs, whether the old tenant is down or says yes.
+func TestB2CMigrationLogsNoPassword(t *testing.T) {
+	old := b2ctest.New(t, b2cClientID)
+	old.SetPassword(importedEmail, importedOldPwd)
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e := startFull(t, false, withOldTenant(old, ""), logger)
+	seedImported(t, e)
+	old.SetDown(http.StatusBadGateway)
+	if resp, _ := e.postSignin(t, importedEmail, importedOldPwd); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("old tenant down: %d, want 503", resp.StatusCode)
+	}
+	old.SetDown(0)
+	if resp, body := e.postSignin(t, importedEmail, importedOldPwd); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Confirm your identity") {
+		t.Fatalf("old tenant up: %d, want the phone step:\n%s", resp.StatusCode, body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), "check password at the old directory") {
+		t.Errorf("the outage was not logged:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), importedOldPwd) {
+		t.Errorf("a password reached the logs:\n%s", logs.String())
+	}
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

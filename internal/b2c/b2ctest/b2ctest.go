@@ -118,6 +118,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case !strings.Contains(" "+f.Get("scope")+" ", " openid "):
 		writeJSON(w, http.StatusBadRequest, b2cError{"invalid_scope", "AADB2C90055: The scope 'openid' must be specified." + trailer})
 		return
+	case f.Get("response_type") != "token id_token":
+		writeJSON(w, http.StatusBadRequest, b2cError{"unsupported_response_type", "AADB2C90079: The response_type '" + f.Get("response_type") + "' is not supported. Use 'token id_token'." + trailer})
+		return
 	case f.Get("username") == "" || f.Get("password") == "":
 		writeJSON(w, http.StatusBadRequest, b2cError{"invalid_request", "AADB2C90083: The request is missing required parameter: username." + trailer})
 		return
