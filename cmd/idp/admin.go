@@ -441,24 +441,34 @@ func (c *adminCmd) importCSV(ctx context.Context, path string, dryRun bool) erro
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	users := map[string]string{} // email → user ID
+	users := map[string]string{} // UserRef → user ID
 	for _, r := range rows {
-		if _, done := users[r.Email]; done {
+		if _, done := users[r.UserRef()]; done {
 			continue
 		}
-		us, err := c.client.FindUsers(ctx, r.Email)
-		if err != nil {
-			return fmt.Errorf("line %d: look up %s: %w", r.Line, r.Email, err)
+		find := c.client.FindUsers
+		key := r.Email
+		if r.UserExternalID != "" {
+			find, key = c.client.FindUsersByExternalID, r.UserExternalID
 		}
-		users[r.Email] = ""
+		us, err := find(ctx, key)
+		if err != nil {
+			return fmt.Errorf("line %d: look up %s: %w", r.Line, key, err)
+		}
+		users[r.UserRef()] = ""
 		if len(us) == 1 {
-			users[r.Email] = us[0].ID
+			users[r.UserRef()] = us[0].ID
 		}
 	}
 	for _, r := range rows {
-		if users[r.Email] == "" {
-			bad = append(bad, adminclient.RowError{Line: r.Line, Reason: "email: no user with email " + r.Email})
+		if users[r.UserRef()] != "" {
+			continue
 		}
+		field := "email"
+		if r.UserExternalID != "" {
+			field = "user_external_id"
+		}
+		bad = append(bad, adminclient.RowError{Line: r.Line, Reason: field + ": no user with " + r.UserRef()})
 	}
 	sortRowErrors(bad)
 	if stop, err := c.checked(path, bad, len(rows), dryRun); stop {
@@ -473,7 +483,7 @@ func (c *adminCmd) importCSV(ctx context.Context, path string, dryRun bool) erro
 		if created {
 			accountsNew++
 		}
-		_, created, err = c.client.PutGrant(ctx, users[r.Email], acc.ID, adminclient.GrantInput{Relationship: r.Relationship, ExpiresAt: r.ExpiresAt})
+		_, created, err = c.client.PutGrant(ctx, users[r.UserRef()], acc.ID, adminclient.GrantInput{Relationship: r.Relationship, ExpiresAt: r.ExpiresAt})
 		if err != nil {
 			return fmt.Errorf("line %d: grant: %w", r.Line, err)
 		}

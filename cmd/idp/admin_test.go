@@ -18,6 +18,13 @@ import (
 // accounts) behind an httptest server and returns its issuer URL.
 func startDev(t *testing.T) string {
 	t.Helper()
+	issuer, _ := startDevApp(t)
+	return issuer
+}
+
+// startDevApp is startDev that also returns the app, to reach its store.
+func startDevApp(t *testing.T) (string, *app.App) {
+	t.Helper()
 	cfg, err := config.Load("../../configs/dev.yaml", config.Options{Env: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +41,7 @@ func startDev(t *testing.T) string {
 	}
 	t.Cleanup(a.Close)
 	srv.Config.Handler = a.Handler()
-	return srv.URL
+	return srv.URL, a
 }
 
 // idp runs `idp admin args…` in-process against issuer and returns its exit

@@ -7,6 +7,7 @@
 //	idp config check FILE        validate a config file and exit
 //	idp admin …                  accounts, grants and users through the admin API (admin.go)
 //	idp keys list|rotate|reencrypt  signing keys and the encryption keyring (keys.go)
+//	idp import b2c …             users from an Azure AD B2C export (import_b2c.go)
 //	idp version
 package main
 
@@ -46,6 +47,7 @@ const usage = `usage:
   idp audit verify|prune --config FILE
   idp admin COMMAND … (idp admin for help)
   idp keys list|rotate|reencrypt --config FILE
+  idp import b2c EXPORT.jsonl --config FILE [--dry-run]
   idp version
 `
 
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return admin(ctx, args[1:], os.Getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(ctx, args[1:], stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, args[1:], time.Now, stdout, stderr)
 	case "migrate":

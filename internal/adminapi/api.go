@@ -38,6 +38,7 @@ type Tokens interface {
 type Users interface {
 	GetUser(ctx context.Context, id string) (store.User, error)
 	GetUserByEmail(ctx context.Context, email string) (store.User, error)
+	GetUserByExternalID(ctx context.Context, externalID string) (store.User, error)
 	UpdateUser(ctx context.Context, id string, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error)
 	AppendAudit(ctx context.Context, events ...store.AuditEvent) error
 }

@@ -420,3 +420,34 @@ func TestOpenAPI(t *testing.T) {
 		t.Errorf("the document describes %d operations, the API serves %d", documented, len(routes))
 	}
 }
+
+// GET /users?external_id= finds a user imported from Azure AD B2C by its
+// object ID (idp admin import's user_external_id column), and says whether
+// its password is still pending; one of email and external_id is required.
+func TestFindUserByExternalID(t *testing.T) {
+	f := newFixture(t)
+	if err := f.st.CreateUser(t.Context(), store.User{ID: "usr_b2c", Email: "imported@example.org", ExternalID: "0b1f6c1e-6d2a-4d38-9a51-000000000001",
+		PasswordPending: true, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.do(t, "admin", http.MethodGet, "/admin/v1/users?external_id=0b1f6c1e-6d2a-4d38-9a51-000000000001", "")
+	expect(t, r, http.StatusOK)
+	us, _ := r.body["users"].([]any)
+	if len(us) != 1 {
+		t.Fatalf("find = %v", r.body)
+	}
+	if u := us[0].(map[string]any); u["id"] != "usr_b2c" || u["external_id"] != "0b1f6c1e-6d2a-4d38-9a51-000000000001" || u["password_pending"] != true {
+		t.Errorf("user = %v", u)
+	}
+	r = f.do(t, "admin", http.MethodGet, "/admin/v1/users?external_id=nothing", "")
+	if us, _ := r.body["users"].([]any); r.status != 200 || len(us) != 0 {
+		t.Errorf("find by an unknown external ID = %d %v, want an empty list", r.status, r.body)
+	}
+	r = f.do(t, "admin", http.MethodGet, "/admin/v1/users?email=penny@example.org", "")
+	if u := r.body["users"].([]any)[0].(map[string]any); u["external_id"] != nil || u["password_pending"] != nil {
+		t.Errorf("a user registered here shows %v", u)
+	}
+	for _, q := range []string{"", "?email=penny@example.org&external_id=0b1f6c1e-6d2a-4d38-9a51-000000000001"} {
+		expect(t, f.do(t, "admin", http.MethodGet, "/admin/v1/users"+q, ""), http.StatusBadRequest, "email")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -42,7 +43,8 @@ func toGrant(g store.Grant, now time.Time) adminclient.Grant {
 func toUser(u store.User) adminclient.User {
 	return adminclient.User{ID: u.ID, Email: u.Email, GivenName: u.GivenName, FamilyName: u.FamilyName,
 		PhoneEnrolled: u.Phone != "" && u.PhoneVerified, AuthenticatorApp: u.TOTPSecret != "",
-		FailedLogins: u.FailedLogins, LockedUntil: timePtr(u.LockedUntil)}
+		FailedLogins: u.FailedLogins, LockedUntil: timePtr(u.LockedUntil),
+		ExternalID: u.ExternalID, PasswordPending: u.PasswordPending}
 }
 
 const (
@@ -109,15 +111,25 @@ func (a *API) putAccount(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, toAccount(acc))
 }
 
-// findUsers: GET /users?email=
+// findUsers: GET /users?email= or GET /users?external_id= (the object ID
+// of a user imported from Azure AD B2C).
 func (a *API) findUsers(w http.ResponseWriter, r *http.Request) {
 	email := signin.NormalizeEmail(r.URL.Query().Get("email"))
-	if email == "" {
-		writeProblem(w, r, validationProblem(fieldError("email", "is required")))
+	externalID := strings.TrimSpace(r.URL.Query().Get("external_id"))
+	if (email == "") == (externalID == "") {
+		writeProblem(w, r, validationProblem(fieldError("email", "either email or external_id is required")))
 		return
 	}
 	out := adminclient.UserList{Users: []adminclient.User{}}
-	u, err := a.cfg.Users.GetUserByEmail(r.Context(), email)
+	var (
+		u   store.User
+		err error
+	)
+	if email != "" {
+		u, err = a.cfg.Users.GetUserByEmail(r.Context(), email)
+	} else {
+		u, err = a.cfg.Users.GetUserByExternalID(r.Context(), externalID)
+	}
 	switch {
 	case err == nil:
 		out.Users = append(out.Users, toUser(u))

@@ -41,6 +41,7 @@ func limits(c config.RateLimits) ratelimit.Limits {
 // the saving of confirmed phones with the notices of a change.
 func (a *App) newSignin(clk clock.Clock, hasher signin.Hasher) *signin.Service {
 	cfg := a.cfg
+	old, cutoff := oldPasswords(cfg.B2C) // b2c.go
 	return &signin.Service{
 		Users:     a.backends.Store,
 		Hasher:    hasher,
@@ -56,6 +57,10 @@ func (a *App) newSignin(clk clock.Clock, hasher signin.Hasher) *signin.Service {
 		// wrong password that locks answers as fast as any other.
 		LockNotices: a.backgroundEmail(),
 		ResetURL:    strings.TrimSuffix(cfg.Issuer, "/") + "/forgot-password",
+		// Users imported from Azure AD B2C: their first password is checked
+		// at the old tenant until the cut-off (issue 15).
+		OldPasswords:    old,
+		MigrationCutoff: cutoff,
 	}
 }
 

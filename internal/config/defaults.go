@@ -60,6 +60,7 @@ func applyDefaults(c *Config) {
 
 	applyPhoneDefaults(c)         // mfa, lockout, rate_limits (phone.go)
 	applyObservabilityDefaults(c) // metrics, tracing (observability.go)
+	applyB2CDefaults(c)           // b2c.go
 }
 
 func setDefault[T comparable](field *T, value T) {

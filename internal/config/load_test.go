@@ -166,6 +166,7 @@ clients:
 		Log:     Log{Level: "info", Format: "json"},
 		Metrics: Metrics{Addr: "127.0.0.1:9090"},                     // observability.go
 		Tracing: Tracing{SamplePercent: 100, ServiceName: "carekey"}, // off: no endpoint
+		B2C:     B2C{ROPC: B2CROPC{Timeout: 5 * time.Second}},        // b2c.go: off without token_url
 	}
 	applyPhoneDefaults(&want) // checked in phone_test.go
 	applyEmailDefaults(&want) // checked in email_test.go

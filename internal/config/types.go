@@ -31,6 +31,9 @@ type Config struct {
 	// Issue 4 (email.go).
 	Email          Email          `yaml:"email"`
 	PasswordPolicy PasswordPolicy `yaml:"password_policy"`
+
+	// Issue 15 (b2c.go).
+	B2C B2C `yaml:"b2c"`
 }
 
 // HTTP is the listener.

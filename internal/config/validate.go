@@ -103,6 +103,7 @@ func (c *Config) validate(mode Mode, unchecked map[string]bool) []Problem {
 	v.validateEmail(c)
 	v.phone(c)         // mfa, lockout, rate_limits, sms, voice (phone.go)
 	v.observability(c) // metrics, tracing (observability.go)
+	v.b2c(&c.B2C)      // b2c.go
 	return v.problems
 }
 

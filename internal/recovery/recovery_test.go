@@ -390,3 +390,24 @@ func (e *endedSessions) sorted() []string {
 	defer e.mu.Unlock()
 	return slices.Sorted(slices.Values(e.ids))
 }
+
+// A user imported from B2C whose password was never migrated (past the
+// cut-off, sent here by sign-in) sets one: the flag is cleared, so sign-in
+// checks it here and never asks the old directory.
+func TestResetClearsPasswordPending(t *testing.T) {
+	r := newRig(t)
+	ctx := t.Context()
+	now := r.clk.Now()
+	if err := r.store.CreateUser(ctx, store.User{ID: "usr_p", Email: "penny@example.com", EmailVerified: true,
+		ExternalID: "0b1f6c1e-6d2a-4d38-9a51-000000000001", PasswordPending: true, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	id := r.toPassword("penny@example.com")
+	if err := r.svc.SubmitPassword(ctx, id, "Brand-new-pass-1", "Brand-new-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := r.store.GetUser(ctx, "usr_p")
+	if ok, _, _ := r.hasher.Verify(ctx, "Brand-new-pass-1", u.PasswordHash); !ok || u.PasswordPending || u.ExternalID == "" {
+		t.Errorf("after the reset: password set %v, pending %v, external ID %q; want set, not pending, kept", ok, u.PasswordPending, u.ExternalID)
+	}
+}

@@ -71,6 +71,9 @@ func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) er
 	u, err := s.Users.UpdateUser(ctx, userID, func(u *store.User) ([]store.AuditEvent, error) {
 		events := []store.AuditEvent{{Time: now, Type: "user.password_reset", UserID: u.ID, Actor: "user"}}
 		u.PasswordHash = hash
+		// A user imported from B2C whose password was never migrated has
+		// one here now: sign-in no longer asks the old directory.
+		u.PasswordPending = false
 		u.UpdatedAt = now
 		u.TokensValidAfter = now // every token issued before is dead at once
 		// Whoever was guessing the old password does not know the new one:

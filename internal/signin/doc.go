@@ -33,6 +33,17 @@
 // passwords never count past the threshold. While locked, even the right
 // password gets ErrInvalidCredentials.
 //
+// A user imported from Azure AD B2C (issue 15) has no password hash here
+// yet (PasswordPending). Its first right password is checked at the old
+// tenant (Service.OldPasswords, internal/b2c's ROPC client, after the
+// lockout check): right, it is hashed with argon2id and stored, the flag
+// cleared ("user.password_migrated") and the phone step follows as usual;
+// wrong, it is counted toward the lockout exactly as a wrong password is;
+// no answer, ErrOldPasswordUnavailable ("try again later", HTTP 503) and
+// nothing counted. From Service.MigrationCutoff, or with no old tenant
+// configured, such a user gets ErrPasswordResetNeeded (forgot password
+// sets a password and clears the flag). The password is never logged.
+//
 // A user without a phone (first sign-in, or after an administrator's
 // reset-phone) enrols one only after typing the 8-digit code emailed to the
 // account's address (onetimecode's rules: tries counted before a constant-time

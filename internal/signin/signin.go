@@ -19,6 +19,25 @@ import (
 // say which).
 var ErrInvalidCredentials = errors.New("signin: invalid email or password")
 
+// ErrOldPasswordUnavailable: the user's password is not migrated yet and the
+// directory it lives in (Azure AD B2C) could not check it: the user is asked
+// to try again later; nothing was counted.
+var ErrOldPasswordUnavailable = errors.New("signin: old directory unavailable to check the password")
+
+// ErrPasswordResetNeeded: the user's password was never migrated and can no
+// longer be (past the cut-off, or no old directory configured): the user
+// must set one with forgot password.
+var ErrPasswordResetNeeded = errors.New("signin: password not migrated, reset needed")
+
+// OldPasswords checks the password of a user imported with PasswordPending
+// against the directory the user came from (internal/b2c's ROPC client).
+type OldPasswords interface {
+	// CheckPassword reports whether password is username's: (true, nil)
+	// right, (false, nil) wrong; an error when it could not tell (down,
+	// timed out, an unexpected answer).
+	CheckPassword(ctx context.Context, username, password string) (bool, error)
+}
+
 // Users is what sign-in needs of the system of record.
 type Users interface {
 	GetUser(ctx context.Context, id string) (store.User, error)
@@ -76,6 +95,16 @@ type Service struct {
 	// set up or used.
 	AppCipher totp.Sealer
 	AppIssuer string
+
+	// OldPasswords checks, once, the password of a user imported with
+	// PasswordPending (issue 15): right, it is hashed with argon2id and
+	// stored and the flag cleared; wrong, it counts toward the lockout like
+	// any wrong password; unavailable, ErrOldPasswordUnavailable and
+	// nothing counted. nil: such users get ErrPasswordResetNeeded.
+	OldPasswords OldPasswords
+	// MigrationCutoff: from then on, pending users get
+	// ErrPasswordResetNeeded instead of a check. Zero: no cut-off.
+	MigrationCutoff time.Time
 }
 
 // Attempt is one sign-in attempt.
@@ -132,8 +161,13 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 		s.audit(ctx, store.AuditEvent{Type: "signin.locked_attempt", UserID: u.ID, IP: a.IP})
 		return store.User{}, ErrInvalidCredentials
 	}
-	ok, rehash, err := s.Hasher.Verify(ctx, a.Password, u.PasswordHash)
-	if err != nil {
+	var ok, rehash, migrate bool
+	if u.PasswordPending {
+		if ok, err = s.checkOldPassword(ctx, u, a, now); err != nil {
+			return store.User{}, err
+		}
+		migrate = ok
+	} else if ok, rehash, err = s.Hasher.Verify(ctx, a.Password, u.PasswordHash); err != nil {
 		return store.User{}, fmt.Errorf("verify password of %s: %w", u.ID, err)
 	}
 	if !ok {
@@ -171,8 +205,10 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 		return store.User{}, ErrInvalidCredentials
 	}
 	newHash := ""
-	if rehash {
-		if newHash, err = s.Hasher.Hash(ctx, a.Password); err != nil {
+	if rehash || migrate {
+		if newHash, err = s.Hasher.Hash(ctx, a.Password); err != nil && migrate {
+			return store.User{}, fmt.Errorf("hash migrated password of %s: %w", u.ID, err)
+		} else if err != nil {
 			s.Logger.WarnContext(ctx, "rehash password", "user", u.ID, "err", err)
 			newHash = ""
 		}
@@ -192,7 +228,14 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 			// alone does not prove the owner (RightCode resets it).
 			u.LockCount = 0
 		}
-		if newHash != "" {
+		switch {
+		case migrate && u.PasswordPending:
+			// The old directory said yes: from now on the password is
+			// checked here, and the old directory is never asked again.
+			u.PasswordHash, u.PasswordPending = newHash, false
+			events = append(events, store.AuditEvent{Time: now, Type: "user.password_migrated", UserID: u.ID, Actor: "user", IP: a.IP,
+				Detail: map[string]string{"source": "b2c"}})
+		case newHash != "" && !migrate:
 			u.PasswordHash = newHash
 		}
 		if *u != was {
@@ -213,6 +256,25 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 		}
 	}
 	return u, nil
+}
+
+// checkOldPassword checks the password of u, whose password is pending,
+// at the old directory: (true, nil) right, (false, nil) wrong, or
+// ErrPasswordResetNeeded (no old directory, or past the cut-off) or
+// ErrOldPasswordUnavailable. The password is sent nowhere else and never
+// logged.
+func (s *Service) checkOldPassword(ctx context.Context, u store.User, a Attempt, now time.Time) (bool, error) {
+	if s.OldPasswords == nil || (!s.MigrationCutoff.IsZero() && !now.Before(s.MigrationCutoff)) {
+		s.audit(ctx, store.AuditEvent{Type: "signin.password_reset_needed", UserID: u.ID, IP: a.IP})
+		return false, ErrPasswordResetNeeded
+	}
+	ok, err := s.OldPasswords.CheckPassword(ctx, u.Email, a.Password)
+	if err != nil {
+		s.Logger.WarnContext(ctx, "check password at the old directory", "user", u.ID, "err", err)
+		s.audit(ctx, store.AuditEvent{Type: "signin.old_directory_unavailable", UserID: u.ID, IP: a.IP})
+		return false, fmt.Errorf("check password of %s: %w", u.ID, ErrOldPasswordUnavailable)
+	}
+	return ok, nil
 }
 
 // tellLocked emails the owner of an account that has just been locked, with

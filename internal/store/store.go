@@ -19,7 +19,8 @@ import (
 var (
 	// ErrNotFound: no record with that key.
 	ErrNotFound = errors.New("store: not found")
-	// ErrConflict: a unique key (user ID, email, key ID, token ID) is taken.
+	// ErrConflict: a unique key (user ID, email, external ID, key ID, token
+	// ID) is taken.
 	ErrConflict = errors.New("store: conflict")
 	// ErrTokenUsed: a refresh token was presented for rotation after it had
 	// already been rotated: a sign of theft, so the caller revokes the family.
@@ -62,6 +63,15 @@ type User struct {
 	TOTPSecret   string
 	TOTPLastStep int64
 	TOTPAddedAt  time.Time
+
+	// ExternalID is the user's object ID in the directory they were
+	// imported from (Azure AD B2C); unique when set, empty for users who
+	// registered here. Imports find the user by it (GetUserByExternalID).
+	ExternalID string
+	// PasswordPending: the password was not migrated with the import; the
+	// first sign-in checks it against the old directory and stores its hash
+	// here (PasswordHash stays empty until then).
+	PasswordPending bool
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -152,6 +162,9 @@ type Store interface {
 	GetUser(ctx context.Context, id string) (User, error)
 	// GetUserByEmail returns the user with that (normalised) email, or ErrNotFound.
 	GetUserByEmail(ctx context.Context, email string) (User, error)
+	// GetUserByExternalID returns the user imported with that external
+	// (B2C object) ID, or ErrNotFound; an empty id is never found.
+	GetUserByExternalID(ctx context.Context, externalID string) (User, error)
 	// UpdateUser calls fn on the user inside a transaction and saves the result
 	// together with the audit events fn returns. fn may run more than once, so it
 	// must only change u. When PasswordHash changes, the new hash is appended to

@@ -29,33 +29,40 @@ const (
 	PasswordChangedDone  ID = "recovery.done"
 	// Busy: too many passwords are being checked at once (password.ErrBusy).
 	Busy ID = "error.busy"
+	// Moving off Azure AD B2C (issue 15): a password not yet migrated could
+	// not be checked at the old service (signin.ErrOldPasswordUnavailable),
+	// or can no longer be (signin.ErrPasswordResetNeeded).
+	OldPasswordUnavailable ID = "signin.migration.unavailable"
+	PasswordResetNeeded    ID = "signin.migration.reset_needed"
 )
 
 var enJourneys = map[ID]string{
-	ForenameRequired:     "Please enter your forename",
-	SurnameRequired:      "Please enter your surname",
-	RoleRequired:         "Please enter your role",
-	OrganisationRequired: "Please enter your organisation",
-	StreetRequired:       "Please enter your street",
-	TownRequired:         "Please enter your town",
-	PostcodeRequired:     "Please enter your post code",
-	PostcodeInvalid:      "Please enter a valid UK post code, like NR1 2DH",
-	ProfessionalInvalid:  "Please choose yes or no",
-	FieldTooLong:         "This must be 100 characters or fewer",
-	EmailInvalid:         "Please enter a valid email address, like name@example.com",
-	EmailTooLong:         "Your email address must be 254 characters or fewer",
-	ConfirmRequired:      "Please enter your password again",
-	PasswordsDiffer:      "The passwords you entered do not match",
-	EmailCodeRequired:    "Please enter the 8-digit code from the email",
-	EmailCodeMismatch:    "The code you have entered does not match our records. Please try again, or request a new code.",
-	EmailCodeExpired:     "This code has expired. Please request a new code.",
-	EmailCodeTooMany:     "You have entered the wrong code too many times. Please request a new code.",
-	EmailCodeCooldown:    "We have just sent you a code. Please wait a minute before asking for another.",
-	EmailCodeMaxSends:    "You have asked for too many codes. Please start again.",
-	EmailCodeResent:      "We have sent you a new code.",
-	EmailSendFailed:      "We could not send the email. Please try again.",
-	PasswordChangedDone:  "Your password has been changed. Please sign in with your new password.",
-	Busy:                 "The service is very busy at the moment. Please wait a few seconds and try again. What you entered has not been saved.",
+	ForenameRequired:       "Please enter your forename",
+	SurnameRequired:        "Please enter your surname",
+	RoleRequired:           "Please enter your role",
+	OrganisationRequired:   "Please enter your organisation",
+	StreetRequired:         "Please enter your street",
+	TownRequired:           "Please enter your town",
+	PostcodeRequired:       "Please enter your post code",
+	PostcodeInvalid:        "Please enter a valid UK post code, like NR1 2DH",
+	ProfessionalInvalid:    "Please choose yes or no",
+	FieldTooLong:           "This must be 100 characters or fewer",
+	EmailInvalid:           "Please enter a valid email address, like name@example.com",
+	EmailTooLong:           "Your email address must be 254 characters or fewer",
+	ConfirmRequired:        "Please enter your password again",
+	PasswordsDiffer:        "The passwords you entered do not match",
+	EmailCodeRequired:      "Please enter the 8-digit code from the email",
+	EmailCodeMismatch:      "The code you have entered does not match our records. Please try again, or request a new code.",
+	EmailCodeExpired:       "This code has expired. Please request a new code.",
+	EmailCodeTooMany:       "You have entered the wrong code too many times. Please request a new code.",
+	EmailCodeCooldown:      "We have just sent you a code. Please wait a minute before asking for another.",
+	EmailCodeMaxSends:      "You have asked for too many codes. Please start again.",
+	EmailCodeResent:        "We have sent you a new code.",
+	EmailSendFailed:        "We could not send the email. Please try again.",
+	PasswordChangedDone:    "Your password has been changed. Please sign in with your new password.",
+	Busy:                   "The service is very busy at the moment. Please wait a few seconds and try again. What you entered has not been saved.",
+	OldPasswordUnavailable: "Sorry, we cannot check your password at the moment. Please try again in a few minutes.",
+	PasswordResetNeeded:    "We have moved to a new sign-in service. To sign in, please reset your password: choose \"Forgot your password?\" below.",
 }
 
 // FieldMessage is one field error of a form, with the words to show.

@@ -353,6 +353,15 @@ func (h *signinHandler) submitSignin(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, signin.ErrInvalidCredentials):
 		page.AddError(text.SignInFailed, "email")
 		h.cfg.Pages.Render(w, r, http.StatusUnauthorized, "signin", page)
+	case errors.Is(err, signin.ErrOldPasswordUnavailable):
+		// Not the user's fault, and not a wrong password (issue 15).
+		h.cfg.Logger.WarnContext(r.Context(), "sign in", "err", err)
+		w.Header().Set("Retry-After", retryAfterOutage)
+		page.AddError(text.OldPasswordUnavailable, "password")
+		h.cfg.Pages.Render(w, r, http.StatusServiceUnavailable, "signin", page)
+	case errors.Is(err, signin.ErrPasswordResetNeeded):
+		page.AddError(text.PasswordResetNeeded, "password")
+		h.cfg.Pages.Render(w, r, http.StatusForbidden, "signin", page)
 	default:
 		h.signinFailed(w, r, "sign in", err)
 	}

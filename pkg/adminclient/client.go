@@ -154,6 +154,14 @@ func (c *Client) FindUsers(ctx context.Context, email string) ([]User, error) {
 	return out.Users, err
 }
 
+// FindUsersByExternalID returns the user imported from Azure AD B2C with
+// that object ID, if any.
+func (c *Client) FindUsersByExternalID(ctx context.Context, externalID string) ([]User, error) {
+	var out UserList
+	_, err := c.do(ctx, http.MethodGet, "/users?"+url.Values{"external_id": {externalID}}.Encode(), nil, &out)
+	return out.Users, err
+}
+
 // GetUser returns one user.
 func (c *Client) GetUser(ctx context.Context, id string) (User, error) {
 	var u User

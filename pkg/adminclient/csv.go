@@ -15,20 +15,24 @@ import (
 
 // CSVColumns are the columns of the bulk-grant CSV, in any order, named in
 // its header row. expires_at may be left out (or empty: no expiry), and so may
-// the value of birthdate.
-var CSVColumns = []string{"email", "source", "external_ref", "name", "birthdate", "relationship", "expires_at"}
+// the value of birthdate. The user is named by email or by user_external_id
+// (the Azure AD B2C object ID of an imported user): the header holds at
+// least one of the two, and each row exactly one.
+var CSVColumns = []string{"email", "source", "external_ref", "name", "birthdate", "relationship", "expires_at", "user_external_id"}
 
 // ImportRow is one valid row of the bulk-grant CSV: grant the user with Email
-// the account (Source, ExternalRef), created or updated with Name and Birthdate.
+// (or UserExternalID) the account (Source, ExternalRef), created or updated
+// with Name and Birthdate.
 type ImportRow struct {
-	Line         int // in the file, from 1 (the header)
-	Email        string
-	Source       string
-	ExternalRef  string
-	Name         string
-	Birthdate    string
-	Relationship string
-	ExpiresAt    *time.Time
+	Line           int // in the file, from 1 (the header)
+	Email          string
+	UserExternalID string
+	Source         string
+	ExternalRef    string
+	Name           string
+	Birthdate      string
+	Relationship   string
+	ExpiresAt      *time.Time
 }
 
 // RowError says why a row of the CSV is unusable.
@@ -45,7 +49,18 @@ var (
 	externalRefRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$`)
 	relationshipRE = regexp.MustCompile(`^[a-z][a-z_-]{0,31}$`)
 	emailRE        = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	// userExternalIDRE: a B2C object ID is a GUID.
+	userExternalIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
 )
+
+// UserRef names the row's user for messages: "email ann@example.org" or
+// "external ID 0b1f6c1e-…".
+func (r ImportRow) UserRef() string {
+	if r.UserExternalID != "" {
+		return "external ID " + r.UserExternalID
+	}
+	return "email " + r.Email
+}
 
 // ParseGrantsCSV reads the bulk-grant CSV and checks every row at now. It
 // returns the good rows and an error per bad row (all of them, in line order);
@@ -71,9 +86,13 @@ func ParseGrantsCSV(r io.Reader, now time.Time) (rows []ImportRow, bad []RowErro
 		col[h] = i
 	}
 	for _, c := range CSVColumns {
-		if _, ok := col[c]; !ok && c != "expires_at" {
+		if _, ok := col[c]; !ok && c != "expires_at" && c != "email" && c != "user_external_id" {
 			return nil, nil, fmt.Errorf("header: no %s column", c)
 		}
+	}
+	_, byEmail := col["email"]
+	if _, byID := col["user_external_id"]; !byEmail && !byID {
+		return nil, nil, errors.New("header: no email column (or user_external_id)")
 	}
 	seen := map[string]int{} // email, source, ref → first line
 	for {
@@ -100,11 +119,12 @@ func ParseGrantsCSV(r io.Reader, now time.Time) (rows []ImportRow, bad []RowErro
 			return ""
 		}
 		row := ImportRow{
-			Line: line, Email: strings.ToLower(field("email")), Source: field("source"), ExternalRef: field("external_ref"),
+			Line: line, Email: strings.ToLower(field("email")), UserExternalID: field("user_external_id"),
+			Source: field("source"), ExternalRef: field("external_ref"),
 			Name: field("name"), Birthdate: field("birthdate"), Relationship: field("relationship"),
 		}
 		reasons := checkRow(&row, field("expires_at"), now)
-		key := row.Email + "\x00" + row.Source + "\x00" + row.ExternalRef
+		key := row.UserRef() + "\x00" + row.Source + "\x00" + row.ExternalRef
 		if first, dup := seen[key]; dup {
 			reasons = append(reasons, fmt.Sprintf("the same user and account as line %d", first))
 		} else {
@@ -125,7 +145,14 @@ func checkRow(row *ImportRow, expires string, now time.Time) []string {
 	// emailRE's \s is ASCII only: refuse other white space, control
 	// characters (an escape sequence would reach the operator's terminal in
 	// "no user with email …") and invalid UTF-8 too.
-	if !emailRE.MatchString(row.Email) || !utf8.ValidString(row.Email) || strings.IndexFunc(row.Email, spaceOrControl) >= 0 {
+	switch {
+	case row.Email != "" && row.UserExternalID != "":
+		reasons = append(reasons, "email, user_external_id: name the user by one of them, not both")
+	case row.UserExternalID != "":
+		if !userExternalIDRE.MatchString(row.UserExternalID) {
+			reasons = append(reasons, "user_external_id: must be 1 to 64 letters, digits, '.', '_', ':' or '-'")
+		}
+	case !emailRE.MatchString(row.Email) || !utf8.ValidString(row.Email) || strings.IndexFunc(row.Email, spaceOrControl) >= 0:
 		reasons = append(reasons, "email: not an email address")
 	}
 	if !sourceRE.MatchString(row.Source) {

@@ -65,6 +65,7 @@ func TestParseGrantsCSVHeader(t *testing.T) {
 		name, have, want string
 	}{
 		{"missing column", "email,source,external_ref,name,relationship\n", "no birthdate column"},
+		{"no user column", "source,external_ref,name,birthdate,relationship\n", "no email column (or user_external_id)"},
 		{"unknown column", "email,source,external_ref,name,birthdate,relationship,dob\n", `unknown column "dob"`},
 		{"empty file", "", "read header"},
 	} {
@@ -75,8 +76,28 @@ func TestParseGrantsCSVHeader(t *testing.T) {
 			}
 		})
 	}
+	// The user by the B2C object ID instead of the email.
+	rows, bad, err := adminclient.ParseGrantsCSV(strings.NewReader("user_external_id,source,external_ref,name,birthdate,relationship\n"+
+		"0b1f6c1e-6d2a-4d38-9a51-000000000001,x,R1,A B,,child\n"+ // 2: good
+		",x,R2,A B,,child\n"+ // 3: no user
+		"0b1f 6c1e,x,R3,A B,,child\n"+ // 4: bad ID
+		"0b1f6c1e-6d2a-4d38-9a51-000000000001,x,R1,A B,,child\n"), now) // 5: duplicate
+	if err != nil || len(rows) != 1 || rows[0].UserExternalID != "0b1f6c1e-6d2a-4d38-9a51-000000000001" || rows[0].Email != "" ||
+		rows[0].UserRef() != "external ID 0b1f6c1e-6d2a-4d38-9a51-000000000001" {
+		t.Fatalf("by external ID = %+v, %v", rows, err)
+	}
+	if len(bad) != 3 || !strings.Contains(bad[0].Reason, "email: not an email address") ||
+		!strings.Contains(bad[1].Reason, "user_external_id: must be") || !strings.Contains(bad[2].Reason, "same user and account as line 2") {
+		t.Errorf("bad rows by external ID = %+v", bad)
+	}
+	// Both columns: each row names its user by one of them.
+	_, bad, err = adminclient.ParseGrantsCSV(strings.NewReader("email,user_external_id,source,external_ref,name,birthdate,relationship\n"+
+		"a@b.example,0b1f,x,R1,A B,,child\nc@d.example,,x,R1,A B,,child\n,0b1f,x,R2,A B,,child\n"), now)
+	if err != nil || len(bad) != 1 || bad[0].Line != 2 || !strings.Contains(bad[0].Reason, "not both") {
+		t.Errorf("both columns: %+v, %v", bad, err)
+	}
 	// Columns in another order, expires_at left out.
-	rows, bad, err := adminclient.ParseGrantsCSV(strings.NewReader("relationship,name,birthdate,email,source,external_ref\nchild,A B,,a@b.example,x,R1\n"), now)
+	rows, bad, err = adminclient.ParseGrantsCSV(strings.NewReader("relationship,name,birthdate,email,source,external_ref\nchild,A B,,a@b.example,x,R1\n"), now)
 	if err != nil || len(bad) != 0 || len(rows) != 1 || rows[0].Name != "A B" {
 		t.Errorf("reordered = %+v, %+v, %v", rows, bad, err)
 	}
@@ -97,6 +118,7 @@ func TestParseGrantsCSVHeader(t *testing.T) {
 //     relationship of their patterns, a name of 1 to 200 characters without
 //     control characters, a real birthdate from 1900 to today or none, an
 //     expiry in the future or none, every field trimmed;
+//     (or, instead of the email, a user_external_id of its pattern);
 //   - no two good rows grant the same user the same account.
 func FuzzParseGrantsCSV(f *testing.F) {
 	f.Add("email,source,external_ref,name,birthdate,relationship\na@b.example,x,R1,\"A\r\nBcc: x@y.example\",,child\n")
@@ -110,6 +132,8 @@ func FuzzParseGrantsCSV(f *testing.F) {
 	sourceRE := regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,39}$`)
 	refRE := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$`)
 	relationshipRE := regexp.MustCompile(`^[a-z][a-z_-]{0,31}$`)
+	userIDRE := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
+	f.Add("user_external_id,email,source,external_ref,name,birthdate,relationship\n0b1f6c1e-6d2a-4d38-9a51-000000000001,,x,R1,N,,child\n0b1f,a@b.example,x,R1,N,,child\n,,x,R1,N,,child\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		rows, bad, err := adminclient.ParseGrantsCSV(strings.NewReader(s), now)
 		if err != nil {
@@ -135,6 +159,9 @@ func FuzzParseGrantsCSV(f *testing.F) {
 			}
 			last = r.Line
 			local, domain, ok := strings.Cut(r.Email, "@")
+			if r.UserExternalID != "" { // the user named by the B2C object ID instead
+				ok, local, domain = r.Email == "" && userIDRE.MatchString(r.UserExternalID), "x", "y"
+			}
 			switch {
 			case !ok || local == "" || domain == "" || strings.Contains(domain, "@") || strings.ToLower(r.Email) != r.Email ||
 				!utf8.ValidString(r.Email) || strings.IndexFunc(r.Email, func(c rune) bool { return unicode.IsSpace(c) || unicode.IsControl(c) }) >= 0:
@@ -153,7 +180,7 @@ func FuzzParseGrantsCSV(f *testing.F) {
 					t.Fatalf("line %d: birthdate %q accepted", r.Line, r.Birthdate)
 				}
 			}
-			key := [3]string{r.Email, r.Source, r.ExternalRef}
+			key := [3]string{r.Email + "\x00" + r.UserExternalID, r.Source, r.ExternalRef}
 			if seen[key] {
 				t.Fatalf("line %d: the same grant twice: %v", r.Line, key)
 			}

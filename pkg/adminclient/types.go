@@ -88,9 +88,15 @@ type User struct {
 	AuthenticatorApp bool       `json:"authenticator_app"`
 	FailedLogins     int        `json:"failed_logins"`
 	LockedUntil      *time.Time `json:"locked_until,omitempty"`
+	// ExternalID is the object ID of a user imported from Azure AD B2C.
+	ExternalID string `json:"external_id,omitempty"`
+	// PasswordPending: imported, and the password not migrated yet (the
+	// user has not signed in since).
+	PasswordPending bool `json:"password_pending,omitempty"`
 }
 
-// UserList is the answer of GET /users?email= (FindUsers): none or one.
+// UserList is the answer of GET /users?email= (FindUsers) or
+// ?external_id= (FindUsersByExternalID): none or one.
 type UserList struct {
 	Users []User `json:"users"`
 }

@@ -20,6 +20,7 @@ type Store struct {
 	mu        sync.Mutex
 	users     map[string]*userRecord
 	byEmail   map[string]string // email → user ID
+	byExtID   map[string]string // external ID → user ID
 	keys      map[string]store.SigningKey
 	tokens    map[string]store.RefreshToken
 	audit     []store.AuditEvent
@@ -42,6 +43,7 @@ func New() *Store {
 	return &Store{
 		users:   make(map[string]*userRecord),
 		byEmail: make(map[string]string),
+		byExtID: make(map[string]string),
 		keys:    make(map[string]store.SigningKey),
 		tokens:  make(map[string]store.RefreshToken),
 
@@ -132,12 +134,18 @@ func (s *Store) CreateUser(ctx context.Context, u store.User, events ...store.Au
 	if _, ok := s.byEmail[u.Email]; ok {
 		return fmt.Errorf("create user %s: email taken: %w", u.ID, store.ErrConflict)
 	}
+	if _, ok := s.byExtID[u.ExternalID]; ok && u.ExternalID != "" {
+		return fmt.Errorf("create user %s: external ID taken: %w", u.ID, store.ErrConflict)
+	}
 	rec := &userRecord{user: cloneUser(u)}
 	if u.PasswordHash != "" {
 		rec.history = []string{u.PasswordHash}
 	}
 	s.users[u.ID] = rec
 	s.byEmail[u.Email] = u.ID
+	if u.ExternalID != "" {
+		s.byExtID[u.ExternalID] = u.ID
+	}
 	s.appendAudit(events)
 	return nil
 }
@@ -188,6 +196,21 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (store.User, e
 	return s.users[id].user, nil
 }
 
+// GetUserByExternalID returns the user imported with that external ID, or
+// store.ErrNotFound.
+func (s *Store) GetUserByExternalID(ctx context.Context, externalID string) (store.User, error) {
+	if err := ctx.Err(); err != nil {
+		return store.User{}, fmt.Errorf("get user by external ID: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.byExtID[externalID]
+	if !ok || externalID == "" {
+		return store.User{}, fmt.Errorf("get user by external ID: %w", store.ErrNotFound)
+	}
+	return s.users[id].user, nil
+}
+
 // UpdateUser calls fn on a copy of the user outside the lock and saves the
 // result if nobody saved the user in between; otherwise it calls fn again on
 // the newer copy.
@@ -226,11 +249,19 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *store.User
 			s.mu.Unlock()
 			return store.User{}, fmt.Errorf("update user %s: email taken: %w", id, store.ErrConflict)
 		}
+		if other, taken := s.byExtID[u.ExternalID]; taken && other != id && u.ExternalID != "" {
+			s.mu.Unlock()
+			return store.User{}, fmt.Errorf("update user %s: external ID taken: %w", id, store.ErrConflict)
+		}
 		if u.PasswordHash != rec.user.PasswordHash && u.PasswordHash != "" {
 			rec.history = append(rec.history, u.PasswordHash)
 		}
 		delete(s.byEmail, rec.user.Email)
 		s.byEmail[u.Email] = id
+		delete(s.byExtID, rec.user.ExternalID)
+		if u.ExternalID != "" {
+			s.byExtID[u.ExternalID] = id
+		}
 		rec.user = u
 		rec.version++
 		s.appendAudit(events)

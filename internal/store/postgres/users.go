@@ -17,7 +17,7 @@ import (
 const userColumns = `id, email, email_verified, given_name, family_name, password_hash,
 	phone, phone_verified, professional, role, organisation, street, town, postcode,
 	failed_logins, locked_until, lock_count, created_at, updated_at,
-	failed_codes, tokens_valid_after, totp_secret, totp_last_step, totp_added_at`
+	failed_codes, tokens_valid_after, totp_secret, totp_last_step, totp_added_at, external_id, password_pending`
 
 // userArgs are u's values in userColumns order.
 func userArgs(u store.User) []any {
@@ -25,7 +25,8 @@ func userArgs(u store.User) []any {
 	return []any{u.ID, u.Email, u.EmailVerified, u.GivenName, u.FamilyName, u.PasswordHash,
 		u.Phone, u.PhoneVerified, p.Professional, p.Role, p.Organisation, p.Street, p.Town, p.Postcode,
 		u.FailedLogins, ts(u.LockedUntil), u.LockCount, ts(u.CreatedAt), ts(u.UpdatedAt),
-		u.FailedCodes, ts(u.TokensValidAfter), u.TOTPSecret, u.TOTPLastStep, ts(u.TOTPAddedAt)}
+		u.FailedCodes, ts(u.TokensValidAfter), u.TOTPSecret, u.TOTPLastStep, ts(u.TOTPAddedAt),
+		pgtype.Text{String: u.ExternalID, Valid: u.ExternalID != ""}, u.PasswordPending}
 }
 
 func scanUser(row pgx.Row) (store.User, error) {
@@ -34,16 +35,18 @@ func scanUser(row pgx.Row) (store.User, error) {
 		p                            = &u.Profile
 		locked, createdAt, updatedAt pgtype.Timestamptz
 		validAfter, totpAdded        pgtype.Timestamptz
+		externalID                   pgtype.Text
 	)
 	err := row.Scan(&u.ID, &u.Email, &u.EmailVerified, &u.GivenName, &u.FamilyName, &u.PasswordHash,
 		&u.Phone, &u.PhoneVerified, &p.Professional, &p.Role, &p.Organisation, &p.Street, &p.Town, &p.Postcode,
 		&u.FailedLogins, &locked, &u.LockCount, &createdAt, &updatedAt,
-		&u.FailedCodes, &validAfter, &u.TOTPSecret, &u.TOTPLastStep, &totpAdded)
+		&u.FailedCodes, &validAfter, &u.TOTPSecret, &u.TOTPLastStep, &totpAdded, &externalID, &u.PasswordPending)
 	if err != nil {
 		return store.User{}, mapErr(err)
 	}
 	u.LockedUntil, u.CreatedAt, u.UpdatedAt = fromTS(locked), fromTS(createdAt), fromTS(updatedAt)
 	u.TokensValidAfter, u.TOTPAddedAt = fromTS(validAfter), fromTS(totpAdded)
+	u.ExternalID = externalID.String
 	return u, nil
 }
 
@@ -59,7 +62,7 @@ func normUser(u store.User) store.User {
 // the audit chain head).
 func (s *Store) CreateUser(ctx context.Context, u store.User, events ...store.AuditEvent) error {
 	steps := []step{{"insert", `INSERT INTO users (` + userColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
 		userArgs(u)}}
 	if u.PasswordHash != "" {
 		steps = append(steps, passwordHistoryStep(u.ID, u.PasswordHash, u.CreatedAt))
@@ -107,6 +110,16 @@ func (s *Store) ListAppUsers(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("list app users: %w", err)
 	}
 	return orNil(ids), nil
+}
+
+// GetUserByExternalID returns the user imported with that external ID, or
+// store.ErrNotFound.
+func (s *Store) GetUserByExternalID(ctx context.Context, externalID string) (store.User, error) {
+	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE external_id = $1`, externalID))
+	if err != nil {
+		return store.User{}, fmt.Errorf("get user by external ID: %w", err)
+	}
+	return u, nil
 }
 
 // UpdateUser locks the user's row, calls fn and saves the result with the

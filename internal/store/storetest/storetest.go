@@ -18,6 +18,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NotFoundIsSentinel", testNotFound},
 		{"CreateUserConflict", testCreateUserConflict},
 		{"GetUserByEmail", testGetUserByEmail},
+		{"GetUserByExternalID", testGetUserByExternalID},
 		{"UserRoundTrip", testUserRoundTrip},
 		{"UpdateUser", testUpdateUser},
 		{"UpdateUserFnError", testUpdateUserFnError},

@@ -22,6 +22,7 @@ func testNotFound(t *testing.T, s store.Store) {
 	}{
 		{"GetUser", func() error { _, err := s.GetUser(ctx, "nobody"); return err }},
 		{"GetUserByEmail", func() error { _, err := s.GetUserByEmail(ctx, "nobody@example.org"); return err }},
+		{"GetUserByExternalID", func() error { _, err := s.GetUserByExternalID(ctx, "nobody"); return err }},
 		{"UpdateUser", func() error {
 			_, err := s.UpdateUser(ctx, "nobody", func(*store.User) ([]store.AuditEvent, error) {
 				return nil, errors.New("fn called for a missing user")
@@ -107,6 +108,68 @@ func testGetUserByEmail(t *testing.T, s store.Store) {
 	}
 }
 
+func testGetUserByExternalID(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	ann := newUser("u1", "ann@example.org")
+	ann.ExternalID, ann.PasswordPending, ann.PasswordHash = "ext-1", true, ""
+	// Users without an external ID do not collide with each other.
+	bob, cat := newUser("u2", "bob@example.org"), newUser("u3", "cat@example.org")
+	mustCreateUser(t, s, ann)
+	mustCreateUser(t, s, bob)
+	mustCreateUser(t, s, cat)
+	got, err := s.GetUserByExternalID(ctx, "ext-1")
+	if err != nil {
+		t.Fatalf("GetUserByExternalID: %v", err)
+	}
+	checkUser(t, got, ann)
+	for _, id := range []string{"", "ext-2", "EXT-1"} {
+		if _, err := s.GetUserByExternalID(ctx, id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetUserByExternalID(%q) err = %v, want store.ErrNotFound", id, err)
+		}
+	}
+	// The external ID is unique, on create and on update.
+	dup := newUser("u4", "dup@example.org")
+	dup.ExternalID = "ext-1"
+	if err := s.CreateUser(ctx, dup); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("CreateUser with a taken external ID: err = %v, want store.ErrConflict", err)
+	}
+	_, err = s.UpdateUser(ctx, "u2", func(u *store.User) ([]store.AuditEvent, error) {
+		u.ExternalID = "ext-1"
+		return nil, nil
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("UpdateUser to a taken external ID: err = %v, want store.ErrConflict", err)
+	}
+	// Migrating the password: the hash is stored (and enters the history),
+	// the flag cleared, the external ID kept.
+	got, err = s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) {
+		u.PasswordHash, u.PasswordPending = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$bWlncmF0ZWQ", false
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	if got, err = s.GetUserByExternalID(ctx, "ext-1"); err != nil || got.PasswordPending || got.ID != "u1" {
+		t.Errorf("after migration GetUserByExternalID = %+v, %v; want u1, not pending", got, err)
+	}
+	if h, err := s.PasswordHistory(ctx, "u1", 5); err != nil || len(h) != 1 {
+		t.Errorf("PasswordHistory after migration = %v, %v; want the migrated hash", h, err)
+	}
+	// Moving the external ID to another user frees the old one.
+	if _, err := s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) {
+		u.ExternalID = "ext-9"
+		return nil, nil
+	}); err != nil {
+		t.Fatalf("UpdateUser(external ID): %v", err)
+	}
+	if _, err := s.GetUserByExternalID(ctx, "ext-1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("old external ID still found: err = %v", err)
+	}
+	if got, err := s.GetUserByExternalID(ctx, "ext-9"); err != nil || got.ID != "u1" {
+		t.Errorf("GetUserByExternalID(ext-9) = %+v, %v; want u1", got, err)
+	}
+}
+
 func testUserRoundTrip(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	full := store.User{
@@ -134,6 +197,8 @@ func testUserRoundTrip(t *testing.T, s store.Store) {
 		TOTPSecret:       "c2VhbGVkIHNlY3JldA==",
 		TOTPLastStep:     59_000_000_123,
 		TOTPAddedAt:      base.Add(-30*time.Minute + 1),
+		ExternalID:       "b2c-6f1e0c2a-0000-4000-8000-000000000001",
+		PasswordPending:  true,
 		CreatedAt:        base.Add(-time.Hour),
 		UpdatedAt:        base.Add(999), // below a microsecond: truncated away
 	}
@@ -361,6 +426,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	}{
 		{"CreateUser", func() error { return s.CreateUser(ctx, newUser("u2", "bob@example.org")) }},
 		{"GetUser", func() error { _, err := s.GetUser(ctx, "u1"); return err }},
+		{"GetUserByExternalID", func() error { _, err := s.GetUserByExternalID(ctx, "ext"); return err }},
 		{"UpdateUser", func() error {
 			_, err := s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) {
 				have := u.FailedLogins
