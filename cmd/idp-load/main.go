@@ -42,6 +42,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -82,7 +83,7 @@ type options struct {
 
 func main() {
 	var o options
-	var email, pw, usersFile, gatewayAddr, secretFile, procNames string
+	var email, pw, usersFile, gatewayAddr, secretFile, procNames, replicas string
 	var pid int
 	flag.StringVar(&o.Issuer, "issuer", "http://localhost:8080", "carekey's issuer URL")
 	flag.StringVar(&o.ClientID, "client", "dev-public", "a public client (PKCE) allowed offline_access for the refresh phase")
@@ -96,6 +97,7 @@ func main() {
 	flag.IntVar(&o.Concurrency, "c", 4, "how many at once")
 	flag.IntVar(&o.Refreshes, "refresh", 0, "how many refresh_token grants after the logins")
 	flag.IntVar(&pid, "pid", 0, "the server's process ID, to report its CPU per login (Linux)")
+	flag.StringVar(&replicas, "replicas", "", "host:port of each replica behind the issuer's address, comma-separated: requests go to each in turn (a stand-in for the load balancer)")
 	flag.StringVar(&procNames, "procs", "", "processes whose CPU to report, summed per name: command names (idp,postgres) or name=PID (redis-server=1234)")
 	flag.DurationVar(&o.HashFor, "hash-rate", 3*time.Second, "how long to measure this machine's argon2id rate before the run (0: not)")
 	showVersion := flag.Bool("version", false, "print the version and licence, then exit")
@@ -148,7 +150,15 @@ func main() {
 	o.HashParams = password.DefaultParams() // what internal/app hashes with
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	r, err := run(ctx, o, http.DefaultTransport)
+	var rt http.RoundTripper = http.DefaultTransport
+	if replicas != "" {
+		u, err := url.Parse(o.Issuer)
+		if err != nil || u.Host == "" {
+			fail(2, "-replicas needs an -issuer URL with a host")
+		}
+		rt = &spread{next: rt, host: u.Host, to: strings.Split(replicas, ",")}
+	}
+	r, err := run(ctx, o, rt)
 	if err != nil {
 		fail(1, err)
 	}

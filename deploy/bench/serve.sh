@@ -16,7 +16,10 @@
 # C, at most 1000), PORT (18080), SMS_PORT (18099), BENCH_POSTGRES_URL
 # (postgres://postgres@127.0.0.1:5432/test?sslmode=disable), BENCH_REDIS_ADDR
 # (127.0.0.1:6379), KEEP=1 to keep the work directory. Needs go, psql and
-# redis-cli; Linux (CPU from /proc). PROFILE=FILE also writes a CPU profile
+# redis-cli; Linux (CPU from /proc). REPLICAS=2 (or more) starts that many
+# idp serve processes on one database and Redis (replica k on PORT+10(k-1))
+# and has idp-load send each request to the next replica in turn
+# (-replicas), as a load balancer would; CPU is summed over them. PROFILE=FILE also writes a CPU profile
 # of idp serve over the login phase (PROFILE_SECONDS, default 10) through
 # the admin listener's profiler (metrics.pprof on 127.0.0.1:PORT+2); read it
 # with `go tool pprof -top -cum FILE`.
@@ -30,6 +33,7 @@ PORT=${PORT:-18080}
 SMS_PORT=${SMS_PORT:-18099}
 PG=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 REDIS=${BENCH_REDIS_ADDR:-127.0.0.1:6379}
+REPLICAS=${REPLICAS:-1}
 [ "$USERS" -ge "$C" ] || USERS=$C
 [ "$USERS" -le 1000 ] || { echo "serve.sh: USERS at most 1000 (phones +447700900000 to +447700900999)" >&2; exit 2; }
 
@@ -37,9 +41,9 @@ run=bench_$$
 schema=carekey_$run
 prefix="carekey-$run:"
 work=$(mktemp -d)
-server=
+servers=
 cleanup() {
-	[ -z "$server" ] || { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; }
+	for s in $servers; do kill "$s" 2>/dev/null; wait "$s" 2>/dev/null || true; done
 	psql -q "$PG" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || echo "serve.sh: could not drop schema $schema" >&2
 	redis-cli -h "${REDIS%:*}" -p "${REDIS##*:}" --scan --pattern "$prefix*" | xargs -r -n 500 redis-cli -h "${REDIS%:*}" -p "${REDIS##*:}" DEL >/dev/null || true
 	if [ "${KEEP:-}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
@@ -106,18 +110,33 @@ metrics: {addr: "127.0.0.1:$((PORT + 2))", pprof: $pprof}
 YAML
 "$work/idp" config check "$work/carekey.yaml" >/dev/null
 
-echo "== idp serve"
-"$work/idp" serve --config "$work/carekey.yaml" >"$work/serve.log" 2>&1 &
-server=$!
-i=0
-until curl -fsS "http://127.0.0.1:$PORT/.well-known/openid-configuration" >/dev/null 2>&1; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$server" 2>/dev/null; then
-		echo "serve.sh: idp serve did not start:" >&2
-		cat "$work/serve.log" >&2
-		exit 1
+echo "== idp serve ($REPLICAS replica(s))"
+targets=
+k=1
+while [ $k -le "$REPLICAS" ]; do
+	port=$((PORT + 10 * (k - 1)))
+	conf="$work/carekey.yaml"
+	if [ $k -gt 1 ]; then # the same config on another address (the issuer stays)
+		conf="$work/carekey-$k.yaml"
+		sed -e "s|^http: {addr: \"127.0.0.1:$PORT\"}|http: {addr: \"127.0.0.1:$port\"}|" \
+			-e "s|^metrics: {addr: \"127.0.0.1:$((PORT + 2))\"|metrics: {addr: \"127.0.0.1:$((port + 2))\"|" \
+			"$work/carekey.yaml" >"$conf"
 	fi
-	sleep 0.2
+	"$work/idp" serve --config "$conf" >"$work/serve-$k.log" 2>&1 &
+	server=$!
+	servers="$servers $server"
+	targets="${targets:+$targets,}127.0.0.1:$port"
+	i=0
+	until curl -fsS "http://127.0.0.1:$port/.well-known/openid-configuration" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$server" 2>/dev/null; then
+			echo "serve.sh: idp serve (replica $k) did not start:" >&2
+			cat "$work/serve-$k.log" >&2
+			exit 1
+		fi
+		sleep 0.2
+	done
+	k=$((k + 1))
 done
 
 echo "== idp admin users import ($USERS users)"
@@ -135,9 +154,10 @@ IDP_ADMIN_CLIENT_SECRET=$admin_secret "$work/idp" admin users import "$work/user
 # The Redis this run uses, by PID (other redis-servers may run here); every
 # postgres process, backends included (other clients' too: a shared
 # machine shows in that figure).
-procs=idp,postgres,redis-server
+procs=postgres
+for s in $servers; do procs="$procs,idp=$s"; done # these replicas, not another idp on this machine
 redis_pid=$(redis-cli -h "${REDIS%:*}" -p "${REDIS##*:}" INFO server | tr -d '\r' | sed -n 's/^process_id://p')
-[ -n "$redis_pid" ] && [ -r "/proc/$redis_pid/stat" ] && procs="idp,postgres,redis-server=$redis_pid"
+if [ -n "$redis_pid" ] && [ -r "/proc/$redis_pid/stat" ]; then procs="$procs,redis-server=$redis_pid"; else procs="$procs,redis-server"; fi
 echo "== idp-load: $N logins, $C at once, then $REFRESH refreshes"
 if [ -n "${PROFILE:-}" ]; then
 	curl -fsS -o "$PROFILE" "http://127.0.0.1:$((PORT + 2))/debug/pprof/profile?seconds=${PROFILE_SECONDS:-10}" &
@@ -145,7 +165,7 @@ if [ -n "${PROFILE:-}" ]; then
 fi
 "$work/idp-load" -issuer "http://127.0.0.1:$PORT" -client bench -redirect-uri https://bench.invalid/callback \
 	-users "$work/users.csv" -sms-gateway "127.0.0.1:$SMS_PORT" -sms-secret-file "$work/sms_secret" \
-	-n "$N" -c "$C" -refresh "$REFRESH" -procs "$procs"
+	-n "$N" -c "$C" -refresh "$REFRESH" -procs "$procs" ${REPLICAS:+-replicas "$targets"}
 if [ -n "${PROFILE:-}" ]; then
 	wait "$profiler" && echo "CPU profile of idp serve: $PROFILE (go tool pprof -top -cum $PROFILE)"
 fi
