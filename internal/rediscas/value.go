@@ -64,9 +64,9 @@ func Get[T any](ctx context.Context, c Getter, key string, cd Codec[T]) (T, erro
 	return cd.read(b)
 }
 
-// SkipWrite, returned by the fn of UpdateValue, writes nothing: UpdateValue
+// ErrSkipWrite, returned by the fn of UpdateValue, writes nothing: UpdateValue
 // returns the value as fn left it, and nil.
-var SkipWrite = errors.New("rediscas: nothing to write")
+var ErrSkipWrite = errors.New("rediscas: nothing to write")
 
 // UpdateValue is Update on a key holding one T. It decodes what the key
 // holds (judging it with Live), calls fn on it, then encodes what fn left
@@ -85,7 +85,7 @@ func UpdateValue[T any](ctx context.Context, c Client, key string, cd Codec[T], 
 			return Write{}, err
 		}
 		ttl, err := fn(&v)
-		if errors.Is(err, SkipWrite) {
+		if errors.Is(err, ErrSkipWrite) {
 			out = v
 			return Write{}, nil
 		}

@@ -95,7 +95,7 @@ func TestUpdateValue(t *testing.T) {
 		var trips redistrips.Counter
 		c.AddHook(&trips)
 		n, err := rediscas.UpdateValue(ctx, c, key, number(), func(n *int) (time.Duration, error) {
-			return 0, rediscas.SkipWrite
+			return 0, rediscas.ErrSkipWrite
 		})
 		if n != 1 || err != nil {
 			t.Errorf("UpdateValue = %d, %v; want 1, nil", n, err)

@@ -191,7 +191,7 @@ func (s *Store) update(ctx context.Context, id string, fn func(sess *session.Ses
 	return rediscas.UpdateValue(ctx, s.kv.Client, s.sessionKey(id), s.codec(id), func(sess *session.Session) (time.Duration, error) {
 		now := s.kv.Clock.Now()
 		if !fn(sess, now) {
-			return 0, rediscas.SkipWrite
+			return 0, rediscas.ErrSkipWrite
 		}
 		return rediscas.TTL(idleEnd(*sess), now), nil
 	})

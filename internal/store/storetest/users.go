@@ -142,12 +142,15 @@ func testGetUserByExternalID(t *testing.T, s store.Store) {
 	}
 	// Migrating the password: the hash is stored (and enters the history),
 	// the flag cleared, the external ID kept.
-	got, err = s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) {
+	updated, err := s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) {
 		u.PasswordHash, u.PasswordPending = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$bWlncmF0ZWQ", false
 		return nil, nil
 	})
 	if err != nil {
 		t.Fatalf("UpdateUser: %v", err)
+	}
+	if updated.PasswordPending || updated.ExternalID != "ext-1" {
+		t.Errorf("UpdateUser returned %+v; want not pending, external ID kept", updated)
 	}
 	if got, err = s.GetUserByExternalID(ctx, "ext-1"); err != nil || got.PasswordPending || got.ID != "u1" {
 		t.Errorf("after migration GetUserByExternalID = %+v, %v; want u1, not pending", got, err)
