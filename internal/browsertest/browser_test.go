@@ -168,7 +168,7 @@ func link(text string) string {
 
 // notice is the XPath of a status message with the given text.
 func notice(text string) string {
-	return fmt.Sprintf(`//*[@role="status"]/p[normalize-space(.)=%q]`, text)
+	return fmt.Sprintf(`//*[@role="status"]//p[normalize-space(.)=%q]`, text)
 }
 
 // heading is the XPath of the page's h1 with the given text.
