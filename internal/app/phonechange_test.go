@@ -138,7 +138,7 @@ func TestPhoneChangeHappyPath(t *testing.T) {
 		}
 		resp = post(t, c, e.issuer+"/signin/verify", url.Values{"csrf_token": {csrfOf(t, body)}, "code": {*box[0].Code}})
 		body = mustStatus(t, resp, http.StatusOK)
-		if resp.Request.URL.Path != "/account/phone/done" || !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Your phone number has been changed</h1>") ||
+		if resp.Request.URL.Path != "/account/phone/done" || !strings.Contains(body, "<h1 class=\"govuk-panel__title\">Your phone number has been changed</h1>") ||
 			!strings.Contains(body, changedMasked) {
 			t.Fatalf("after the code: %s:\n%s", resp.Request.URL.Path, body)
 		}

@@ -198,3 +198,25 @@ func TestStatusPagesAreDesigned(t *testing.T) {
 		}
 	}
 }
+
+// A phase banner shows only when the config asks for one, with its feedback
+// link; by default there is none.
+func TestPhaseBanner(t *testing.T) {
+	render1 := func(b config.Branding) string {
+		rec := httptest.NewRecorder()
+		brandedPages(t, b).Render(rec, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, "logged_out", &render.Page{Title: "Bye"})
+		return rec.Body.String()
+	}
+	if body := render1(brand); strings.Contains(body, "govuk-phase-banner") {
+		t.Errorf("a phase banner without phase_banner:\n%s", body)
+	}
+	b := broadland
+	b.PhaseBanner, b.FeedbackURL = "beta", "https://www.broadland.example/feedback"
+	body := render1(b)
+	for _, want := range []string{`<strong class="govuk-tag govuk-phase-banner__content__tag">Beta</strong>`,
+		`<a href="https://www.broadland.example/feedback">give your feedback</a>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("beta banner lacks %s:\n%s", want, body)
+		}
+	}
+}

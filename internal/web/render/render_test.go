@@ -96,7 +96,7 @@ var guideWords = map[string][]string{
 	"forgot_email":    {"<h1 class=\"govuk-heading-l\">Forgot your password?</h1>", `<label for="email" class="govuk-label">Email address *</label>`, ">Next</button>"},
 	"forgot_verify":   {"<h1 class=\"govuk-heading-l\">Forgot your password?</h1>", `<label for="code" class="govuk-label">Code *</label>`, ">Please send me a new code</button>", `action="/forgot-password/verify"`},
 	"forgot_password": {"<h1 class=\"govuk-heading-l\">Choose a new password</h1>", `<label for="password" class="govuk-label">Password *</label>`, `<label for="confirm_password" class="govuk-label">Confirm password *</label>`, "<h2 class=\"govuk-heading-m\">Password policy</h2>"},
-	"forgot_done":     {"<h1 class=\"govuk-heading-l\">Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin" class="govuk-button">Sign in</a>`},
+	"forgot_done":     {"<h1 class=\"govuk-panel__title\">Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin" class="govuk-button">Sign in</a>`},
 	"signed_in": {"<h1 class=\"govuk-heading-l\">You are signed in</h1>", "as penny.plumber@example.org", ">Sign out</button>", "Change your phone number",
 		`<a href="/account/app">Set up an authenticator app</a>`},
 	"logged_out":         {"<h1 class=\"govuk-heading-l\">You have signed out</h1>", `<a href="/signin">Sign in again</a>`},
@@ -104,7 +104,7 @@ var guideWords = map[string][]string{
 	"coming_soon":        {"<h1 class=\"govuk-heading-l\">Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin">Back to sign in</a>`},
 	"confirm_logout":     {"<h1 class=\"govuk-heading-l\">Sign out</h1>", ">Sign out</button>", `<a href="/">Stay signed in</a>`},
 	"account_phone":      {"<h1 class=\"govuk-heading-l\">Change your phone number</h1>", `<label for="country" class="govuk-label">Country Code</label>`, `<label for="phone" class="govuk-label">Phone Number</label>`},
-	"account_phone_done": {"<h1 class=\"govuk-heading-l\">Your phone number has been changed</h1>", "XXX-XXX-XXX47"},
+	"account_phone_done": {"<h1 class=\"govuk-panel__title\">Your phone number has been changed</h1>", "XXX-XXX-XXX47"},
 }
 
 var (
