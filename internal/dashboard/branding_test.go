@@ -12,7 +12,7 @@ func TestBrandDashboard(t *testing.T) {
 	td := newTest(t, nil)
 	body := td.get("/").Body.String()
 	for _, want := range []string{"<title>My Account - Children&#39;s Services Portal - Norfolk County Council</title>",
-		"<p>New to Children&#39;s Services Portal? ", "<p>Children&#39;s Services Portal is provided by Norfolk County Council.</p>"} {
+		"<p>New to Children&#39;s Services Portal? ", `<p class="govuk-footer__meta-custom">Children&#39;s Services Portal is provided by Norfolk County Council.</p>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("default branding: missing %s in\n%s", want, body)
 		}
@@ -36,7 +36,7 @@ func TestBrandDashboard(t *testing.T) {
 	}
 	body = td.get("/", td.signIn(t, pennyClaims)).Body.String()
 	assertInOrder(t, body, `<a class="site-header__council" href="/">Broadland District Council</a>`,
-		`<a href="https://www.broadland.example/families">Care, support and health</a>`, `<a href="/">Family Help Online</a>`,
+		`<a class="govuk-breadcrumbs__link" href="https://www.broadland.example/families">Care, support and health</a>`, `<a class="govuk-breadcrumbs__link" href="/">Family Help Online</a>`,
 		"Family Help Online is provided by Broadland District Council.")
 	w := td.get("/static/theme.css")
 	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "text/css; charset=utf-8" ||
@@ -61,7 +61,7 @@ func TestNotFoundPageDashboard(t *testing.T) {
 	body := w.Body.String()
 	if w.Code != http.StatusNotFound || !strings.Contains(body, `<html lang="en">`) ||
 		!strings.Contains(body, "<title>Page not found - Children&#39;s Services Portal - Norfolk County Council</title>") ||
-		!strings.Contains(body, "<h1>Page not found</h1>") || !strings.Contains(body, `<a href="/">Go to Children&#39;s Services Portal</a>`) {
+		!strings.Contains(body, "<h1 class=\"govuk-heading-l\">Page not found</h1>") || !strings.Contains(body, `<a href="/">Go to Children&#39;s Services Portal</a>`) {
 		t.Errorf("%d:\n%s", w.Code, body)
 	}
 }
