@@ -54,6 +54,25 @@ func TestBrandColoursChecked(t *testing.T) {
 	}
 }
 
+// The phase banner shows only when the branding asks for one, and an
+// unknown phase or a missing feedback link is refused.
+func TestPhaseBannerDashboard(t *testing.T) {
+	if body := newTest(t, nil).get("/").Body.String(); strings.Contains(body, "govuk-phase-banner") {
+		t.Errorf("a phase banner by default:\n%s", body)
+	}
+	td := newTest(t, func(c *Config) {
+		c.Branding = Branding{PhaseBanner: "alpha", FeedbackURL: "https://www.broadland.example/feedback"}
+	})
+	assertInOrder(t, td.get("/").Body.String(), `<strong class="govuk-tag govuk-phase-banner__content__tag">Alpha</strong>`,
+		`<a href="https://www.broadland.example/feedback">give your feedback</a>`)
+	for _, b := range []Branding{{PhaseBanner: "gamma", FeedbackURL: "https://x.example/"}, {PhaseBanner: "beta"}} {
+		cfg := Config{Issuer: testIssuer, ClientID: "dashboard", BaseURL: testBase, Branding: b}
+		if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "branding") {
+			t.Errorf("New(%+v) = %v, want a branding error", b, err)
+		}
+	}
+}
+
 // An unknown address is the dashboard's 404 page in its layout, with a way
 // back, not the mux's plain text.
 func TestNotFoundPageDashboard(t *testing.T) {
