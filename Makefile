@@ -1,4 +1,4 @@
-# carekey — everyday commands. Only Go is needed for run, test, build and bench;
+# carekey — everyday commands. Only Go is needed for run, test, build and bench (make ui needs Node);
 # lint downloads staticcheck through the Go module proxy on first use.
 
 # Pinned: the newest staticcheck release that supports Go 1.26. .ci/run uses it too.
@@ -15,7 +15,7 @@ FUZZMINIMIZETIME ?= 0s
 # Which benchmarks `make bench` runs (a -bench regexp).
 BENCH ?= .
 
-.PHONY: run test build lint fmt-check vet staticcheck fuzz bench bench-serve ci clean
+.PHONY: run test build ui lint fmt-check vet staticcheck fuzz bench bench-serve ci clean
 
 ## run: start the identity provider in dev mode (memory backends, dev outbox, dashboard on :8081);
 ## make run PORT=18080 serves it on 18080 and the dashboard on 18081 (loopback only)
@@ -30,6 +30,11 @@ test:
 ## build: build every command into bin/
 build:
 	go build -o bin/ ./cmd/...
+
+## ui: rebuild the GOV.UK Frontend CSS (pinned in ui/build/package.json) into ui/static/govuk and
+## internal/dashboard/static/govuk; needs Node and npm. The output is committed, so nothing else needs them.
+ui:
+	cd ui/build && npm ci --no-audit --no-fund --ignore-scripts && node build.mjs
 
 ## lint: gofmt check, go vet and staticcheck
 lint: fmt-check vet staticcheck

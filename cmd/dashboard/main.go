@@ -134,6 +134,8 @@ func parseConfig(args []string, getenv func(string) string) (dashboard.Config, s
 		{"primary-color", "DASHBOARD_PRIMARY_COLOR", &brand.PrimaryColor},
 		{"primary-text-color", "DASHBOARD_PRIMARY_TEXT_COLOR", &brand.PrimaryTextColor},
 		{"link-color", "DASHBOARD_LINK_COLOR", &brand.LinkColor},
+		{"phase-banner", "DASHBOARD_PHASE_BANNER", &brand.PhaseBanner},
+		{"feedback-url", "DASHBOARD_FEEDBACK_URL", &brand.FeedbackURL},
 	} {
 		fs.StringVar(f.into, f.flag, env(f.env, ""), "branding: "+f.flag)
 	}

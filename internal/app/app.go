@@ -281,7 +281,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			Branding: dashboard.Branding{ // one name and one set of colours for both
 				CouncilName: cfg.Branding.CouncilName, ServiceName: cfg.Branding.ServiceName,
 				PrimaryColor: cfg.Branding.PrimaryColor, PrimaryTextColor: cfg.Branding.PrimaryTextColor,
-				LinkColor: cfg.Branding.LinkColor,
+				LinkColor:   cfg.Branding.LinkColor,
+				PhaseBanner: cfg.Branding.PhaseBanner, FeedbackURL: cfg.Branding.FeedbackURL,
 			},
 		})
 		if err != nil {

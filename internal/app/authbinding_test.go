@@ -146,7 +146,7 @@ func (e *env) signInAt(t *testing.T, c *http.Client, id string) *url.URL {
 		return u
 	}
 	body := readBody(t, resp)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>Sign in</h1>") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Sign in</h1>") {
 		t.Fatalf("login: want the sign-in page, got %d:\n%s", resp.StatusCode, body)
 	}
 	form := url.Values{"csrf_token": {csrfOf(t, body)}, "email": {testEmail}, "password": {testPassword}}

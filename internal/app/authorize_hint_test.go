@@ -72,7 +72,7 @@ func TestAuthorizeHintForAnotherUser(t *testing.T) {
 		}
 
 		resp = authorize(samHint)
-		if body := readBody(t, resp); resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>Sign in</h1>") {
+		if body := readBody(t, resp); resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Sign in</h1>") {
 			t.Fatalf("another user's hint: %d to %q, want the sign-in page", resp.StatusCode, resp.Header.Get("Location"))
 		}
 

@@ -171,7 +171,7 @@ func pageCSRF(resp *http.Response, h1 string) (string, error) {
 		return "", err
 	}
 	body := string(raw)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>"+h1+"</h1>") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1 class=\"govuk-heading-l\">"+h1+"</h1>") {
 		return "", fmt.Errorf("%s: status %d, want the page %q", resp.Request.URL.Path, resp.StatusCode, h1)
 	}
 	m := csrfRE.FindStringSubmatch(body)

@@ -167,7 +167,7 @@ func endToEndCodeFlow(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body := mustStatus(t, resp, http.StatusOK); !strings.Contains(body, "<h1>Sign in</h1>") {
+	if body := mustStatus(t, resp, http.StatusOK); !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Sign in</h1>") {
 		t.Error("after end_session, /authorize did not ask for sign-in again")
 	}
 }

@@ -27,7 +27,7 @@ func TestEndSessionWithoutHintAsksFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 		page := mustStatus(t, resp, http.StatusOK)
-		if !strings.Contains(page, "<h1>Sign out</h1>") || !strings.Contains(page, `<button type="submit" class="button">Sign out</button>`) {
+		if !strings.Contains(page, "<h1 class=\"govuk-heading-l\">Sign out</h1>") || !strings.Contains(page, `<button type="submit" class="govuk-button">Sign out</button>`) {
 			t.Fatalf("end_session without a hint: want the Sign out page, got:\n%s", page)
 		}
 		if e.authorizeAsks(t, c) {

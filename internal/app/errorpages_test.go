@@ -13,7 +13,7 @@ import (
 
 var (
 	pageTitleRE = regexp.MustCompile(`<title>[^<]+</title>`)
-	pageH1RE    = regexp.MustCompile(`<h1>[^<]+</h1>`)
+	pageH1RE    = regexp.MustCompile(`<h1 class="govuk-heading-l">[^<]+</h1>`)
 )
 
 // browserGet fetches path as a browser does (Accept: text/html, cookies,
@@ -67,7 +67,7 @@ func TestErrorPagesForBrowsers(t *testing.T) {
 				t.Errorf("%d %q, want %d HTML", resp.StatusCode, resp.Header.Get("Content-Type"), tc.status)
 			}
 			if !strings.Contains(body, `<html lang="en">`) || !pageTitleRE.MatchString(body) || !pageH1RE.MatchString(body) ||
-				!strings.Contains(body, "<h1>"+tc.h1+"</h1>") || !strings.Contains(body, `<a href="/">Go to the sign-in page</a>`) {
+				!strings.Contains(body, "<h1 class=\"govuk-heading-l\">"+tc.h1+"</h1>") || !strings.Contains(body, `<a href="/">Go to the sign-in page</a>`) {
 				t.Errorf("not the designed page:\n%s", body)
 			}
 			if strings.Contains(body, "unable to retrieve") || strings.Contains(body, "invalid_request") || strings.Contains(body, "404 page not found") {
@@ -104,7 +104,7 @@ func TestBrandSecondCouncil(t *testing.T) {
 			t.Errorf("%s mentions Norfolk:\n%s", path, body)
 		}
 		if !strings.Contains(body, "Family Help Online") || !strings.Contains(body, `alt="Broadland District Council"`) ||
-			!strings.Contains(body, `<a href="https://www.broadland.example/accessibility">Accessibility statement</a>`) {
+			!strings.Contains(body, `<a href="https://www.broadland.example/accessibility" class="govuk-footer__link">Accessibility statement</a>`) {
 			t.Errorf("%s is not Broadland's:\n%s", path, body)
 		}
 	}

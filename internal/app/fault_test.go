@@ -726,7 +726,7 @@ func (w *worker) signIn(browser *http.Client) (*faultClient, error) {
 		form := url.Values{"csrf_token": {html.UnescapeString(m[1])}}
 		var action string
 		switch {
-		case strings.Contains(page, "<h1>Sign in</h1>"):
+		case strings.Contains(page, "<h1 class=\"govuk-heading-l\">Sign in</h1>"):
 			action = "/signin"
 			form.Set("email", w.user.email)
 			form.Set("password", testPassword)

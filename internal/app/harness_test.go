@@ -225,7 +225,7 @@ func (e *env) signIn(c *http.Client, authURL, email, password string) *url.URL {
 		u, _ := url.Parse(loc)
 		return u // session reused
 	}
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>Sign in</h1>") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Sign in</h1>") {
 		t.Fatalf("authorize: want the sign-in page, got %d:\n%s", resp.StatusCode, body)
 	}
 	form := url.Values{"csrf_token": {csrfOf(t, body)}, "email": {email}, "password": {password}}

@@ -108,7 +108,7 @@ func (e *env) authorizeAsks(t *testing.T, c *http.Client) bool {
 	}
 	body := readBody(t, resp)
 	switch {
-	case resp.StatusCode == http.StatusOK && strings.Contains(body, "<h1>Sign in</h1>"):
+	case resp.StatusCode == http.StatusOK && strings.Contains(body, "<h1 class=\"govuk-heading-l\">Sign in</h1>"):
 		return true
 	case resp.StatusCode/100 == 3 && strings.HasPrefix(resp.Header.Get("Location"), publicRedir):
 		if u, _ := url.Parse(resp.Header.Get("Location")); u.Query().Get("code") == "" {

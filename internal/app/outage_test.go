@@ -188,7 +188,7 @@ func TestBlackholedBackends(t *testing.T) {
 				if got := loc.Query().Get("error"); got != "temporarily_unavailable" {
 					t.Errorf("authorize during the blackhole sent the client error %q, want temporarily_unavailable (%s)", got, loc)
 				}
-			case resp.StatusCode == http.StatusOK && strings.Contains(body, "<h1>Sign in</h1>"):
+			case resp.StatusCode == http.StatusOK && strings.Contains(body, "<h1 class=\"govuk-heading-l\">Sign in</h1>"):
 				resp, err = browser.PostForm(e.issuer+"/signin", url.Values{"csrf_token": {csrfOf(t, body)}, "email": {testEmail}, "password": {testPassword}})
 				if err != nil {
 					t.Fatalf("sign in during the blackhole: %v", err)

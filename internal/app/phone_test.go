@@ -99,7 +99,7 @@ func (e *env) passwordOnly(t *testing.T, c *http.Client, authURL string) string 
 		t.Fatal(err)
 	}
 	body := mustStatus(t, resp, http.StatusOK)
-	for _, want := range []string{"<h1>Confirm your identity</h1>", "You need to confirm your identity using your phone number every time you sign in.",
+	for _, want := range []string{"<h1 class=\"govuk-heading-l\">Confirm your identity</h1>", "You need to confirm your identity using your phone number every time you sign in.",
 		"Phone Number", "XXX-XXX-XXX47", ">Send Code</button>", ">Call Me</button>", ">Cancel</button>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("confirm page lacks %q", want)

@@ -59,7 +59,7 @@ func (e *env) changePage(t *testing.T, c *http.Client) string {
 	t.Helper()
 	resp := e.get(t, c, "/account/phone")
 	body := mustStatus(t, resp, http.StatusOK)
-	if resp.Request.URL.Path != "/account/phone" || !strings.Contains(body, "<h1>Change your phone number</h1>") {
+	if resp.Request.URL.Path != "/account/phone" || !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Change your phone number</h1>") {
 		t.Fatalf("GET /account/phone ended at %s:\n%s", resp.Request.URL.Path, body)
 	}
 	return body
@@ -97,7 +97,7 @@ func (e *env) phoneOf(t *testing.T, userID string) string {
 func expectSignInPage(t *testing.T, resp *http.Response) string {
 	t.Helper()
 	body := mustStatus(t, resp, http.StatusOK)
-	if resp.Request.URL.Path != "/signin" || !strings.Contains(body, "<h1>Sign in</h1>") ||
+	if resp.Request.URL.Path != "/signin" || !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Sign in</h1>") ||
 		!strings.Contains(body, "To change your phone number, please sign in again.") {
 		t.Fatalf("want the sign-in page asking to sign in again, got %s:\n%s", resp.Request.URL.Path, body)
 	}
@@ -113,7 +113,7 @@ func TestPhoneChangeHappyPath(t *testing.T) {
 		}
 		body := e.changePage(t, c)
 		for _, want := range []string{"Enter a number below that we can send a code via SMS or phone to authenticate you.",
-			`<label for="country">Country Code</label>`, `<label for="phone">Phone Number</label>`, "United Kingdom (+44)",
+			`<label for="country" class="govuk-label">Country Code</label>`, `<label for="phone" class="govuk-label">Phone Number</label>`, "United Kingdom (+44)",
 			"XXX-XXX-XXX47", `name="csrf_token"`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("change page lacks %q", want)
@@ -122,7 +122,7 @@ func TestPhoneChangeHappyPath(t *testing.T) {
 
 		resp := e.enterNumber(t, c, body, "44", changedPhone)
 		body = mustStatus(t, resp, http.StatusOK)
-		if resp.Request.URL.Path != "/signin" || !strings.Contains(body, "<h1>Confirm your identity</h1>") ||
+		if resp.Request.URL.Path != "/signin" || !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Confirm your identity</h1>") ||
 			!strings.Contains(body, changedMasked) || !strings.Contains(body, ">Send Code</button>") || !strings.Contains(body, ">Call Me</button>") {
 			t.Fatalf("after entering the number: want Confirm your identity for %s, got %s:\n%s", changedMasked, resp.Request.URL.Path, body)
 		}
@@ -138,7 +138,7 @@ func TestPhoneChangeHappyPath(t *testing.T) {
 		}
 		resp = post(t, c, e.issuer+"/signin/verify", url.Values{"csrf_token": {csrfOf(t, body)}, "code": {*box[0].Code}})
 		body = mustStatus(t, resp, http.StatusOK)
-		if resp.Request.URL.Path != "/account/phone/done" || !strings.Contains(body, "<h1>Your phone number has been changed</h1>") ||
+		if resp.Request.URL.Path != "/account/phone/done" || !strings.Contains(body, "<h1 class=\"govuk-panel__title\">Your phone number has been changed</h1>") ||
 			!strings.Contains(body, changedMasked) {
 			t.Fatalf("after the code: %s:\n%s", resp.Request.URL.Path, body)
 		}
@@ -190,7 +190,7 @@ func TestPhoneChangeHappyPath(t *testing.T) {
 		next := e.browser()
 		csrf := csrfOf(t, e.signinPage(t, next))
 		body = mustStatus(t, post(t, next, e.issuer+"/signin", url.Values{"csrf_token": {csrf}, "email": {testEmail}, "password": {testPassword}}), http.StatusOK)
-		if !strings.Contains(body, "<h1>Confirm your identity</h1>") || !strings.Contains(body, changedMasked) || strings.Contains(body, "XXX-XXX-XXX47") {
+		if !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Confirm your identity</h1>") || !strings.Contains(body, changedMasked) || strings.Contains(body, "XXX-XXX-XXX47") {
 			t.Errorf("next sign-in does not confirm with %s:\n%s", changedMasked, body)
 		}
 	})
@@ -219,7 +219,7 @@ func TestPhoneChangeNeedsARecentSignIn(t *testing.T) {
 			// The full sign-in: password, then the CURRENT phone.
 			resp := post(t, c, e.issuer+"/signin", url.Values{"csrf_token": {csrfOf(t, body)}, "email": {testEmail}, "password": {testPassword}})
 			body = mustStatus(t, resp, http.StatusOK)
-			for _, want := range []string{"<h1>Confirm your identity</h1>", "XXX-XXX-XXX47", "ask an administrator to reset your phone number"} {
+			for _, want := range []string{"<h1 class=\"govuk-heading-l\">Confirm your identity</h1>", "XXX-XXX-XXX47", "ask an administrator to reset your phone number"} {
 				if !strings.Contains(body, want) {
 					t.Errorf("confirm page lacks %q:\n%s", want, body)
 				}
@@ -229,7 +229,7 @@ func TestPhoneChangeNeedsARecentSignIn(t *testing.T) {
 				t.Errorf("the sign-in code did not go to the current number")
 			}
 			body = mustStatus(t, resp, http.StatusOK)
-			if resp.Request.URL.Path != "/account/phone" || !strings.Contains(body, "<h1>Change your phone number</h1>") {
+			if resp.Request.URL.Path != "/account/phone" || !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Change your phone number</h1>") {
 				t.Fatalf("after signing in again: %s:\n%s", resp.Request.URL.Path, body)
 			}
 
@@ -254,7 +254,7 @@ func TestPhoneChangeNotSignedIn(t *testing.T) {
 		// Signing in brings the user back to the page.
 		resp := post(t, c, e.issuer+"/signin", url.Values{"csrf_token": {csrfOf(t, body)}, "email": {testEmail}, "password": {testPassword}})
 		resp = e.confirmBySMS(t, c, mustStatus(t, resp, http.StatusOK))
-		if body := mustStatus(t, resp, http.StatusOK); resp.Request.URL.Path != "/account/phone" || !strings.Contains(body, "<h1>Change your phone number</h1>") {
+		if body := mustStatus(t, resp, http.StatusOK); resp.Request.URL.Path != "/account/phone" || !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Change your phone number</h1>") {
 			t.Fatalf("after signing in: %s:\n%s", resp.Request.URL.Path, body)
 		}
 	})
@@ -279,7 +279,7 @@ func TestPhoneChangeFormErrors(t *testing.T) {
 					`<a href="#phone">` + tc.want + `</a>`,               // the summary links to the field
 					`id="phone-error"`, `aria-describedby="phone-error"`, // the message beside it
 					`value="` + strings.ReplaceAll(tc.number, "+", "&#43;") + `"`, `<option value="` + tc.country + `" selected>`, // values kept
-					"<h1>Change your phone number</h1>",
+					"<h1 class=\"govuk-heading-l\">Change your phone number</h1>",
 				} {
 					if !strings.Contains(body, want) {
 						t.Errorf("lacks %q:\n%s", want, body)

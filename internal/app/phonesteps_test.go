@@ -73,7 +73,7 @@ func TestEnrolmentPageAndBadNumbers(t *testing.T) {
 	resp = post(t, c, e.issuer+"/signin/email/verify", url.Values{"csrf_token": {csrfOf(t, body)}, "code": {e.emailCode(t, "new.user@example.com")}})
 	body = mustStatus(t, resp, http.StatusOK)
 	for _, want := range []string{"Enter a number below that we can send a code via SMS or phone to authenticate you.",
-		`<label for="country">Country Code</label>`, `<label for="phone">Phone Number</label>`, "United Kingdom (+44)"} {
+		`<label for="country" class="govuk-label">Country Code</label>`, `<label for="phone" class="govuk-label">Phone Number</label>`, "United Kingdom (+44)"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("enrolment page lacks %q", want)
 		}

@@ -92,7 +92,7 @@ func (e *env) registerToVerify(t testing.TB, c *http.Client, email string) strin
 		t.Fatalf("step 1:\n%s", body)
 	}
 	body = mustStatus(t, post(t, c, e.issuer+"/register/profile", profileForm(csrfOf(t, body))), http.StatusOK)
-	if !strings.Contains(body, "Please enter your work email address and enter a password twice.") || !strings.Contains(body, "<h2>Password policy</h2>") {
+	if !strings.Contains(body, "Please enter your work email address and enter a password twice.") || !strings.Contains(body, "<h2 class=\"govuk-heading-m\">Password policy</h2>") {
 		t.Fatalf("step 2:\n%s", body)
 	}
 	body = mustStatus(t, post(t, c, e.issuer+"/register/credentials", url.Values{"csrf_token": {csrfOf(t, body)},
@@ -123,7 +123,7 @@ func TestRegisterThenSignIn(t *testing.T) {
 		code := e.emailCode(t, email)
 		resp = post(t, c, e.issuer+"/register/verify", url.Values{"csrf_token": {csrfOf(t, body)}, "code": {code[:4] + " " + code[4:]}})
 		body = mustStatus(t, resp, http.StatusOK)
-		if resp.Request.URL.Path != "/signin" || !strings.Contains(body, "<h1>Sign in</h1>") {
+		if resp.Request.URL.Path != "/signin" || !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Sign in</h1>") {
 			t.Fatalf("after registration: %s\n%s", resp.Request.URL, body)
 		}
 		if !strings.Contains(body, "Your account has been created. Sign in to continue.") {
@@ -153,7 +153,7 @@ func TestRegisterThenSignIn(t *testing.T) {
 	})
 }
 
-var summaryRE = regexp.MustCompile(`(?s)<div class="error-summary".*?</div>`)
+var summaryRE = regexp.MustCompile(`(?s)<div class="govuk-error-summary".*?</div>`)
 
 // TestRegisterBadInput: every error at the top (linked) and beside the field,
 // values kept, passwords never echoed, HTTP 400; 410 for an expired flow; a

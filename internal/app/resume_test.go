@@ -57,7 +57,7 @@ func TestSigninResumesWhenItsFlowIsLost(t *testing.T) {
 				e.loseFlow(t, c)
 
 				body := mustStatus(t, tc.next(e, c, csrf), http.StatusOK)
-				if !strings.Contains(body, "<h1>Sign in</h1>") {
+				if !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Sign in</h1>") {
 					t.Fatalf("want the sign-in page again, got:\n%s", body)
 				}
 				resp = post(t, c, e.issuer+"/signin", url.Values{"csrf_token": {csrfOf(t, body)}, "email": {testEmail}, "password": {testPassword}})

@@ -58,7 +58,7 @@ func TestSIDIsNotTheSessionCookie(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if body := mustStatus(t, resp, http.StatusOK); !strings.Contains(body, "<h1>Sign in</h1>") {
+		if body := mustStatus(t, resp, http.StatusOK); !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Sign in</h1>") {
 			t.Error("the session named by the hint's sid survived end_session")
 		}
 	})

@@ -23,11 +23,11 @@ func TestSigninPageUsesTheGuidesWordsAndLabels(t *testing.T) {
 	body := e.signinPage(t, e.browser())
 	for _, want := range []string{
 		`<html lang="en">`,
-		`<h1>Sign in</h1>`,
-		`<label for="email">Email address</label>`,
-		`<label for="password">Password</label>`,
+		`<h1 class="govuk-heading-l">Sign in</h1>`,
+		`<label for="email" class="govuk-label">Email address</label>`,
+		`<label for="password" class="govuk-label">Password</label>`,
 		`>Forgot your password?</a>`,
-		`<button type="submit" class="button">Sign in</button>`,
+		`<button type="submit" class="govuk-button">Sign in</button>`,
 		`Don't have an account? <a href="/register">Sign up now</a>`,
 		`autocomplete="current-password"`,
 	} {

@@ -168,7 +168,7 @@ func link(text string) string {
 
 // notice is the XPath of a status message with the given text.
 func notice(text string) string {
-	return fmt.Sprintf(`//*[@role="status"]/p[normalize-space(.)=%q]`, text)
+	return fmt.Sprintf(`//*[@role="status"]//p[normalize-space(.)=%q]`, text)
 }
 
 // heading is the XPath of the page's h1 with the given text.
@@ -208,7 +208,7 @@ func location(ctx context.Context) string {
 
 // problem is the XPath of the error summary's link with the given message.
 func problem(message string) string {
-	return fmt.Sprintf(`//div[@class="error-summary"]//a[normalize-space(.)=%q]`, message)
+	return fmt.Sprintf(`//div[@class="govuk-error-summary"]//a[normalize-space(.)=%q]`, message)
 }
 
 // waitHeading waits until the page's h1 reads text (see waitFor).
@@ -435,7 +435,7 @@ func TestIdleWarning(t *testing.T) {
 		chromedp.WaitVisible(`//dialog[@id="idle-dialog"][@open]`),
 		chromedp.WaitVisible(link("Sign in")),
 		chromedp.WaitVisible(heading("My Account")),
-		chromedp.WaitVisible(`//*[@role="status"]/p[starts-with(normalize-space(.), "You have been logged out because you were inactive")]`),
+		chromedp.WaitVisible(`//*[@role="status"]//p[starts-with(normalize-space(.), "You have been logged out because you were inactive")]`),
 	)
 	checkAccessibility(t, ctx, "the dashboard after the idle logout")
 	s.idpAsksToSignIn(t, ctx)

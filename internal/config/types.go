@@ -197,6 +197,11 @@ type Branding struct {
 	CookiesURL       string `yaml:"cookies_url"`
 	ContactURL       string `yaml:"contact_url"`
 
+	// PhaseBanner, "alpha" or "beta", shows GOV.UK's phase banner on every
+	// page with a link to FeedbackURL; "" (the default) shows none.
+	PhaseBanner string `yaml:"phase_banner"`
+	FeedbackURL string `yaml:"feedback_url"`
+
 	// Logo and Favicon hold the files LogoFile and FaviconFile name, read
 	// by Load.
 	Logo    []byte `yaml:"-"`

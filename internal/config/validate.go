@@ -465,10 +465,20 @@ func (v *validator) branding(b *Branding) {
 		{"branding.privacy_url", b.PrivacyURL},
 		{"branding.cookies_url", b.CookiesURL},
 		{"branding.contact_url", b.ContactURL},
+		{"branding.feedback_url", b.FeedbackURL},
 	} {
 		if u.value != "" && !isWebURL(u.value, "https", "http") {
 			v.add(u.key, "must be an absolute http(s) URL")
 		}
+	}
+	switch b.PhaseBanner {
+	case "":
+	case "alpha", "beta":
+		if b.FeedbackURL == "" {
+			v.add("branding.feedback_url", "must be set when branding.phase_banner is (the banner asks for feedback)")
+		}
+	default:
+		v.add("branding.phase_banner", "must be alpha, beta or empty, not %q", b.PhaseBanner)
 	}
 }
 

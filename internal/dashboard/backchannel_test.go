@@ -232,7 +232,7 @@ func TestIdleWarningMarkup(t *testing.T) {
 	c := td.signIn(t, pennyClaims)
 	body := td.get("/", c).Body.String()
 	assertInOrder(t, body,
-		`<body data-idle-timeout="6" data-warn-after="2">`,
+		`<body class="govuk-template__body" data-idle-timeout="6" data-warn-after="2">`,
 		`<dialog id="idle-dialog" class="idle-dialog" role="alertdialog" aria-modal="true" aria-labelledby="idle-title" aria-describedby="idle-desc">`,
 		`<span id="idle-countdown" class="idle-dialog__time">00:04</span>`,
 		`aria-live="polite"`, `>Stay signed in</button>`,

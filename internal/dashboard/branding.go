@@ -18,6 +18,9 @@ type Branding struct {
 	// Colours, "#rrggbb" (carekey's config check holds them to WCAG
 	// contrast): the header and buttons, the text on them, and links.
 	PrimaryColor, PrimaryTextColor, LinkColor string
+	// PhaseBanner, "alpha" or "beta", shows a phase banner asking for
+	// feedback at FeedbackURL; "" shows none.
+	PhaseBanner, FeedbackURL string
 }
 
 // Default branding, the same as carekey's defaults.
@@ -53,6 +56,13 @@ func (b Branding) check() []error {
 		if !isHexColor(c.value) {
 			errs = append(errs, fmt.Errorf("branding %s: %q is not a colour such as #1d70b8", c.name, c.value))
 		}
+	}
+	switch {
+	case b.PhaseBanner == "":
+	case b.PhaseBanner != "alpha" && b.PhaseBanner != "beta":
+		errs = append(errs, fmt.Errorf("branding phase_banner: %q is not alpha or beta", b.PhaseBanner))
+	case !strings.HasPrefix(b.FeedbackURL, "https://") && !strings.HasPrefix(b.FeedbackURL, "http://"):
+		errs = append(errs, fmt.Errorf("branding feedback_url: %q is not an http(s) URL, and the phase banner needs one", b.FeedbackURL))
 	}
 	return errs
 }

@@ -12,7 +12,7 @@ func TestBrandDashboard(t *testing.T) {
 	td := newTest(t, nil)
 	body := td.get("/").Body.String()
 	for _, want := range []string{"<title>My Account - Children&#39;s Services Portal - Norfolk County Council</title>",
-		"<p>New to Children&#39;s Services Portal? ", "<p>Children&#39;s Services Portal is provided by Norfolk County Council.</p>"} {
+		"<p>New to Children&#39;s Services Portal? ", `<p class="govuk-footer__meta-custom">Children&#39;s Services Portal is provided by Norfolk County Council.</p>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("default branding: missing %s in\n%s", want, body)
 		}
@@ -36,7 +36,7 @@ func TestBrandDashboard(t *testing.T) {
 	}
 	body = td.get("/", td.signIn(t, pennyClaims)).Body.String()
 	assertInOrder(t, body, `<a class="site-header__council" href="/">Broadland District Council</a>`,
-		`<a href="https://www.broadland.example/families">Care, support and health</a>`, `<a href="/">Family Help Online</a>`,
+		`<a class="govuk-breadcrumbs__link" href="https://www.broadland.example/families">Care, support and health</a>`, `<a class="govuk-breadcrumbs__link" href="/">Family Help Online</a>`,
 		"Family Help Online is provided by Broadland District Council.")
 	w := td.get("/static/theme.css")
 	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "text/css; charset=utf-8" ||
@@ -54,6 +54,25 @@ func TestBrandColoursChecked(t *testing.T) {
 	}
 }
 
+// The phase banner shows only when the branding asks for one, and an
+// unknown phase or a missing feedback link is refused.
+func TestPhaseBannerDashboard(t *testing.T) {
+	if body := newTest(t, nil).get("/").Body.String(); strings.Contains(body, "govuk-phase-banner") {
+		t.Errorf("a phase banner by default:\n%s", body)
+	}
+	td := newTest(t, func(c *Config) {
+		c.Branding = Branding{PhaseBanner: "alpha", FeedbackURL: "https://www.broadland.example/feedback"}
+	})
+	assertInOrder(t, td.get("/").Body.String(), `<strong class="govuk-tag govuk-phase-banner__content__tag">Alpha</strong>`,
+		`<a href="https://www.broadland.example/feedback">give your feedback</a>`)
+	for _, b := range []Branding{{PhaseBanner: "gamma", FeedbackURL: "https://x.example/"}, {PhaseBanner: "beta"}} {
+		cfg := Config{Issuer: testIssuer, ClientID: "dashboard", BaseURL: testBase, Branding: b}
+		if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "branding") {
+			t.Errorf("New(%+v) = %v, want a branding error", b, err)
+		}
+	}
+}
+
 // An unknown address is the dashboard's 404 page in its layout, with a way
 // back, not the mux's plain text.
 func TestNotFoundPageDashboard(t *testing.T) {
@@ -61,7 +80,7 @@ func TestNotFoundPageDashboard(t *testing.T) {
 	body := w.Body.String()
 	if w.Code != http.StatusNotFound || !strings.Contains(body, `<html lang="en">`) ||
 		!strings.Contains(body, "<title>Page not found - Children&#39;s Services Portal - Norfolk County Council</title>") ||
-		!strings.Contains(body, "<h1>Page not found</h1>") || !strings.Contains(body, `<a href="/">Go to Children&#39;s Services Portal</a>`) {
+		!strings.Contains(body, "<h1 class=\"govuk-heading-l\">Page not found</h1>") || !strings.Contains(body, `<a href="/">Go to Children&#39;s Services Portal</a>`) {
 		t.Errorf("%d:\n%s", w.Code, body)
 	}
 }

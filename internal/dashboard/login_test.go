@@ -207,7 +207,7 @@ func TestCallbackErrorFromIssuer(t *testing.T) {
 			if have := strings.Contains(body, "The user cancelled"); have != tc.wantDetail {
 				t.Errorf("page shows the error_description: %v, want %v", have, tc.wantDetail)
 			}
-			if !strings.Contains(body, `<a class="button" href="/login">Try again</a>`) {
+			if !strings.Contains(body, `<a class="govuk-button" href="/login">Try again</a>`) {
 				t.Error("no Try again link")
 			}
 			if td.rt.count() != 0 {

@@ -86,7 +86,7 @@ func TestLogoutEndsSessionAndPostsToIssuer(t *testing.T) {
 	if len(form.fields.Get("state")) < 26 {
 		t.Errorf("state = %q, want a random value", form.fields.Get("state"))
 	}
-	if !strings.Contains(w.Body.String(), `<button type="submit" class="button">Continue</button>`) {
+	if !strings.Contains(w.Body.String(), `<button type="submit" class="govuk-button">Continue</button>`) {
 		t.Error("no Continue button for a browser without JavaScript")
 	}
 	if cc := w.Header().Get("Cache-Control"); cc != "no-store" {

@@ -48,8 +48,8 @@ func TestChooserShowsTheGuidesWords(t *testing.T) {
 	)
 	assertInOrder(t, body,
 		`<summary>Penny QQ Plumber</summary>`,
-		`<h1>Select an account to manage</h1>`,
-		`<h2 id="accounts-heading">Select an Account</h2>`,
+		`<h1 class="govuk-heading-l">Select an account to manage</h1>`,
+		`<h2 id="accounts-heading" class="govuk-heading-m">Select an Account</h2>`,
 		`href="/accounts/acc_charlie"`, `href="/accounts/acc_pedro"`, `href="/accounts/acc_peter"`,
 	)
 	if n := strings.Count(body, ">View Social Care Dashboard</a>"); n != 3 {
@@ -159,7 +159,7 @@ func TestSignedOutHomeHasSignIn(t *testing.T) {
 		t.Fatalf("GET / status = %d, want 200", w.Code)
 	}
 	body := w.Body.String()
-	if !strings.Contains(body, `<a class="button" href="/login">Sign in</a>`) {
+	if !strings.Contains(body, `<a class="govuk-button" href="/login">Sign in</a>`) {
 		t.Errorf("no Sign in link in:\n%s", body)
 	}
 	if strings.Contains(body, "<summary>") {
@@ -188,8 +188,8 @@ func TestPagesBasics(t *testing.T) {
 			w := td.get(tc.path, tc.c...)
 			body := w.Body.String()
 			for _, want := range []string{
-				`<html lang="en">`, `<a class="skip-link" href="#main">Skip to main content</a>`,
-				`<main id="main" tabindex="-1">`, `<header`, `<h1>`, "<title>",
+				`<html lang="en">`, `<a class="govuk-skip-link" href="#main">Skip to main content</a>`,
+				`<main id="main" tabindex="-1">`, `<header`, `<h1 class="govuk-heading-l">`, "<title>",
 			} {
 				if !strings.Contains(body, want) {
 					t.Errorf("page lacks %s", want)

@@ -58,7 +58,7 @@ func TestAppSetUpThenSignInWithIt(t *testing.T) {
 	r.withApp()
 	r.signedIn(r.clk.Now())
 	body, token := r.page(pathAccountApp, http.StatusOK)
-	if !strings.Contains(body, `<label for="code">Enter the 6-digit code from your app</label>`) {
+	if !strings.Contains(body, `<label for="code" class="govuk-label">Enter the 6-digit code from your app</label>`) {
 		t.Fatalf("set-up page lacks the code field:\n%s", body)
 	}
 	setup := appSetupRE.FindStringSubmatch(body)[1]
@@ -97,7 +97,7 @@ func TestAppSetUpThenSignInWithIt(t *testing.T) {
 	}
 	wantRedirect(t, r.post("/signin/use-app", nil), "/signin")
 	body, _ = r.page("/signin", http.StatusOK)
-	if !strings.Contains(body, `<label for="code">Enter the 6-digit code from your app</label>`) {
+	if !strings.Contains(body, `<label for="code" class="govuk-label">Enter the 6-digit code from your app</label>`) {
 		t.Fatalf("not the app's code page:\n%s", body)
 	}
 	wantPage(t, r.post("/signin/app", url.Values{"code": {"12345"}}), http.StatusBadRequest, text.Get(text.AppCodeRequired))

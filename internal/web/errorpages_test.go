@@ -68,7 +68,7 @@ func TestErrorPagesForBrowsers(t *testing.T) {
 				}
 				return
 			}
-			for _, want := range []string{`<html lang="en">`, "<title>" + tc.page + " - Test Service</title>", "<h1>" + tc.page + "</h1>",
+			for _, want := range []string{`<html lang="en">`, "<title>" + tc.page + " - Test Service</title>", "<h1 class=\"govuk-heading-l\">" + tc.page + "</h1>",
 				`<a href="/">Go to the sign-in page</a>`} {
 				if !strings.Contains(body, want) {
 					t.Errorf("missing %s:\n%s", want, body)
@@ -96,7 +96,7 @@ func TestErrorPageOutage(t *testing.T) {
 	rec := e.do(r)
 	body := rec.Body.String()
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != retryAfterOutage ||
-		!strings.Contains(body, "<h1>Sorry, the service is unavailable</h1>") || strings.Contains(body, "10.0.0.5") {
+		!strings.Contains(body, "<h1 class=\"govuk-heading-l\">Sorry, the service is unavailable</h1>") || strings.Contains(body, "10.0.0.5") {
 		t.Errorf("%d %v:\n%s", rec.Code, rec.Header(), body)
 	}
 }
@@ -148,7 +148,7 @@ func TestWrongMethodOnAPage(t *testing.T) {
 		r.Header.Set("Accept", browserAccept)
 		rec := e.do(r)
 		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != tc.allow ||
-			!strings.Contains(rec.Body.String(), "<h1>Sorry, this page cannot do that</h1>") {
+			!strings.Contains(rec.Body.String(), "<h1 class=\"govuk-heading-l\">Sorry, this page cannot do that</h1>") {
 			t.Errorf("%s %s: %d, Allow %q, want 405 with Allow %q and the page:\n%s", tc.method, tc.path, rec.Code,
 				rec.Header().Get("Allow"), tc.allow, rec.Body)
 		}

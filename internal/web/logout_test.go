@@ -38,13 +38,13 @@ func TestConfirmLogoutPage(t *testing.T) {
 	}
 
 	for _, want := range []string{
-		"<h1>Sign out</h1>",
+		"<h1 class=\"govuk-heading-l\">Sign out</h1>",
 		"Do you want to sign out of Test Service?",
 		`<form method="post" action="/end_session/confirm">`,
 		`<input type="hidden" name="csrf_token" value="` + e.srv.sessionCSRF(sess.ID) + `">`,
 		`<input type="hidden" name="next" value="https://rp.example/bye?state=s1">`,
 		`<input type="hidden" name="mac" value="` + wtMAC + `">`,
-		`<button type="submit" class="button">Sign out</button>`,
+		`<button type="submit" class="govuk-button">Sign out</button>`,
 		`<a href="/">Stay signed in</a>`,
 	} {
 		if !strings.Contains(body, want) {

@@ -37,7 +37,7 @@ func startRecovery(t *testing.T, b *journeyBrowser) {
 	if !b.has("carekey_recovery") {
 		t.Fatalf("no recovery cookie: %v", b.cookies)
 	}
-	want(t, b.get("/forgot-password"), http.StatusOK, "", `<label for="email">`)
+	want(t, b.get("/forgot-password"), http.StatusOK, "", `<label for="email" class="govuk-label">`)
 }
 
 // recoveryToVerify takes b to the code step for email.
@@ -45,7 +45,7 @@ func recoveryToVerify(t *testing.T, b *journeyBrowser, email string) {
 	t.Helper()
 	startRecovery(t, b)
 	want(t, b.post("/forgot-password/email", url.Values{"email": {email}}), http.StatusSeeOther, "/forgot-password")
-	want(t, b.get("/forgot-password"), http.StatusOK, "", `<label for="code">Code *</label>`)
+	want(t, b.get("/forgot-password"), http.StatusOK, "", `<label for="code" class="govuk-label">Code *</label>`)
 }
 
 func TestRecoverySetsANewPassword(t *testing.T) {
@@ -60,7 +60,7 @@ func TestRecoverySetsANewPassword(t *testing.T) {
 	want(t, b.post("/forgot-password/resend", nil), http.StatusSeeOther, "/forgot-password?sent=1")
 	want(t, b.get("/forgot-password?sent=1"), http.StatusOK, "", "We have sent you a new code.")
 	want(t, b.post("/forgot-password/verify", url.Values{"code": {rig.code("penny@example.com")}}), http.StatusSeeOther, "/forgot-password")
-	want(t, b.get("/forgot-password"), http.StatusOK, "", "Password policy", `<label for="confirm_password">`)
+	want(t, b.get("/forgot-password"), http.StatusOK, "", "Password policy", `<label for="confirm_password" class="govuk-label">`)
 
 	// The new password twice, checked against the policy and the history.
 	want(t, b.post("/forgot-password/password", url.Values{"password": {newPassword}, "confirm_password": {"other"}}),

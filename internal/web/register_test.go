@@ -33,7 +33,7 @@ func startRegister(t *testing.T, b *journeyBrowser) {
 	if !b.has("carekey_register") {
 		t.Fatalf("no registration cookie: %v", b.cookies)
 	}
-	want(t, b.get("/register"), http.StatusOK, "", "Step 1 of 3", `<label for="forename">Forename *</label>`)
+	want(t, b.get("/register"), http.StatusOK, "", "Step 1 of 3", `<label for="forename" class="govuk-label">Forename *</label>`)
 }
 
 // registerToVerify takes b through steps 1 and 2 for email.
@@ -139,7 +139,7 @@ func TestRegisterCredentialsMistakes(t *testing.T) {
 	b.get("/register")
 	rec := b.post("/register/credentials", url.Values{"email": {"penny@example.com"}, "password": {"short"}, "confirm_password": {"other"}})
 	want(t, rec, http.StatusBadRequest, "", words(text.PasswordsDiffer), `value="penny@example.com"`)
-	if strings.Count(rec.Body.String(), `class="field-error"`) < 2 {
+	if strings.Count(rec.Body.String(), `class="govuk-error-message"`) < 2 {
 		t.Errorf("want the password's rules and the confirmation named:\n%s", rec.Body)
 	}
 	if len(rig.mail.Emails()) != 0 {

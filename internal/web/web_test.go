@@ -62,7 +62,7 @@ func TestNewMountsTheRoutes(t *testing.T) {
 		{http.MethodGet, "/healthz", http.StatusOK, "ok\n"},
 		{http.MethodGet, "/readyz", http.StatusOK, "ready\n"},
 		{http.MethodGet, "/signin", http.StatusSeeOther, ""}, // starts a flow, then shows it
-		{http.MethodGet, "/logged-out", http.StatusOK, "<h1>You have signed out</h1>"},
+		{http.MethodGet, "/logged-out", http.StatusOK, "<h1 class=\"govuk-heading-l\">You have signed out</h1>"},
 		{http.MethodGet, "/", http.StatusSeeOther, ""}, // nobody signed in: to /signin
 		{http.MethodGet, "/dev/outbox", http.StatusOK, "dev mount"},
 		{http.MethodGet, "/static/carekey.css", http.StatusOK, "carekey"},

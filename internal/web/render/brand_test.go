@@ -55,12 +55,12 @@ func TestBrandSecondCouncil(t *testing.T) {
 			`<link rel="stylesheet" href="/brand/theme.css?v=`,
 			`<link rel="icon" href="/favicon.ico">`,
 			`<meta name="theme-color" content="#0b0c0c">`,
-			`<a href="https://www.broadland.example/help">Help</a>`,
-			`<a href="https://www.broadland.example/accessibility">Accessibility statement</a>`,
-			`<a href="https://www.broadland.example/privacy">Privacy</a>`,
-			`<a href="https://www.broadland.example/cookies">Cookies</a>`,
-			`<a href="https://www.broadland.example/contact">Contact</a>`,
-			"<p>Family Help Online is provided by Broadland District Council.</p>",
+			`<a href="https://www.broadland.example/help" class="govuk-footer__link">Help</a>`,
+			`<a href="https://www.broadland.example/accessibility" class="govuk-footer__link">Accessibility statement</a>`,
+			`<a href="https://www.broadland.example/privacy" class="govuk-footer__link">Privacy</a>`,
+			`<a href="https://www.broadland.example/cookies" class="govuk-footer__link">Cookies</a>`,
+			`<a href="https://www.broadland.example/contact" class="govuk-footer__link">Contact</a>`,
+			`<p class="govuk-footer__meta-custom">Family Help Online is provided by Broadland District Council.</p>`,
 		} {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s: missing %s", name, want)
@@ -76,7 +76,7 @@ func TestBrandDefaults(t *testing.T) {
 	newPages(t, nil).Render(rec, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, "logged_out", &render.Page{Title: "Bye"})
 	body := rec.Body.String()
 	for _, want := range []string{`<svg class="logo-mark"`, `aria-hidden="true"`, `<span class="council">Norfolk County Council</span>`,
-		"<p>Children&#39;s Services Portal is provided by Norfolk County Council.</p>"} {
+		`<p class="govuk-footer__meta-custom">Children&#39;s Services Portal is provided by Norfolk County Council.</p>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("missing %s", want)
 		}
@@ -137,7 +137,7 @@ func TestLogoAndThemeServed(t *testing.T) {
 	if rec := get(def, render.PathFavicon); rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(rec.Body.String(), "<svg") {
 		t.Errorf("default favicon: %d %v", rec.Code, rec.Header())
 	}
-	if rec := get(def, render.PathLogo); rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "<h1>Page not found</h1>") {
+	if rec := get(def, render.PathLogo); rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "<h1 class=\"govuk-heading-l\">Page not found</h1>") {
 		t.Errorf("no logo_file: %d, want the 404 page", rec.Code)
 	}
 	if rec := get(def, render.PathTheme); strings.Contains(rec.Body.String(), "--") {
@@ -159,7 +159,7 @@ func TestThemeRefusesInjection(t *testing.T) {
 
 var (
 	titleRE = regexp.MustCompile(`<title>[^<]+</title>`)
-	h1RE    = regexp.MustCompile(`<h1>[^<]+</h1>`)
+	h1RE    = regexp.MustCompile(`<h1 class="govuk-heading-l">[^<]+</h1>`)
 )
 
 // TestStatusPagesAreDesigned checks that each error status renders in the
@@ -191,10 +191,32 @@ func TestStatusPagesAreDesigned(t *testing.T) {
 		heading := strings.ReplaceAll(text.Get(tc.heading), "'", "&#39;")
 		if rec.Code != tc.status || !strings.Contains(body, `<html lang="en">`) || !titleRE.MatchString(body) ||
 			!strings.Contains(body, "<title>"+heading+" - Family Help Online</title>") || !h1RE.MatchString(body) ||
-			!strings.Contains(body, "<h1>"+heading+"</h1>") ||
+			!strings.Contains(body, "<h1 class=\"govuk-heading-l\">"+heading+"</h1>") ||
 			!strings.Contains(body, `<a href="/">`+text.Get(text.GoHome)+`</a>`) ||
 			!strings.Contains(body, `If the problem continues, <a href="https://www.broadland.example/contact">contact Broadland District Council</a>.`) {
 			t.Errorf("status %d (link %v): %d\n%s", tc.status, tc.link, rec.Code, body)
+		}
+	}
+}
+
+// A phase banner shows only when the config asks for one, with its feedback
+// link; by default there is none.
+func TestPhaseBanner(t *testing.T) {
+	render1 := func(b config.Branding) string {
+		rec := httptest.NewRecorder()
+		brandedPages(t, b).Render(rec, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, "logged_out", &render.Page{Title: "Bye"})
+		return rec.Body.String()
+	}
+	if body := render1(brand); strings.Contains(body, "govuk-phase-banner") {
+		t.Errorf("a phase banner without phase_banner:\n%s", body)
+	}
+	b := broadland
+	b.PhaseBanner, b.FeedbackURL = "beta", "https://www.broadland.example/feedback"
+	body := render1(b)
+	for _, want := range []string{`<strong class="govuk-tag govuk-phase-banner__content__tag">Beta</strong>`,
+		`<a href="https://www.broadland.example/feedback">give your feedback</a>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("beta banner lacks %s:\n%s", want, body)
 		}
 	}
 }

@@ -58,60 +58,60 @@ func pageData() map[string]any {
 // guideWords are the words of the council's guides (/work/shared/seeds)
 // and of our own pages that each page must show, verbatim.
 var guideWords = map[string][]string{
-	"signin": {"<h1>Sign in</h1>", `<label for="email">Email address</label>`, `<label for="password">Password</label>`,
-		">Forgot your password?</a>", `<button type="submit" class="button">Sign in</button>`,
+	"signin": {"<h1 class=\"govuk-heading-l\">Sign in</h1>", `<label for="email" class="govuk-label">Email address</label>`, `<label for="password" class="govuk-label">Password</label>`,
+		">Forgot your password?</a>", `<button type="submit" class="govuk-button">Sign in</button>`,
 		`Don't have an account? <a href="/register">Sign up now</a>`},
-	"signin_confirm": {"<h1>Confirm your identity</h1>",
+	"signin_confirm": {"<h1 class=\"govuk-heading-l\">Confirm your identity</h1>",
 		"You need to confirm your identity using your phone number every time you sign in.",
 		"<dt>Phone Number</dt>", "<dd>XXX-XXX-XXX47</dd>", ">Send Code</button>", ">Call Me</button>", ">Cancel</button>",
 		">Use your authenticator app</button>"},
-	"signin_app": {"<h1>Confirm your identity</h1>", `<label for="code">Enter the 6-digit code from your app</label>`,
+	"signin_app": {"<h1 class=\"govuk-heading-l\">Confirm your identity</h1>", `<label for="code" class="govuk-label">Enter the 6-digit code from your app</label>`,
 		`autocomplete="one-time-code"`, `inputmode="numeric"`, ">Verify Code</button>", ">Send Code</button>", ">Cancel</button>"},
-	"account_app": {"<h1>Set up an authenticator app</h1>", `src="data:image/png;base64,iVBORw0KGgo="`, `alt="QR code to scan with your authenticator app.`,
-		"JBSWY3DPEHPK3PXP", `<label for="code">Enter the 6-digit code from your app</label>`, `name="setup" value="flw_1"`},
-	"signin_code": {"<h1>Confirm your identity</h1>",
+	"account_app": {"<h1 class=\"govuk-heading-l\">Set up an authenticator app</h1>", `src="data:image/png;base64,iVBORw0KGgo="`, `alt="QR code to scan with your authenticator app.`,
+		"JBSWY3DPEHPK3PXP", `<label for="code" class="govuk-label">Enter the 6-digit code from your app</label>`, `name="setup" value="flw_1"`},
+	"signin_code": {"<h1 class=\"govuk-heading-l\">Confirm your identity</h1>",
 		"You need to confirm your identity using your phone number every time you sign in.", "<dt>Phone Number</dt>",
-		`<label for="code">Enter your verification code below, or send a new code</label>`, ">Cancel</button>"},
-	"signin_call":  {"<h1>Confirm your identity</h1>", "We are calling XXX-XXX-XXX47.", "press the # key", ">Cancel</button>"},
-	"signin_enrol": {"<h1>Confirm your identity</h1>", `<label for="country">Country Code</label>`, `<label for="phone">Phone Number</label>`, ">Cancel</button>"},
-	"signin_enrol_email": {"<h1>Confirm your identity</h1>", `<label for="code">Code *</label>`,
+		`<label for="code" class="govuk-label">Enter your verification code below, or send a new code</label>`, ">Cancel</button>"},
+	"signin_call":  {"<h1 class=\"govuk-heading-l\">Confirm your identity</h1>", "We are calling XXX-XXX-XXX47.", "press the # key", ">Cancel</button>"},
+	"signin_enrol": {"<h1 class=\"govuk-heading-l\">Confirm your identity</h1>", `<label for="country" class="govuk-label">Country Code</label>`, `<label for="phone" class="govuk-label">Phone Number</label>`, ">Cancel</button>"},
+	"signin_enrol_email": {"<h1 class=\"govuk-heading-l\">Confirm your identity</h1>", `<label for="code" class="govuk-label">Code *</label>`,
 		">Please send me a new code</button>", "If you can't find this email, it may be in your spam/junk email folder."},
-	"register_profile": {"<h1>Register for a new account</h1>", "Fields marked with asterisk are mandatory and must be completed.",
-		`<label for="forename">Forename *</label>`, `<label for="surname">Surname *</label>`,
-		"<legend>Is this account being used in a professional capacity?</legend>", `<label for="role">Role *</label>`,
-		`<label for="organisation">Organisation *</label>`, `<label for="street">Street *</label>`, `<label for="town">Town *</label>`,
-		`<label for="postcode">Post code *</label>`,
+	"register_profile": {"<h1 class=\"govuk-heading-l\">Register for a new account</h1>", "Fields marked with asterisk are mandatory and must be completed.",
+		`<label for="forename" class="govuk-label">Forename *</label>`, `<label for="surname" class="govuk-label">Surname *</label>`,
+		"<legend class=\"govuk-fieldset__legend govuk-fieldset__legend--s\">Is this account being used in a professional capacity?</legend>", `<label for="role" class="govuk-label">Role *</label>`,
+		`<label for="organisation" class="govuk-label">Organisation *</label>`, `<label for="street" class="govuk-label">Street *</label>`, `<label for="town" class="govuk-label">Town *</label>`,
+		`<label for="postcode" class="govuk-label">Post code *</label>`,
 		"NB: The address details you add at this stage should be your work address details.", ">Next</button>"},
-	"register_credentials": {"<h1>Register for a new account</h1>",
+	"register_credentials": {"<h1 class=\"govuk-heading-l\">Register for a new account</h1>",
 		"Please enter your work email address and enter a password twice. Press <strong>Next</strong> to proceed.",
-		`<label for="email">Email address *</label>`, `<label for="password">Password *</label>`,
-		`<label for="confirm_password">Confirm password *</label>`,
+		`<label for="email" class="govuk-label">Email address *</label>`, `<label for="password" class="govuk-label">Password *</label>`,
+		`<label for="confirm_password" class="govuk-label">Confirm password *</label>`,
 		"Your password must meet the password policy. Guidance on this policy can be found on screen.",
-		"<h2>Password policy</h2>", "Your password must meet the following requirements:",
+		"<h2 class=\"govuk-heading-m\">Password policy</h2>", "Your password must meet the following requirements:",
 		"<li>It must be at least 14 characters long</li>", ">Next</button>"},
-	"register_verify": {"<h1>Register for a new account</h1>",
+	"register_verify": {"<h1 class=\"govuk-heading-l\">Register for a new account</h1>",
 		"We have just sent you an email to confirm your email address. Please enter the code this contains below. Use the <strong>back</strong> button below if you would like to change your email address and try again or <strong>Please send me a new code</strong> if you need another one.",
-		"If you can't find this email, it may be in your spam/junk email folder.", `<label for="code">Code *</label>`,
+		"If you can't find this email, it may be in your spam/junk email folder.", `<label for="code" class="govuk-label">Code *</label>`,
 		">Please send me a new code</button>", ">Next</button>", ">Back</button>", `action="/register/verify"`},
-	"forgot_email":    {"<h1>Forgot your password?</h1>", `<label for="email">Email address *</label>`, ">Next</button>"},
-	"forgot_verify":   {"<h1>Forgot your password?</h1>", `<label for="code">Code *</label>`, ">Please send me a new code</button>", `action="/forgot-password/verify"`},
-	"forgot_password": {"<h1>Choose a new password</h1>", `<label for="password">Password *</label>`, `<label for="confirm_password">Confirm password *</label>`, "<h2>Password policy</h2>"},
-	"forgot_done":     {"<h1>Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin" class="button">Sign in</a>`},
-	"signed_in": {"<h1>You are signed in</h1>", "as penny.plumber@example.org", ">Sign out</button>", "Change your phone number",
+	"forgot_email":    {"<h1 class=\"govuk-heading-l\">Forgot your password?</h1>", `<label for="email" class="govuk-label">Email address *</label>`, ">Next</button>"},
+	"forgot_verify":   {"<h1 class=\"govuk-heading-l\">Forgot your password?</h1>", `<label for="code" class="govuk-label">Code *</label>`, ">Please send me a new code</button>", `action="/forgot-password/verify"`},
+	"forgot_password": {"<h1 class=\"govuk-heading-l\">Choose a new password</h1>", `<label for="password" class="govuk-label">Password *</label>`, `<label for="confirm_password" class="govuk-label">Confirm password *</label>`, "<h2 class=\"govuk-heading-m\">Password policy</h2>"},
+	"forgot_done":     {"<h1 class=\"govuk-panel__title\">Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin" class="govuk-button">Sign in</a>`},
+	"signed_in": {"<h1 class=\"govuk-heading-l\">You are signed in</h1>", "as penny.plumber@example.org", ">Sign out</button>", "Change your phone number",
 		`<a href="/account/app">Set up an authenticator app</a>`},
-	"logged_out":         {"<h1>You have signed out</h1>", `<a href="/signin">Sign in again</a>`},
-	"error":              {"<h1>Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin" class="button">Start again</a>`},
-	"coming_soon":        {"<h1>Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin">Back to sign in</a>`},
-	"confirm_logout":     {"<h1>Sign out</h1>", ">Sign out</button>", `<a href="/">Stay signed in</a>`},
-	"account_phone":      {"<h1>Change your phone number</h1>", `<label for="country">Country Code</label>`, `<label for="phone">Phone Number</label>`},
-	"account_phone_done": {"<h1>Your phone number has been changed</h1>", "XXX-XXX-XXX47"},
+	"logged_out":         {"<h1 class=\"govuk-heading-l\">You have signed out</h1>", `<a href="/signin">Sign in again</a>`},
+	"error":              {"<h1 class=\"govuk-heading-l\">Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin" class="govuk-button">Start again</a>`},
+	"coming_soon":        {"<h1 class=\"govuk-heading-l\">Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin">Back to sign in</a>`},
+	"confirm_logout":     {"<h1 class=\"govuk-heading-l\">Sign out</h1>", ">Sign out</button>", `<a href="/">Stay signed in</a>`},
+	"account_phone":      {"<h1 class=\"govuk-heading-l\">Change your phone number</h1>", `<label for="country" class="govuk-label">Country Code</label>`, `<label for="phone" class="govuk-label">Phone Number</label>`},
+	"account_phone_done": {"<h1 class=\"govuk-panel__title\">Your phone number has been changed</h1>", "XXX-XXX-XXX47"},
 }
 
 var (
 	controlRE  = regexp.MustCompile(`<(input|select|textarea)\b[^>]*>`)
 	idRE       = regexp.MustCompile(`\bid="([^"]+)"`)
 	describeRE = regexp.MustCompile(`aria-describedby="([^"]+)"`)
-	summaryRE  = regexp.MustCompile(`<div class="error-summary"[^>]*>[\s\S]*?</div>`)
+	summaryRE  = regexp.MustCompile(`<div class="govuk-error-summary"[^>]*>[\s\S]*?</div>`)
 	hrefHashRE = regexp.MustCompile(`href="#([^"]+)"`)
 )
 
@@ -155,7 +155,7 @@ func TestEveryPageRendersWithGuideWordsAndLabels(t *testing.T) {
 				t.Fatalf("no guide words listed for page %s", name)
 			}
 			for _, want := range append(words, `<html lang="en">`, "<title>T - "+html.EscapeString(brand.ServiceName)+"</title>",
-				`<a href="#main" class="skip-link">Skip to main content</a>`) {
+				`<a href="#main" class="govuk-skip-link">Skip to main content</a>`) {
 				if !contains(body, want) {
 					t.Errorf("lacks %q", want)
 				}
@@ -201,7 +201,7 @@ func TestEveryPageShowsFieldErrors(t *testing.T) {
 			if rec.Code != http.StatusUnprocessableEntity {
 				t.Fatalf("status %d", rec.Code)
 			}
-			if !strings.Contains(body, "<title>Error: T - ") || !strings.Contains(body, `<h2 id="error-summary-title">There is a problem</h2>`) {
+			if !strings.Contains(body, "<title>Error: T - ") || !strings.Contains(body, `<h2 class="govuk-error-summary__title" id="error-summary-title">There is a problem</h2>`) {
 				t.Error("no Error: title or no error summary")
 			}
 			summary := summaryRE.FindString(body)
@@ -292,8 +292,8 @@ func TestErrorPage(t *testing.T) {
 	rec := httptest.NewRecorder()
 	pages.Error(rec, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusGone, "Sign in", text.LinkInvalid, "/signin")
 	body := rec.Body.String()
-	if rec.Code != http.StatusGone || !strings.Contains(body, "<h1>Sign in</h1>") || !strings.Contains(body, html.EscapeString(text.Get(text.LinkInvalid))) ||
-		!strings.Contains(body, `<a href="/signin" class="button">Start again</a>`) || !strings.Contains(body, "<title>Sign in - ") {
+	if rec.Code != http.StatusGone || !strings.Contains(body, "<h1 class=\"govuk-heading-l\">Sign in</h1>") || !strings.Contains(body, html.EscapeString(text.Get(text.LinkInvalid))) ||
+		!strings.Contains(body, `<a href="/signin" class="govuk-button">Start again</a>`) || !strings.Contains(body, "<title>Sign in - ") {
 		t.Errorf("error page %d:\n%s", rec.Code, body)
 	}
 	rec = httptest.NewRecorder()
