@@ -21,9 +21,10 @@ const loginRedisTarget = 12
 // Update after a Get, oidcop's repeated reads of the auth request and
 // session, and the second delete of the auth request cost nothing). What
 // remains: a request per page, each reading its flow again (GET after each
-// 303); the three sign-in rate limits run one script each; a swap per
-// update.
-const loginRedisCeiling = 33
+// 303); a swap per update. The three sign-in rate limits are one pipeline
+// (ratelimit.AllowInOrder) and clean-up deletes and the backoff reset ride
+// with the next write (rediscas.Later).
+const loginRedisCeiling = 28
 
 // TestLoginRedisRoundTrips signs in on PostgreSQL + Redis, authorize →
 // password → send code → verify code → callback → token, and counts the

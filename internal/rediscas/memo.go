@@ -14,6 +14,10 @@ import (
 type memo struct {
 	mu   sync.Mutex
 	vals map[string][]byte
+	// later are the writes Later queued, not yet sent; laterErrs the
+	// errors of those sent, until Flush returns them.
+	later     []func(context.Context, redis.Pipeliner)
+	laterErrs []error
 }
 
 type memoKey struct{}
@@ -89,7 +93,15 @@ func Read(ctx context.Context, c Getter, key string) ([]byte, error) {
 // Create sets key to val with a TTL if it does not exist (SET NX) and tells
 // ctx's memo; false if the key was taken.
 func Create(ctx context.Context, c redis.Cmdable, key string, val []byte, ttl time.Duration) (bool, error) {
-	ok, err := c.SetNX(ctx, key, val, ttl).Result()
+	var set *redis.BoolCmd
+	_, _ = Pipelined(ctx, c, func(p redis.Pipeliner) error { // with the writes Later queued
+		set = p.SetNX(ctx, key, val, ttl)
+		return nil
+	})
+	if set == nil {
+		set = c.SetNX(ctx, key, val, ttl)
+	}
+	ok, err := set.Result()
 	switch {
 	case err != nil:
 		Forget(ctx, key)

@@ -98,17 +98,15 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 	// that has met its backoff is refused before the account-wide limit
 	// counts it, so one source alone cannot use up the owner's attempts.
 	source := ratelimit.SourceKey(email, a.IP)
-	for _, c := range []struct {
-		l   ratelimit.Limit
-		key string
-	}{{s.Limits.SigninPerIP, a.IP}, {s.Lockout.SourceBackoff, source}, {s.Limits.SigninPerAccount, email}} {
-		if err := ratelimit.Allow(ctx, s.Limiter, c.l, c.key); err != nil {
-			var limited *RateLimitedError
-			if errors.As(err, &limited) {
-				s.audit(ctx, store.AuditEvent{Type: "signin.rate_limited", IP: a.IP, Detail: map[string]string{"limit": c.l.Name}})
-			}
-			return store.User{}, err
+	if err := ratelimit.AllowInOrder(ctx, s.Limiter,
+		ratelimit.Check{Limit: s.Limits.SigninPerIP, Key: a.IP},
+		ratelimit.Check{Limit: s.Lockout.SourceBackoff, Key: source},
+		ratelimit.Check{Limit: s.Limits.SigninPerAccount, Key: email}); err != nil {
+		var limited *RateLimitedError
+		if errors.As(err, &limited) {
+			s.audit(ctx, store.AuditEvent{Type: "signin.rate_limited", IP: a.IP, Detail: map[string]string{"limit": limited.Limit}})
 		}
+		return store.User{}, err
 	}
 	u, err := s.Users.GetUserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {

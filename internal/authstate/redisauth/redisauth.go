@@ -110,7 +110,7 @@ func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(r *aut
 
 // DeleteAuthRequest removes it; deleting a missing request is not an error.
 func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
-	if err := rediscas.Delete(ctx, s.kv.Client, s.requestKey(id)); err != nil {
+	if err := rediscas.DeleteLater(ctx, s.kv.Client, s.requestKey(id)); err != nil {
 		return fmt.Errorf("delete auth request %s: %w", id, err)
 	}
 	return nil

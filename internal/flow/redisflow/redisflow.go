@@ -175,7 +175,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(f *flow.Flow) err
 
 // Delete removes a flow; deleting a missing flow is not an error.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if err := rediscas.Delete(ctx, s.kv.Client, s.key(id)); err != nil {
+	if err := rediscas.DeleteLater(ctx, s.kv.Client, s.key(id)); err != nil {
 		return fmt.Errorf("delete flow %s: %w", id, err)
 	}
 	return nil

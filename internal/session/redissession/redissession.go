@@ -76,7 +76,7 @@ func (s *Store) Create(ctx context.Context, sess session.Session) error {
 	var set *redis.BoolCmd
 	var indexed *redis.Cmd
 	// Each command's own error is read below.
-	_, _ = s.kv.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, _ = rediscas.Pipelined(ctx, s.kv.Client, func(p redis.Pipeliner) error { // with the writes Later queued
 		set = p.SetNX(ctx, key, b, rediscas.TTL(idleEnd(sess), now))
 		indexed = indexScript.EvalSha(ctx, p, []string{index}, indexArgs...)
 		return nil

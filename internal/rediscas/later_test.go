@@ -1,0 +1,95 @@
+package rediscas_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/carekey/carekey/internal/rediscas"
+	"github.com/carekey/carekey/internal/redistrips"
+	"github.com/carekey/carekey/internal/testenv"
+)
+
+// A write queued with Later rides in the next swap's pipeline: one round
+// trip for both, and Flush has nothing left to send.
+func TestLaterRidesWithNextWrite(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	gone, key := prefix+"gone", prefix+"k"
+	c.Set(t.Context(), gone, "x", time.Minute)
+	c.Set(t.Context(), key, "1", time.Minute)
+	warm(t, c, prefix)
+	ctx := rediscas.WithMemo(t.Context())
+	if _, err := rediscas.Read(ctx, c, key); err != nil {
+		t.Fatal(err)
+	}
+	var n redistrips.Counter
+	c.AddHook(&n)
+
+	if err := rediscas.DeleteLater(ctx, c, gone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rediscas.Read(ctx, c, gone); !errors.Is(err, rediscas.ErrNotFound) {
+		t.Errorf("Read after DeleteLater: %v, want ErrNotFound (the memo knows it gone)", err)
+	}
+	if c.Exists(context.Background(), gone).Val() != 1 {
+		t.Fatal("DeleteLater deleted at once; want it queued")
+	}
+	before := n.Counts()
+	if err := rediscas.Update(ctx, c, key, incr); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Counts().Sub(before); got.Trips != 1 {
+		t.Errorf("swap with a queued delete: %d round trips (%v), want 1", got.Trips, got.Log)
+	}
+	if c.Exists(t.Context(), gone).Val() != 0 {
+		t.Error("the queued delete did not ride with the swap")
+	}
+	before = n.Counts()
+	if err := rediscas.Flush(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Counts().Sub(before); got.Trips != 0 {
+		t.Errorf("Flush with nothing queued: %d round trips, want 0", got.Trips)
+	}
+}
+
+// Flush sends what no write carried, and returns the queued writes' errors.
+func TestFlush(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	gone, text := prefix+"gone", prefix+"text"
+	c.Set(t.Context(), gone, "x", time.Minute)
+	c.Set(t.Context(), text, "not a number", time.Minute)
+	ctx := rediscas.WithMemo(t.Context())
+	if err := rediscas.DeleteLater(ctx, c, gone); err != nil {
+		t.Fatal(err)
+	}
+	rediscas.Later(ctx, func(ctx context.Context, p redis.Pipeliner) { p.Incr(ctx, text) })
+	if err := rediscas.Flush(ctx, c); err == nil {
+		t.Error("Flush: no error, want the INCR's")
+	}
+	if c.Exists(t.Context(), gone).Val() != 0 {
+		t.Error("Flush did not send the queued delete")
+	}
+	if err := rediscas.Flush(ctx, c); err != nil {
+		t.Errorf("second Flush: %v, want nil (errors reported once)", err)
+	}
+}
+
+// Without a memo nothing waits: Later queues nothing, DeleteLater deletes.
+func TestLaterWithoutMemo(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	gone := prefix + "gone"
+	c.Set(t.Context(), gone, "x", time.Minute)
+	if rediscas.Later(t.Context(), func(context.Context, redis.Pipeliner) {}) {
+		t.Error("Later without a memo queued")
+	}
+	if err := rediscas.DeleteLater(t.Context(), c, gone); err != nil {
+		t.Fatal(err)
+	}
+	if c.Exists(t.Context(), gone).Val() != 0 {
+		t.Error("DeleteLater without a memo did not delete at once")
+	}
+}
