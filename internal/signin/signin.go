@@ -136,7 +136,7 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 	}
 	if !ok {
 		lockedNow := false
-		_, err := s.Users.UpdateUser(ctx, u.ID, func(u *store.User) ([]store.AuditEvent, error) {
+		_, err := s.updateFrom(ctx, u, func(u *store.User) ([]store.AuditEvent, error) {
 			lockedNow = false // fn may run more than once
 			if s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now) {
 				// A concurrent wrong password locked the account after we
@@ -176,7 +176,7 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 		}
 	}
 	locked := false
-	u, err = s.Users.UpdateUser(ctx, u.ID, func(u *store.User) ([]store.AuditEvent, error) {
+	u, err = s.updateFrom(ctx, u, func(u *store.User) ([]store.AuditEvent, error) {
 		locked = s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now)
 		if locked {
 			// Locked by concurrent wrong passwords since we read the user.
@@ -211,6 +211,17 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 		}
 	}
 	return u, nil
+}
+
+// updateFrom saves fn's change to read, the user as this request read
+// them: without reading the row again when the store can (a
+// store.UpdaterFrom saves it only if the row still holds read, else runs
+// fn again on the row as it is), else with UpdateUser.
+func (s *Service) updateFrom(ctx context.Context, read store.User, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error) {
+	if up, ok := s.Users.(store.UpdaterFrom); ok {
+		return up.UpdateUserFrom(ctx, read, fn)
+	}
+	return s.Users.UpdateUser(ctx, read.ID, fn)
 }
 
 // tellLocked emails the owner of an account that has just been locked, with

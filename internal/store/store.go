@@ -233,3 +233,14 @@ type Store interface {
 	// Close releases the backend's resources.
 	Close()
 }
+
+// UpdaterFrom is a Store that saves a change to a user read moments before
+// without reading the row again first. UpdateUserFrom is UpdateUser(read.ID,
+// fn) that calls fn on read: if the row still holds read, what fn changed
+// and its events are saved at once (PostgreSQL: one round trip, where
+// UpdateUser takes two); if the row has changed since (or fn fails on
+// read), it is UpdateUser, fn running again on the row as it is. Either
+// way fn's result is saved only on the row it was computed from.
+type UpdaterFrom interface {
+	UpdateUserFrom(ctx context.Context, read User, fn func(u *User) ([]AuditEvent, error)) (User, error)
+}

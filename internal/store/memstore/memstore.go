@@ -188,6 +188,14 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (store.User, e
 	return s.users[id].user, nil
 }
 
+var _ store.UpdaterFrom = (*Store)(nil)
+
+// UpdateUserFrom is UpdateUser: in memory, reading the user again costs
+// nothing (fn runs on the user as stored, which is read if nothing changed).
+func (s *Store) UpdateUserFrom(ctx context.Context, read store.User, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error) {
+	return s.UpdateUser(ctx, read.ID, fn)
+}
+
 // UpdateUser calls fn on a copy of the user outside the lock and saves the
 // result if nobody saved the user in between; otherwise it calls fn again on
 // the newer copy.

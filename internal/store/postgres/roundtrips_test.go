@@ -68,6 +68,17 @@ func TestRoundTripsPerCall(t *testing.T) {
 			})
 			return err
 		}},
+		{"GetUser, UpdateUserFrom", 2, func() error { // the read, then one batch
+			u, err := s.GetUser(ctx, "u-1")
+			if err != nil {
+				return err
+			}
+			_, err = s.UpdateUserFrom(ctx, u, func(u *store.User) ([]store.AuditEvent, error) {
+				u.FailedLogins++
+				return []store.AuditEvent{ev("a")}, nil
+			})
+			return err
+		}},
 		{"UpdateUser (no change)", 2, func() error {
 			_, err := s.UpdateUser(ctx, "u-1", func(*store.User) ([]store.AuditEvent, error) { return nil, nil })
 			return err

@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateUserFnError", testUpdateUserFnError},
 		{"UpdateUserEmailConflict", testUpdateUserEmailConflict},
 		{"UpdateUserConcurrent", testUpdateUserConcurrent},
+		{"UpdateUserFrom", testUpdateUserFrom},
 		{"TOTP", testTOTP},
 		{"TOTPStepConcurrent", testTOTPStepConcurrent},
 		{"ListAppUsers", testListAppUsers},

@@ -403,3 +403,70 @@ func testPing(t *testing.T, s store.Store) {
 		t.Errorf("Ping: %v", err)
 	}
 }
+
+// testUpdateUserFrom: from a fresh read, fn's change and events are saved;
+// from a stale read, fn runs again on the row as it is and nothing it
+// computed from the stale read is saved.
+func testUpdateUserFrom(t *testing.T, s store.Store) {
+	up, ok := s.(store.UpdaterFrom)
+	if !ok {
+		t.Skip("not a store.UpdaterFrom")
+	}
+	ctx := t.Context()
+	mustCreateUser(t, s, newUser("u1", "ann@example.org"))
+	read, err := s.GetUserByEmail(ctx, "ann@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := base.Add(time.Minute)
+	ev := func(typ string) store.AuditEvent {
+		return store.AuditEvent{Time: later, Type: typ, UserID: "u1", Actor: "user", IP: "192.0.2.1"}
+	}
+	// Fresh: saved, with its event; an fn that changes nothing saves only the event.
+	got, err := up.UpdateUserFrom(ctx, read, func(u *store.User) ([]store.AuditEvent, error) {
+		u.FailedLogins++
+		u.UpdatedAt = later
+		return []store.AuditEvent{ev("signin.password_failed")}, nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateUserFrom: %v", err)
+	}
+	want := read
+	want.FailedLogins, want.UpdatedAt = 1, later
+	checkUser(t, got, want)
+	stored, err := s.GetUser(ctx, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkUser(t, stored, want)
+	if _, err := up.UpdateUserFrom(ctx, stored, func(*store.User) ([]store.AuditEvent, error) {
+		return []store.AuditEvent{ev("signin.password_ok")}, nil
+	}); err != nil {
+		t.Fatalf("UpdateUserFrom changing nothing: %v", err)
+	}
+	// Stale: read is from before the first update. fn must see the row
+	// as it is (FailedLogins 1) before anything is saved.
+	calls := 0
+	got, err = up.UpdateUserFrom(ctx, read, func(u *store.User) ([]store.AuditEvent, error) {
+		calls++
+		u.FailedLogins++
+		return []store.AuditEvent{ev("signin.password_failed")}, nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateUserFrom a stale read: %v", err)
+	}
+	if got.FailedLogins != 2 || calls < 1 {
+		t.Errorf("from a stale read: FailedLogins %d after %d calls, want 2 (fn run again on the row as it is)", got.FailedLogins, calls)
+	}
+	if stored, err = s.GetUser(ctx, "u1"); err != nil || stored.FailedLogins != 2 {
+		t.Errorf("stored FailedLogins = %d, %v; want 2", stored.FailedLogins, err)
+	}
+	checkEvents(t, auditEvents(t, s, store.AuditFilter{}), []store.AuditEvent{
+		ev("signin.password_failed"), ev("signin.password_ok"), ev("signin.password_failed")})
+	// Missing user: ErrNotFound.
+	gone := read
+	gone.ID = "nobody"
+	if _, err := up.UpdateUserFrom(ctx, gone, func(*store.User) ([]store.AuditEvent, error) { return nil, nil }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("UpdateUserFrom of a missing user: %v, want ErrNotFound", err)
+	}
+}
