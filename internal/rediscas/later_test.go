@@ -93,3 +93,26 @@ func TestLaterWithoutMemo(t *testing.T) {
 		t.Error("DeleteLater without a memo did not delete at once")
 	}
 }
+
+// Goroutines of one request updating one key: the memo never keeps an
+// older value than the last write (a write that finishes late does not put
+// back what it replaced).
+func TestMemoConcurrentUpdates(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	key := prefix + "n"
+	c.Set(t.Context(), key, "0", time.Minute)
+	ctx := rediscas.WithMemo(t.Context())
+	const n = 20
+	done := make(chan error, n)
+	for range n {
+		go func() { done <- rediscas.Update(ctx, c, key, incr) }()
+	}
+	for range n {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, err := rediscas.Read(ctx, c, key); err != nil || string(v) != "20" {
+		t.Errorf("Read after %d concurrent updates = %q, %v; want 20", n, v, err)
+	}
+}

@@ -63,6 +63,23 @@ func (m *memo) set(key string, val []byte) {
 	m.vals[key] = val
 }
 
+// advance sets key to val in the memo if it still holds from, the value
+// this request's write started from; otherwise another goroutine of the
+// request has moved it meanwhile, in an order this one cannot tell, and
+// the key is forgotten (read from Redis next time).
+func (m *memo) advance(key string, from, val []byte) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cur, ok := m.vals[key]; ok && cur != nil && string(cur) == string(from) {
+		m.vals[key] = val
+		return
+	}
+	delete(m.vals, key)
+}
+
 // Read returns the bytes key holds, or ErrNotFound: from ctx's memo when
 // this request has read or written the key already, else with a GET whose
 // answer the memo then keeps. The bytes returned must not be changed. Get

@@ -86,11 +86,11 @@ func Update(ctx context.Context, c Client, key string, fn func(old []byte) (Writ
 		res, err := runSwap(ctx, c, key, old, w.Value, ttl)
 		switch cur := res.(type) {
 		case int64:
-			m.set(key, w.Value)
+			m.advance(key, old, w.Value)
 			return nil
 		case string:
+			m.advance(key, old, []byte(cur))
 			old = []byte(cur) // lost a race (or the memo was stale): try again on what won
-			m.set(key, old)
 		default:
 			if errors.Is(err, redis.Nil) {
 				m.set(key, nil)
