@@ -81,6 +81,26 @@ func (s sourceStore) UpdateUserFrom(ctx context.Context, read store.User, fn fun
 	return u, err
 }
 
+var _ store.ClearAuditor = sourceStore{}
+
+// AppendAuditIfClear is the store's (GetUser and AppendAudit if it has
+// none), with the sources filled and counted as AppendAudit's.
+func (s sourceStore) AppendAuditIfClear(ctx context.Context, userID string, at time.Time, events ...store.AuditEvent) (store.User, bool, error) {
+	ca, ok := s.Store.(store.ClearAuditor)
+	if !ok {
+		u, err := s.GetUser(ctx, userID)
+		if err != nil || !u.ClearAt(at) {
+			return u, false, err
+		}
+		return u, true, s.AppendAudit(ctx, events...)
+	}
+	u, appended, err := ca.AppendAuditIfClear(ctx, userID, at, withSource(ctx, events)...)
+	if appended {
+		s.counted(err, events)
+	}
+	return u, appended, err
+}
+
 func (s sourceStore) AppendAudit(ctx context.Context, events ...store.AuditEvent) error {
 	err := s.Store.AppendAudit(ctx, withSource(ctx, events)...)
 	s.counted(err, events)

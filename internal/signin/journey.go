@@ -283,11 +283,11 @@ func (j *Journey) codeOK(ctx context.Context, f flow.Flow, a Action) (Outcome, e
 		inv.Add("code", text.CodeRequired)
 		return Outcome{Flow: f}, &inv
 	}
-	done, err := j.VerifyCode(ctx, f.ID, typed)
+	done, audited, err := j.verifyCode(ctx, f.ID, typed, a.IP, true)
 	if err != nil {
 		return Outcome{Flow: f}, err
 	}
-	return j.finish(ctx, done, "sms", a)
+	return j.finish(ctx, done, "sms", a, audited)
 }
 
 // callDone is the browser's Continue after Call Me.
@@ -299,11 +299,13 @@ func (j *Journey) callDone(ctx context.Context, f flow.Flow, a Action) (Outcome,
 	case err != nil:
 		return Outcome{Flow: done}, err
 	}
-	return j.finish(ctx, done, "tel", a)
+	return j.finish(ctx, done, "tel", a, false)
 }
 
-func (j *Journey) finish(ctx context.Context, f flow.Flow, method string, a Action) (Outcome, error) {
-	c, err := j.Finish(ctx, f, method, a.IP, a.Owns)
+// finish is Finish; audited: the second factor's audit row is written
+// already (verifyCode).
+func (j *Journey) finish(ctx context.Context, f flow.Flow, method string, a Action, audited bool) (Outcome, error) {
+	c, err := j.finishFlow(ctx, f, method, a.IP, a.Owns, audited)
 	if err != nil {
 		return Outcome{Flow: f}, err
 	}
@@ -328,6 +330,10 @@ func codeDigits(s string) string {
 // and deletes the flow; it starts no session (ErrNotYourChange, the flow
 // deleted, if owns says no). Nothing before Finish creates a session.
 func (j *Journey) Finish(ctx context.Context, f flow.Flow, method, ip string, owns func(ctx context.Context, userID string) bool) (Completion, error) {
+	return j.finishFlow(ctx, f, method, ip, owns, false)
+}
+
+func (j *Journey) finishFlow(ctx context.Context, f flow.Flow, method, ip string, owns func(ctx context.Context, userID string) bool, audited bool) (Completion, error) {
 	if State(f.State) != StateVerified {
 		return Completion{}, fmt.Errorf("finish flow %s in %s: %w", f.ID, f.State, flow.ErrTransition)
 	}
@@ -353,8 +359,10 @@ func (j *Journey) Finish(ctx context.Context, f flow.Flow, method, ip string, ow
 				return Completion{}, err
 			}
 		}
-		if err := j.Accounts.secondFactorOK(ctx, d.User, method, ip); err != nil {
-			j.logger().WarnContext(ctx, "audit second factor", "err", err)
+		if !audited { // else written with the code's check (verifyCode)
+			if err := j.Accounts.secondFactorOK(ctx, d.User, method, ip); err != nil {
+				j.logger().WarnContext(ctx, "audit second factor", "err", err)
+			}
 		}
 		sess := session.Session{
 			ID:          secret.Token(),

@@ -229,13 +229,7 @@ func TestStepCallOnALockedAccountKeepsTheLoadedFlow(t *testing.T) {
 	f := newFixture(t)
 	f.withStrikes()
 	f.withLifecycle()
-	fl, token := f.phones.NewFlow()
-	fl.State = string(signin.StateConfirm)
-	fl.Set(signin.DataUser, "usr_p")
-	fl.Set(signin.DataPhone, phone)
-	if err := f.flows.Create(t.Context(), fl); err != nil {
-		t.Fatal(err)
-	}
+	fl, token := f.storedAtConfirm(t)
 	if _, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventPlaceCall}); err != nil {
 		t.Fatal(err)
 	}
@@ -255,4 +249,69 @@ func TestStepCallOnALockedAccountKeepsTheLoadedFlow(t *testing.T) {
 	if _, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventCallAnswered}); !errors.Is(err, flow.ErrNotFound) {
 		t.Errorf("the ended flow: %v, want flow.ErrNotFound", err)
 	}
+}
+
+// A right SMS code in a sign-in writes the second factor's audit row once,
+// with the account's check (store.ClearAuditor) when the user is clear,
+// after the reset of wrong codes when some were outstanding, and not at all
+// when the account is locked.
+func TestRightCodeAuditedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(u *store.User, now time.Time)
+		done   bool
+	}{
+		{"clear", func(*store.User, time.Time) {}, true},
+		{"wrong codes outstanding", func(u *store.User, _ time.Time) { u.FailedCodes = 2 }, true},
+		{"locked", func(u *store.User, now time.Time) { u.LockedUntil = now.Add(time.Minute) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.withStrikes()
+			f.withLifecycle()
+			fl, token := f.storedAtConfirm(t)
+			if _, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventSendCode}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.users.UpdateUser(t.Context(), "usr_p", func(u *store.User) ([]store.AuditEvent, error) {
+				tc.change(u, f.clk.Now())
+				return nil, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			m, _ := f.sender.LastSMS(phone)
+			out, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventCodeOK, Code: m.Code, IP: "192.0.2.9"})
+			if (out.Done != nil) != tc.done {
+				t.Fatalf("Step = %+v, %v; want done %v", out, err, tc.done)
+			}
+			evs, _ := f.users.ListAudit(t.Context(), store.AuditFilter{Type: "signin.second_factor_ok"})
+			want := 0
+			if tc.done {
+				want = 1
+			}
+			if len(evs) != want {
+				t.Fatalf("second_factor_ok rows %+v, want %d", evs, want)
+			}
+			if want == 1 && (evs[0].IP != "192.0.2.9" || evs[0].Detail["method"] != "sms" || evs[0].UserID != "usr_p") {
+				t.Errorf("second_factor_ok row %+v, want method sms from 192.0.2.9", evs[0])
+			}
+			if u, _ := f.users.GetUser(t.Context(), "usr_p"); tc.done && u.FailedCodes != 0 {
+				t.Errorf("failed codes %d after a right code, want 0", u.FailedCodes)
+			}
+		})
+	}
+}
+
+// storedAtConfirm stores a sign-in flow of usr_p at "Confirm your
+// identity" and returns it with its CSRF token.
+func (f *fixture) storedAtConfirm(t *testing.T) (flow.Flow, string) {
+	t.Helper()
+	fl, token := f.phones.NewFlow()
+	fl.State = string(signin.StateConfirm)
+	fl.Set(signin.DataUser, "usr_p")
+	fl.Set(signin.DataPhone, phone)
+	if err := f.flows.Create(t.Context(), fl); err != nil {
+		t.Fatal(err)
+	}
+	return fl, token
 }

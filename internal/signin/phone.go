@@ -462,6 +462,14 @@ func (p *Journey) revert(ctx context.Context, flowID, moved, prev string) {
 // returns the verified flow, or ErrWrongCode, or ErrNoCode (expired, used,
 // too many tries: callers show the same words for both).
 func (p *Journey) VerifyCode(ctx context.Context, flowID, typed string) (flow.Flow, error) {
+	f, _, err := p.verifyCode(ctx, flowID, typed, "", false)
+	return f, err
+}
+
+// verifyCode is VerifyCode; with audit, a sign-in's right code is audited
+// as the second factor (ip its source) in the same round trip as the
+// account's check where it can be (rightCode), and audited says so.
+func (p *Journey) verifyCode(ctx context.Context, flowID, typed, ip string, audit bool) (_ flow.Flow, audited bool, _ error) {
 	rules := p.smsRules()
 	now := p.Clock.Now()
 	var ok bool
@@ -487,34 +495,48 @@ func (p *Journey) VerifyCode(ctx context.Context, flowID, typed string) (flow.Fl
 	switch {
 	case errors.Is(err, ErrNoCode), errors.Is(err, flow.ErrNotFound):
 		p.audit(ctx, seen, "signin.code_failed", map[string]string{"reason": "no live code"})
-		return f, ErrNoCode
+		return f, false, ErrNoCode
 	case errors.Is(err, ErrExpired):
-		return f, fmt.Errorf("check code for flow %s: %w", flowID, err)
+		return f, false, fmt.Errorf("check code for flow %s: %w", flowID, err)
 	case err != nil:
-		return f, fmt.Errorf("check code for flow %s: %w", flowID, err)
+		return f, false, fmt.Errorf("check code for flow %s: %w", flowID, err)
 	case !ok:
 		p.audit(ctx, f, "signin.code_failed", map[string]string{"reason": "wrong code"})
 		if p.Strikes != nil {
 			if err := p.Strikes.WrongCode(ctx, f.Data[DataUser]); err != nil {
-				return f, fmt.Errorf("count wrong code for flow %s: %w", flowID, err)
+				return f, false, fmt.Errorf("count wrong code for flow %s: %w", flowID, err)
 			}
 		}
-		return f, ErrWrongCode
+		return f, false, ErrWrongCode
 	}
 	if p.Strikes != nil {
-		switch err := p.Strikes.RightCode(ctx, f.Data[DataUser]); {
+		var err error
+		audited, err = p.rightCode(ctx, f, "sms", ip, audit)
+		switch {
 		case errors.Is(err, ErrInvalidCredentials):
 			// Locked (by wrong codes or passwords) meanwhile: the code
 			// completes nothing and the sign-in ends.
 			if err := p.Flows.Delete(ctx, flowID); err != nil {
-				return f, fmt.Errorf("end flow %s of a locked account: %w", flowID, err)
+				return f, false, fmt.Errorf("end flow %s of a locked account: %w", flowID, err)
 			}
-			return f, ErrNoCode
+			return f, false, ErrNoCode
 		case err != nil:
-			return f, fmt.Errorf("reset wrong codes for flow %s: %w", flowID, err)
+			return f, false, fmt.Errorf("reset wrong codes for flow %s: %w", flowID, err)
 		}
 	}
-	return f, nil
+	return f, audited, nil
+}
+
+// rightCode tells Strikes of f's right code. With audit, for a sign-in
+// (not an enrolment, whose phone is saved first, nor a phone change) whose
+// Strikes are the Accounts service, the second factor (method, from ip) is
+// audited with the check: audited says so (Service.rightCodeAudited).
+func (p *Journey) rightCode(ctx context.Context, f flow.Flow, method, ip string, audit bool) (audited bool, err error) {
+	d := DataOf(f)
+	if audit && p.Accounts != nil && p.Strikes == Strikes(p.Accounts) && !d.Enrolling && !d.ChangePhone {
+		return p.Accounts.rightCodeAudited(ctx, d.User, method, ip)
+	}
+	return false, p.Strikes.RightCode(ctx, d.User)
 }
 
 // PlaceCall calls the flow's phone; the call asks the user to press #. The

@@ -364,6 +364,26 @@ func (s *Service) SaveEnrolledPhone(ctx context.Context, userID, phone, kind, me
 
 // secondFactorOK records a successful phone confirmation by method.
 func (s *Service) secondFactorOK(ctx context.Context, userID, method, ip string) error {
-	return s.Users.AppendAudit(ctx, store.AuditEvent{Time: s.Clock.Now(), Type: "signin.second_factor_ok", UserID: userID,
-		Actor: "user", IP: ip, Detail: map[string]string{"method": method}})
+	return s.Users.AppendAudit(ctx, secondFactorEvent(s.Clock.Now(), userID, method, ip))
+}
+
+func secondFactorEvent(now time.Time, userID, method, ip string) store.AuditEvent {
+	return store.AuditEvent{Time: now, Type: "signin.second_factor_ok", UserID: userID,
+		Actor: "user", IP: ip, Detail: map[string]string{"method": method}}
+}
+
+// rightCodeAudited is RightCode that also records the second factor
+// (secondFactorOK's row), in one round trip with the user's read when the
+// store can (store.ClearAuditor) and the user is clear, the usual case.
+// audited says whether the row was written; if not (a lock, counts to
+// reset, a store that cannot), RightCode decided and the caller writes the
+// row once the sign-in completes, as before.
+func (s *Service) rightCodeAudited(ctx context.Context, userID, method, ip string) (audited bool, err error) {
+	if ca, ok := s.Users.(store.ClearAuditor); ok {
+		now := s.Clock.Now()
+		if _, appended, err := ca.AppendAuditIfClear(ctx, userID, now, secondFactorEvent(now, userID, method, ip)); err == nil && appended {
+			return true, nil
+		}
+	}
+	return false, s.RightCode(ctx, userID)
 }

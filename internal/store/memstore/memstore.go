@@ -507,6 +507,27 @@ func (s *Store) AppendAudit(ctx context.Context, events ...store.AuditEvent) err
 	return nil
 }
 
+var _ store.ClearAuditor = (*Store)(nil)
+
+// AppendAuditIfClear reads the user and, if they are clear at at, appends
+// events, under one lock.
+func (s *Store) AppendAuditIfClear(ctx context.Context, userID string, at time.Time, events ...store.AuditEvent) (store.User, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return store.User{}, false, fmt.Errorf("append audit if clear: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.users[userID]
+	if !ok {
+		return store.User{}, false, fmt.Errorf("get user %s: %w", userID, store.ErrNotFound)
+	}
+	if !rec.user.ClearAt(at) {
+		return rec.user, false, nil
+	}
+	s.appendAudit(events)
+	return rec.user, true, nil
+}
+
 // ListAudit returns matching events, oldest first; a limit keeps the oldest.
 func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.AuditEvent, error) {
 	if err := ctx.Err(); err != nil {

@@ -84,6 +84,7 @@ func TestRoundTripsPerCall(t *testing.T) {
 			return err
 		}},
 		{"AppendAudit", 1, func() error { return s.AppendAudit(ctx, ev("a"), ev("b"), ev("c")) }},
+		{"AppendAuditIfClear", 1, func() error { _, _, err := s.AppendAuditIfClear(ctx, "u-1", now, ev("a")); return err }},
 		{"CreateRefreshToken", 1, func() error { last = fresh("t-"); return s.CreateRefreshToken(ctx, token(last)) }},
 		{"GetRefreshTokenWithUser", 1, func() error { _, _, err := s.GetRefreshTokenWithUser(ctx, last); return err }},
 		{"RotateRefreshToken", 1, func() error {

@@ -30,17 +30,19 @@ func userArgs(u store.User) []any {
 		u.FailedCodes, ts(u.TokensValidAfter), u.TOTPSecret, u.TOTPLastStep, ts(u.TOTPAddedAt)}
 }
 
-func scanUser(row pgx.Row) (store.User, error) {
+// scanUser scans a row of userColumns, then into extra the columns after
+// them, if any.
+func scanUser(row pgx.Row, extra ...any) (store.User, error) {
 	var (
 		u                            store.User
 		p                            = &u.Profile
 		locked, createdAt, updatedAt pgtype.Timestamptz
 		validAfter, totpAdded        pgtype.Timestamptz
 	)
-	err := row.Scan(&u.ID, &u.Email, &u.EmailVerified, &u.GivenName, &u.FamilyName, &u.PasswordHash,
+	err := row.Scan(append([]any{&u.ID, &u.Email, &u.EmailVerified, &u.GivenName, &u.FamilyName, &u.PasswordHash,
 		&u.Phone, &u.PhoneVerified, &p.Professional, &p.Role, &p.Organisation, &p.Street, &p.Town, &p.Postcode,
 		&u.FailedLogins, &locked, &u.LockCount, &createdAt, &updatedAt,
-		&u.FailedCodes, &validAfter, &u.TOTPSecret, &u.TOTPLastStep, &totpAdded)
+		&u.FailedCodes, &validAfter, &u.TOTPSecret, &u.TOTPLastStep, &totpAdded}, extra...)...)
 	if err != nil {
 		return store.User{}, mapErr(err)
 	}

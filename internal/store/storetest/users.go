@@ -470,3 +470,54 @@ func testUpdateUserFrom(t *testing.T, s store.Store) {
 		t.Errorf("UpdateUserFrom of a missing user: %v, want ErrNotFound", err)
 	}
 }
+
+// testAppendAuditIfClear: the events are appended only for a user who is
+// not locked and has no wrong codes or lock doubling outstanding; the user
+// is returned either way.
+func testAppendAuditIfClear(t *testing.T, s store.Store) {
+	ca, ok := s.(store.ClearAuditor)
+	if !ok {
+		t.Skip("not a store.ClearAuditor")
+	}
+	ctx := t.Context()
+	at := base.Add(time.Hour)
+	mustCreateUser(t, s, newUser("u1", "ann@example.org"))
+	ev := func(typ string) store.AuditEvent {
+		return store.AuditEvent{Time: at, Type: typ, UserID: "u1", Actor: "user", IP: "192.0.2.1", Detail: map[string]string{"method": "sms"}}
+	}
+	var want []store.AuditEvent
+	for _, tc := range []struct {
+		name   string
+		change func(u *store.User)
+		clear  bool
+	}{
+		{"clear", func(*store.User) {}, true},
+		{"locked", func(u *store.User) { u.LockedUntil = at.Add(time.Minute) }, false},
+		{"lock ended", func(u *store.User) { u.LockedUntil = at }, true},
+		{"wrong codes", func(u *store.User) { u.LockedUntil, u.FailedCodes = time.Time{}, 1 }, false},
+		{"lock doubling", func(u *store.User) { u.FailedCodes, u.LockCount = 0, 1 }, false},
+	} {
+		stored, err := s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) { tc.change(u); return nil, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, appended, err := ca.AppendAuditIfClear(ctx, "u1", at, ev("signin."+tc.name))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if appended != tc.clear {
+			t.Errorf("%s: appended %v, want %v", tc.name, appended, tc.clear)
+		}
+		checkUser(t, u, stored)
+		if tc.clear {
+			want = append(want, ev("signin."+tc.name))
+		}
+	}
+	checkEvents(t, auditEvents(t, s, store.AuditFilter{}), want)
+	if _, err := store.VerifyAudit(ctx, s, 0); err != nil {
+		t.Errorf("audit chain: %v", err)
+	}
+	if _, appended, err := ca.AppendAuditIfClear(ctx, "nobody", at, ev("signin.nobody")); !errors.Is(err, store.ErrNotFound) || appended {
+		t.Errorf("missing user: appended %v, %v; want ErrNotFound", appended, err)
+	}
+}
