@@ -22,9 +22,10 @@ const loginRedisTarget = 12
 // session, and the second delete of the auth request cost nothing). What
 // remains: a request per page, each reading its flow again (GET after each
 // 303); a swap per update. The three sign-in rate limits are one pipeline
-// (ratelimit.AllowInOrder) and clean-up deletes and the backoff reset ride
-// with the next write (rediscas.Later).
-const loginRedisCeiling = 28
+// sent with the read of the flow (ratelimit.AllowInOrderAhead,
+// rediscas.Ahead), and clean-up deletes and the backoff reset ride with the
+// next round trip (rediscas.Later).
+const loginRedisCeiling = 27
 
 // TestLoginRedisRoundTrips signs in on PostgreSQL + Redis, authorize →
 // password → send code → verify code → callback → token, and counts the

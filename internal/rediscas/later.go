@@ -10,8 +10,9 @@ import (
 
 // Later queues a write that only has to land before the request answers:
 // a clean-up (deleting a finished flow, a used auth request) or a counter
-// reset. It rides in the pipeline of the request's next write (Update's
-// swap, Create, or Pipelined) or, failing that, goes out with Flush, which
+// reset. It rides in the pipeline of the request's next round trip
+// (Update's swap, Create, Pipelined, a Read's GET) or, failing that, goes
+// out with Flush, which
 // the app calls before the response's first byte. Without a memo in ctx
 // there is no request to wait for: Later returns false and queues nothing,
 // and the caller writes at once.
@@ -127,4 +128,27 @@ func (m *memo) hasLater() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.later) > 0
+}
+
+// Ahead queues fn's commands, whose results the caller needs later in the
+// request, to ride with the request's next round trip of any kind (a
+// Read's GET too, unlike Later's writes, which wait for a write). It
+// returns await, which sends them at once if nothing has carried them yet;
+// after await, the commands fn added hold their results (or errors).
+// Without a memo they go at once.
+func Ahead(ctx context.Context, c redis.Cmdable, fn func(ctx context.Context, p redis.Pipeliner)) (await func()) {
+	sent := false
+	queued := Later(ctx, func(ctx context.Context, p redis.Pipeliner) {
+		sent = true
+		fn(ctx, p)
+	})
+	if !queued {
+		_, _ = c.Pipelined(ctx, func(p redis.Pipeliner) error { fn(ctx, p); return nil })
+		return func() {}
+	}
+	return func() {
+		if !sent {
+			_, _ = Pipelined(ctx, c, func(redis.Pipeliner) error { return nil })
+		}
+	}
 }

@@ -95,7 +95,7 @@ func Read(ctx context.Context, c Getter, key string) ([]byte, error) {
 		}
 		return v, nil
 	}
-	v, err := c.Get(ctx, key).Bytes()
+	v, err := get(ctx, c, key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		m.set(key, nil)
 		return nil, ErrNotFound
@@ -105,6 +105,21 @@ func Read(ctx context.Context, c Getter, key string) ([]byte, error) {
 	}
 	m.set(key, v)
 	return v, nil
+}
+
+// get is GET key, in one pipeline with the commands queued ahead (Ahead,
+// Later) when there are any and c can pipeline.
+func get(ctx context.Context, c Getter, key string) *redis.StringCmd {
+	pc, ok := c.(redis.Cmdable)
+	if !ok || !memoOf(ctx).hasLater() {
+		return c.Get(ctx, key)
+	}
+	var cmd *redis.StringCmd
+	_, _ = Pipelined(ctx, pc, func(p redis.Pipeliner) error {
+		cmd = p.Get(ctx, key)
+		return nil
+	})
+	return cmd
 }
 
 // Create sets key to val with a TTL if it does not exist (SET NX) and tells

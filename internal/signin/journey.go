@@ -150,6 +150,10 @@ type Action struct {
 	// asks it before saving a phone change (the session may have ended
 	// since the change started); nil owns nothing.
 	Owns func(ctx context.Context, userID string) bool
+
+	// limits, if set, decides the password step's rate limits, sent ahead
+	// by Step with the flow's read (Service.limitsAhead).
+	limits func() error
 }
 
 // Outcome is what a Step did.
@@ -190,6 +194,10 @@ type Completion struct {
 // Outcome.Flow is set with them too, for the page that shows the error: it
 // is empty only when there was no flow to load (flow.ErrNotFound from Load).
 func (j *Journey) Step(ctx context.Context, id, token string, a Action) (Outcome, error) {
+	if (a.Event == EventPasswordOK || a.Event == EventPasswordOKNoPhone) && j.Accounts != nil && passwordForm(a) == nil {
+		// The rate limits ride with the flow's read: one round trip.
+		a.limits = j.Accounts.limitsAhead(ctx, Attempt{Email: a.Email, Password: a.Password, IP: a.IP})
+	}
 	f, err := j.Load(ctx, id, token)
 	if err != nil {
 		return Outcome{Flow: f}, err
@@ -254,6 +262,27 @@ func (j *Journey) step(ctx context.Context, f flow.Flow, a Action) (Outcome, err
 // Errors: *text.Invalid (a field empty or too long), ErrInvalidCredentials,
 // *RateLimitedError, and AfterPassword's.
 func (j *Journey) password(ctx context.Context, f flow.Flow, a Action) (flow.Flow, error) {
+	if inv := passwordForm(a); inv != nil {
+		return f, inv
+	}
+	if j.Accounts == nil {
+		return f, errors.New("signin: no accounts service")
+	}
+	attempt := Attempt{Email: a.Email, Password: a.Password, IP: a.IP}
+	if a.limits == nil {
+		a.limits = j.Accounts.limitsAhead(ctx, attempt)
+	}
+	u, err := j.Accounts.password(ctx, attempt, a.limits)
+	if err != nil {
+		return f, err
+	}
+	// The password is right: on to the phone. No session exists yet.
+	return j.afterPassword(ctx, f.ID, u)
+}
+
+// passwordForm checks the "Sign in" form's fields: nil if both are there
+// and not too long.
+func passwordForm(a Action) *text.Invalid {
 	var inv text.Invalid
 	if email := strings.TrimSpace(a.Email); email == "" || len(email) > maxEmailLen {
 		inv.Add("email", text.EmailRequired)
@@ -262,17 +291,9 @@ func (j *Journey) password(ctx context.Context, f flow.Flow, a Action) (flow.Flo
 		inv.Add("password", text.PasswordRequired)
 	}
 	if len(inv.Fields) > 0 {
-		return f, &inv
+		return &inv
 	}
-	if j.Accounts == nil {
-		return f, errors.New("signin: no accounts service")
-	}
-	u, err := j.Accounts.Password(ctx, Attempt{Email: a.Email, Password: a.Password, IP: a.IP})
-	if err != nil {
-		return f, err
-	}
-	// The password is right: on to the phone. No session exists yet.
-	return j.afterPassword(ctx, f.ID, u)
+	return nil
 }
 
 // codeOK checks the SMS code typed and, if right, finishes the flow.

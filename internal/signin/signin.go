@@ -92,16 +92,28 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 // ErrInvalidCredentials (also while the account is locked), or a
 // *RateLimitedError when too many attempts came from a.IP or for a.Email.
 func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
+	return s.password(ctx, a, s.limitsAhead(ctx, a))
+}
+
+// limitsAhead sends the rate limits of attempt a ahead (with the request's
+// next Redis round trip, ratelimit.AllowInOrderAhead); await decides them.
+// Per IP, per (account, source), then per account: the same counting
+// whether or not the account exists, so a 429 reveals nothing. A source
+// that has met its backoff is refused before the account-wide limit counts
+// it, so one source alone cannot use up the owner's attempts.
+func (s *Service) limitsAhead(ctx context.Context, a Attempt) (await func() error) {
 	email := NormalizeEmail(a.Email)
-	// Per IP, per (account, source), then per account: the same counting
-	// whether or not the account exists, so a 429 reveals nothing. A source
-	// that has met its backoff is refused before the account-wide limit
-	// counts it, so one source alone cannot use up the owner's attempts.
-	source := ratelimit.SourceKey(email, a.IP)
-	if err := ratelimit.AllowInOrder(ctx, s.Limiter,
+	return ratelimit.AllowInOrderAhead(ctx, s.Limiter,
 		ratelimit.Check{Limit: s.Limits.SigninPerIP, Key: a.IP},
-		ratelimit.Check{Limit: s.Lockout.SourceBackoff, Key: source},
-		ratelimit.Check{Limit: s.Limits.SigninPerAccount, Key: email}); err != nil {
+		ratelimit.Check{Limit: s.Lockout.SourceBackoff, Key: ratelimit.SourceKey(email, a.IP)},
+		ratelimit.Check{Limit: s.Limits.SigninPerAccount, Key: email})
+}
+
+// password is Password with its rate limits sent ahead (limitsAhead).
+func (s *Service) password(ctx context.Context, a Attempt, limits func() error) (store.User, error) {
+	email := NormalizeEmail(a.Email)
+	source := ratelimit.SourceKey(email, a.IP)
+	if err := limits(); err != nil {
 		var limited *RateLimitedError
 		if errors.As(err, &limited) {
 			s.audit(ctx, store.AuditEvent{Type: "signin.rate_limited", IP: a.IP, Detail: map[string]string{"limit": limited.Limit}})

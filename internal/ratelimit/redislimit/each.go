@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/carekey/carekey/internal/ratelimit"
+	"github.com/carekey/carekey/internal/rediscas"
 )
 
 var _ ratelimit.OrderedLimiter = (*Limiter)(nil)
@@ -29,52 +31,74 @@ return cur
 // that only a refusal costs. Between the two, a concurrent call may see
 // those counters one higher than they end.
 func (r *Limiter) AllowEach(ctx context.Context, checks []ratelimit.Check) (int, ratelimit.Result, error) {
+	return r.AllowEachAhead(ctx, checks)()
+}
+
+var _ ratelimit.AheadLimiter = (*Limiter)(nil)
+
+// AllowEachAhead is AllowEach whose pipeline rides with the request's next
+// Redis round trip (rediscas.Ahead: the read of the flow, say); await
+// returns what AllowEach would, sending the pipeline first if nothing has
+// carried it yet. Without a request memo it is AllowEach, sent at once.
+func (r *Limiter) AllowEachAhead(ctx context.Context, checks []ratelimit.Check) (await func() (int, ratelimit.Result, error)) {
+	fail := func(err error) func() (int, ratelimit.Result, error) {
+		return func() (int, ratelimit.Result, error) { return -1, ratelimit.Result{}, err }
+	}
 	if err := ctx.Err(); err != nil {
-		return -1, ratelimit.Result{}, fmt.Errorf("allow: %w", err)
+		return fail(fmt.Errorf("allow: %w", err))
 	}
 	for _, c := range checks {
 		if err := c.Limit.Validate(); err != nil {
-			return -1, ratelimit.Result{}, err
+			return fail(err)
 		}
 	}
 	now := r.clk.Now()
-	type call struct {
-		keys []string
-		args []any
-		cmd  *redis.Cmd
-	}
 	calls := make([]call, len(checks))
 	for i, c := range checks {
 		index, elapsed, window := ratelimit.Window(c.Limit, now)
 		cur, prev := r.keys(c.Key, c.Limit, index)
 		calls[i] = call{keys: []string{cur, prev}, args: []any{c.Limit.Max, window, window - elapsed, 2 * window}}
 	}
-	run := func(eval bool) error {
-		_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	sent := rediscas.Ahead(ctx, r.rdb, func(ctx context.Context, p redis.Pipeliner) {
+		for i := range calls {
+			calls[i].cmd = allow.EvalSha(ctx, p, calls[i].keys, calls[i].args...)
+		}
+	})
+	return func() (int, ratelimit.Result, error) {
+		sent()
+		return r.decide(ctx, checks, calls, now)
+	}
+}
+
+// call is one check's script run.
+type call struct {
+	keys []string
+	args []any
+	cmd  *redis.Cmd
+}
+
+// decide reads the answers of calls (running again whole the scripts a
+// node did not have cached), and gives back the checks allowed after the
+// first refused one.
+func (r *Limiter) decide(ctx context.Context, checks []ratelimit.Check, calls []call, now time.Time) (int, ratelimit.Result, error) {
+	missing := false
+	for _, c := range calls {
+		if c.cmd == nil {
+			return -1, ratelimit.Result{}, fmt.Errorf("allow: scripts not sent")
+		}
+		missing = missing || noScript(c.cmd.Err())
+	}
+	if missing {
+		// The script is not cached on some node: send it whole for the
+		// checks that did not run (the others counted already).
+		if _, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i := range calls {
-				switch {
-				case eval && calls[i].cmd != nil && !noScript(calls[i].cmd.Err()):
-				case eval:
+				if noScript(calls[i].cmd.Err()) {
 					calls[i].cmd = allow.Eval(ctx, p, calls[i].keys, calls[i].args...)
-				default:
-					calls[i].cmd = allow.EvalSha(ctx, p, calls[i].keys, calls[i].args...)
 				}
 			}
 			return nil
-		})
-		return err
-	}
-	if err := run(false); err != nil {
-		missing := false
-		for _, c := range calls {
-			missing = missing || noScript(c.cmd.Err())
-		}
-		if !missing {
-			return -1, ratelimit.Result{}, fmt.Errorf("allow: run scripts: %w", err)
-		}
-		// The script is not cached on some node: send it whole for the
-		// checks that did not run (the others counted already).
-		if err := run(true); err != nil {
+		}); err != nil {
 			return -1, ratelimit.Result{}, fmt.Errorf("allow: run scripts: %w", err)
 		}
 	}
