@@ -120,6 +120,7 @@ func (a *App) newJourney(cfg *config.Config, clk clock.Clock, hasher signin.Hash
 		Logger:          a.logger,
 		Email:           a.emailSender(),
 		Strikes:         accounts,
+		ReadAhead:       a.readAheadAuthRequest,
 		CodeTTL:         cfg.MFA.CodeTTL,
 		MaxAttempts:     cfg.MFA.MaxAttempts,
 		MaxSends:        cfg.MFA.MaxSends,
@@ -129,4 +130,14 @@ func (a *App) newJourney(cfg *config.Config, clk clock.Clock, hasher signin.Hash
 	}
 	a.pressHash = func(ctx context.Context, ref string) error { return p.CallAnswered(ctx, ref, true) }
 	return p
+}
+
+// readAheadAuthRequest has the auth request store read auth request id with
+// the request's next Redis round trip, when it can (redisauth).
+func (a *App) readAheadAuthRequest(ctx context.Context, id string) {
+	if ra, ok := a.backends.State.(interface {
+		ReadAheadAuthRequest(ctx context.Context, id string)
+	}); ok {
+		ra.ReadAheadAuthRequest(ctx, id)
+	}
 }

@@ -116,3 +116,35 @@ func TestMemoConcurrentUpdates(t *testing.T) {
 		t.Errorf("Read after %d concurrent updates = %q, %v; want 20", n, v, err)
 	}
 }
+
+// A key read ahead rides with the next round trip; its Read then costs none.
+func TestReadAhead(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	a, b, missing := prefix+"a", prefix+"b", prefix+"missing"
+	c.Set(t.Context(), a, "1", time.Minute)
+	c.Set(t.Context(), b, "2", time.Minute)
+	warm(t, c, prefix)
+	ctx := rediscas.WithMemo(t.Context())
+	var n redistrips.Counter
+	c.AddHook(&n)
+	rediscas.ReadAhead(ctx, b)
+	rediscas.ReadAhead(ctx, missing)
+	if v, err := rediscas.Read(ctx, c, a); err != nil || string(v) != "1" {
+		t.Fatalf("Read a = %q, %v", v, err)
+	}
+	if v, err := rediscas.Read(ctx, c, b); err != nil || string(v) != "2" {
+		t.Errorf("Read b = %q, %v; want 2", v, err)
+	}
+	if _, err := rediscas.Read(ctx, c, missing); !errors.Is(err, rediscas.ErrNotFound) {
+		t.Errorf("Read of a missing key read ahead: %v, want ErrNotFound", err)
+	}
+	if got := n.Counts(); got.Trips != 1 {
+		t.Errorf("%d round trips (%v), want 1", got.Trips, got.Log)
+	}
+	// A key forgotten since is read again, not taken from the old answer.
+	c.Set(t.Context(), b, "3", time.Minute)
+	rediscas.Forget(ctx, b)
+	if v, err := rediscas.Read(ctx, c, b); err != nil || string(v) != "3" {
+		t.Errorf("Read b after Forget = %q, %v; want 3", v, err)
+	}
+}

@@ -18,6 +18,9 @@ type memo struct {
 	// errors of those sent, until Flush returns them.
 	later     []func(context.Context, redis.Pipeliner)
 	laterErrs []error
+	// ahead are the GETs ReadAhead queued, by key, until a Read takes the
+	// answer: nil until the GET has gone out.
+	ahead map[string]*redis.StringCmd
 }
 
 type memoKey struct{}
@@ -61,6 +64,7 @@ func (m *memo) set(key string, val []byte) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.vals[key] = val
+	delete(m.ahead, key) // older than what the memo now knows
 }
 
 // advance sets key to val in the memo if it still holds from, the value
@@ -73,6 +77,7 @@ func (m *memo) advance(key string, from, val []byte) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	delete(m.ahead, key)
 	if cur, ok := m.vals[key]; ok && cur != nil && string(cur) == string(from) {
 		m.vals[key] = val
 		return
@@ -95,7 +100,11 @@ func Read(ctx context.Context, c Getter, key string) ([]byte, error) {
 		}
 		return v, nil
 	}
-	v, err := get(ctx, c, key).Bytes()
+	cmd := m.takeAhead(ctx, c, key)
+	if cmd == nil {
+		cmd = get(ctx, c, key)
+	}
+	v, err := cmd.Bytes()
 	if errors.Is(err, redis.Nil) {
 		m.set(key, nil)
 		return nil, ErrNotFound
@@ -105,6 +114,66 @@ func Read(ctx context.Context, c Getter, key string) ([]byte, error) {
 	}
 	m.set(key, v)
 	return v, nil
+}
+
+// ReadAhead queues a GET of key to ride with this request's next round
+// trip (as Later's writes do), so that a Read of key later in the request
+// costs none: for a key the request will read once it has done something
+// else first (a flow's auth request, the session of a callback). Nothing
+// without a memo, or for a key the memo knows. The request must read from
+// one goroutine at a time, as requests do.
+func ReadAhead(ctx context.Context, key string) {
+	m := memoOf(ctx)
+	if m == nil {
+		return
+	}
+	if _, ok := m.lookup(key); ok {
+		return
+	}
+	m.mu.Lock()
+	if m.ahead == nil {
+		m.ahead = map[string]*redis.StringCmd{}
+	}
+	_, queued := m.ahead[key]
+	m.ahead[key] = nil
+	m.mu.Unlock()
+	if queued {
+		return
+	}
+	Later(ctx, func(ctx context.Context, p redis.Pipeliner) {
+		cmd := p.Get(ctx, key)
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if _, ok := m.ahead[key]; ok { // not superseded meanwhile
+			m.ahead[key] = cmd
+		}
+	})
+}
+
+// takeAhead returns, once, the GET of key ReadAhead queued, after sending
+// what is queued if it has not gone yet; nil if none was queued.
+func (m *memo) takeAhead(ctx context.Context, c Getter, key string) *redis.StringCmd {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	cmd, queued := m.ahead[key]
+	m.mu.Unlock()
+	if !queued {
+		return nil
+	}
+	if cmd == nil {
+		pc, ok := c.(redis.Cmdable)
+		if !ok {
+			return nil
+		}
+		_, _ = Pipelined(ctx, pc, func(redis.Pipeliner) error { return nil })
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cmd = m.ahead[key]
+	delete(m.ahead, key)
+	return cmd
 }
 
 // get is GET key, in one pipeline with the commands queued ahead (Ahead,
@@ -179,6 +248,7 @@ func Forget(ctx context.Context, key string) {
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		delete(m.vals, key)
+		delete(m.ahead, key)
 	}
 }
 

@@ -304,6 +304,9 @@ func (j *Journey) codeOK(ctx context.Context, f flow.Flow, a Action) (Outcome, e
 		inv.Add("code", text.CodeRequired)
 		return Outcome{Flow: f}, &inv
 	}
+	if id := f.Data[DataAuthRequest]; id != "" && j.ReadAhead != nil {
+		j.ReadAhead(ctx, id) // read with the code's check: one round trip
+	}
 	done, audited, err := j.verifyCode(ctx, f.ID, typed, a.IP, true)
 	if err != nil {
 		return Outcome{Flow: f}, err

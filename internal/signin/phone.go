@@ -115,7 +115,11 @@ type Journey struct {
 	// Strikes keeps the per-user count of wrong SMS codes across sign-ins
 	// (optional: without it tries are counted per flow only).
 	Strikes Strikes
-	Logger  *slog.Logger // optional
+	// ReadAhead, if set, is told the auth request a right code will
+	// complete before the code is checked, so that the store can read it
+	// with the check's write (oidcop.Provider.ReadAhead); optional.
+	ReadAhead func(ctx context.Context, authRequestID string)
+	Logger    *slog.Logger // optional
 	// App offers "Use your authenticator app" to users who have set one up
 	// (config mfa.app; app.go), and lets signed-in users set one up.
 	App bool

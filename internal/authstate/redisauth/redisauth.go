@@ -108,6 +108,13 @@ func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(r *aut
 	return out, nil
 }
 
+// ReadAheadAuthRequest has the request's next Redis round trip read auth
+// request id too, for a GetAuthRequest or UpdateAuthRequest later in the
+// request (rediscas.ReadAhead).
+func (s *Store) ReadAheadAuthRequest(ctx context.Context, id string) {
+	rediscas.ReadAhead(ctx, s.requestKey(id))
+}
+
 // DeleteAuthRequest removes it; deleting a missing request is not an error.
 func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
 	if err := rediscas.DeleteLater(ctx, s.kv.Client, s.requestKey(id)); err != nil {

@@ -168,6 +168,14 @@ func (s *Store) Touch(ctx context.Context, id string) (session.Session, error) {
 	return sess, nil
 }
 
+// ReadAhead has the request's next Redis round trip read session id too,
+// for a Get or an update later in the request (rediscas.ReadAhead).
+func (s *Store) ReadAhead(ctx context.Context, id string) {
+	if id != "" {
+		rediscas.ReadAhead(ctx, s.sessionKey(id))
+	}
+}
+
 // AddClient records that clientID received tokens in the session.
 func (s *Store) AddClient(ctx context.Context, id, clientID string) error {
 	_, err := s.update(ctx, id, func(sess *session.Session, _ time.Time) bool {
