@@ -188,6 +188,8 @@ func (s *Store) ConsumeCode(ctx context.Context, codeHash string, usedUntil time
 			return nil
 		}
 		id, c.Used, c.UsedUntil = c.AuthRequestID, true, usedUntil.UTC()
+		// The exchange reads the auth request next: with this swap.
+		rediscas.ReadAhead(ctx, s.requestKey(id))
 		return nil
 	})
 	switch {
