@@ -22,13 +22,14 @@ const loginRedisTarget = 12
 // session, and the second delete of the auth request cost nothing). What
 // remains: a request per page, each reading its flow again (GET after each
 // 303); a swap per update. The three sign-in rate limits are one pipeline
-// sent with the read of the flow (ratelimit.AllowInOrderAhead,
+// sent with the read of the flow, the send-code limit with the flow's write
+// (ratelimit.AllowInOrderAhead,
 // rediscas.Ahead), the auth request a code completes (and a code being
 // exchanged) and the callback's
 // auth request and session are read ahead (rediscas.ReadAhead), and
 // clean-up deletes and the backoff reset ride with the next round trip
 // (rediscas.Later).
-const loginRedisCeiling = 24
+const loginRedisCeiling = 23
 
 // TestLoginRedisRoundTrips signs in on PostgreSQL + Redis, authorize →
 // password → send code → verify code → callback → token, and counts the

@@ -3,6 +3,7 @@ package signin_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -314,4 +315,34 @@ func (f *fixture) storedAtConfirm(t *testing.T) (flow.Flow, string) {
 		t.Fatal(err)
 	}
 	return fl, token
+}
+
+// A send the phone's limit refuses leaves the flow as it was: the code the
+// user has still works, and no other was stored or sent.
+func TestRefusedSendLeavesTheFlow(t *testing.T) {
+	f := newFixture(t)
+	f.phones.Limiter = memlimit.New(f.clk)
+	f.phones.Limits = ratelimit.Limits{CodesPerPhone: ratelimit.Limit{Name: "codes", Max: 1, Window: time.Hour}}
+	id := f.flowAt(t, signin.StateConfirm)
+	fl, _ := f.flows.Get(t.Context(), id)
+	out, err := signin.StepFlow(f.phones, t.Context(), fl, signin.Action{Event: signin.EventSendCode})
+	if err != nil {
+		t.Fatalf("the one allowed send: %v", err)
+	}
+	first, _ := f.flows.Get(t.Context(), id)
+	f.clk.Advance(time.Minute) // past the cooldown
+	if _, err := signin.StepFlow(f.phones, t.Context(), out.Flow, signin.Action{Event: signin.EventSendCode}); !errors.Is(err, ratelimit.ErrLimited) {
+		t.Fatalf("second send: %v, want ErrLimited", err)
+	}
+	after, _ := f.flows.Get(t.Context(), id)
+	after.Version = first.Version // two writes later
+	if !reflect.DeepEqual(after, first) {
+		t.Errorf("flow after a refused send:\n%+v\nwant as it was:\n%+v", after, first)
+	}
+	if n := len(f.sender.SMSs()); n != 1 {
+		t.Errorf("%d SMS sent, want 1", n)
+	}
+	if evs, _ := f.users.ListAudit(t.Context(), store.AuditFilter{Type: "signin.code_limited"}); len(evs) != 1 {
+		t.Errorf("code_limited rows %+v, want 1", evs)
+	}
 }

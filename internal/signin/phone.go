@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"reflect"
 	"strings"
 	"time"
 
@@ -413,13 +415,14 @@ func (p *Journey) sendCode(ctx context.Context, cur flow.Flow) (flow.Flow, error
 		return p.moveTo(ctx, flowID, EventSendCode, ErrCooldown)
 	}
 	to := cur.Data[DataPhone]
-	if err := p.limit(ctx, p.Limits.CodesPerPhone, to); err != nil {
-		p.audit(ctx, cur, "signin.code_limited", map[string]string{"to": notify.MaskPhone(to)})
-		return cur, err
-	}
+	// The phone's limit rides with the flow's write (one round trip); a
+	// refusal puts the flow back as it was before anything is sent.
+	limited := ratelimit.AllowInOrderAhead(ctx, p.Limiter, ratelimit.Check{Limit: p.Limits.CodesPerPhone, Key: to})
 	var prevState string
+	var before flow.Flow
 	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
-		prevState = f.State
+		prevState, before = f.State, *f
+		before.Data = maps.Clone(f.Data)
 		// The cooldown was checked above, on the flow as read: here only
 		// the maximum of sends (ErrTooManySends); the tries carry over.
 		if err := onetimecode.Issue(f, p.Pepper.MAC(code), to, now, rules, false); err != nil {
@@ -427,6 +430,13 @@ func (p *Journey) sendCode(ctx context.Context, cur flow.Flow) (flow.Flow, error
 		}
 		return move(f, EventSendCode, now)
 	})
+	if lerr := limited(); lerr != nil {
+		if err == nil {
+			p.unsend(ctx, f, before)
+		}
+		p.audit(ctx, cur, "signin.code_limited", map[string]string{"to": notify.MaskPhone(to)})
+		return cur, lerr
+	}
 	if err != nil {
 		return cur, fmt.Errorf("store code for flow %s: %w", flowID, err)
 	}
@@ -437,6 +447,20 @@ func (p *Journey) sendCode(ctx context.Context, cur flow.Flow) (flow.Flow, error
 	}
 	p.audit(ctx, f, "signin.code_sent", map[string]string{"to": notify.MaskPhone(to)})
 	return f, nil
+}
+
+// unsend puts the flow back as it was before a code that was not sent was
+// stored in it (saved), if it still holds saved.
+func (p *Journey) unsend(ctx context.Context, saved, before flow.Flow) {
+	_, err := p.Flows.Update(ctx, saved.ID, func(f *flow.Flow) error {
+		if reflect.DeepEqual(*f, saved) {
+			*f = before
+		}
+		return nil
+	})
+	if err != nil {
+		p.logger().WarnContext(ctx, "put back a flow whose code was not sent", "flow", saved.ID, "err", err)
+	}
 }
 
 // moveTo applies e (a move that sends nothing) and returns the flow and ret.
