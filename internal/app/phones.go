@@ -121,6 +121,7 @@ func (a *App) newJourney(cfg *config.Config, clk clock.Clock, hasher signin.Hash
 		Email:           a.emailSender(),
 		Strikes:         accounts,
 		ReadAhead:       a.readAheadAuthRequest,
+		ClientOf:        a.clientOf,
 		CodeTTL:         cfg.MFA.CodeTTL,
 		MaxAttempts:     cfg.MFA.MaxAttempts,
 		MaxSends:        cfg.MFA.MaxSends,
@@ -140,4 +141,14 @@ func (a *App) readAheadAuthRequest(ctx context.Context, id string) {
 	}); ok {
 		ra.ReadAheadAuthRequest(ctx, id)
 	}
+}
+
+// clientOf names the client of auth request id ("" if it cannot be read):
+// the request has usually read it ahead already.
+func (a *App) clientOf(ctx context.Context, id string) string {
+	r, err := a.backends.State.GetAuthRequest(ctx, id)
+	if err != nil {
+		return ""
+	}
+	return r.ClientID
 }

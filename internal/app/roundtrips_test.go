@@ -28,8 +28,9 @@ const loginRedisTarget = 12
 // exchanged) and the callback's
 // auth request and session are read ahead (rediscas.ReadAhead), and
 // clean-up deletes and the backoff reset ride with the next round trip
-// (rediscas.Later).
-const loginRedisCeiling = 23
+// (rediscas.Later); a sign-in's session starts with its client
+// (signin.Journey.ClientOf), so completing the request writes it no more.
+const loginRedisCeiling = 22
 
 // TestLoginRedisRoundTrips signs in on PostgreSQL + Redis, authorize →
 // password → send code → verify code → callback → token, and counts the

@@ -398,6 +398,11 @@ func (j *Journey) finishFlow(ctx context.Context, f flow.Flow, method, ip string
 			IdleTimeout: j.SessionIdle,
 			ExpiresAt:   now.Add(j.SessionAbsolute),
 		}
+		if d.AuthRequest != "" && j.ClientOf != nil {
+			if c := j.ClientOf(ctx, d.AuthRequest); c != "" {
+				sess.Clients = []string{c}
+			}
+		}
 		if err := j.Sessions.Create(ctx, sess); err != nil {
 			return Completion{}, fmt.Errorf("create session for %s: %w", d.User, err)
 		}

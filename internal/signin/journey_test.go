@@ -346,3 +346,36 @@ func TestRefusedSendLeavesTheFlow(t *testing.T) {
 		t.Errorf("code_limited rows %+v, want 1", evs)
 	}
 }
+
+// With ClientOf, the session a sign-in starts for an auth request lists
+// that request's client from the start.
+func TestSessionStartsWithTheClient(t *testing.T) {
+	f := newFixture(t)
+	sessions := f.withLifecycle()
+	f.phones.ClientOf = func(_ context.Context, id string) string {
+		if id != "ar_1" {
+			t.Errorf("ClientOf(%q), want ar_1", id)
+		}
+		return "portal"
+	}
+	fl, token := f.phones.NewFlow()
+	fl.State = string(signin.StateConfirm)
+	fl.Set(signin.DataUser, "usr_p")
+	fl.Set(signin.DataPhone, phone)
+	fl.Set(signin.DataAuthRequest, "ar_1")
+	if err := f.flows.Create(t.Context(), fl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventSendCode}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := f.sender.LastSMS(phone)
+	out, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventCodeOK, Code: m.Code})
+	if err != nil || out.Done == nil {
+		t.Fatalf("Step = %+v, %v; want done", out, err)
+	}
+	s, err := sessions.Get(t.Context(), out.Done.Session.ID)
+	if err != nil || !slices.Equal(s.Clients, []string{"portal"}) {
+		t.Errorf("stored session clients %v, %v; want [portal]", s.Clients, err)
+	}
+}

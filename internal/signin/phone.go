@@ -121,7 +121,12 @@ type Journey struct {
 	// complete before the code is checked, so that the store can read it
 	// with the check's write (oidcop.Provider.ReadAhead); optional.
 	ReadAhead func(ctx context.Context, authRequestID string)
-	Logger    *slog.Logger // optional
+	// ClientOf, if set, names the client of an auth request (from a read
+	// the request has made already, ReadAhead): Finish starts the session
+	// with it among its clients, which the completion of the request would
+	// add with one more write; optional.
+	ClientOf func(ctx context.Context, authRequestID string) string
+	Logger   *slog.Logger // optional
 	// App offers "Use your authenticator app" to users who have set one up
 	// (config mfa.app; app.go), and lets signed-in users set one up.
 	App bool
