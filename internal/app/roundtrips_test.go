@@ -29,8 +29,9 @@ const loginRedisTarget = 12
 // auth request and session are read ahead (rediscas.ReadAhead), and
 // clean-up deletes and the backoff reset ride with the next round trip
 // (rediscas.Later); a sign-in's session starts with its client
-// (signin.Journey.ClientOf), so completing the request writes it no more.
-const loginRedisCeiling = 22
+// (signin.Journey.ClientOf), so completing the request writes it no more;
+// /login writes the flow with the auth request's read (StartAhead).
+const loginRedisCeiling = 21
 
 // TestLoginRedisRoundTrips signs in on PostgreSQL + Redis, authorize →
 // password → send code → verify code → callback → token, and counts the

@@ -194,22 +194,29 @@ func get(ctx context.Context, c Getter, key string) *redis.StringCmd {
 // Create sets key to val with a TTL if it does not exist (SET NX) and tells
 // ctx's memo; false if the key was taken.
 func Create(ctx context.Context, c redis.Cmdable, key string, val []byte, ttl time.Duration) (bool, error) {
+	return CreateAhead(ctx, c, key, val, ttl)() // with the writes queued, in one round trip
+}
+
+// CreateAhead is Create sent ahead (Ahead): the SET NX rides with the
+// request's next round trip, and await returns what Create would, sending it
+// first if nothing has carried it yet.
+func CreateAhead(ctx context.Context, c redis.Cmdable, key string, val []byte, ttl time.Duration) (await func() (bool, error)) {
 	var set *redis.BoolCmd
-	_, _ = Pipelined(ctx, c, func(p redis.Pipeliner) error { // with the writes Later queued
-		set = p.SetNX(ctx, key, val, ttl)
-		return nil
-	})
-	if set == nil {
-		set = c.SetNX(ctx, key, val, ttl)
+	sent := Ahead(ctx, c, func(ctx context.Context, p redis.Pipeliner) { set = p.SetNX(ctx, key, val, ttl) })
+	return func() (bool, error) {
+		sent()
+		if set == nil {
+			return false, errors.New("rediscas: create not sent")
+		}
+		ok, err := set.Result()
+		switch {
+		case err != nil:
+			Forget(ctx, key)
+		case ok:
+			Remember(ctx, key, val)
+		}
+		return ok, err
 	}
-	ok, err := set.Result()
-	switch {
-	case err != nil:
-		Forget(ctx, key)
-	case ok:
-		Remember(ctx, key, val)
-	}
-	return ok, err
 }
 
 // Delete deletes key (a missing key is no error) and tells ctx's memo; a

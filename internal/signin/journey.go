@@ -109,6 +109,39 @@ func (j *Journey) Start(ctx context.Context, authRequest, returnTo string) (flow
 	return f, token, nil
 }
 
+// StartAhead is Start whose write rides with the request's next read of
+// the store when the store can (a Redis store's CreateAhead): the caller
+// reads what decides whether it wants the flow, then calls await (Start's
+// answer) to keep it or drop to delete it.
+func (j *Journey) StartAhead(ctx context.Context, authRequest, returnTo string) (await func() (flow.Flow, string, error), drop func()) {
+	ca, ok := j.Flows.(interface {
+		CreateAhead(ctx context.Context, f flow.Flow) func() error
+	})
+	if !ok {
+		return func() (flow.Flow, string, error) { return j.Start(ctx, authRequest, returnTo) }, func() {}
+	}
+	f, token := j.NewFlow()
+	if authRequest != "" {
+		f.Set(DataAuthRequest, authRequest)
+	}
+	if returnTo != "" {
+		f.Set(DataReturn, returnTo)
+	}
+	created := ca.CreateAhead(ctx, f)
+	await = func() (flow.Flow, string, error) {
+		if err := created(); err != nil {
+			return flow.Flow{}, "", fmt.Errorf("create sign-in flow: %w", err)
+		}
+		return f, token, nil
+	}
+	drop = func() {
+		if created() == nil {
+			j.deleteFlow(ctx, f.ID)
+		}
+	}
+	return await, drop
+}
+
 // Load returns the sign-in flow id whose CSRF token is token: one read of
 // the store. A missing flow, another kind of flow or a wrong token is
 // flow.ErrNotFound; a flow past its expiry is ErrExpired (returned with the
