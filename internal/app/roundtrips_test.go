@@ -30,8 +30,9 @@ const loginRedisTarget = 12
 // clean-up deletes and the backoff reset ride with the next round trip
 // (rediscas.Later); a sign-in's session starts with its client
 // (signin.Journey.ClientOf), so completing the request writes it no more;
-// /login writes the flow with the auth request's read (StartAhead).
-const loginRedisCeiling = 21
+// /login writes the flow with the auth request's read (StartAhead), the
+// callback its code with the auth request's swap (SaveCodeAhead).
+const loginRedisCeiling = 20
 
 // TestLoginRedisRoundTrips signs in on PostgreSQL + Redis, authorize →
 // password → send code → verify code → callback → token, and counts the

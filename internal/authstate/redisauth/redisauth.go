@@ -59,18 +59,27 @@ func (s *Store) requestCodec(id string) rediscas.Codec[authstate.AuthRequest] {
 
 // create stores v under key with SET NX, for a record that expires at end.
 func (s *Store) create(ctx context.Context, key string, v any, end time.Time) error {
+	return s.createAhead(ctx, key, v, end)()
+}
+
+// createAhead is create whose write rides with the request's next round
+// trip (rediscas.CreateAhead); await returns create's answer.
+func (s *Store) createAhead(ctx context.Context, key string, v any, end time.Time) (await func() error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return err
+		return func() error { return err }
 	}
-	ok, err := rediscas.Create(ctx, s.kv.Client, key, b, rediscas.TTL(end, s.kv.Clock.Now()))
-	if err != nil {
-		return err
+	created := rediscas.CreateAhead(ctx, s.kv.Client, key, b, rediscas.TTL(end, s.kv.Clock.Now()))
+	return func() error {
+		ok, err := created()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return authstate.ErrConflict
+		}
+		return nil
 	}
-	if !ok {
-		return authstate.ErrConflict
-	}
-	return nil
 }
 
 // CreateAuthRequest stores r. Returns authstate.ErrConflict if the ID is taken.
@@ -151,6 +160,27 @@ func (s *Store) SaveCode(ctx context.Context, codeHash, authRequestID string, ex
 		return fmt.Errorf("save code: %w", err)
 	}
 	return nil
+}
+
+// SaveCodeAhead is SaveCode whose write rides with the request's next
+// Redis round trip (the swap that marks the auth request answered); await
+// returns SaveCode's answer, drop deletes the code again (with the next
+// round trip) when it is not to be given out after all.
+func (s *Store) SaveCodeAhead(ctx context.Context, codeHash, authRequestID string, expiresAt time.Time) (await func() error, drop func()) {
+	rec := codeBinding{AuthRequestID: authRequestID, ExpiresAt: expiresAt.UTC()}
+	created := s.createAhead(ctx, s.codeKey(codeHash), rec, expiresAt)
+	await = func() error {
+		if err := created(); err != nil {
+			return fmt.Errorf("save code: %w", err)
+		}
+		return nil
+	}
+	drop = func() {
+		if created() == nil {
+			_ = rediscas.DeleteLater(ctx, s.kv.Client, s.codeKey(codeHash))
+		}
+	}
+	return await, drop
 }
 
 // codeCodec stores a code's binding, live until its end.
