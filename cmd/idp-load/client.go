@@ -82,7 +82,7 @@ func (l *loader) login(ctx context.Context, u user) (reads int, refresh string, 
 	}
 	var body string
 	if err := l.timed(pageAuthorize, func() (err error) {
-		body, err = page(ctx, c, http.MethodGet, o.Issuer+"/authorize?"+q.Encode(), nil, "<h1>Sign in</h1>")
+		body, err = page(ctx, c, http.MethodGet, o.Issuer+"/authorize?"+q.Encode(), nil, ">Sign in</h1>")
 		return err
 	}); err != nil {
 		return 0, "", fmt.Errorf("authorize: %w", err)

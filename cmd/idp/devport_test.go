@@ -133,7 +133,7 @@ func TestDevPortSignsIn(t *testing.T) {
 	}
 
 	resp, body := get(dash + "/login")
-	if resp.Request.URL.Host != "localhost:"+strconv.Itoa(port) || !strings.Contains(body, "<h1>Sign in</h1>") {
+	if resp.Request.URL.Host != "localhost:"+strconv.Itoa(port) || !strings.Contains(body, ">Sign in</h1>") {
 		t.Fatalf("dashboard /login ended at %s (%d), want carekey's Sign in page:\n%s", resp.Request.URL, resp.StatusCode, body)
 	}
 	_, body = post(issuer+"/signin", url.Values{"csrf_token": {csrf(body)}, "email": {email}, "password": {password}})

@@ -267,7 +267,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	a.handler = withRedisMemo(srv)
+	a.handler = withRedisMemo(srv, a.backends.Redis, logger)
 
 	if opts.Mode == config.ModeDev && cfg.Dev.DashboardURL != "" {
 		d, err := dashboard.New(dashboard.Config{
@@ -496,9 +496,49 @@ func Migrate(ctx context.Context, cfg *config.Config) error {
 
 // withRedisMemo gives each request a memo of the Redis keys it reads and
 // writes (rediscas.WithMemo), so that the flow, the auth request and the
-// session it touches several times cost one read each (issue 13).
-func withRedisMemo(h http.Handler) http.Handler {
+// session it touches several times cost one read each (issue 13). Writes a
+// backend queued for later (rediscas.Later: clean-ups, counter resets) ride
+// with the request's next write, or go out before the response's first
+// byte (flushWriter) and at the latest when the handler returns.
+func withRedisMemo(h http.Handler, rdb redis.UniversalClient, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(rediscas.WithMemo(r.Context())))
+		ctx := rediscas.WithMemo(r.Context())
+		flush := func() {
+			if rdb == nil {
+				return
+			}
+			if err := rediscas.Flush(ctx, rdb); err != nil {
+				log.WarnContext(ctx, "queued redis writes", "err", err)
+			}
+		}
+		h.ServeHTTP(&flushWriter{ResponseWriter: w, flush: flush}, r.WithContext(ctx))
+		flush()
 	})
 }
+
+// flushWriter runs flush before the response's header goes out, so that
+// what a request queued has landed before its answer can lead to another.
+type flushWriter struct {
+	http.ResponseWriter
+	flush   func()
+	flushed bool
+}
+
+func (f *flushWriter) WriteHeader(code int) {
+	if !f.flushed {
+		f.flushed = true
+		f.flush()
+	}
+	f.ResponseWriter.WriteHeader(code)
+}
+
+func (f *flushWriter) Write(b []byte) (int, error) {
+	if !f.flushed {
+		f.flushed = true
+		f.flush()
+	}
+	return f.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the writer underneath.
+func (f *flushWriter) Unwrap() http.ResponseWriter { return f.ResponseWriter }

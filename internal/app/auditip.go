@@ -51,13 +51,54 @@ func (s sourceStore) CreateUser(ctx context.Context, u store.User, events ...sto
 
 func (s sourceStore) UpdateUser(ctx context.Context, id string, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error) {
 	var written []store.AuditEvent // those of the attempt that committed
-	u, err := s.Store.UpdateUser(ctx, id, func(u *store.User) ([]store.AuditEvent, error) {
-		events, err := fn(u)
-		written = events
-		return withSource(ctx, events), err
-	})
+	u, err := s.Store.UpdateUser(ctx, id, sourced(ctx, fn, &written))
 	s.counted(err, written)
 	return u, err
+}
+
+// sourced is fn with withSource on its events, keeping in written those of
+// its last run.
+func sourced(ctx context.Context, fn func(u *store.User) ([]store.AuditEvent, error), written *[]store.AuditEvent) func(u *store.User) ([]store.AuditEvent, error) {
+	return func(u *store.User) ([]store.AuditEvent, error) {
+		events, err := fn(u)
+		*written = events
+		return withSource(ctx, events), err
+	}
+}
+
+var _ store.UpdaterFrom = sourceStore{}
+
+// UpdateUserFrom is the store's UpdateUserFrom (UpdateUser if it has none),
+// with the sources filled and counted as UpdateUser's.
+func (s sourceStore) UpdateUserFrom(ctx context.Context, read store.User, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error) {
+	up, ok := s.Store.(store.UpdaterFrom)
+	if !ok {
+		return s.UpdateUser(ctx, read.ID, fn)
+	}
+	var written []store.AuditEvent // those of the attempt that committed
+	u, err := up.UpdateUserFrom(ctx, read, sourced(ctx, fn, &written))
+	s.counted(err, written)
+	return u, err
+}
+
+var _ store.ClearAuditor = sourceStore{}
+
+// AppendAuditIfClear is the store's (GetUser and AppendAudit if it has
+// none), with the sources filled and counted as AppendAudit's.
+func (s sourceStore) AppendAuditIfClear(ctx context.Context, userID string, at time.Time, events ...store.AuditEvent) (store.User, bool, error) {
+	ca, ok := s.Store.(store.ClearAuditor)
+	if !ok {
+		u, err := s.GetUser(ctx, userID)
+		if err != nil || !u.ClearAt(at) {
+			return u, false, err
+		}
+		return u, true, s.AppendAudit(ctx, events...)
+	}
+	u, appended, err := ca.AppendAuditIfClear(ctx, userID, at, withSource(ctx, events)...)
+	if appended {
+		s.counted(err, events)
+	}
+	return u, appended, err
 }
 
 func (s sourceStore) AppendAudit(ctx context.Context, events ...store.AuditEvent) error {

@@ -229,6 +229,16 @@ type countedProvider struct {
 	m *metrics.Metrics
 }
 
+// ReadAhead is the provider's (oidcop.Provider.ReadAhead), which the web
+// layer finds by its method: the callback's two reads in one round trip.
+func (p countedProvider) ReadAhead(ctx context.Context, id, sessionID string) {
+	if ra, ok := p.Provider.(interface {
+		ReadAhead(ctx context.Context, id, sessionID string)
+	}); ok {
+		ra.ReadAhead(ctx, id, sessionID)
+	}
+}
+
 func (p countedProvider) Handler() http.Handler {
 	h := p.Provider.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -125,6 +125,8 @@ func (a *App) newJourney(cfg *config.Config, clk clock.Clock, hasher signin.Hash
 		Logger:          a.logger,
 		Email:           a.emailSender(),
 		Strikes:         accounts,
+		ReadAhead:       a.readAheadAuthRequest,
+		ClientOf:        a.clientOf,
 		CodeTTL:         cfg.MFA.CodeTTL,
 		MaxAttempts:     cfg.MFA.MaxAttempts,
 		MaxSends:        cfg.MFA.MaxSends,
@@ -134,4 +136,24 @@ func (a *App) newJourney(cfg *config.Config, clk clock.Clock, hasher signin.Hash
 	}
 	a.pressHash = func(ctx context.Context, ref string) error { return p.CallAnswered(ctx, ref, true) }
 	return p
+}
+
+// readAheadAuthRequest has the auth request store read auth request id with
+// the request's next Redis round trip, when it can (redisauth).
+func (a *App) readAheadAuthRequest(ctx context.Context, id string) {
+	if ra, ok := a.backends.State.(interface {
+		ReadAheadAuthRequest(ctx context.Context, id string)
+	}); ok {
+		ra.ReadAheadAuthRequest(ctx, id)
+	}
+}
+
+// clientOf names the client of auth request id ("" if it cannot be read):
+// the request has usually read it ahead already.
+func (a *App) clientOf(ctx context.Context, id string) string {
+	r, err := a.backends.State.GetAuthRequest(ctx, id)
+	if err != nil {
+		return ""
+	}
+	return r.ClientID
 }

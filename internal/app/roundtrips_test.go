@@ -21,9 +21,18 @@ const loginRedisTarget = 12
 // Update after a Get, oidcop's repeated reads of the auth request and
 // session, and the second delete of the auth request cost nothing). What
 // remains: a request per page, each reading its flow again (GET after each
-// 303); the three sign-in rate limits run one script each; a swap per
-// update.
-const loginRedisCeiling = 33
+// 303); a swap per update. The three sign-in rate limits are one pipeline
+// sent with the read of the flow, the send-code limit with the flow's write
+// (ratelimit.AllowInOrderAhead,
+// rediscas.Ahead), the auth request a code completes (and a code being
+// exchanged) and the callback's
+// auth request and session are read ahead (rediscas.ReadAhead), and
+// clean-up deletes and the backoff reset ride with the next round trip
+// (rediscas.Later); a sign-in's session starts with its client
+// (signin.Journey.ClientOf), so completing the request writes it no more;
+// /login writes the flow with the auth request's read (StartAhead), the
+// callback its code with the auth request's swap (SaveCodeAhead).
+const loginRedisCeiling = 20
 
 // TestLoginRedisRoundTrips signs in on PostgreSQL + Redis, authorize →
 // password → send code → verify code → callback → token, and counts the

@@ -98,6 +98,23 @@ func (s *storage) signInStands(ctx context.Context, r authstate.AuthRequest) err
 	return nil
 }
 
+// ReadAhead has the next read of the request's stores also read auth
+// request id and session sessionID (a browser's session cookie, usually the
+// request's), when the stores can (a Redis backend): the callback then
+// reads both in one round trip.
+func (p *Provider) ReadAhead(ctx context.Context, id, sessionID string) {
+	if ra, ok := p.storage.cfg.State.(interface {
+		ReadAheadAuthRequest(ctx context.Context, id string)
+	}); ok && id != "" {
+		ra.ReadAheadAuthRequest(ctx, id)
+	}
+	if ra, ok := p.storage.cfg.Sessions.(interface {
+		ReadAhead(ctx context.Context, id string)
+	}); ok && sessionID != "" {
+		ra.ReadAhead(ctx, sessionID)
+	}
+}
+
 // CheckCallback reports whether the browser holding token may receive the
 // code of auth request id at the callback: nil, authstate.ErrNotFound, or one
 // of ErrWrongBrowser, ErrNotSignedIn, ErrCodeIssued and ErrSessionEnded. The

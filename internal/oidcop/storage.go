@@ -272,6 +272,17 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	} else if err != nil {
 		return serverError(ctx, err)
 	}
+	// The code is written with the swap that marks the request answered,
+	// when the store can (one round trip), and deleted again if the swap
+	// refuses: nobody but this request knows it until the redirect.
+	codeHash, codeEnd := secret.HashToken(code), s.now().Add(s.cfg.Tokens.CodeTTL)
+	saved := func() error { return s.cfg.State.SaveCode(ctx, codeHash, id, codeEnd) }
+	drop := func() {}
+	if sa, ok := s.cfg.State.(interface {
+		SaveCodeAhead(ctx context.Context, codeHash, authRequestID string, expiresAt time.Time) (func() error, func())
+	}); ok {
+		saved, drop = sa.SaveCodeAhead(ctx, codeHash, id, codeEnd)
+	}
 	_, err = s.cfg.State.UpdateAuthRequest(ctx, id, func(r *authstate.AuthRequest) error {
 		switch {
 		case !SameBrowser(*r, token):
@@ -285,9 +296,10 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 		return nil
 	})
 	if err != nil {
+		drop()
 		return oidc.ErrInvalidRequest().WithDescription("authorization request already answered or not yours").WithParent(err)
 	}
-	if err := s.cfg.State.SaveCode(ctx, secret.HashToken(code), id, s.now().Add(s.cfg.Tokens.CodeTTL)); err != nil {
+	if err := saved(); err != nil {
 		return serverError(ctx, fmt.Errorf("save code: %w", err))
 	}
 	return nil

@@ -83,14 +83,14 @@ func Update(ctx context.Context, c Client, key string, fn func(old []byte) (Writ
 		if w.TTL > 0 {
 			ttl = strconv.FormatInt(max(w.TTL.Milliseconds(), 1), 10)
 		}
-		res, err := swap.Run(ctx, c, []string{key}, old, w.Value, ttl).Result()
+		res, err := runSwap(ctx, c, key, old, w.Value, ttl)
 		switch cur := res.(type) {
 		case int64:
-			m.set(key, w.Value)
+			m.advance(key, old, w.Value)
 			return nil
 		case string:
+			m.advance(key, old, []byte(cur))
 			old = []byte(cur) // lost a race (or the memo was stale): try again on what won
-			m.set(key, old)
 		default:
 			if errors.Is(err, redis.Nil) {
 				m.set(key, nil)
@@ -106,4 +106,25 @@ func Update(ctx context.Context, c Client, key string, fn func(old []byte) (Writ
 		}
 	}
 	return ErrConflict
+}
+
+// runSwap runs the swap script, in one pipeline with the writes Later
+// queued when there are any (and c can pipeline).
+func runSwap(ctx context.Context, c Client, key string, old, val []byte, ttl string) (any, error) {
+	m := memoOf(ctx)
+	pc, ok := c.(redis.Cmdable)
+	if !ok || !m.hasLater() {
+		return swap.Run(ctx, c, []string{key}, old, val, ttl).Result()
+	}
+	var cmd *redis.Cmd
+	_, _ = Pipelined(ctx, pc, func(p redis.Pipeliner) error {
+		cmd = swap.EvalSha(ctx, p, []string{key}, old, val, ttl)
+		return nil
+	})
+	if cmd == nil || redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+		// Not cached (a restarted or new node): the queued writes went
+		// out; the swap goes whole.
+		return swap.Run(ctx, c, []string{key}, old, val, ttl).Result()
+	}
+	return cmd.Result()
 }

@@ -124,7 +124,7 @@ func (j *Journey) appCodeOK(ctx context.Context, f flow.Flow, a Action) (Outcome
 	if err != nil {
 		return Outcome{Flow: f}, err
 	}
-	return j.finish(ctx, done, "otp", a)
+	return j.finish(ctx, done, "otp", a, false)
 }
 
 // VerifyApp checks a code from user userID's app at now: one step either

@@ -109,6 +109,39 @@ func (j *Journey) Start(ctx context.Context, authRequest, returnTo string) (flow
 	return f, token, nil
 }
 
+// StartAhead is Start whose write rides with the request's next read of
+// the store when the store can (a Redis store's CreateAhead): the caller
+// reads what decides whether it wants the flow, then calls await (Start's
+// answer) to keep it or drop to delete it.
+func (j *Journey) StartAhead(ctx context.Context, authRequest, returnTo string) (await func() (flow.Flow, string, error), drop func()) {
+	ca, ok := j.Flows.(interface {
+		CreateAhead(ctx context.Context, f flow.Flow) func() error
+	})
+	if !ok {
+		return func() (flow.Flow, string, error) { return j.Start(ctx, authRequest, returnTo) }, func() {}
+	}
+	f, token := j.NewFlow()
+	if authRequest != "" {
+		f.Set(DataAuthRequest, authRequest)
+	}
+	if returnTo != "" {
+		f.Set(DataReturn, returnTo)
+	}
+	created := ca.CreateAhead(ctx, f)
+	await = func() (flow.Flow, string, error) {
+		if err := created(); err != nil {
+			return flow.Flow{}, "", fmt.Errorf("create sign-in flow: %w", err)
+		}
+		return f, token, nil
+	}
+	drop = func() {
+		if created() == nil {
+			j.deleteFlow(ctx, f.ID)
+		}
+	}
+	return await, drop
+}
+
 // Load returns the sign-in flow id whose CSRF token is token: one read of
 // the store. A missing flow, another kind of flow or a wrong token is
 // flow.ErrNotFound; a flow past its expiry is ErrExpired (returned with the
@@ -150,6 +183,10 @@ type Action struct {
 	// asks it before saving a phone change (the session may have ended
 	// since the change started); nil owns nothing.
 	Owns func(ctx context.Context, userID string) bool
+
+	// limits, if set, decides the password step's rate limits, sent ahead
+	// by Step with the flow's read (Service.limitsAhead).
+	limits func() error
 }
 
 // Outcome is what a Step did.
@@ -190,6 +227,10 @@ type Completion struct {
 // Outcome.Flow is set with them too, for the page that shows the error: it
 // is empty only when there was no flow to load (flow.ErrNotFound from Load).
 func (j *Journey) Step(ctx context.Context, id, token string, a Action) (Outcome, error) {
+	if (a.Event == EventPasswordOK || a.Event == EventPasswordOKNoPhone) && j.Accounts != nil && passwordForm(a) == nil {
+		// The rate limits ride with the flow's read: one round trip.
+		a.limits = j.Accounts.limitsAhead(ctx, Attempt{Email: a.Email, Password: a.Password, IP: a.IP})
+	}
 	f, err := j.Load(ctx, id, token)
 	if err != nil {
 		return Outcome{Flow: f}, err
@@ -254,6 +295,27 @@ func (j *Journey) step(ctx context.Context, f flow.Flow, a Action) (Outcome, err
 // Errors: *text.Invalid (a field empty or too long), ErrInvalidCredentials,
 // *RateLimitedError, and AfterPassword's.
 func (j *Journey) password(ctx context.Context, f flow.Flow, a Action) (flow.Flow, error) {
+	if inv := passwordForm(a); inv != nil {
+		return f, inv
+	}
+	if j.Accounts == nil {
+		return f, errors.New("signin: no accounts service")
+	}
+	attempt := Attempt{Email: a.Email, Password: a.Password, IP: a.IP}
+	if a.limits == nil {
+		a.limits = j.Accounts.limitsAhead(ctx, attempt)
+	}
+	u, err := j.Accounts.password(ctx, attempt, a.limits)
+	if err != nil {
+		return f, err
+	}
+	// The password is right: on to the phone. No session exists yet.
+	return j.afterPassword(ctx, f.ID, u)
+}
+
+// passwordForm checks the "Sign in" form's fields: nil if both are there
+// and not too long.
+func passwordForm(a Action) *text.Invalid {
 	var inv text.Invalid
 	if email := strings.TrimSpace(a.Email); email == "" || len(email) > maxEmailLen {
 		inv.Add("email", text.EmailRequired)
@@ -262,17 +324,9 @@ func (j *Journey) password(ctx context.Context, f flow.Flow, a Action) (flow.Flo
 		inv.Add("password", text.PasswordRequired)
 	}
 	if len(inv.Fields) > 0 {
-		return f, &inv
+		return &inv
 	}
-	if j.Accounts == nil {
-		return f, errors.New("signin: no accounts service")
-	}
-	u, err := j.Accounts.Password(ctx, Attempt{Email: a.Email, Password: a.Password, IP: a.IP})
-	if err != nil {
-		return f, err
-	}
-	// The password is right: on to the phone. No session exists yet.
-	return j.afterPassword(ctx, f.ID, u)
+	return nil
 }
 
 // codeOK checks the SMS code typed and, if right, finishes the flow.
@@ -283,11 +337,14 @@ func (j *Journey) codeOK(ctx context.Context, f flow.Flow, a Action) (Outcome, e
 		inv.Add("code", text.CodeRequired)
 		return Outcome{Flow: f}, &inv
 	}
-	done, err := j.VerifyCode(ctx, f.ID, typed)
+	if id := f.Data[DataAuthRequest]; id != "" && j.ReadAhead != nil {
+		j.ReadAhead(ctx, id) // read with the code's check: one round trip
+	}
+	done, audited, err := j.verifyCode(ctx, f.ID, typed, a.IP, true)
 	if err != nil {
 		return Outcome{Flow: f}, err
 	}
-	return j.finish(ctx, done, "sms", a)
+	return j.finish(ctx, done, "sms", a, audited)
 }
 
 // callDone is the browser's Continue after Call Me.
@@ -299,11 +356,13 @@ func (j *Journey) callDone(ctx context.Context, f flow.Flow, a Action) (Outcome,
 	case err != nil:
 		return Outcome{Flow: done}, err
 	}
-	return j.finish(ctx, done, "tel", a)
+	return j.finish(ctx, done, "tel", a, false)
 }
 
-func (j *Journey) finish(ctx context.Context, f flow.Flow, method string, a Action) (Outcome, error) {
-	c, err := j.Finish(ctx, f, method, a.IP, a.Owns)
+// finish is Finish; audited: the second factor's audit row is written
+// already (verifyCode).
+func (j *Journey) finish(ctx context.Context, f flow.Flow, method string, a Action, audited bool) (Outcome, error) {
+	c, err := j.finishFlow(ctx, f, method, a.IP, a.Owns, audited)
 	if err != nil {
 		return Outcome{Flow: f}, err
 	}
@@ -328,6 +387,10 @@ func codeDigits(s string) string {
 // and deletes the flow; it starts no session (ErrNotYourChange, the flow
 // deleted, if owns says no). Nothing before Finish creates a session.
 func (j *Journey) Finish(ctx context.Context, f flow.Flow, method, ip string, owns func(ctx context.Context, userID string) bool) (Completion, error) {
+	return j.finishFlow(ctx, f, method, ip, owns, false)
+}
+
+func (j *Journey) finishFlow(ctx context.Context, f flow.Flow, method, ip string, owns func(ctx context.Context, userID string) bool, audited bool) (Completion, error) {
 	if State(f.State) != StateVerified {
 		return Completion{}, fmt.Errorf("finish flow %s in %s: %w", f.ID, f.State, flow.ErrTransition)
 	}
@@ -353,8 +416,10 @@ func (j *Journey) Finish(ctx context.Context, f flow.Flow, method, ip string, ow
 				return Completion{}, err
 			}
 		}
-		if err := j.Accounts.secondFactorOK(ctx, d.User, method, ip); err != nil {
-			j.logger().WarnContext(ctx, "audit second factor", "err", err)
+		if !audited { // else written with the code's check (verifyCode)
+			if err := j.Accounts.secondFactorOK(ctx, d.User, method, ip); err != nil {
+				j.logger().WarnContext(ctx, "audit second factor", "err", err)
+			}
 		}
 		sess := session.Session{
 			ID:          secret.Token(),
@@ -365,6 +430,11 @@ func (j *Journey) Finish(ctx context.Context, f flow.Flow, method, ip string, ow
 			LastSeen:    now,
 			IdleTimeout: j.SessionIdle,
 			ExpiresAt:   now.Add(j.SessionAbsolute),
+		}
+		if d.AuthRequest != "" && j.ClientOf != nil {
+			if c := j.ClientOf(ctx, d.AuthRequest); c != "" {
+				sess.Clients = []string{c}
+			}
 		}
 		if err := j.Sessions.Create(ctx, sess); err != nil {
 			return Completion{}, fmt.Errorf("create session for %s: %w", d.User, err)

@@ -3,6 +3,7 @@ package signin_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -229,13 +230,7 @@ func TestStepCallOnALockedAccountKeepsTheLoadedFlow(t *testing.T) {
 	f := newFixture(t)
 	f.withStrikes()
 	f.withLifecycle()
-	fl, token := f.phones.NewFlow()
-	fl.State = string(signin.StateConfirm)
-	fl.Set(signin.DataUser, "usr_p")
-	fl.Set(signin.DataPhone, phone)
-	if err := f.flows.Create(t.Context(), fl); err != nil {
-		t.Fatal(err)
-	}
+	fl, token := f.storedAtConfirm(t)
 	if _, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventPlaceCall}); err != nil {
 		t.Fatal(err)
 	}
@@ -254,5 +249,133 @@ func TestStepCallOnALockedAccountKeepsTheLoadedFlow(t *testing.T) {
 	}
 	if _, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventCallAnswered}); !errors.Is(err, flow.ErrNotFound) {
 		t.Errorf("the ended flow: %v, want flow.ErrNotFound", err)
+	}
+}
+
+// A right SMS code in a sign-in writes the second factor's audit row once,
+// with the account's check (store.ClearAuditor) when the user is clear,
+// after the reset of wrong codes when some were outstanding, and not at all
+// when the account is locked.
+func TestRightCodeAuditedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(u *store.User, now time.Time)
+		done   bool
+	}{
+		{"clear", func(*store.User, time.Time) {}, true},
+		{"wrong codes outstanding", func(u *store.User, _ time.Time) { u.FailedCodes = 2 }, true},
+		{"locked", func(u *store.User, now time.Time) { u.LockedUntil = now.Add(time.Minute) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.withStrikes()
+			f.withLifecycle()
+			fl, token := f.storedAtConfirm(t)
+			if _, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventSendCode}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.users.UpdateUser(t.Context(), "usr_p", func(u *store.User) ([]store.AuditEvent, error) {
+				tc.change(u, f.clk.Now())
+				return nil, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			m, _ := f.sender.LastSMS(phone)
+			out, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventCodeOK, Code: m.Code, IP: "192.0.2.9"})
+			if (out.Done != nil) != tc.done {
+				t.Fatalf("Step = %+v, %v; want done %v", out, err, tc.done)
+			}
+			evs, _ := f.users.ListAudit(t.Context(), store.AuditFilter{Type: "signin.second_factor_ok"})
+			want := 0
+			if tc.done {
+				want = 1
+			}
+			if len(evs) != want {
+				t.Fatalf("second_factor_ok rows %+v, want %d", evs, want)
+			}
+			if want == 1 && (evs[0].IP != "192.0.2.9" || evs[0].Detail["method"] != "sms" || evs[0].UserID != "usr_p") {
+				t.Errorf("second_factor_ok row %+v, want method sms from 192.0.2.9", evs[0])
+			}
+			if u, _ := f.users.GetUser(t.Context(), "usr_p"); tc.done && u.FailedCodes != 0 {
+				t.Errorf("failed codes %d after a right code, want 0", u.FailedCodes)
+			}
+		})
+	}
+}
+
+// storedAtConfirm stores a sign-in flow of usr_p at "Confirm your
+// identity" and returns it with its CSRF token.
+func (f *fixture) storedAtConfirm(t *testing.T) (flow.Flow, string) {
+	t.Helper()
+	fl, token := f.phones.NewFlow()
+	fl.State = string(signin.StateConfirm)
+	fl.Set(signin.DataUser, "usr_p")
+	fl.Set(signin.DataPhone, phone)
+	if err := f.flows.Create(t.Context(), fl); err != nil {
+		t.Fatal(err)
+	}
+	return fl, token
+}
+
+// A send the phone's limit refuses leaves the flow as it was: the code the
+// user has still works, and no other was stored or sent.
+func TestRefusedSendLeavesTheFlow(t *testing.T) {
+	f := newFixture(t)
+	f.phones.Limiter = memlimit.New(f.clk)
+	f.phones.Limits = ratelimit.Limits{CodesPerPhone: ratelimit.Limit{Name: "codes", Max: 1, Window: time.Hour}}
+	id := f.flowAt(t, signin.StateConfirm)
+	fl, _ := f.flows.Get(t.Context(), id)
+	out, err := signin.StepFlow(f.phones, t.Context(), fl, signin.Action{Event: signin.EventSendCode})
+	if err != nil {
+		t.Fatalf("the one allowed send: %v", err)
+	}
+	first, _ := f.flows.Get(t.Context(), id)
+	f.clk.Advance(time.Minute) // past the cooldown
+	if _, err := signin.StepFlow(f.phones, t.Context(), out.Flow, signin.Action{Event: signin.EventSendCode}); !errors.Is(err, ratelimit.ErrLimited) {
+		t.Fatalf("second send: %v, want ErrLimited", err)
+	}
+	after, _ := f.flows.Get(t.Context(), id)
+	after.Version = first.Version // two writes later
+	if !reflect.DeepEqual(after, first) {
+		t.Errorf("flow after a refused send:\n%+v\nwant as it was:\n%+v", after, first)
+	}
+	if n := len(f.sender.SMSs()); n != 1 {
+		t.Errorf("%d SMS sent, want 1", n)
+	}
+	if evs, _ := f.users.ListAudit(t.Context(), store.AuditFilter{Type: "signin.code_limited"}); len(evs) != 1 {
+		t.Errorf("code_limited rows %+v, want 1", evs)
+	}
+}
+
+// With ClientOf, the session a sign-in starts for an auth request lists
+// that request's client from the start.
+func TestSessionStartsWithTheClient(t *testing.T) {
+	f := newFixture(t)
+	sessions := f.withLifecycle()
+	f.phones.ClientOf = func(_ context.Context, id string) string {
+		if id != "ar_1" {
+			t.Errorf("ClientOf(%q), want ar_1", id)
+		}
+		return "portal"
+	}
+	fl, token := f.phones.NewFlow()
+	fl.State = string(signin.StateConfirm)
+	fl.Set(signin.DataUser, "usr_p")
+	fl.Set(signin.DataPhone, phone)
+	fl.Set(signin.DataAuthRequest, "ar_1")
+	if err := f.flows.Create(t.Context(), fl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventSendCode}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := f.sender.LastSMS(phone)
+	out, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventCodeOK, Code: m.Code})
+	if err != nil || out.Done == nil {
+		t.Fatalf("Step = %+v, %v; want done", out, err)
+	}
+	s, err := sessions.Get(t.Context(), out.Done.Session.ID)
+	if err != nil || !slices.Equal(s.Clients, []string{"portal"}) {
+		t.Errorf("stored session clients %v, %v; want [portal]", s.Clients, err)
 	}
 }

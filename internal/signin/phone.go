@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"reflect"
 	"strings"
 	"time"
 
@@ -115,7 +117,16 @@ type Journey struct {
 	// Strikes keeps the per-user count of wrong SMS codes across sign-ins
 	// (optional: without it tries are counted per flow only).
 	Strikes Strikes
-	Logger  *slog.Logger // optional
+	// ReadAhead, if set, is told the auth request a right code will
+	// complete before the code is checked, so that the store can read it
+	// with the check's write (oidcop.Provider.ReadAhead); optional.
+	ReadAhead func(ctx context.Context, authRequestID string)
+	// ClientOf, if set, names the client of an auth request (from a read
+	// the request has made already, ReadAhead): Finish starts the session
+	// with it among its clients, which the completion of the request would
+	// add with one more write; optional.
+	ClientOf func(ctx context.Context, authRequestID string) string
+	Logger   *slog.Logger // optional
 	// App offers "Use your authenticator app" to users who have set one up
 	// (config mfa.app; app.go), and lets signed-in users set one up.
 	App bool
@@ -409,13 +420,14 @@ func (p *Journey) sendCode(ctx context.Context, cur flow.Flow) (flow.Flow, error
 		return p.moveTo(ctx, flowID, EventSendCode, ErrCooldown)
 	}
 	to := cur.Data[DataPhone]
-	if err := p.limit(ctx, p.Limits.CodesPerPhone, to); err != nil {
-		p.audit(ctx, cur, "signin.code_limited", map[string]string{"to": notify.MaskPhone(to)})
-		return cur, err
-	}
+	// The phone's limit rides with the flow's write (one round trip); a
+	// refusal puts the flow back as it was before anything is sent.
+	limited := ratelimit.AllowInOrderAhead(ctx, p.Limiter, ratelimit.Check{Limit: p.Limits.CodesPerPhone, Key: to})
 	var prevState string
+	var before flow.Flow
 	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
-		prevState = f.State
+		prevState, before = f.State, *f
+		before.Data = maps.Clone(f.Data)
 		// The cooldown was checked above, on the flow as read: here only
 		// the maximum of sends (ErrTooManySends); the tries carry over.
 		if err := onetimecode.Issue(f, p.Pepper.MAC(code), to, now, rules, false); err != nil {
@@ -423,6 +435,13 @@ func (p *Journey) sendCode(ctx context.Context, cur flow.Flow) (flow.Flow, error
 		}
 		return move(f, EventSendCode, now)
 	})
+	if lerr := limited(); lerr != nil {
+		if err == nil {
+			p.unsend(ctx, f, before)
+		}
+		p.audit(ctx, cur, "signin.code_limited", map[string]string{"to": notify.MaskPhone(to)})
+		return cur, lerr
+	}
 	if err != nil {
 		return cur, fmt.Errorf("store code for flow %s: %w", flowID, err)
 	}
@@ -433,6 +452,20 @@ func (p *Journey) sendCode(ctx context.Context, cur flow.Flow) (flow.Flow, error
 	}
 	p.audit(ctx, f, "signin.code_sent", map[string]string{"to": notify.MaskPhone(to)})
 	return f, nil
+}
+
+// unsend puts the flow back as it was before a code that was not sent was
+// stored in it (saved), if it still holds saved.
+func (p *Journey) unsend(ctx context.Context, saved, before flow.Flow) {
+	_, err := p.Flows.Update(ctx, saved.ID, func(f *flow.Flow) error {
+		if reflect.DeepEqual(*f, saved) {
+			*f = before
+		}
+		return nil
+	})
+	if err != nil {
+		p.logger().WarnContext(ctx, "put back a flow whose code was not sent", "flow", saved.ID, "err", err)
+	}
 }
 
 // moveTo applies e (a move that sends nothing) and returns the flow and ret.
@@ -462,6 +495,14 @@ func (p *Journey) revert(ctx context.Context, flowID, moved, prev string) {
 // returns the verified flow, or ErrWrongCode, or ErrNoCode (expired, used,
 // too many tries: callers show the same words for both).
 func (p *Journey) VerifyCode(ctx context.Context, flowID, typed string) (flow.Flow, error) {
+	f, _, err := p.verifyCode(ctx, flowID, typed, "", false)
+	return f, err
+}
+
+// verifyCode is VerifyCode; with audit, a sign-in's right code is audited
+// as the second factor (ip its source) in the same round trip as the
+// account's check where it can be (rightCode), and audited says so.
+func (p *Journey) verifyCode(ctx context.Context, flowID, typed, ip string, audit bool) (_ flow.Flow, audited bool, _ error) {
 	rules := p.smsRules()
 	now := p.Clock.Now()
 	var ok bool
@@ -487,34 +528,48 @@ func (p *Journey) VerifyCode(ctx context.Context, flowID, typed string) (flow.Fl
 	switch {
 	case errors.Is(err, ErrNoCode), errors.Is(err, flow.ErrNotFound):
 		p.audit(ctx, seen, "signin.code_failed", map[string]string{"reason": "no live code"})
-		return f, ErrNoCode
+		return f, false, ErrNoCode
 	case errors.Is(err, ErrExpired):
-		return f, fmt.Errorf("check code for flow %s: %w", flowID, err)
+		return f, false, fmt.Errorf("check code for flow %s: %w", flowID, err)
 	case err != nil:
-		return f, fmt.Errorf("check code for flow %s: %w", flowID, err)
+		return f, false, fmt.Errorf("check code for flow %s: %w", flowID, err)
 	case !ok:
 		p.audit(ctx, f, "signin.code_failed", map[string]string{"reason": "wrong code"})
 		if p.Strikes != nil {
 			if err := p.Strikes.WrongCode(ctx, f.Data[DataUser]); err != nil {
-				return f, fmt.Errorf("count wrong code for flow %s: %w", flowID, err)
+				return f, false, fmt.Errorf("count wrong code for flow %s: %w", flowID, err)
 			}
 		}
-		return f, ErrWrongCode
+		return f, false, ErrWrongCode
 	}
 	if p.Strikes != nil {
-		switch err := p.Strikes.RightCode(ctx, f.Data[DataUser]); {
+		var err error
+		audited, err = p.rightCode(ctx, f, "sms", ip, audit)
+		switch {
 		case errors.Is(err, ErrInvalidCredentials):
 			// Locked (by wrong codes or passwords) meanwhile: the code
 			// completes nothing and the sign-in ends.
 			if err := p.Flows.Delete(ctx, flowID); err != nil {
-				return f, fmt.Errorf("end flow %s of a locked account: %w", flowID, err)
+				return f, false, fmt.Errorf("end flow %s of a locked account: %w", flowID, err)
 			}
-			return f, ErrNoCode
+			return f, false, ErrNoCode
 		case err != nil:
-			return f, fmt.Errorf("reset wrong codes for flow %s: %w", flowID, err)
+			return f, false, fmt.Errorf("reset wrong codes for flow %s: %w", flowID, err)
 		}
 	}
-	return f, nil
+	return f, audited, nil
+}
+
+// rightCode tells Strikes of f's right code. With audit, for a sign-in
+// (not an enrolment, whose phone is saved first, nor a phone change) whose
+// Strikes are the Accounts service, the second factor (method, from ip) is
+// audited with the check: audited says so (Service.rightCodeAudited).
+func (p *Journey) rightCode(ctx context.Context, f flow.Flow, method, ip string, audit bool) (audited bool, err error) {
+	d := DataOf(f)
+	if audit && p.Accounts != nil && p.Strikes == Strikes(p.Accounts) && !d.Enrolling && !d.ChangePhone {
+		return p.Accounts.rightCodeAudited(ctx, d.User, method, ip)
+	}
+	return false, p.Strikes.RightCode(ctx, d.User)
 }
 
 // PlaceCall calls the flow's phone; the call asks the user to press #. The

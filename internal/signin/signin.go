@@ -121,23 +121,33 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 // ErrInvalidCredentials (also while the account is locked), or a
 // *RateLimitedError when too many attempts came from a.IP or for a.Email.
 func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
+	return s.password(ctx, a, s.limitsAhead(ctx, a))
+}
+
+// limitsAhead sends the rate limits of attempt a ahead (with the request's
+// next Redis round trip, ratelimit.AllowInOrderAhead); await decides them.
+// Per IP, per (account, source), then per account: the same counting
+// whether or not the account exists, so a 429 reveals nothing. A source
+// that has met its backoff is refused before the account-wide limit counts
+// it, so one source alone cannot use up the owner's attempts.
+func (s *Service) limitsAhead(ctx context.Context, a Attempt) (await func() error) {
 	email := NormalizeEmail(a.Email)
-	// Per IP, per (account, source), then per account: the same counting
-	// whether or not the account exists, so a 429 reveals nothing. A source
-	// that has met its backoff is refused before the account-wide limit
-	// counts it, so one source alone cannot use up the owner's attempts.
+	return ratelimit.AllowInOrderAhead(ctx, s.Limiter,
+		ratelimit.Check{Limit: s.Limits.SigninPerIP, Key: a.IP},
+		ratelimit.Check{Limit: s.Lockout.SourceBackoff, Key: ratelimit.SourceKey(email, a.IP)},
+		ratelimit.Check{Limit: s.Limits.SigninPerAccount, Key: email})
+}
+
+// password is Password with its rate limits sent ahead (limitsAhead).
+func (s *Service) password(ctx context.Context, a Attempt, limits func() error) (store.User, error) {
+	email := NormalizeEmail(a.Email)
 	source := ratelimit.SourceKey(email, a.IP)
-	for _, c := range []struct {
-		l   ratelimit.Limit
-		key string
-	}{{s.Limits.SigninPerIP, a.IP}, {s.Lockout.SourceBackoff, source}, {s.Limits.SigninPerAccount, email}} {
-		if err := ratelimit.Allow(ctx, s.Limiter, c.l, c.key); err != nil {
-			var limited *RateLimitedError
-			if errors.As(err, &limited) {
-				s.audit(ctx, store.AuditEvent{Type: "signin.rate_limited", IP: a.IP, Detail: map[string]string{"limit": c.l.Name}})
-			}
-			return store.User{}, err
+	if err := limits(); err != nil {
+		var limited *RateLimitedError
+		if errors.As(err, &limited) {
+			s.audit(ctx, store.AuditEvent{Type: "signin.rate_limited", IP: a.IP, Detail: map[string]string{"limit": limited.Limit}})
 		}
+		return store.User{}, err
 	}
 	u, err := s.Users.GetUserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
@@ -172,7 +182,7 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 	}
 	if !ok {
 		lockedNow := false
-		_, err := s.Users.UpdateUser(ctx, u.ID, func(u *store.User) ([]store.AuditEvent, error) {
+		_, err := s.updateFrom(ctx, u, func(u *store.User) ([]store.AuditEvent, error) {
 			lockedNow = false // fn may run more than once
 			if s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now) {
 				// A concurrent wrong password locked the account after we
@@ -214,7 +224,7 @@ func (s *Service) Password(ctx context.Context, a Attempt) (store.User, error) {
 		}
 	}
 	locked := false
-	u, err = s.Users.UpdateUser(ctx, u.ID, func(u *store.User) ([]store.AuditEvent, error) {
+	u, err = s.updateFrom(ctx, u, func(u *store.User) ([]store.AuditEvent, error) {
 		locked = s.Lockout.Threshold > 0 && s.Lockout.Locked(u.LockedUntil, now)
 		if locked {
 			// Locked by concurrent wrong passwords since we read the user.
@@ -275,6 +285,17 @@ func (s *Service) checkOldPassword(ctx context.Context, u store.User, a Attempt,
 		return false, fmt.Errorf("check password of %s: %w", u.ID, ErrOldPasswordUnavailable)
 	}
 	return ok, nil
+}
+
+// updateFrom saves fn's change to read, the user as this request read
+// them: without reading the row again when the store can (a
+// store.UpdaterFrom saves it only if the row still holds read, else runs
+// fn again on the row as it is), else with UpdateUser.
+func (s *Service) updateFrom(ctx context.Context, read store.User, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error) {
+	if up, ok := s.Users.(store.UpdaterFrom); ok {
+		return up.UpdateUserFrom(ctx, read, fn)
+	}
+	return s.Users.UpdateUser(ctx, read.ID, fn)
 }
 
 // tellLocked emails the owner of an account that has just been locked, with
@@ -417,6 +438,26 @@ func (s *Service) SaveEnrolledPhone(ctx context.Context, userID, phone, kind, me
 
 // secondFactorOK records a successful phone confirmation by method.
 func (s *Service) secondFactorOK(ctx context.Context, userID, method, ip string) error {
-	return s.Users.AppendAudit(ctx, store.AuditEvent{Time: s.Clock.Now(), Type: "signin.second_factor_ok", UserID: userID,
-		Actor: "user", IP: ip, Detail: map[string]string{"method": method}})
+	return s.Users.AppendAudit(ctx, secondFactorEvent(s.Clock.Now(), userID, method, ip))
+}
+
+func secondFactorEvent(now time.Time, userID, method, ip string) store.AuditEvent {
+	return store.AuditEvent{Time: now, Type: "signin.second_factor_ok", UserID: userID,
+		Actor: "user", IP: ip, Detail: map[string]string{"method": method}}
+}
+
+// rightCodeAudited is RightCode that also records the second factor
+// (secondFactorOK's row), in one round trip with the user's read when the
+// store can (store.ClearAuditor) and the user is clear, the usual case.
+// audited says whether the row was written; if not (a lock, counts to
+// reset, a store that cannot), RightCode decided and the caller writes the
+// row once the sign-in completes, as before.
+func (s *Service) rightCodeAudited(ctx context.Context, userID, method, ip string) (audited bool, err error) {
+	if ca, ok := s.Users.(store.ClearAuditor); ok {
+		now := s.Clock.Now()
+		if _, appended, err := ca.AppendAuditIfClear(ctx, userID, now, secondFactorEvent(now, userID, method, ip)); err == nil && appended {
+			return true, nil
+		}
+	}
+	return false, s.RightCode(ctx, userID)
 }

@@ -246,3 +246,31 @@ type Store interface {
 	// Close releases the backend's resources.
 	Close()
 }
+
+// UpdaterFrom is a Store that saves a change to a user read moments before
+// without reading the row again first. UpdateUserFrom is UpdateUser(read.ID,
+// fn) that calls fn on read: if the row still holds read, what fn changed
+// and its events are saved at once (PostgreSQL: one round trip, where
+// UpdateUser takes two); if the row has changed since (or fn fails on
+// read), it is UpdateUser, fn running again on the row as it is. Either
+// way fn's result is saved only on the row it was computed from.
+type UpdaterFrom interface {
+	UpdateUserFrom(ctx context.Context, read User, fn func(u *User) ([]AuditEvent, error)) (User, error)
+}
+
+// ClearAuditor is a Store that reads a user and appends audit events in one
+// round trip, the events only if the user is clear at the time given: not
+// locked (LockedUntil zero or not after it) and with no wrong codes or lock
+// doubling outstanding (FailedCodes and LockCount zero). It returns the user
+// as read and whether the events were appended; ErrNotFound (nothing
+// appended) for a missing user. A right phone code, the usual case, is
+// checked and audited this way; anything else takes the longer path.
+type ClearAuditor interface {
+	AppendAuditIfClear(ctx context.Context, userID string, at time.Time, events ...AuditEvent) (User, bool, error)
+}
+
+// ClearAt reports whether u is clear at t in ClearAuditor's sense: not
+// locked, no wrong codes or lock doubling outstanding.
+func (u User) ClearAt(t time.Time) bool {
+	return !t.Before(u.LockedUntil) && u.FailedCodes == 0 && u.LockCount == 0
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -32,6 +33,12 @@ func (s *Server) bindBrowser(next http.Handler) http.Handler {
 			}
 		case pathCallback:
 			r = r.WithContext(oidcop.WithUserMemo(r.Context())) // the check and op's SaveAuthCode read one user
+			if ra, ok := s.cfg.Provider.(interface {
+				ReadAhead(ctx context.Context, id, sessionID string)
+			}); ok {
+				// The auth request and (usually) its session in one read.
+				ra.ReadAhead(r.Context(), r.URL.Query().Get("id"), s.cookies.get(r, sessionCookie))
+			}
 			if err := s.cfg.Provider.CheckCallback(r.Context(), r.URL.Query().Get("id"), token); err != nil {
 				s.refuseAuthRequest(w, r, "callback", err)
 				return

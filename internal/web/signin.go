@@ -59,6 +59,19 @@ func (h *signinHandler) Mount(r *mux.Router) {
 func (h *signinHandler) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.URL.Query().Get("authRequestID")
+	// The flow a sign-in needs is written with the auth request's read (one
+	// round trip) and deleted again if this request does not start one.
+	start := func() (flow.Flow, string, error) { return h.cfg.Signin.Start(ctx, id, "") }
+	drop := func() {}
+	if id != "" {
+		start, drop = h.cfg.Signin.StartAhead(ctx, id, "")
+	}
+	started := false
+	defer func() {
+		if !started {
+			drop()
+		}
+	}()
 	ar, err := h.cfg.Provider.AuthRequest(ctx, id)
 	if errors.Is(err, authstate.ErrNotFound) || id == "" {
 		h.cfg.Pages.Error(w, r, http.StatusBadRequest, "Sign in", text.LinkInvalid, "")
@@ -78,7 +91,8 @@ func (h *signinHandler) login(w http.ResponseWriter, r *http.Request) {
 		// Initiating User Registration via OpenID Connect 1.0: the
 		// registration finds this request through the sign-in flow and,
 		// once the account is made, signs its owner in for it.
-		if err := h.startFlow(ctx, w, ar.ID, ""); err != nil {
+		started = true
+		if err := h.keepFlow(w, start, ar.ID); err != nil {
 			h.serverError(w, r, "start sign-in flow", err)
 			return
 		}
@@ -98,7 +112,8 @@ func (h *signinHandler) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, errorRedirect(ar, "login_required"), http.StatusSeeOther)
 		return
 	}
-	if err := h.startFlow(ctx, w, ar.ID, ""); err != nil {
+	started = true
+	if err := h.keepFlow(w, start, ar.ID); err != nil {
 		h.serverError(w, r, "start sign-in flow", err)
 		return
 	}
@@ -144,13 +159,30 @@ func (s *Server) startFlow(ctx context.Context, w http.ResponseWriter, authReque
 	if err != nil {
 		return err
 	}
+	s.setFlowCookies(w, f, token, authRequestID)
+	return nil
+}
+
+// keepFlow sets the cookies of the flow for authRequestID that start (from
+// signin.Journey.StartAhead) has started.
+func (s *Server) keepFlow(w http.ResponseWriter, start func() (flow.Flow, string, error), authRequestID string) error {
+	f, token, err := start()
+	if err != nil {
+		return err
+	}
+	s.setFlowCookies(w, f, token, authRequestID)
+	return nil
+}
+
+// setFlowCookies gives the browser the flow's cookie and, with it, the auth
+// request it completes (returnCookie) or none.
+func (s *Server) setFlowCookies(w http.ResponseWriter, f flow.Flow, token, authRequestID string) {
 	s.setFlowCookie(w, f, token)
 	if authRequestID != "" {
 		s.cookies.set(w, returnCookie, authRequestID, s.cfg.FlowTTL)
 	} else {
 		s.cookies.clear(w, returnCookie)
 	}
-	return nil
 }
 
 // resumeSignin starts a fresh sign-in flow for the auth request the lost one

@@ -59,18 +59,27 @@ func (s *Store) requestCodec(id string) rediscas.Codec[authstate.AuthRequest] {
 
 // create stores v under key with SET NX, for a record that expires at end.
 func (s *Store) create(ctx context.Context, key string, v any, end time.Time) error {
+	return s.createAhead(ctx, key, v, end)()
+}
+
+// createAhead is create whose write rides with the request's next round
+// trip (rediscas.CreateAhead); await returns create's answer.
+func (s *Store) createAhead(ctx context.Context, key string, v any, end time.Time) (await func() error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return err
+		return func() error { return err }
 	}
-	ok, err := rediscas.Create(ctx, s.kv.Client, key, b, rediscas.TTL(end, s.kv.Clock.Now()))
-	if err != nil {
-		return err
+	created := rediscas.CreateAhead(ctx, s.kv.Client, key, b, rediscas.TTL(end, s.kv.Clock.Now()))
+	return func() error {
+		ok, err := created()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return authstate.ErrConflict
+		}
+		return nil
 	}
-	if !ok {
-		return authstate.ErrConflict
-	}
-	return nil
 }
 
 // CreateAuthRequest stores r. Returns authstate.ErrConflict if the ID is taken.
@@ -108,9 +117,16 @@ func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(r *aut
 	return out, nil
 }
 
+// ReadAheadAuthRequest has the request's next Redis round trip read auth
+// request id too, for a GetAuthRequest or UpdateAuthRequest later in the
+// request (rediscas.ReadAhead).
+func (s *Store) ReadAheadAuthRequest(ctx context.Context, id string) {
+	rediscas.ReadAhead(ctx, s.requestKey(id))
+}
+
 // DeleteAuthRequest removes it; deleting a missing request is not an error.
 func (s *Store) DeleteAuthRequest(ctx context.Context, id string) error {
-	if err := rediscas.Delete(ctx, s.kv.Client, s.requestKey(id)); err != nil {
+	if err := rediscas.DeleteLater(ctx, s.kv.Client, s.requestKey(id)); err != nil {
 		return fmt.Errorf("delete auth request %s: %w", id, err)
 	}
 	return nil
@@ -144,6 +160,27 @@ func (s *Store) SaveCode(ctx context.Context, codeHash, authRequestID string, ex
 		return fmt.Errorf("save code: %w", err)
 	}
 	return nil
+}
+
+// SaveCodeAhead is SaveCode whose write rides with the request's next
+// Redis round trip (the swap that marks the auth request answered); await
+// returns SaveCode's answer, drop deletes the code again (with the next
+// round trip) when it is not to be given out after all.
+func (s *Store) SaveCodeAhead(ctx context.Context, codeHash, authRequestID string, expiresAt time.Time) (await func() error, drop func()) {
+	rec := codeBinding{AuthRequestID: authRequestID, ExpiresAt: expiresAt.UTC()}
+	created := s.createAhead(ctx, s.codeKey(codeHash), rec, expiresAt)
+	await = func() error {
+		if err := created(); err != nil {
+			return fmt.Errorf("save code: %w", err)
+		}
+		return nil
+	}
+	drop = func() {
+		if created() == nil {
+			_ = rediscas.DeleteLater(ctx, s.kv.Client, s.codeKey(codeHash))
+		}
+	}
+	return await, drop
 }
 
 // codeCodec stores a code's binding, live until its end.
@@ -181,6 +218,8 @@ func (s *Store) ConsumeCode(ctx context.Context, codeHash string, usedUntil time
 			return nil
 		}
 		id, c.Used, c.UsedUntil = c.AuthRequestID, true, usedUntil.UTC()
+		// The exchange reads the auth request next: with this swap.
+		rediscas.ReadAhead(ctx, s.requestKey(id))
 		return nil
 	})
 	switch {

@@ -140,6 +140,27 @@ func (s *Store) Create(ctx context.Context, f flow.Flow) error {
 	return nil
 }
 
+// CreateAhead is Create whose write rides with the request's next Redis
+// round trip (rediscas.CreateAhead); await returns what Create would.
+func (s *Store) CreateAhead(ctx context.Context, f flow.Flow) (await func() error) {
+	f.Version = 1
+	b, err := encode(f)
+	if err != nil {
+		return func() error { return fmt.Errorf("create flow %s: %w", f.ID, err) }
+	}
+	created := rediscas.CreateAhead(ctx, s.kv.Client, s.key(f.ID), b, ttl(f, s.kv.Clock.Now()))
+	return func() error {
+		ok, err := created()
+		if err != nil {
+			return fmt.Errorf("create flow %s: %w", f.ID, err)
+		}
+		if !ok {
+			return fmt.Errorf("create flow %s: %w", f.ID, flow.ErrConflict)
+		}
+		return nil
+	}
+}
+
 // Get returns the flow, or flow.ErrNotFound once GracePeriod has passed
 // after its ExpiresAt.
 func (s *Store) Get(ctx context.Context, id string) (flow.Flow, error) {
@@ -175,7 +196,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(f *flow.Flow) err
 
 // Delete removes a flow; deleting a missing flow is not an error.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if err := rediscas.Delete(ctx, s.kv.Client, s.key(id)); err != nil {
+	if err := rediscas.DeleteLater(ctx, s.kv.Client, s.key(id)); err != nil {
 		return fmt.Errorf("delete flow %s: %w", id, err)
 	}
 	return nil

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T, clk *clocktest.Clock) ratelimit.L
 		{"ConcurrentAllow", testConcurrentAllow},
 		{"InvalidLimit", testInvalidLimit},
 		{"CancelledContext", testCancelledContext},
+		{"AllowInOrder", testAllowInOrder},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := clocktest.New(start)
@@ -296,5 +297,38 @@ func testCancelledContext(t *testing.T, _ *clocktest.Clock, lim ratelimit.Limite
 	// The cancelled call counted nothing.
 	if have := allowed(allowN(t, lim, "k", l, 1)); have != 1 {
 		t.Errorf("after a cancelled Allow: %d of 1 allowed, want 1", have)
+	}
+}
+
+// testAllowInOrder checks ratelimit.AllowInOrder on the limiter (in one call
+// when it is a ratelimit.OrderedLimiter): every check counted while all are
+// allowed; a refused check names its limit, and the checks after it are not
+// counted, those before it are.
+func testAllowInOrder(t *testing.T, _ *clocktest.Clock, lim ratelimit.Limiter) {
+	ip := ratelimit.Limit{Name: "ip", Max: 5, Window: time.Minute}
+	source := ratelimit.Limit{Name: "source", Max: 2, Window: time.Minute}
+	account := ratelimit.Limit{Name: "account", Max: 4, Window: time.Minute}
+	checks := []ratelimit.Check{{Limit: ip, Key: "192.0.2.1"}, {Limit: source, Key: "a|192.0.2.1"}, {Limit: account, Key: "a"}}
+	for i := range 2 {
+		if err := ratelimit.AllowInOrder(t.Context(), lim, checks...); err != nil {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+	}
+	err := ratelimit.AllowInOrder(t.Context(), lim, checks...)
+	var limited *ratelimit.LimitedError
+	if !errors.As(err, &limited) || limited.Limit != "source" || limited.RetryAfter < time.Second {
+		t.Fatalf("third attempt: have %v, want the source limit refusing", err)
+	}
+	// ip counted 3 of 5, account 2 of 4: the refused source did not count
+	// against the account.
+	if have := allowed(allowN(t, lim, "192.0.2.1", ip, 3)); have != 2 {
+		t.Errorf("ip after the refusal: %d of 3 allowed, want 2 (refused attempt counted there)", have)
+	}
+	if have := allowed(allowN(t, lim, "a", account, 3)); have != 2 {
+		t.Errorf("account after the refusal: %d of 3 allowed, want 2 (refused attempt not counted)", have)
+	}
+	// A zero limit is skipped.
+	if err := ratelimit.AllowInOrder(t.Context(), lim, ratelimit.Check{Limit: ratelimit.Limit{}, Key: "x"}, checks[2]); !errors.As(err, &limited) || limited.Limit != "account" {
+		t.Errorf("zero limit then the used-up account: have %v, want the account limit refusing", err)
 	}
 }

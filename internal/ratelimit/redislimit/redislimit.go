@@ -9,6 +9,7 @@ import (
 
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/ratelimit"
+	"github.com/carekey/carekey/internal/rediscas"
 )
 
 var _ ratelimit.Limiter = (*Limiter)(nil)
@@ -80,7 +81,8 @@ func (r *Limiter) Allow(ctx context.Context, key string, l ratelimit.Limit) (rat
 }
 
 // Reset forgets key's events under l by deleting its current and previous
-// window counters.
+// window counters: at once, or, in a request with a memo (rediscas.Later),
+// in the pipeline of the request's next Redis write and before it answers.
 func (r *Limiter) Reset(ctx context.Context, key string, l ratelimit.Limit) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("reset %s: %w", l.Name, err)
@@ -90,6 +92,9 @@ func (r *Limiter) Reset(ctx context.Context, key string, l ratelimit.Limit) erro
 	}
 	index, _, _ := ratelimit.Window(l, r.clk.Now())
 	cur, prev := r.keys(key, l, index)
+	if rediscas.Later(ctx, func(ctx context.Context, p redis.Pipeliner) { p.Del(ctx, cur, prev) }) {
+		return nil // with the request's next write, before it answers
+	}
 	if err := r.rdb.Del(ctx, cur, prev).Err(); err != nil {
 		return fmt.Errorf("reset %s: %w", l.Name, err)
 	}

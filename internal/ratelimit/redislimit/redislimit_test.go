@@ -1,6 +1,7 @@
 package redislimit
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"github.com/carekey/carekey/internal/clock/clocktest"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/ratelimit/ratelimittest"
+	"github.com/carekey/carekey/internal/rediscas"
+	"github.com/carekey/carekey/internal/redistrips"
 	"github.com/carekey/carekey/internal/testenv"
 )
 
@@ -127,4 +130,53 @@ func TestBracesInKeyOnCluster(t *testing.T) {
 			}
 		})
 	}
+}
+
+// In a request (a rediscas memo), the ordered checks ride with the
+// request's next round trip, here a read, and decide as AllowEach does.
+func TestAllowEachAheadRidesWithARead(t *testing.T) {
+	c, prefix := testenv.RedisClient(t)
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	lim := New(c, prefix, clk)
+	ip := ratelimit.Limit{Name: "ip", Max: 5, Window: time.Minute}
+	source := ratelimit.Limit{Name: "source", Max: 1, Window: time.Minute}
+	account := ratelimit.Limit{Name: "account", Max: 5, Window: time.Minute}
+	checks := []ratelimit.Check{{Limit: ip, Key: "192.0.2.1"}, {Limit: source, Key: "a|192.0.2.1"}, {Limit: account, Key: "a"}}
+	c.Set(t.Context(), prefix+"flow", "f", time.Minute)
+	if err := ratelimit.AllowInOrder(t.Context(), lim, checks...); err != nil { // loads the script
+		t.Fatal(err)
+	}
+	var n redistrips.Counter
+	c.AddHook(&n)
+	ctx := rediscas.WithMemo(t.Context())
+	await := ratelimit.AllowInOrderAhead(ctx, lim, checks...)
+	if _, err := rediscas.Read(ctx, c, prefix+"flow"); err != nil {
+		t.Fatal(err)
+	}
+	err := await()
+	var limited *ratelimit.LimitedError
+	if !errors.As(err, &limited) || limited.Limit != "source" {
+		t.Errorf("second attempt: %v, want the source limit refusing", err)
+	}
+	if got := n.Counts(); got.Trips != 2 {
+		t.Errorf("%d round trips (%v), want 2: the checks with the read, the account's count given back", got.Trips, got.Log)
+	}
+	if have := allowedN(t, lim, "a", account, 5); have != 4 {
+		t.Errorf("account after the refusal: %d of 5 allowed, want 4 (the refused attempt given back)", have)
+	}
+}
+
+func allowedN(t *testing.T, lim *Limiter, key string, l ratelimit.Limit, n int) int {
+	t.Helper()
+	k := 0
+	for range n {
+		r, err := lim.Allow(t.Context(), key, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Allowed {
+			k++
+		}
+	}
+	return k
 }

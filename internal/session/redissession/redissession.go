@@ -76,7 +76,7 @@ func (s *Store) Create(ctx context.Context, sess session.Session) error {
 	var set *redis.BoolCmd
 	var indexed *redis.Cmd
 	// Each command's own error is read below.
-	_, _ = s.kv.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, _ = rediscas.Pipelined(ctx, s.kv.Client, func(p redis.Pipeliner) error { // with the writes Later queued
 		set = p.SetNX(ctx, key, b, rediscas.TTL(idleEnd(sess), now))
 		indexed = indexScript.EvalSha(ctx, p, []string{index}, indexArgs...)
 		return nil
@@ -166,6 +166,14 @@ func (s *Store) Touch(ctx context.Context, id string) (session.Session, error) {
 		return session.Session{}, fmt.Errorf("touch session: %w", err)
 	}
 	return sess, nil
+}
+
+// ReadAhead has the request's next Redis round trip read session id too,
+// for a Get or an update later in the request (rediscas.ReadAhead).
+func (s *Store) ReadAhead(ctx context.Context, id string) {
+	if id != "" {
+		rediscas.ReadAhead(ctx, s.sessionKey(id))
+	}
 }
 
 // AddClient records that clientID received tokens in the session.

@@ -211,6 +211,14 @@ func (s *Store) GetUserByExternalID(ctx context.Context, externalID string) (sto
 	return s.users[id].user, nil
 }
 
+var _ store.UpdaterFrom = (*Store)(nil)
+
+// UpdateUserFrom is UpdateUser: in memory, reading the user again costs
+// nothing (fn runs on the user as stored, which is read if nothing changed).
+func (s *Store) UpdateUserFrom(ctx context.Context, read store.User, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error) {
+	return s.UpdateUser(ctx, read.ID, fn)
+}
+
 // UpdateUser calls fn on a copy of the user outside the lock and saves the
 // result if nobody saved the user in between; otherwise it calls fn again on
 // the newer copy.
@@ -528,6 +536,27 @@ func (s *Store) AppendAudit(ctx context.Context, events ...store.AuditEvent) err
 	defer s.mu.Unlock()
 	s.appendAudit(events)
 	return nil
+}
+
+var _ store.ClearAuditor = (*Store)(nil)
+
+// AppendAuditIfClear reads the user and, if they are clear at at, appends
+// events, under one lock.
+func (s *Store) AppendAuditIfClear(ctx context.Context, userID string, at time.Time, events ...store.AuditEvent) (store.User, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return store.User{}, false, fmt.Errorf("append audit if clear: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.users[userID]
+	if !ok {
+		return store.User{}, false, fmt.Errorf("get user %s: %w", userID, store.ErrNotFound)
+	}
+	if !rec.user.ClearAt(at) {
+		return rec.user, false, nil
+	}
+	s.appendAudit(events)
+	return rec.user, true, nil
 }
 
 // ListAudit returns matching events, oldest first; a limit keeps the oldest.

@@ -29,13 +29,21 @@ import (
 //
 // lock is how the head is locked: "FOR UPDATE" waits for another appender
 // to commit; "FOR UPDATE NOWAIT" fails at once (lock_not_available) instead.
-func auditCTEs(p int, lock string) string {
+// where, if not empty, is a condition on which all the events are appended
+// or none.
+func auditCTEs(p int, lock, where string) string {
 	r := strings.NewReplacer("$a", "$"+strconv.Itoa(p), "$b", "$"+strconv.Itoa(p+1), "$c", "$"+strconv.Itoa(p+2),
 		"$d", "$"+strconv.Itoa(p+3), "$e", "$"+strconv.Itoa(p+4), "$f", "$"+strconv.Itoa(p+5),
 		"$g", "$"+strconv.Itoa(p+6), "$h", "$"+strconv.Itoa(p+7), "LOCK", lock)
+	if where == "" {
+		where = " true"
+	} else {
+		where = " " + where
+	}
 	return r.Replace(`ev AS (
 		SELECT * FROM unnest($a::timestamptz[], $b::text[], $c::text[], $d::text[], $e::text[], $f::text[], $g::text[], $h::bytea[])
 			WITH ORDINALITY AS e(time, type, user_id, client_id, actor, ip, detail, rest, n)
+		WHERE` + where + `
 	),
 	head AS (SELECT hash FROM audit_chain_head LOCK),
 	chain (n, id, prev_hash, hash) AS (
@@ -58,7 +66,7 @@ func auditCTEs(p int, lock string) string {
 
 // appendAuditSQL appends the events of auditArgs in one statement, waiting
 // for the chain head.
-var appendAuditSQL = "WITH RECURSIVE " + auditCTEs(1, "FOR UPDATE") + " SELECT"
+var appendAuditSQL = "WITH RECURSIVE " + auditCTEs(1, "FOR UPDATE", "") + " SELECT"
 
 // appendAuditNowaitSQL is appendAuditSQL failing at once with
 // lock_not_available (busyHead) if another transaction holds the head.
@@ -69,7 +77,7 @@ var appendAuditSQL = "WITH RECURSIVE " + auditCTEs(1, "FOR UPDATE") + " SELECT"
 // already in the pipeline. When the head is busy, the caller redoes the
 // write as a transaction whose COMMIT goes out only once the rest has
 // answered: one more round trip, under contention only.
-var appendAuditNowaitSQL = "WITH RECURSIVE " + auditCTEs(1, "FOR UPDATE NOWAIT") + " SELECT"
+var appendAuditNowaitSQL = "WITH RECURSIVE " + auditCTEs(1, "FOR UPDATE NOWAIT", "") + " SELECT"
 
 // busyHead reports whether err is appendAuditNowaitSQL finding the chain
 // head held by another transaction.
@@ -152,6 +160,43 @@ func (s *Store) AppendAudit(ctx context.Context, events ...store.AuditEvent) err
 		return fmt.Errorf("append audit: %w", err)
 	}
 	return nil
+}
+
+var _ store.ClearAuditor = (*Store)(nil)
+
+// appendIfClearSQL reads the user $9 and appends the events of auditArgs
+// ($1–$8) if the user is clear at $10 (store.User.ClearAt), in one
+// statement; it returns the user and whether it appended. The chain head is
+// locked NOWAIT.
+var appendIfClearSQL = `WITH RECURSIVE u AS (SELECT ` + userColumns + ` FROM users WHERE id = $9),
+	clear AS (SELECT FROM u WHERE (locked_until IS NULL OR locked_until <= $10) AND failed_codes = 0 AND lock_count = 0), ` +
+	auditCTEs(1, "FOR UPDATE NOWAIT", "EXISTS (SELECT FROM clear)") +
+	` SELECT ` + userColumns + `, EXISTS (SELECT FROM clear) FROM u`
+
+// AppendAuditIfClear reads the user and appends events if they are clear at
+// at, in one statement (one round trip). If another transaction holds the
+// chain head it reads the user, then appends with AppendAudit (which
+// waits): two.
+func (s *Store) AppendAuditIfClear(ctx context.Context, userID string, at time.Time, events ...store.AuditEvent) (store.User, bool, error) {
+	args, err := auditArgs(events)
+	if err != nil {
+		return store.User{}, false, err
+	}
+	var isClear bool
+	u, err := scanUser(s.pool.QueryRow(ctx, appendIfClearSQL, append(args, userID, ts(at))...), &isClear)
+	if busyHead(err) {
+		if u, err = s.GetUser(ctx, userID); err != nil {
+			return store.User{}, false, err
+		}
+		if !u.ClearAt(at) {
+			return u, false, nil
+		}
+		return u, true, s.AppendAudit(ctx, events...)
+	}
+	if err != nil {
+		return store.User{}, false, fmt.Errorf("append audit if clear: %w", err)
+	}
+	return u, isClear, nil
 }
 
 // ListAudit returns matching events, oldest first; a limit keeps the oldest.

@@ -68,11 +68,23 @@ func TestRoundTripsPerCall(t *testing.T) {
 			})
 			return err
 		}},
+		{"GetUser, UpdateUserFrom", 2, func() error { // the read, then one batch
+			u, err := s.GetUser(ctx, "u-1")
+			if err != nil {
+				return err
+			}
+			_, err = s.UpdateUserFrom(ctx, u, func(u *store.User) ([]store.AuditEvent, error) {
+				u.FailedLogins++
+				return []store.AuditEvent{ev("a")}, nil
+			})
+			return err
+		}},
 		{"UpdateUser (no change)", 2, func() error {
 			_, err := s.UpdateUser(ctx, "u-1", func(*store.User) ([]store.AuditEvent, error) { return nil, nil })
 			return err
 		}},
 		{"AppendAudit", 1, func() error { return s.AppendAudit(ctx, ev("a"), ev("b"), ev("c")) }},
+		{"AppendAuditIfClear", 1, func() error { _, _, err := s.AppendAuditIfClear(ctx, "u-1", now, ev("a")); return err }},
 		{"CreateRefreshToken", 1, func() error { last = fresh("t-"); return s.CreateRefreshToken(ctx, token(last)) }},
 		{"GetRefreshTokenWithUser", 1, func() error { _, _, err := s.GetRefreshTokenWithUser(ctx, last); return err }},
 		{"RotateRefreshToken", 1, func() error {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/carekey/carekey/internal/store"
@@ -29,7 +31,9 @@ func userArgs(u store.User) []any {
 		pgtype.Text{String: u.ExternalID, Valid: u.ExternalID != ""}, u.PasswordPending}
 }
 
-func scanUser(row pgx.Row) (store.User, error) {
+// scanUser scans a row of userColumns, then into extra the columns after
+// them, if any.
+func scanUser(row pgx.Row, extra ...any) (store.User, error) {
 	var (
 		u                            store.User
 		p                            = &u.Profile
@@ -37,10 +41,10 @@ func scanUser(row pgx.Row) (store.User, error) {
 		validAfter, totpAdded        pgtype.Timestamptz
 		externalID                   pgtype.Text
 	)
-	err := row.Scan(&u.ID, &u.Email, &u.EmailVerified, &u.GivenName, &u.FamilyName, &u.PasswordHash,
+	err := row.Scan(append([]any{&u.ID, &u.Email, &u.EmailVerified, &u.GivenName, &u.FamilyName, &u.PasswordHash,
 		&u.Phone, &u.PhoneVerified, &p.Professional, &p.Role, &p.Organisation, &p.Street, &p.Town, &p.Postcode,
 		&u.FailedLogins, &locked, &u.LockCount, &createdAt, &updatedAt,
-		&u.FailedCodes, &validAfter, &u.TOTPSecret, &u.TOTPLastStep, &totpAdded, &externalID, &u.PasswordPending)
+		&u.FailedCodes, &validAfter, &u.TOTPSecret, &u.TOTPLastStep, &totpAdded, &externalID, &u.PasswordPending}, extra...)...)
 	if err != nil {
 		return store.User{}, mapErr(err)
 	}
@@ -138,6 +142,60 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *store.User
 		return store.User{}, fmt.Errorf("update user %s: %w", id, err)
 	}
 	return saved, nil
+}
+
+var _ store.UpdaterFrom = (*Store)(nil)
+
+// sameRowSQL locks the user's row, without waiting (lock_not_available if
+// another transaction holds it), if it still holds the values $2… in
+// userColumns order ($1 is the ID), and fails with division_by_zero
+// otherwise, which rolls back the batch it is in.
+var sameRowSQL = func() string {
+	var conds []string
+	for i, c := range userColumnNames {
+		conds = append(conds, c+" IS NOT DISTINCT FROM $"+strconv.Itoa(i+2))
+	}
+	return `SELECT 1 / count(*) FROM (SELECT FROM users WHERE id = $1 AND ` + strings.Join(conds, " AND ") + ` FOR UPDATE NOWAIT) AS same`
+}()
+
+// UpdateUserFrom calls fn on read and, in one batch (one round trip, one
+// implicit transaction), checks and locks the row as read (sameRowSQL),
+// writes the columns fn changed, the password history and fn's events
+// (the chain head locked NOWAIT). Nothing in the batch waits on another
+// transaction. A row that has changed, a row or head held by another
+// transaction, or an fn error on read: UpdateUser instead.
+func (s *Store) UpdateUserFrom(ctx context.Context, read store.User, fn func(u *store.User) ([]store.AuditEvent, error)) (store.User, error) {
+	u := read
+	events, err := fn(&u)
+	if err != nil {
+		return s.UpdateUser(ctx, read.ID, fn)
+	}
+	u.ID = read.ID
+	steps := []step{{"check user", sameRowSQL, append([]any{read.ID}, userArgs(read)...)}}
+	if set, args := changedColumns(read, u); len(args) > 1 {
+		steps = append(steps, step{"update", `UPDATE users SET ` + set + ` WHERE id = $1`, args})
+	}
+	if u.PasswordHash != read.PasswordHash && u.PasswordHash != "" {
+		steps = append(steps, passwordHistoryStep(read.ID, u.PasswordHash, u.UpdatedAt))
+	}
+	args, err := auditArgs(events)
+	if err != nil {
+		return store.User{}, err
+	}
+	err = execBatch(ctx, s.pool, appendAuditStep(steps, appendAuditNowaitSQL, args))
+	if busyHead(err) || changedRow(err) {
+		return s.UpdateUser(ctx, read.ID, fn)
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("update user %s: %w", read.ID, err)
+	}
+	return normUser(u), nil
+}
+
+// changedRow reports whether err is sameRowSQL finding the row changed.
+func changedRow(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "22012" // division_by_zero
 }
 
 // updateUser is one attempt of UpdateUser; wait: the audit append waits for

@@ -24,6 +24,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateUserFnError", testUpdateUserFnError},
 		{"UpdateUserEmailConflict", testUpdateUserEmailConflict},
 		{"UpdateUserConcurrent", testUpdateUserConcurrent},
+		{"UpdateUserFrom", testUpdateUserFrom},
+		{"AppendAuditIfClear", testAppendAuditIfClear},
 		{"TOTP", testTOTP},
 		{"TOTPStepConcurrent", testTOTPStepConcurrent},
 		{"ListAppUsers", testListAppUsers},

@@ -472,3 +472,121 @@ func testPing(t *testing.T, s store.Store) {
 		t.Errorf("Ping: %v", err)
 	}
 }
+
+// testUpdateUserFrom: from a fresh read, fn's change and events are saved;
+// from a stale read, fn runs again on the row as it is and nothing it
+// computed from the stale read is saved.
+func testUpdateUserFrom(t *testing.T, s store.Store) {
+	up, ok := s.(store.UpdaterFrom)
+	if !ok {
+		t.Skip("not a store.UpdaterFrom")
+	}
+	ctx := t.Context()
+	mustCreateUser(t, s, newUser("u1", "ann@example.org"))
+	read, err := s.GetUserByEmail(ctx, "ann@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := base.Add(time.Minute)
+	ev := func(typ string) store.AuditEvent {
+		return store.AuditEvent{Time: later, Type: typ, UserID: "u1", Actor: "user", IP: "192.0.2.1"}
+	}
+	// Fresh: saved, with its event; an fn that changes nothing saves only the event.
+	got, err := up.UpdateUserFrom(ctx, read, func(u *store.User) ([]store.AuditEvent, error) {
+		u.FailedLogins++
+		u.UpdatedAt = later
+		return []store.AuditEvent{ev("signin.password_failed")}, nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateUserFrom: %v", err)
+	}
+	want := read
+	want.FailedLogins, want.UpdatedAt = 1, later
+	checkUser(t, got, want)
+	stored, err := s.GetUser(ctx, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkUser(t, stored, want)
+	if _, err := up.UpdateUserFrom(ctx, stored, func(*store.User) ([]store.AuditEvent, error) {
+		return []store.AuditEvent{ev("signin.password_ok")}, nil
+	}); err != nil {
+		t.Fatalf("UpdateUserFrom changing nothing: %v", err)
+	}
+	// Stale: read is from before the first update. fn must see the row
+	// as it is (FailedLogins 1) before anything is saved.
+	calls := 0
+	got, err = up.UpdateUserFrom(ctx, read, func(u *store.User) ([]store.AuditEvent, error) {
+		calls++
+		u.FailedLogins++
+		return []store.AuditEvent{ev("signin.password_failed")}, nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateUserFrom a stale read: %v", err)
+	}
+	if got.FailedLogins != 2 || calls < 1 {
+		t.Errorf("from a stale read: FailedLogins %d after %d calls, want 2 (fn run again on the row as it is)", got.FailedLogins, calls)
+	}
+	if stored, err = s.GetUser(ctx, "u1"); err != nil || stored.FailedLogins != 2 {
+		t.Errorf("stored FailedLogins = %d, %v; want 2", stored.FailedLogins, err)
+	}
+	checkEvents(t, auditEvents(t, s, store.AuditFilter{}), []store.AuditEvent{
+		ev("signin.password_failed"), ev("signin.password_ok"), ev("signin.password_failed")})
+	// Missing user: ErrNotFound.
+	gone := read
+	gone.ID = "nobody"
+	if _, err := up.UpdateUserFrom(ctx, gone, func(*store.User) ([]store.AuditEvent, error) { return nil, nil }); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("UpdateUserFrom of a missing user: %v, want ErrNotFound", err)
+	}
+}
+
+// testAppendAuditIfClear: the events are appended only for a user who is
+// not locked and has no wrong codes or lock doubling outstanding; the user
+// is returned either way.
+func testAppendAuditIfClear(t *testing.T, s store.Store) {
+	ca, ok := s.(store.ClearAuditor)
+	if !ok {
+		t.Skip("not a store.ClearAuditor")
+	}
+	ctx := t.Context()
+	at := base.Add(time.Hour)
+	mustCreateUser(t, s, newUser("u1", "ann@example.org"))
+	ev := func(typ string) store.AuditEvent {
+		return store.AuditEvent{Time: at, Type: typ, UserID: "u1", Actor: "user", IP: "192.0.2.1", Detail: map[string]string{"method": "sms"}}
+	}
+	var want []store.AuditEvent
+	for _, tc := range []struct {
+		name   string
+		change func(u *store.User)
+		clear  bool
+	}{
+		{"clear", func(*store.User) {}, true},
+		{"locked", func(u *store.User) { u.LockedUntil = at.Add(time.Minute) }, false},
+		{"lock ended", func(u *store.User) { u.LockedUntil = at }, true},
+		{"wrong codes", func(u *store.User) { u.LockedUntil, u.FailedCodes = time.Time{}, 1 }, false},
+		{"lock doubling", func(u *store.User) { u.FailedCodes, u.LockCount = 0, 1 }, false},
+	} {
+		stored, err := s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) { tc.change(u); return nil, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, appended, err := ca.AppendAuditIfClear(ctx, "u1", at, ev("signin."+tc.name))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if appended != tc.clear {
+			t.Errorf("%s: appended %v, want %v", tc.name, appended, tc.clear)
+		}
+		checkUser(t, u, stored)
+		if tc.clear {
+			want = append(want, ev("signin."+tc.name))
+		}
+	}
+	checkEvents(t, auditEvents(t, s, store.AuditFilter{}), want)
+	if _, err := store.VerifyAudit(ctx, s, 0); err != nil {
+		t.Errorf("audit chain: %v", err)
+	}
+	if _, appended, err := ca.AppendAuditIfClear(ctx, "nobody", at, ev("signin.nobody")); !errors.Is(err, store.ErrNotFound) || appended {
+		t.Errorf("missing user: appended %v, %v; want ErrNotFound", appended, err)
+	}
+}
