@@ -1,7 +1,7 @@
 package mailaddr_test
 
 import (
-	"slices"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -28,7 +28,7 @@ func TestField(t *testing.T) {
 			}
 			continue
 		}
-		if want := []text.FieldMessage{{Field: "email", Message: text.Get(tc.msg)}}; got != "" || !slices.Equal(inv.Fields, want) {
+		if want := []text.FieldMessage{{Field: "email", Message: text.M(tc.msg)}}; got != "" || !reflect.DeepEqual(inv.Fields, want) {
 			t.Errorf("Field(%q) = %q, %v; want \"\" and %v", tc.typed, got, inv.Fields, want)
 		}
 	}

@@ -147,7 +147,7 @@ func New(cfg Config) (*Provider, error) {
 		// OpenID Connect Back-Channel Logout 1.0, sent with sid.
 		BackChannelLogoutSupported:        cfg.Logout != nil,
 		BackChannelLogoutSessionSupported: cfg.Logout != nil,
-		SupportedUILocales:                []language.Tag{language.BritishEnglish},
+		SupportedUILocales:                []language.Tag{language.English, language.MustParse("cy")},
 		SupportedScopes:                   []string{"openid", "profile", "email", "phone", claims.ScopeAccounts, "offline_access"},
 		SupportedClaims: []string{
 			"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr", "azp", "sid",

@@ -17,8 +17,8 @@ func (p Policy) CheckNew(inv *text.Invalid, pwField, pw, confirmField, confirm s
 	case pw == "":
 		inv.Add(pwField, text.PasswordRequired)
 	case errors.As(p.Check(pw), &pe):
-		for _, words := range pe.Texts() {
-			inv.AddWords(pwField, words)
+		for _, m := range pe.Messages() {
+			inv.AddMessage(pwField, m)
 		}
 	}
 	switch {

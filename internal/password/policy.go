@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/carekey/carekey/internal/text"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -71,38 +72,28 @@ func DefaultPolicy() Policy {
 	}
 }
 
-// Text returns the guide's exact words for r, with p's numbers.
-func (p Policy) Text(r Rule) string {
+// Message returns the message of r, with p's numbers: its ID is r's (the
+// words, in each language, are internal/text's).
+func (p Policy) Message(r Rule) text.Message {
 	switch r {
 	case RuleMinLength:
-		return fmt.Sprintf("It must be at least %d characters long", p.MinLength)
+		return text.M(text.ID(r), p.MinLength)
 	case RuleMaxLength:
-		return fmt.Sprintf("It must be at most %d characters long", MaxRunes)
-	case RuleLetter:
-		return "It must contain at least one letter"
-	case RuleAllowedChars:
-		return "It must contain only letters, digits, and special characters"
-	case RuleStartLetter:
-		return "It must start with a letter"
-	case RuleUpper:
-		return "It must contain at least one upper-case letter"
-	case RuleDigit:
-		return "It must contain at least one numerical digit"
-	case RuleSpecial:
-		return "It must contain at least one special character."
-	case RuleNotCurrent:
-		return "It must be different to your current password"
+		return text.M(text.ID(r), MaxRunes)
 	case RuleNotPrevious:
-		return fmt.Sprintf("It must be different to your previous %d passwords.", p.HistorySize)
+		return text.M(text.ID(r), p.HistorySize)
 	}
-	return string(r)
+	return text.M(text.ID(r))
 }
 
-// Rules returns the words of every rule p enforces, in the guide's order, for
+// Text returns the guide's exact words for r in English, with p's numbers.
+func (p Policy) Text(r Rule) string { return p.Message(r).String() }
+
+// Rules returns the message of every rule p enforces, in the guide's order, for
 // the "Password policy" list on screen. RuleMaxLength is not listed (the
 // guide does not show it); it appears only as an error.
-func (p Policy) Rules() []string {
-	var out []string
+func (p Policy) Rules() []text.Message {
+	var out []text.Message
 	for _, r := range []struct {
 		on   bool
 		rule Rule
@@ -118,7 +109,7 @@ func (p Policy) Rules() []string {
 		{p.HistorySize > 0, RuleNotPrevious},
 	} {
 		if r.on {
-			out = append(out, p.Text(r.rule))
+			out = append(out, p.Message(r.rule))
 		}
 	}
 	return out
@@ -130,7 +121,16 @@ type PolicyError struct {
 	policy Policy // for the numbers in the texts
 }
 
-// Texts returns the words of each failed rule, in order.
+// Messages returns the message of each failed rule, in order.
+func (e *PolicyError) Messages() []text.Message {
+	out := make([]text.Message, len(e.Failed))
+	for i, r := range e.Failed {
+		out[i] = e.policy.Message(r)
+	}
+	return out
+}
+
+// Texts returns the English words of each failed rule, in order.
 func (e *PolicyError) Texts() []string {
 	out := make([]string, len(e.Failed))
 	for i, r := range e.Failed {

@@ -151,7 +151,7 @@ func TestHistoryOfEight(t *testing.T) {
 	} {
 		err := r.svc.SubmitPassword(t.Context(), id, tc.have, tc.have)
 		var inv *text.Invalid
-		if !errors.As(err, &inv) || len(inv.Fields) != 1 || inv.Fields[0].Message != tc.want {
+		if !errors.As(err, &inv) || len(inv.Fields) != 1 || inv.Fields[0].Message.String() != tc.want {
 			t.Fatalf("%s: got %v, want %q", tc.have, err, tc.want)
 		}
 	}

@@ -48,8 +48,8 @@ func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) er
 	var pe *password.PolicyError
 	switch err := s.Policy.CheckHistory(ctx, s.Hasher, pw, history); {
 	case errors.As(err, &pe):
-		for _, words := range pe.Texts() {
-			inv.AddWords(FieldPassword, words)
+		for _, m := range pe.Messages() {
+			inv.AddMessage(FieldPassword, m)
 		}
 		return inv.Err()
 	case err != nil:

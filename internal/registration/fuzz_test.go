@@ -48,7 +48,7 @@ func FuzzProfileValidate(f *testing.F) {
 			last := -1
 			for _, m := range inv.Fields {
 				i := slices.Index(fields, m.Field)
-				if i <= last || m.Message == "" {
+				if i <= last || m.Message.ID == "" {
 					t.Fatalf("Validate(%q): problems %+v not one per profile field in form order", in, inv.Fields)
 				}
 				last = i

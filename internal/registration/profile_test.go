@@ -2,6 +2,7 @@ package registration
 
 import (
 	"errors"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -106,7 +107,7 @@ func TestProfileValidate(t *testing.T) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
 			for i := range tc.want {
-				if inv.Fields[i] != tc.want[i] {
+				if !reflect.DeepEqual(inv.Fields[i], tc.want[i]) {
 					t.Errorf("error %d = %+v, want %+v", i, inv.Fields[i], tc.want[i])
 				}
 			}
@@ -115,5 +116,5 @@ func TestProfileValidate(t *testing.T) {
 }
 
 func fm(field string, id text.ID) text.FieldMessage {
-	return text.FieldMessage{Field: field, Message: text.Get(id)}
+	return text.FieldMessage{Field: field, Message: text.M(id)}
 }

@@ -132,7 +132,7 @@ func TestCredentialsErrorsListEveryRule(t *testing.T) {
 	}
 	var got []string
 	for _, fm := range inv.Fields {
-		got = append(got, fm.Field+": "+fm.Message)
+		got = append(got, fm.Field+": "+fm.Message.String())
 	}
 	want := []string{
 		"email: " + text.Get(text.EmailInvalid),

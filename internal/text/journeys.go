@@ -36,51 +36,77 @@ const (
 	PasswordResetNeeded    ID = "signin.migration.reset_needed"
 )
 
-var enJourneys = map[ID]string{
-	ForenameRequired:       "Please enter your forename",
-	SurnameRequired:        "Please enter your surname",
-	RoleRequired:           "Please enter your role",
-	OrganisationRequired:   "Please enter your organisation",
-	StreetRequired:         "Please enter your street",
-	TownRequired:           "Please enter your town",
-	PostcodeRequired:       "Please enter your post code",
-	PostcodeInvalid:        "Please enter a valid UK post code, like NR1 2DH",
-	ProfessionalInvalid:    "Please choose yes or no",
-	FieldTooLong:           "This must be 100 characters or fewer",
-	EmailInvalid:           "Please enter a valid email address, like name@example.com",
-	EmailTooLong:           "Your email address must be 254 characters or fewer",
-	ConfirmRequired:        "Please enter your password again",
-	PasswordsDiffer:        "The passwords you entered do not match",
-	EmailCodeRequired:      "Please enter the 8-digit code from the email",
-	EmailCodeMismatch:      "The code you have entered does not match our records. Please try again, or request a new code.",
-	EmailCodeExpired:       "This code has expired. Please request a new code.",
-	EmailCodeTooMany:       "You have entered the wrong code too many times. Please request a new code.",
-	EmailCodeCooldown:      "We have just sent you a code. Please wait a minute before asking for another.",
-	EmailCodeMaxSends:      "You have asked for too many codes. Please start again.",
-	EmailCodeResent:        "We have sent you a new code.",
-	EmailSendFailed:        "We could not send the email. Please try again.",
-	PasswordChangedDone:    "Your password has been changed. Please sign in with your new password.",
-	Busy:                   "The service is very busy at the moment. Please wait a few seconds and try again. What you entered has not been saved.",
-	OldPasswordUnavailable: "Sorry, we cannot check your password at the moment. Please try again in a few minutes.",
-	PasswordResetNeeded:    "We have moved to a new sign-in service. To sign in, please reset your password: choose \"Forgot your password?\" below.",
+var journeyEntries = []entry{
+	{id: ForenameRequired, en: "Please enter your forename",
+		cy: "Rhowch eich enw cyntaf"},
+	{id: SurnameRequired, en: "Please enter your surname",
+		cy: "Rhowch eich cyfenw"},
+	{id: RoleRequired, en: "Please enter your role",
+		cy: "Rhowch eich rôl"},
+	{id: OrganisationRequired, en: "Please enter your organisation",
+		cy: "Rhowch eich sefydliad"},
+	{id: StreetRequired, en: "Please enter your street",
+		cy: "Rhowch eich stryd"},
+	{id: TownRequired, en: "Please enter your town",
+		cy: "Rhowch eich tref"},
+	{id: PostcodeRequired, en: "Please enter your post code",
+		cy: "Rhowch eich cod post"},
+	{id: PostcodeInvalid, en: "Please enter a valid UK post code, like NR1 2DH",
+		cy: "Rhowch god post dilys yn y DU, fel NR1 2DH"},
+	{id: ProfessionalInvalid, en: "Please choose yes or no",
+		cy: "Dewiswch ie neu na"},
+	{id: FieldTooLong, en: "This must be 100 characters or fewer",
+		cy: "Rhaid i hwn fod yn 100 nod neu lai"},
+	{id: EmailInvalid, en: "Please enter a valid email address, like name@example.com",
+		cy: "Rhowch gyfeiriad e-bost dilys, fel enw@enghraifft.com"},
+	{id: EmailTooLong, en: "Your email address must be 254 characters or fewer",
+		cy: "Rhaid i'ch cyfeiriad e-bost fod yn 254 nod neu lai"},
+	{id: ConfirmRequired, en: "Please enter your password again",
+		cy: "Rhowch eich cyfrinair eto"},
+	{id: PasswordsDiffer, en: "The passwords you entered do not match",
+		cy: "Nid yw'r cyfrineiriau a roesoch yn cyfateb"},
+	{id: EmailCodeRequired, en: "Please enter the 8-digit code from the email",
+		cy: "Rhowch y cod 8 digid o'r e-bost"},
+	{id: EmailCodeMismatch, en: "The code you have entered does not match our records. Please try again, or request a new code.",
+		cy: "Nid yw'r cod a roesoch yn cyfateb i'n cofnodion. Rhowch gynnig arall arni, neu gofynnwch am god newydd."},
+	{id: EmailCodeExpired, en: "This code has expired. Please request a new code.",
+		cy: "Mae'r cod hwn wedi dod i ben. Gofynnwch am god newydd."},
+	{id: EmailCodeTooMany, en: "You have entered the wrong code too many times. Please request a new code.",
+		cy: "Rydych wedi rhoi'r cod anghywir ormod o weithiau. Gofynnwch am god newydd."},
+	{id: EmailCodeCooldown, en: "We have just sent you a code. Please wait a minute before asking for another.",
+		cy: "Rydym newydd anfon cod atoch. Arhoswch funud cyn gofyn am un arall."},
+	{id: EmailCodeMaxSends, en: "You have asked for too many codes. Please start again.",
+		cy: "Rydych wedi gofyn am ormod o godau. Dechreuwch eto."},
+	{id: EmailCodeResent, en: "We have sent you a new code.",
+		cy: "Rydym wedi anfon cod newydd atoch."},
+	{id: EmailSendFailed, en: "We could not send the email. Please try again.",
+		cy: "Ni allem anfon yr e-bost. Rhowch gynnig arall arni."},
+	{id: PasswordChangedDone, en: "Your password has been changed. Please sign in with your new password.",
+		cy: "Mae eich cyfrinair wedi cael ei newid. Mewngofnodwch gyda'ch cyfrinair newydd."},
+	{id: Busy, en: "The service is very busy at the moment. Please wait a few seconds and try again. What you entered has not been saved.",
+		cy: "Mae'r gwasanaeth yn brysur iawn ar hyn o bryd. Arhoswch ychydig eiliadau a rhowch gynnig arall arni. Nid yw'r hyn a roesoch wedi cael ei gadw."},
+	{id: OldPasswordUnavailable, en: "Sorry, we cannot check your password at the moment. Please try again in a few minutes.",
+		cy: "Mae'n ddrwg gennym, ni allwn wirio eich cyfrinair ar hyn o bryd. Rhowch gynnig arall arni ymhen ychydig funudau."},
+	{id: PasswordResetNeeded, en: "We have moved to a new sign-in service. To sign in, please reset your password: choose \"Forgot your password?\" below.",
+		cy: "Rydym wedi symud i wasanaeth mewngofnodi newydd. I fewngofnodi, ailosodwch eich cyfrinair: dewiswch \"Wedi anghofio eich cyfrinair?\" isod."},
 }
 
 // FieldMessage is one field error of a form, with the words to show.
 type FieldMessage struct {
 	Field   string // the input's id, "" for the form as a whole
-	Message string
+	Message Message
 }
 
 // Invalid is the error journeys return for a form with mistakes: every field
 // error at once, in the order of the form. Nothing was changed.
 type Invalid struct{ Fields []FieldMessage }
 
-// Add appends the words of id for field.
-func (e *Invalid) Add(field string, id ID) { e.AddWords(field, Get(id)) }
+// Add appends the message id (with args for its verbs) for field.
+func (e *Invalid) Add(field string, id ID, args ...any) { e.AddMessage(field, M(id, args...)) }
 
-// AddWords appends words (such as a password rule) for field.
-func (e *Invalid) AddWords(field, words string) {
-	e.Fields = append(e.Fields, FieldMessage{Field: field, Message: words})
+// AddMessage appends m (such as a password rule) for field.
+func (e *Invalid) AddMessage(field string, m Message) {
+	e.Fields = append(e.Fields, FieldMessage{Field: field, Message: m})
 }
 
 // Err returns e, or nil if it holds no error.

@@ -1,7 +1,5 @@
 package text
 
-import "fmt"
-
 // Message IDs of the pages' frame (the footer) and of the pages carekey shows
 // for an HTTP status rather than a journey step (404, 405, 5xx and a sign-in
 // link it cannot follow). Words where the guides are silent follow the GOV.UK
@@ -29,26 +27,36 @@ const (
 	ContactCouncilLink ID = "error.contact.link"
 )
 
-var enPages = map[ID]string{
-	FooterHelp:          "Help",
-	FooterAccessibility: "Accessibility statement",
-	FooterPrivacy:       "Privacy",
-	FooterCookies:       "Cookies",
-	FooterContact:       "Contact",
-	FooterProvidedBy:    "%s is provided by %s.",
+var pageEntries = []entry{
+	{id: FooterHelp, en: "Help",
+		cy: "Help", same: true},
+	{id: FooterAccessibility, en: "Accessibility statement",
+		cy: "Datganiad hygyrchedd"},
+	{id: FooterPrivacy, en: "Privacy",
+		cy: "Preifatrwydd"},
+	{id: FooterCookies, en: "Cookies",
+		cy: "Cwcis"},
+	{id: FooterContact, en: "Contact",
+		cy: "Cysylltu"},
+	{id: FooterProvidedBy, en: "%s is provided by %s.",
+		cy: "Darperir %s gan %s."},
 
-	NotFoundDetail:          "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address.",
-	MethodNotAllowedHeading: "Sorry, this page cannot do that",
-	MethodNotAllowed:        "This page cannot be used in the way your browser asked. Please go back and try again.",
-	ProblemHeading:          "Sorry, there is a problem",
-	UnavailableHeading:      "Sorry, the service is unavailable",
-	LinkProblemHeading:      "Sorry, there is a problem with the sign-in link",
-	GoHome:                  "Go to the sign-in page",
-	ContactCouncil:          "If the problem continues,",
-	ContactCouncilLink:      "contact %s",
-}
-
-// Getf returns the words of id with each %s filled in from args, in order.
-func Getf(id ID, args ...any) string {
-	return fmt.Sprintf(Get(id), args...)
+	{id: NotFoundDetail, en: "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address.",
+		cy: "Os gwnaethoch deipio'r cyfeiriad gwe, gwiriwch ei fod yn gywir. Os gwnaethoch ludo'r cyfeiriad gwe, gwiriwch eich bod wedi copïo'r cyfeiriad cyfan."},
+	{id: MethodNotAllowedHeading, en: "Sorry, this page cannot do that",
+		cy: "Mae'n ddrwg gennym, ni all y dudalen hon wneud hynny"},
+	{id: MethodNotAllowed, en: "This page cannot be used in the way your browser asked. Please go back and try again.",
+		cy: "Ni ellir defnyddio'r dudalen hon yn y ffordd y gofynnodd eich porwr. Ewch yn ôl a rhowch gynnig arall arni."},
+	{id: ProblemHeading, en: "Sorry, there is a problem",
+		cy: "Mae'n ddrwg gennym, mae problem wedi codi"},
+	{id: UnavailableHeading, en: "Sorry, the service is unavailable",
+		cy: "Mae'n ddrwg gennym, nid yw'r gwasanaeth ar gael"},
+	{id: LinkProblemHeading, en: "Sorry, there is a problem with the sign-in link",
+		cy: "Mae'n ddrwg gennym, mae problem gyda'r ddolen fewngofnodi"},
+	{id: GoHome, en: "Go to the sign-in page",
+		cy: "Ewch i'r dudalen fewngofnodi"},
+	{id: ContactCouncil, en: "If the problem continues,",
+		cy: "Os yw'r broblem yn parhau,"},
+	{id: ContactCouncilLink, en: "contact %s",
+		cy: "cysylltwch â %s"},
 }

@@ -88,7 +88,7 @@ func (h *accountHandler) showChangePhone(w http.ResponseWriter, r *http.Request)
 }
 
 func (h *accountHandler) renderChangePhone(w http.ResponseWriter, r *http.Request, status int, sess session.Session, u store.User, page *render.Page) {
-	page.Title = "Change your phone number"
+	page.Title = text.TitleChangePhone
 	page.CSRF = h.sessionCSRF(sess.ID)
 	data := changePhoneData{Countries: phone.Countries(), Country: phone.DefaultCountryCode}
 	if u.Phone != "" {
@@ -183,6 +183,6 @@ func (h *accountHandler) phoneChanged(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.cfg.Pages.Render(w, r, http.StatusOK, "account_phone_done", &render.Page{
-		Title: "Your phone number has been changed", Data: changePhoneData{Masked: phone.Mask(u.Phone)},
+		Title: text.TitlePhoneChanged, Data: changePhoneData{Masked: phone.Mask(u.Phone)},
 	})
 }

@@ -70,7 +70,7 @@ func (s *Server) phoneConfirmed(sess session.Session) bool {
 func (h *appHandler) signedIn(w http.ResponseWriter, r *http.Request) (session.Session, store.User, bool) {
 	ctx := r.Context()
 	if !h.Journey.App {
-		h.cfg.Pages.Error(w, r, http.StatusNotFound, text.Get(text.NotFound), text.NotFoundDetail, "")
+		h.cfg.Pages.Error(w, r, http.StatusNotFound, text.NotFound, text.NotFoundDetail, "")
 		return session.Session{}, store.User{}, false
 	}
 	sess, ok := h.currentSession(ctx, r)
@@ -125,9 +125,9 @@ func (h *appHandler) renderSetup(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (h *appHandler) render(w http.ResponseWriter, r *http.Request, status int, sess session.Session, page *render.Page, data appData) {
-	page.Title = "Set up an authenticator app"
+	page.Title = text.TitleSetUpApp
 	if data.HasApp {
-		page.Title = "Your authenticator app"
+		page.Title = text.TitleYourApp
 	}
 	page.CSRF = h.sessionCSRF(sess.ID)
 	page.Data = data

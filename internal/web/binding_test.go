@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/carekey/carekey/internal/text"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -120,7 +121,7 @@ func TestValidBrowserToken(t *testing.T) {
 func TestRetryInWordsTheWait(t *testing.T) {
 	for secs, want := range map[int]string{1: "1 minute", 60: "1 minute", 61: "about 2 minutes", 899: "about 15 minutes",
 		5340: "about 89 minutes", 5400: "about 2 hours", 86400: "about 24 hours"} {
-		if got := retryIn(secs); got != want {
+		if got := retryIn(secs).In(text.English); got != want {
 			t.Errorf("retryIn(%d) = %q, want %q", secs, got, want)
 		}
 	}

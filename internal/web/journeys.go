@@ -27,13 +27,13 @@ import (
 // self-service journey (registration, forgotten password). Each has its own
 // cookie, so the journeys and sign-in never clobber each other's flow.
 type journey struct {
-	cookie string // base cookie name
-	kind   string // flow.Flow.Kind
-	entry  string // GET path that shows the current step
-	title  string // heading of the journey's error pages
+	cookie string  // base cookie name
+	kind   string  // flow.Flow.Kind
+	entry  string  // GET path that shows the current step
+	title  text.ID // heading of the journey's error pages
 	// soon is the heading and message of the entry when the journey has no
 	// service (self-service journeys only).
-	soon [2]string
+	soon [2]text.ID
 }
 
 // journeyCookieTTL bounds the flow cookies; the flow's own expiry decides.
@@ -50,7 +50,7 @@ func newJourneyToken() (string, []byte) {
 // and forgotten password): the "Password policy" list of the steps that
 // take a new password, and whether a new code has just been sent.
 type journeyData struct {
-	Rules []string
+	Rules []text.Message
 	Sent  bool
 }
 
@@ -287,7 +287,7 @@ func (s *Server) showJourneyError(w http.ResponseWriter, r *http.Request, j jour
 	var inv *text.Invalid
 	if errors.As(err, &inv) {
 		for _, f := range inv.Fields {
-			page.Errors = append(page.Errors, render.FieldError{Field: f.Field, Message: f.Message})
+			page.Errors = append(page.Errors, render.FieldError{Field: f.Field, Text: f.Message})
 		}
 		renderStep(http.StatusBadRequest)
 		return

@@ -38,7 +38,7 @@ func (s *Server) showConfirmLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Pages.Render(w, r, http.StatusOK, "confirm_logout", &render.Page{
-		Title: "Sign out", CSRF: s.sessionCSRF(sess.ID), Data: confirmLogoutData{Next: next, MAC: mac},
+		Title: text.TitleSignOut, CSRF: s.sessionCSRF(sess.ID), Data: confirmLogoutData{Next: next, MAC: mac},
 	})
 }
 

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -53,7 +52,7 @@ func (h *signinHandler) renderPhoneStep(w http.ResponseWriter, r *http.Request, 
 	if page == nil {
 		page = &render.Page{}
 	}
-	page.Title = "Confirm your identity"
+	page.Title = text.TitleConfirmIdentity
 	page.CSRF = token
 	d := signin.DataOf(f)
 	data := phoneData{Masked: phone.Mask(d.Phone), Countries: phone.Countries(), Country: phone.DefaultCountryCode,
@@ -94,7 +93,7 @@ func (h *signinHandler) renderError(w http.ResponseWriter, r *http.Request, res 
 
 // signinJourney lets the emailed code before enrolment share the
 // registration and forgot password journeys' error pages.
-var signinJourney = journey{cookie: flowCookie, kind: signin.Kind, entry: "/signin", title: "Confirm your identity"}
+var signinJourney = journey{cookie: flowCookie, kind: signin.Kind, entry: "/signin", title: text.TitleConfirmIdentity}
 
 var signinErrors = journeyErrors{badTransition: flow.ErrTransition, expired: signin.ErrExpired}
 
@@ -206,23 +205,25 @@ func (s *Server) tooManyRequests(w http.ResponseWriter, r *http.Request, limited
 	secs := max(int((limited.RetryAfter+999_999_999)/1_000_000_000), 1)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	s.cfg.Pages.Render(w, r, http.StatusTooManyRequests, "error", &render.Page{
-		Title: "Sign in",
-		Data: render.ErrorData{Heading: "Sign in", Message: text.Get(text.TooManyRequests),
+		Title: text.TitleSignIn,
+		Data: render.ErrorData{Heading: text.TitleSignIn, Message: text.M(text.TooManyRequests),
 			RetryIn: retryIn(secs), BackTo: "/signin"},
 	})
 }
 
 // retryIn words a wait of secs seconds for a person: "1 minute", "about 4
 // minutes", "about 2 hours".
-func retryIn(secs int) string {
-	switch m := (secs + 59) / 60; {
-	case m <= 1:
-		return "1 minute"
-	case m < 90:
-		return fmt.Sprintf("about %d minutes", m)
+func retryIn(secs int) *text.Message {
+	var m text.Message
+	switch mins := (secs + 59) / 60; {
+	case mins <= 1:
+		m = text.M(text.WaitOneMinute)
+	case mins < 90:
+		m = text.M(text.WaitMinutes, mins)
 	default:
-		return fmt.Sprintf("about %d hours", (m+59)/60)
+		m = text.M(text.WaitHours, (mins+59)/60)
 	}
+	return &m
 }
 
 // verifyCode takes the SMS code; the right one finishes the sign-in (or the

@@ -22,8 +22,8 @@ type Recovery struct {
 // newRecovery is the forgotten-password handler of s (web.New mounts it).
 func (s *Server) newRecovery() *Recovery {
 	return &Recovery{Service: s.cfg.Recovery, flows: selfService[recovery.State]{srv: s, page: recoveryPage,
-		j: journey{cookie: "carekey_recovery", kind: recovery.Kind, entry: "/forgot-password", title: "Forgot your password?",
-			soon: [2]string{"Forgot your password?", "Password reset is not available yet. Please contact the council to reset your password."}},
+		j: journey{cookie: "carekey_recovery", kind: recovery.Kind, entry: "/forgot-password", title: text.TitleForgotPassword,
+			soon: [2]text.ID{text.TitleForgotPassword, text.RecoverySoon}},
 		steps: map[recovery.State]string{recovery.StateEmail: "forgot_email", recovery.StateVerify: "forgot_verify", recovery.StatePassword: "forgot_password"},
 	}}
 }
@@ -76,7 +76,7 @@ func (h *Recovery) password(w http.ResponseWriter, r *http.Request) {
 
 func (h *Recovery) done(w http.ResponseWriter, r *http.Request) {
 	h.flows.srv.cfg.Pages.Render(w, r, http.StatusOK, "forgot_done", &render.Page{
-		Title: "Your password has been changed",
-		Data:  render.ErrorData{Heading: "Your password has been changed", Message: text.Get(text.PasswordChangedDone), StartAgain: "/signin"},
+		Title: text.TitlePasswordChanged,
+		Data:  render.ErrorData{Heading: text.TitlePasswordChanged, Message: text.M(text.PasswordChangedDone), StartAgain: "/signin"},
 	})
 }

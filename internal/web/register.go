@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/carekey/carekey/internal/text"
 	"net/http"
 	"time"
 
@@ -24,8 +25,8 @@ type Register struct {
 // newRegister is the registration handler of s (web.New mounts it).
 func (s *Server) newRegister() *Register {
 	return &Register{Service: s.cfg.Register, flows: selfService[registration.State]{srv: s, page: registerPage,
-		j: journey{cookie: "carekey_register", kind: registration.Kind, entry: "/register", title: "Register for a new account",
-			soon: [2]string{"Create an account", "Registration is not available yet. Please ask the council to create your account."}},
+		j: journey{cookie: "carekey_register", kind: registration.Kind, entry: "/register", title: text.TitleRegister,
+			soon: [2]text.ID{text.TitleCreateAccount, text.RegistrationSoon}},
 		steps: map[registration.State]string{
 			registration.StateProfile: "register_profile", registration.StateCredentials: "register_credentials", registration.StateVerify: "register_verify"},
 	}}

@@ -74,7 +74,7 @@ func (h *signinHandler) login(w http.ResponseWriter, r *http.Request) {
 	}()
 	ar, err := h.cfg.Provider.AuthRequest(ctx, id)
 	if errors.Is(err, authstate.ErrNotFound) || id == "" {
-		h.cfg.Pages.Error(w, r, http.StatusBadRequest, "Sign in", text.LinkInvalid, "")
+		h.cfg.Pages.Error(w, r, http.StatusBadRequest, text.TitleSignIn, text.LinkInvalid, "")
 		return
 	}
 	if err != nil {
@@ -86,6 +86,11 @@ func (h *signinHandler) login(w http.ResponseWriter, r *http.Request) {
 		// in for it.
 		h.refuseAuthRequest(w, r, "login", oidcop.ErrWrongBrowser)
 		return
+	}
+	if l, ok := text.FromUILocales(strings.Join(ar.UILocales, " ")); ok {
+		// The client asked for a language: the journey's pages use it
+		// (until the user picks the other with a page's language link).
+		h.setLang(w, l)
 	}
 	if slices.Contains(ar.Prompt, "create") {
 		// Initiating User Registration via OpenID Connect 1.0: the
@@ -280,7 +285,7 @@ func (h *signinHandler) showSignin(w http.ResponseWriter, r *http.Request) {
 		data.Registered = true
 		h.cookies.clear(w, noticeCookie)
 	}
-	h.cfg.Pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: "Sign in", CSRF: token, Data: data})
+	h.cfg.Pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: text.TitleSignIn, CSRF: token, Data: data})
 }
 
 // signinData says why a sign-in is asked for when it is not for a relying
@@ -374,7 +379,7 @@ func (h *signinHandler) submitSignin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	page := &render.Page{Title: "Sign in", CSRF: res.token, Values: map[string]string{"email": email}, Data: signinPageData(res.out.Flow)}
+	page := &render.Page{Title: text.TitleSignIn, CSRF: res.token, Values: map[string]string{"email": email}, Data: signinPageData(res.out.Flow)}
 	var inv *text.Invalid
 	switch err := res.err; {
 	case err == nil:
@@ -402,7 +407,7 @@ func (h *signinHandler) submitSignin(w http.ResponseWriter, r *http.Request) {
 // addInvalid puts the field errors of inv on page.
 func addInvalid(page *render.Page, inv *text.Invalid) {
 	for _, f := range inv.Fields {
-		page.Errors = append(page.Errors, render.FieldError{Field: f.Field, Message: f.Message})
+		page.Errors = append(page.Errors, render.FieldError{Field: f.Field, Text: f.Message})
 	}
 }
 
@@ -489,7 +494,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Pages.Render(w, r, http.StatusOK, "signed_in", &render.Page{
-		Title: "You are signed in", CSRF: s.sessionCSRF(sess.ID),
+		Title: text.TitleSignedIn, CSRF: s.sessionCSRF(sess.ID),
 		Data: homeData{Email: u.Email, App: s.cfg.Signin.App, HasApp: u.TOTPSecret != ""},
 	})
 }
@@ -519,13 +524,13 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) loggedOut(w http.ResponseWriter, r *http.Request) {
 	s.cookies.clear(w, sessionCookie)
-	s.cfg.Pages.Render(w, r, http.StatusOK, "logged_out", &render.Page{Title: "You have signed out"})
+	s.cfg.Pages.Render(w, r, http.StatusOK, "logged_out", &render.Page{Title: text.TitleSignedOut})
 }
 
-func (s *Server) comingSoon(heading, message string) http.HandlerFunc {
+func (s *Server) comingSoon(heading, message text.ID) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Pages.Render(w, r, http.StatusOK, "coming_soon", &render.Page{
-			Title: heading, Data: render.ErrorData{Heading: heading, Message: message},
+			Title: heading, Data: render.ErrorData{Heading: heading, Message: text.M(message)},
 		})
 	}
 }

@@ -112,7 +112,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, cookies: cookies{Insecure: cfg.InsecureCookies}}
 	r := mux.NewRouter()
-	r.Use(nameRoute, secure, limits(cfg.MaxBodyBytes)) // observe.go wraps r (and resolves the client's address)
+	r.Use(nameRoute, secure, limits(cfg.MaxBodyBytes), s.language) // observe.go wraps r (and resolves the client's address); language.go
 
 	pages := r.NewRoute().Subrouter()
 	cop := http.NewCrossOriginProtection()
@@ -122,10 +122,11 @@ func New(cfg Config) (*Server, error) {
 	pages.HandleFunc("/logged-out", s.loggedOut).Methods(http.MethodGet)
 	s.mountConfirmLogout(pages) // logout.go: end_session's "Sign out" page
 	pages.HandleFunc("/", s.home).Methods(http.MethodGet)
-	(&accountHandler{Journey: cfg.Signin, Server: s}).Mount(pages) // account.go: change the phone
-	(&appHandler{Journey: cfg.Signin, Server: s}).Mount(pages)     // app.go: the authenticator app
-	s.newRegister().Mount(pages)                                   // register.go
-	s.newRecovery().Mount(pages)                                   // recovery.go
+	pages.HandleFunc(render.LangPath, s.chooseLanguage).Methods(http.MethodGet) // language.go
+	(&accountHandler{Journey: cfg.Signin, Server: s}).Mount(pages)              // account.go: change the phone
+	(&appHandler{Journey: cfg.Signin, Server: s}).Mount(pages)                  // app.go: the authenticator app
+	s.newRegister().Mount(pages)                                                // register.go
+	s.newRecovery().Mount(pages)                                                // recovery.go
 	for prefix, h := range cfg.Mounts {
 		pages.PathPrefix(prefix).Handler(h)
 	}

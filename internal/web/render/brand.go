@@ -101,7 +101,7 @@ func (p *Pages) Assets(static fs.FS) http.Handler {
 }
 
 // Link is a link of the page's frame.
-type Link struct{ Text, URL string }
+type Link struct{ Text, URL, Lang string }
 
 // ThemeHref is the URL of the stylesheet with the deployment's colours.
 func (p *Page) ThemeHref() string { return p.themeHref }
@@ -132,7 +132,7 @@ func (p *Page) FooterLinks() []Link {
 		{text.FooterContact, p.Brand.ContactURL},
 	} {
 		if l.url != "" {
-			links = append(links, Link{Text: text.Get(l.id), URL: l.url})
+			links = append(links, Link{Text: p.Lang.Get(l.id), URL: l.url})
 		}
 	}
 	return links
@@ -140,12 +140,8 @@ func (p *Page) FooterLinks() []Link {
 
 // ProvidedBy is the footer's line naming the service and the council.
 func (p *Page) ProvidedBy() string {
-	return text.Getf(text.FooterProvidedBy, p.Brand.ServiceName, p.Brand.CouncilName)
+	return p.Lang.Getf(text.FooterProvidedBy, p.Brand.ServiceName, p.Brand.CouncilName)
 }
 
-// Words returns the catalogue's words for id, for templates
-// ({{.Words "error.go_home"}}).
-func (p *Page) Words(id string) string { return text.Get(text.ID(id)) }
-
 // ContactLink words the link to the council's contact page.
-func (p *Page) ContactLink() string { return text.Getf(text.ContactCouncilLink, p.Brand.CouncilName) }
+func (p *Page) ContactLink() string { return p.Lang.Getf(text.ContactCouncilLink, p.Brand.CouncilName) }

@@ -9,7 +9,7 @@
 // a wrong address, an outage, a sign-in link the provider cannot follow.
 //
 //	pages, err := render.New(ui.Templates(), brand, logger, "signin", "error")
-//	pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: "Sign in"})
+//	pages.Render(w, r, http.StatusOK, "signin", &render.Page{Title: "signin.title"})
 package render
 
 import (
@@ -26,15 +26,25 @@ import (
 )
 
 // FieldError is one error message, tied to the input with ID Field ("" for a
-// form-level error).
+// form-level error). Render fills in Message, Text's words in the page's
+// language.
 type FieldError struct {
 	Field   string
+	Text    text.Message
 	Message string
+	Lang    text.Lang // the page's, set by Render
 }
 
-// Page is the data every template receives.
+// T returns the words of message id in the page's language, for templates
+// whose dot is the error ("field-error").
+func (e FieldError) T(id string) string { return e.Lang.Get(text.ID(id)) }
+
+// Page is the data every template receives. Title is a message ID; Render
+// fills in Lang, the reader's language (text.LangOf the request's context),
+// in which the templates word everything through T, Tf and Say.
 type Page struct {
-	Title  string
+	Title  text.ID
+	Lang   text.Lang
 	Brand  config.Branding
 	CSRF   string
 	Errors []FieldError
@@ -42,6 +52,7 @@ type Page struct {
 	Data   any
 
 	themeHref string // set by Render (brand.go)
+	langHref  string // set by Render (lang.go)
 }
 
 // FieldError returns the error for field, or nil.
@@ -69,7 +80,47 @@ type PageAt struct {
 
 // AddError appends the message with ID id for field.
 func (p *Page) AddError(id text.ID, field string) {
-	p.Errors = append(p.Errors, FieldError{Field: field, Message: text.Get(id)})
+	p.Errors = append(p.Errors, FieldError{Field: field, Text: text.M(id)})
+}
+
+// T returns the words of message id (a string or a text.ID) in the page's
+// language ({{.T "signin.heading"}}, {{.T .Data.Heading}}).
+func (p *Page) T(id any) string { return p.Lang.Get(toID(id)) }
+
+// Tf returns the words of message id in the page's language with its verbs
+// filled in from args ({{.Tf "footer.provided_by" .Brand.ServiceName .Brand.CouncilName}}).
+func (p *Page) Tf(id any, args ...any) string { return p.Lang.Getf(toID(id), args...) }
+
+// Say returns m's words in the page's language (nil: none).
+func (p *Page) Say(m any) string {
+	switch m := m.(type) {
+	case text.Message:
+		return m.In(p.Lang)
+	case *text.Message:
+		if m != nil {
+			return m.In(p.Lang)
+		}
+	}
+	return ""
+}
+
+// Banner is a success banner's words: its title and its message
+// ({{template "success-banner" (.Banner "signin.registered")}}).
+func (p *Page) Banner(id any) Banner {
+	return Banner{Title: p.Lang.Get(text.BannerSuccess), Words: p.T(id)}
+}
+
+// Banner is the data of the "success-banner" template.
+type Banner struct{ Title, Words string }
+
+func toID(id any) text.ID {
+	switch id := id.(type) {
+	case text.ID:
+		return id
+	case string:
+		return text.ID(id)
+	}
+	return text.ID(fmt.Sprint(id))
 }
 
 // Pages holds the parsed templates.
@@ -101,43 +152,52 @@ func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name 
 	t, ok := p.pages[name]
 	if !ok {
 		p.logger.ErrorContext(r.Context(), "render: unknown page", "page", name)
-		http.Error(w, text.Get(text.SomethingWentWrong), http.StatusInternalServerError)
+		http.Error(w, text.LangOf(r.Context()).Get(text.SomethingWentWrong), http.StatusInternalServerError)
 		return
 	}
 	data.Brand = p.brand
+	data.Lang = text.LangOf(r.Context())
+	data.langHref = langHref(r, data.Lang.Other())
+	for i := range data.Errors {
+		data.Errors[i].Message = data.Errors[i].Text.In(data.Lang)
+		data.Errors[i].Lang = data.Lang
+	}
 	data.themeHref = p.assets.themeHref
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		p.logger.ErrorContext(r.Context(), "render page", "page", name, "err", err)
-		http.Error(w, text.Get(text.SomethingWentWrong), http.StatusInternalServerError)
+		http.Error(w, data.Lang.Get(text.SomethingWentWrong), http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", string(data.Lang))
+	h.Add("Vary", "Accept-Language, Cookie")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
 
 // ErrorData is the data of the "error" page.
 type ErrorData struct {
-	Heading    string
-	Message    string
+	Heading    text.ID
+	Message    text.Message
 	StartAgain string // link target for "Start again", if any
 	// RetryIn says when to try again ("about 4 minutes"), with BackTo the
 	// page to go back to meanwhile (a 429).
-	RetryIn, BackTo string
+	RetryIn *text.Message
+	BackTo  string
 	// Home links to the start of the service, for a page reached by a
 	// wrong address rather than a journey's step.
 	Home bool
 }
 
 // Error renders the error page with status.
-func (p *Pages) Error(w http.ResponseWriter, r *http.Request, status int, heading string, id text.ID, startAgain string) {
+func (p *Pages) Error(w http.ResponseWriter, r *http.Request, status int, heading, id text.ID, startAgain string) {
 	p.Render(w, r, status, "error", &Page{
 		Title: heading,
-		Data:  ErrorData{Heading: heading, Message: text.Get(id), StartAgain: startAgain},
+		Data:  ErrorData{Heading: heading, Message: text.M(id), StartAgain: startAgain},
 	})
 }
 
@@ -172,6 +232,5 @@ func (p *Pages) LinkProblem(w http.ResponseWriter, r *http.Request, status int) 
 }
 
 func (p *Pages) statusPage(w http.ResponseWriter, r *http.Request, status int, heading, message text.ID) {
-	h := text.Get(heading)
-	p.Render(w, r, status, "error", &Page{Title: h, Data: ErrorData{Heading: h, Message: text.Get(message), Home: true}})
+	p.Render(w, r, status, "error", &Page{Title: heading, Data: ErrorData{Heading: heading, Message: text.M(message), Home: true}})
 }

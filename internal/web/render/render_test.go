@@ -302,9 +302,10 @@ func TestErrorPage(t *testing.T) {
 		t.Error("Start again shown with nowhere to start")
 	}
 	// The 429 page says when to try again and links back.
+	wait := text.M(text.WaitMinutes, 4)
 	rec = httptest.NewRecorder()
 	pages.Render(rec, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusTooManyRequests, "error", &render.Page{
-		Title: "Too many", Data: render.ErrorData{Heading: "Too many", Message: "m", RetryIn: "about 4 minutes", BackTo: "/signin"},
+		Title: text.TitleSignIn, Data: render.ErrorData{Heading: text.TitleSignIn, Message: text.M(text.TooManyRequests), RetryIn: &wait, BackTo: "/signin"},
 	})
 	if body := rec.Body.String(); !strings.Contains(body, "You can try again in about 4 minutes.") || !strings.Contains(body, `<a href="/signin">Back to sign in</a>`) {
 		t.Errorf("429 page:\n%s", body)
