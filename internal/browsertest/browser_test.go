@@ -20,6 +20,7 @@ import (
 	"github.com/carekey/carekey/internal/app"
 	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/dashboard"
+	"github.com/carekey/carekey/internal/text"
 )
 
 const (
@@ -32,7 +33,9 @@ const (
 
 // stack is carekey and the dashboard, each on its own test server.
 type stack struct {
-	app  *app.App
+	app *app.App
+	// lang is the language the test reads the pages in (lang_test.go).
+	lang text.Lang
 	idp  *httptest.Server
 	dash *httptest.Server
 }
@@ -244,34 +247,34 @@ func (s *stack) signIn(t *testing.T, ctx context.Context, withJS bool) {
 	t.Helper()
 	run(t, ctx, "open the dashboard",
 		chromedp.Navigate(s.dash.URL+"/"),
-		chromedp.WaitVisible(link("Sign in")),
+		chromedp.WaitVisible(link(s.w("Sign in"))),
 	)
 	checkAccessibility(t, ctx, "the dashboard's signed-out page")
-	run(t, ctx, "go to carekey", chromedp.Click(link("Sign in")), chromedp.WaitVisible(heading("Sign in")))
+	run(t, ctx, "go to carekey", chromedp.Click(link(s.w("Sign in"))), chromedp.WaitVisible(heading(s.w("Sign in"))))
 	checkAccessibility(t, ctx, "carekey's sign-in page")
 	run(t, ctx, "sign in",
-		chromedp.SendKeys(byLabel("Email address"), pennyEmail),
-		chromedp.SendKeys(byLabel("Password"), pennyPassword),
-		chromedp.Click(button("Sign in")),
-		chromedp.WaitVisible(heading("Confirm your identity")),
+		chromedp.SendKeys(byLabel(s.w("Email address")), pennyEmail),
+		chromedp.SendKeys(byLabel(s.w("Password")), pennyPassword),
+		chromedp.Click(button(s.w("Sign in"))),
+		chromedp.WaitVisible(heading(s.w("Confirm your identity"))),
 	)
 	checkAccessibility(t, ctx, "Confirm your identity")
 	run(t, ctx, "send a code",
-		chromedp.Click(button("Send Code")),
-		chromedp.WaitVisible(byLabel("Enter your verification code")),
+		chromedp.Click(button(s.w("Send Code"))),
+		chromedp.WaitVisible(byLabel(s.w("Enter your verification code"))),
 	)
 	checkAccessibility(t, ctx, "code entry")
-	run(t, ctx, "enter the code", enterSMSCode(s.lastCode(t), withJS)...)
-	waitHeading(t, ctx, "Select an account to manage")
+	run(t, ctx, "enter the code", s.enterSMSCode(s.lastCode(t), withJS)...)
+	waitHeading(t, ctx, s.w("Select an account to manage"))
 }
 
 // enterSMSCode types code on the "Confirm your identity" code page. With
 // JavaScript the form submits itself once the code is typed
 // (autosubmit.js); without it the user selects Verify Code.
-func enterSMSCode(code string, withJS bool) []chromedp.Action[chromedp.Void] {
-	steps := []chromedp.Action[chromedp.Void]{chromedp.SendKeys(byLabel("Enter your verification code"), code)}
+func (s *stack) enterSMSCode(code string, withJS bool) []chromedp.Action[chromedp.Void] {
+	steps := []chromedp.Action[chromedp.Void]{chromedp.SendKeys(byLabel(s.w("Enter your verification code")), code)}
 	if !withJS {
-		steps = append(steps, chromedp.Click(button("Verify Code")))
+		steps = append(steps, chromedp.Click(button(s.w("Verify Code"))))
 	}
 	return steps
 }
@@ -306,9 +309,9 @@ func (s *stack) idpAsksToSignIn(t *testing.T, ctx context.Context) {
 	t.Helper()
 	run(t, ctx, "a fresh sign-in asks for the password again",
 		chromedp.Navigate(s.dash.URL+"/"),
-		chromedp.Click(link("Sign in")),
-		chromedp.WaitVisible(heading("Sign in")),
-		chromedp.WaitVisible(byLabel("Password")),
+		chromedp.Click(link(s.w("Sign in"))),
+		chromedp.WaitVisible(heading(s.w("Sign in"))),
+		chromedp.WaitVisible(byLabel(s.w("Password"))),
 	)
 }
 

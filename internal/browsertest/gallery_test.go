@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/carekey/carekey/internal/text"
 )
 
 // updateGallery rewrites docs/screens.md and docs/screens/ from the run:
@@ -38,11 +40,14 @@ func TestGallery(t *testing.T) {
 	t.Parallel()
 	dir := galleryDir(t)
 	var shots []shot
-	for _, width := range galleryWidths {
-		s := startStack(t, 0, 0)
-		ctx := browser(t, true)
-		run(t, ctx, "size the window", chromedp.EmulateViewport(width, 900))
-		shots = s.galleryWalk(t, ctx, width, dir)
+	for _, lang := range text.Langs() {
+		for _, width := range galleryWidths {
+			s := startStack(t, 0, 0)
+			s.lang = lang
+			ctx := browser(t, true)
+			run(t, ctx, "size the window", chromedp.EmulateViewport(width, 900))
+			shots = s.galleryWalk(t, ctx, width, dir)
+		}
 	}
 	if *updateGallery {
 		writeGalleryIndex(t, dir, shots)
@@ -67,73 +72,80 @@ func (s *stack) galleryWalk(t *testing.T, ctx context.Context, width int64, dir 
 			checkAccessibility(t, ctx, where)
 		}
 		png := get(t, ctx, "screenshot "+where, chromedp.FullScreenshot(60))
-		file := filepath.Join(dir, fmt.Sprintf("%02d-%s-%d.jpg", len(shots), name, width))
+		file := filepath.Join(dir, shotFile(len(shots), name, width, s.lang))
 		if err := os.WriteFile(file, png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	text := func(s string) string { return fmt.Sprintf(`//*[normalize-space(.)=%q]`, s) }
 
-	run(t, ctx, "My Account", chromedp.Navigate(s.dash.URL+"/"), chromedp.WaitVisible(heading("My Account")))
+	if s.lang != englishGallery {
+		// The language link of the dashboard's home: the dashboard asks
+		// carekey for the same language (ui_locales).
+		run(t, ctx, "choose "+s.lang.Name(), chromedp.Navigate(s.dash.URL+"/"),
+			chromedp.Click(link(s.lang.Name())), chromedp.WaitVisible(fmt.Sprintf(`//html[@lang=%q]`, s.lang)))
+	}
+
+	run(t, ctx, "My Account", chromedp.Navigate(s.dash.URL+"/"), chromedp.WaitVisible(heading(s.w("My Account"))))
 	page("my-account", "Dashboard: My Account (signed out)")
-	run(t, ctx, "Sign in", chromedp.Click(link("Sign in")), chromedp.WaitVisible(heading("Sign in")))
+	run(t, ctx, "Sign in", chromedp.Click(link(s.w("Sign in"))), chromedp.WaitVisible(heading(s.w("Sign in"))))
 	page("sign-in", "Sign in")
-	run(t, ctx, "Sign in with nothing typed", chromedp.Click(button("Sign in")),
+	run(t, ctx, "Sign in with nothing typed", chromedp.Click(button(s.w("Sign in"))),
 		chromedp.WaitVisible(`//*[contains(@class, "error-summary")]`))
 	page("sign-in-errors", "Sign in, with errors")
 	run(t, ctx, "sign in",
-		chromedp.SendKeys(byLabel("Email address"), pennyEmail),
-		chromedp.SendKeys(byLabel("Password"), pennyPassword),
-		chromedp.Click(button("Sign in")),
-		chromedp.WaitVisible(heading("Confirm your identity")),
+		chromedp.SendKeys(byLabel(s.w("Email address")), pennyEmail),
+		chromedp.SendKeys(byLabel(s.w("Password")), pennyPassword),
+		chromedp.Click(button(s.w("Sign in"))),
+		chromedp.WaitVisible(heading(s.w("Confirm your identity"))),
 	)
 	page("confirm", "Confirm your identity")
-	run(t, ctx, "Send Code", chromedp.Click(button("Send Code")), chromedp.WaitVisible(byLabel("Enter your verification code")))
+	run(t, ctx, "Send Code", chromedp.Click(button(s.w("Send Code"))), chromedp.WaitVisible(byLabel(s.w("Enter your verification code"))))
 	page("code", "Enter your verification code")
-	run(t, ctx, "enter the code", enterSMSCode(s.lastCode(t), true)...)
-	waitHeading(t, ctx, "Select an account to manage")
+	run(t, ctx, "enter the code", s.enterSMSCode(s.lastCode(t), true)...)
+	waitHeading(t, ctx, s.w("Select an account to manage"))
 	page("chooser", "Dashboard: Select an account to manage")
-	run(t, ctx, "carekey signed in", chromedp.Navigate(s.idp.URL+"/"), chromedp.WaitVisible(heading("You are signed in")))
+	run(t, ctx, "carekey signed in", chromedp.Navigate(s.idp.URL+"/"), chromedp.WaitVisible(heading(s.w("You are signed in"))))
 	page("signed-in", "carekey: You are signed in")
-	run(t, ctx, "sign out at carekey", chromedp.Click(button("Sign out")), chromedp.WaitVisible(heading("You have signed out")))
+	run(t, ctx, "sign out at carekey", chromedp.Click(button(s.w("Sign out"))), chromedp.WaitVisible(heading(s.w("You have signed out"))))
 	page("signed-out", "carekey: You have signed out")
 
-	run(t, ctx, "registration", chromedp.Navigate(s.idp.URL+"/register"), chromedp.WaitVisible(heading("Register for a new account")))
+	run(t, ctx, "registration", chromedp.Navigate(s.idp.URL+"/register"), chromedp.WaitVisible(heading(s.w("Register for a new account"))))
 	page("register-1", "Register, step 1 of 3")
-	run(t, ctx, "step 1 left empty", chromedp.Click(button("Next")), chromedp.WaitVisible(`//*[contains(@class, "error-summary")]`))
+	run(t, ctx, "step 1 left empty", chromedp.Click(button(s.w("Next"))), chromedp.WaitVisible(`//*[contains(@class, "error-summary")]`))
 	page("register-1-errors", "Register, step 1 with errors")
 	run(t, ctx, "step 1",
-		chromedp.SendKeys(byLabel("Forename"), "Nina"),
-		chromedp.SendKeys(byLabel("Surname"), "Newcomer"),
-		chromedp.Click(byLabel("Yes")),
-		chromedp.SendKeys(byLabel("Role"), "Foster carer"),
-		chromedp.SendKeys(byLabel("Organisation"), "Norfolk Fostering"),
-		chromedp.SendKeys(byLabel("Street"), "1 King Street"),
-		chromedp.SendKeys(byLabel("Town"), "Norwich"),
-		chromedp.SendKeys(byLabel("Post code"), "NR1 2DH"),
-		chromedp.Click(button("Next")),
-		chromedp.WaitVisible(text("Step 2 of 3")),
+		chromedp.SendKeys(byLabel(s.w("Forename")), "Nina"),
+		chromedp.SendKeys(byLabel(s.w("Surname")), "Newcomer"),
+		chromedp.Click(byLabel(s.w("Yes"))),
+		chromedp.SendKeys(byLabel(s.w("Role")), "Foster carer"),
+		chromedp.SendKeys(byLabel(s.w("Organisation")), "Norfolk Fostering"),
+		chromedp.SendKeys(byLabel(s.w("Street")), "1 King Street"),
+		chromedp.SendKeys(byLabel(s.w("Town")), "Norwich"),
+		chromedp.SendKeys(byLabel(s.w("Post code")), "NR1 2DH"),
+		chromedp.Click(button(s.w("Next"))),
+		chromedp.WaitVisible(text(s.w("Step 2 of 3"))),
 	)
 	page("register-2", "Register, step 2 of 3")
 	run(t, ctx, "step 2 with a weak password",
-		chromedp.SendKeys(byLabel("Email address"), ninaEmail),
-		chromedp.SendKeys(byLabel("Password"), "weak"),
-		chromedp.SendKeys(byLabel("Confirm password"), "weak"),
-		chromedp.Click(button("Next")),
+		chromedp.SendKeys(byLabel(s.w("Email address")), ninaEmail),
+		chromedp.SendKeys(byLabel(s.w("Password")), "weak"),
+		chromedp.SendKeys(byLabel(s.w("Confirm password")), "weak"),
+		chromedp.Click(button(s.w("Next"))),
 		chromedp.WaitVisible(`//*[contains(@class, "error-summary")]`),
 	)
 	page("register-2-errors", "Register, step 2: the password policy's failed rules")
 	run(t, ctx, "step 2",
-		chromedp.SendKeys(byLabel("Password"), ninaPassword),
-		chromedp.SendKeys(byLabel("Confirm password"), ninaPassword),
-		chromedp.Click(button("Next")),
-		chromedp.WaitVisible(text("Step 3 of 3")),
+		chromedp.SendKeys(byLabel(s.w("Password")), ninaPassword),
+		chromedp.SendKeys(byLabel(s.w("Confirm password")), ninaPassword),
+		chromedp.Click(button(s.w("Next"))),
+		chromedp.WaitVisible(text(s.w("Step 3 of 3"))),
 	)
 	page("register-3", "Register, step 3 of 3")
 
 	run(t, ctx, "forgot password", chromedp.Navigate(s.idp.URL+"/forgot-password"), chromedp.WaitVisible(`//h1`))
 	page("forgot-password", "Forgot your password?")
-	run(t, ctx, "a page that does not exist", chromedp.Navigate(s.idp.URL+"/no-such-page"), chromedp.WaitVisible(heading("Page not found")))
+	run(t, ctx, "a page that does not exist", chromedp.Navigate(s.idp.URL+"/no-such-page"), chromedp.WaitVisible(heading(s.w("Page not found"))))
 	page("not-found", "carekey: Page not found")
 	run(t, ctx, "a sign-in link that is not valid", chromedp.Navigate(s.idp.URL+"/login?authRequestID=not-a-request"),
 		chromedp.WaitVisible(`//h1`))
@@ -167,6 +179,18 @@ func galleryDir(t *testing.T) string {
 	return t.TempDir()
 }
 
+// englishGallery is the language of the gallery's unsuffixed files.
+const englishGallery = text.English
+
+// shotFile names the screenshot of the n-th page at width in lang:
+// NN-name-WIDTH.jpg in English, NN-name-WIDTH-cy.jpg in Welsh.
+func shotFile(n int, name string, width int64, lang text.Lang) string {
+	if lang == englishGallery || lang == "" {
+		return fmt.Sprintf("%02d-%s-%d.jpg", n, name, width)
+	}
+	return fmt.Sprintf("%02d-%s-%d-%s.jpg", n, name, width, lang)
+}
+
 // writeGalleryIndex writes docs/screens.md: every page at every width.
 func writeGalleryIndex(t *testing.T, dir string, shots []shot) {
 	t.Helper()
@@ -175,13 +199,16 @@ func writeGalleryIndex(t *testing.T, dir string, shots []shot) {
 	b.WriteString("Every page of a sign-in, a registration, forgot password and the error pages, at 1280 and\n")
 	b.WriteString("320 CSS px, as `TestGallery` (internal/browsertest) saw them in Debian's chromium. Generated:\n")
 	b.WriteString("do not edit; run `go test -run TestGallery ./internal/browsertest/ -update-gallery` after a\n")
-	b.WriteString("change to the pages. English only: the Welsh catalogue is still to come (issue 14).\n\n")
+	b.WriteString("change to the pages. Each page is shown in English, then in Welsh (Cymraeg).\n\n")
 	for i, s := range shots {
 		fmt.Fprintf(&b, "## %d. %s\n\n", i+1, s.title)
-		for _, w := range galleryWidths {
-			fmt.Fprintf(&b, "![%s at %d px](screens/%02d-%s-%d.jpg) ", s.title, w, i+1, s.name, w)
+		for _, l := range text.Langs() {
+			fmt.Fprintf(&b, "%s:\n\n", l.Name())
+			for _, w := range galleryWidths {
+				fmt.Fprintf(&b, "![%s at %d px, %s](screens/%s) ", s.title, w, l.Name(), shotFile(i+1, s.name, w, l))
+			}
+			b.WriteString("\n\n")
 		}
-		b.WriteString("\n\n")
 	}
 	if err := os.WriteFile(filepath.Join(dir, "..", "screens.md"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)

@@ -50,10 +50,10 @@ func (s *stack) register(t *testing.T, ctx context.Context) {
 	t.Helper()
 	run(t, ctx, "sign up from the dashboard's sign-in",
 		chromedp.Navigate(s.dash.URL+"/"),
-		chromedp.Click(link("Sign in")),
-		chromedp.WaitVisible(heading("Sign in")),
-		chromedp.Click(link("Sign up now")),
-		chromedp.WaitVisible(heading("Register for a new account")),
+		chromedp.Click(link(s.w("Sign in"))),
+		chromedp.WaitVisible(heading(s.w("Sign in"))),
+		chromedp.Click(link(s.w("Sign up now"))),
+		chromedp.WaitVisible(heading(s.w("Register for a new account"))),
 	)
 	s.registerSteps(t, ctx)
 }
@@ -65,10 +65,10 @@ func (s *stack) registerFromMyAccount(t *testing.T, ctx context.Context) {
 	t.Helper()
 	run(t, ctx, "My Account",
 		chromedp.Navigate(s.dash.URL+"/"),
-		chromedp.WaitVisible(heading("My Account")),
-		chromedp.WaitVisible(link("Register for an account here")),
-		chromedp.Click(link("Register for new account")),
-		chromedp.WaitVisible(heading("Register for a new account")),
+		chromedp.WaitVisible(heading(s.w("My Account"))),
+		chromedp.WaitVisible(link(s.w("Register for an account here"))),
+		chromedp.Click(link(s.w("Register for new account"))),
+		chromedp.WaitVisible(heading(s.w("Register for a new account"))),
 	)
 	s.registerSteps(t, ctx)
 }
@@ -79,48 +79,48 @@ func (s *stack) registerSteps(t *testing.T, ctx context.Context) {
 	t.Helper()
 	checkAccessibility(t, ctx, "registration step 1")
 	run(t, ctx, "step 1 left empty",
-		chromedp.Click(button("Next")),
-		chromedp.WaitVisible(problem("Please enter your forename")),
+		chromedp.Click(button(s.w("Next"))),
+		chromedp.WaitVisible(problem(s.w("Please enter your forename"))),
 	)
 	checkAccessibility(t, ctx, "registration step 1 with errors")
 	run(t, ctx, "step 1",
-		chromedp.SendKeys(byLabel("Forename"), "Nina"),
-		chromedp.SendKeys(byLabel("Surname"), "Newcomer"),
-		chromedp.Click(byLabel("Yes")),
-		chromedp.SendKeys(byLabel("Role"), "Foster carer"),
-		chromedp.SendKeys(byLabel("Organisation"), "Norfolk Fostering"),
-		chromedp.SendKeys(byLabel("Street"), "1 King Street"),
-		chromedp.SendKeys(byLabel("Town"), "Norwich"),
-		chromedp.SendKeys(byLabel("Post code"), "NR1 2DH"),
-		chromedp.Click(button("Next")),
+		chromedp.SendKeys(byLabel(s.w("Forename")), "Nina"),
+		chromedp.SendKeys(byLabel(s.w("Surname")), "Newcomer"),
+		chromedp.Click(byLabel(s.w("Yes"))),
+		chromedp.SendKeys(byLabel(s.w("Role")), "Foster carer"),
+		chromedp.SendKeys(byLabel(s.w("Organisation")), "Norfolk Fostering"),
+		chromedp.SendKeys(byLabel(s.w("Street")), "1 King Street"),
+		chromedp.SendKeys(byLabel(s.w("Town")), "Norwich"),
+		chromedp.SendKeys(byLabel(s.w("Post code")), "NR1 2DH"),
+		chromedp.Click(button(s.w("Next"))),
 		chromedp.WaitVisible(`//p[normalize-space(.)="Step 2 of 3"]`),
 	)
 	checkAccessibility(t, ctx, "registration step 2")
 	run(t, ctx, "step 2 with a weak password typed differently twice",
-		chromedp.SendKeys(byLabel("Email address"), ninaEmail),
-		chromedp.SendKeys(byLabel("Password"), "weak"),
-		chromedp.SendKeys(byLabel("Confirm password"), "other"),
-		chromedp.Click(button("Next")),
-		chromedp.WaitVisible(problem("The passwords you entered do not match")),
+		chromedp.SendKeys(byLabel(s.w("Email address")), ninaEmail),
+		chromedp.SendKeys(byLabel(s.w("Password")), "weak"),
+		chromedp.SendKeys(byLabel(s.w("Confirm password")), "other"),
+		chromedp.Click(button(s.w("Next"))),
+		chromedp.WaitVisible(problem(s.w("The passwords you entered do not match"))),
 	)
 	checkAccessibility(t, ctx, "registration step 2 with errors")
 	run(t, ctx, "step 2",
-		chromedp.SendKeys(byLabel("Password"), ninaPassword),
-		chromedp.SendKeys(byLabel("Confirm password"), ninaPassword),
-		chromedp.Click(button("Next")),
+		chromedp.SendKeys(byLabel(s.w("Password")), ninaPassword),
+		chromedp.SendKeys(byLabel(s.w("Confirm password")), ninaPassword),
+		chromedp.Click(button(s.w("Next"))),
 		chromedp.WaitVisible(`//p[normalize-space(.)="Step 3 of 3"]`),
 	)
 	checkAccessibility(t, ctx, "registration step 3")
 	run(t, ctx, "step 3 with a wrong code",
-		chromedp.SendKeys(byLabel("Code"), "00000000"),
-		chromedp.Click(button("Next")),
-		chromedp.WaitVisible(problem("The code you have entered does not match our records. Please try again, or request a new code.")),
+		chromedp.SendKeys(byLabel(s.w("Code")), "00000000"),
+		chromedp.Click(button(s.w("Next"))),
+		chromedp.WaitVisible(problem(s.w("The code you have entered does not match our records. Please try again, or request a new code."))),
 	)
 	checkAccessibility(t, ctx, "registration step 3 with an error")
 	run(t, ctx, "step 3",
-		chromedp.SendKeys(byLabel("Code"), s.emailCode(t, ninaEmail)),
-		chromedp.Click(button("Next")),
-		chromedp.WaitVisible(heading("Sign in")),
+		chromedp.SendKeys(byLabel(s.w("Code")), s.emailCode(t, ninaEmail)),
+		chromedp.Click(button(s.w("Next"))),
+		chromedp.WaitVisible(heading(s.w("Sign in"))),
 	)
 }
 
@@ -131,50 +131,50 @@ func (s *stack) registerSteps(t *testing.T, ctx context.Context) {
 func (s *stack) enrol(t *testing.T, ctx context.Context, withJS bool) {
 	t.Helper()
 	run(t, ctx, "sign in with the new account",
-		chromedp.SendKeys(byLabel("Email address"), ninaEmail),
-		chromedp.SendKeys(byLabel("Password"), ninaPassword),
-		chromedp.Click(button("Sign in")),
-		chromedp.WaitVisible(byLabel("Code")),
+		chromedp.SendKeys(byLabel(s.w("Email address")), ninaEmail),
+		chromedp.SendKeys(byLabel(s.w("Password")), ninaPassword),
+		chromedp.Click(button(s.w("Sign in"))),
+		chromedp.WaitVisible(byLabel(s.w("Code"))),
 	)
 	checkAccessibility(t, ctx, "enrolment's emailed code")
 	run(t, ctx, "enrolment's emailed code, wrong",
-		chromedp.SendKeys(byLabel("Code"), "00000000"),
-		chromedp.Click(button("Next")),
-		chromedp.WaitVisible(problem("The code you have entered does not match our records. Please try again, or request a new code.")),
+		chromedp.SendKeys(byLabel(s.w("Code")), "00000000"),
+		chromedp.Click(button(s.w("Next"))),
+		chromedp.WaitVisible(problem(s.w("The code you have entered does not match our records. Please try again, or request a new code."))),
 	)
 	checkAccessibility(t, ctx, "enrolment's emailed code with an error")
 	run(t, ctx, "enrolment's emailed code",
-		chromedp.SendKeys(byLabel("Code"), s.emailCode(t, ninaEmail)),
-		chromedp.Click(button("Next")),
-		chromedp.WaitVisible(byLabel("Phone Number")),
+		chromedp.SendKeys(byLabel(s.w("Code")), s.emailCode(t, ninaEmail)),
+		chromedp.Click(button(s.w("Next"))),
+		chromedp.WaitVisible(byLabel(s.w("Phone Number"))),
 	)
 	checkAccessibility(t, ctx, "enrolment")
 	run(t, ctx, "enrol a number that is not one",
-		chromedp.SendKeys(byLabel("Phone Number"), "123"),
-		chromedp.Click(button("Continue")),
-		chromedp.WaitVisible(problem("Please enter a valid phone number. The number you entered is too short.")),
+		chromedp.SendKeys(byLabel(s.w("Phone Number")), "123"),
+		chromedp.Click(button(s.w("Continue"))),
+		chromedp.WaitVisible(problem(s.w("Please enter a valid phone number. The number you entered is too short."))),
 	)
 	checkAccessibility(t, ctx, "enrolment with an error")
 	run(t, ctx, "enrol a mobile number",
-		chromedp.Clear(byLabel("Phone Number")),
-		chromedp.SendKeys(byLabel("Phone Number"), "07700 900456"),
-		chromedp.Click(button("Continue")),
-		chromedp.WaitVisible(button("Call Me")),
+		chromedp.Clear(byLabel(s.w("Phone Number"))),
+		chromedp.SendKeys(byLabel(s.w("Phone Number")), "07700 900456"),
+		chromedp.Click(button(s.w("Continue"))),
+		chromedp.WaitVisible(button(s.w("Call Me"))),
 	)
 	run(t, ctx, "ask for a call",
-		chromedp.Click(button("Call Me")),
-		chromedp.WaitVisible(button("Send a code by text message instead")),
+		chromedp.Click(button(s.w("Call Me"))),
+		chromedp.WaitVisible(button(s.w("Send a code by text message instead"))),
 	)
 	checkAccessibility(t, ctx, "call waiting")
 	run(t, ctx, "take a text message instead",
-		chromedp.Click(button("Send a code by text message instead")),
-		chromedp.WaitVisible(byLabel("Enter your verification code")),
+		chromedp.Click(button(s.w("Send a code by text message instead"))),
+		chromedp.WaitVisible(byLabel(s.w("Enter your verification code"))),
 	)
-	run(t, ctx, "enter a wrong code", enterSMSCode("000000", withJS)...)
-	waitFor(t, ctx, "the wrong code reported", problem("The verification code you have entered does not match our records. Please try again, or request a new code."))
+	run(t, ctx, "enter a wrong code", s.enterSMSCode("000000", withJS)...)
+	waitFor(t, ctx, "the wrong code reported", problem(s.w("The verification code you have entered does not match our records. Please try again, or request a new code.")))
 	checkAccessibility(t, ctx, "code entry with an error")
-	run(t, ctx, "enter the code", enterSMSCode(s.lastCode(t), withJS)...)
-	waitHeading(t, ctx, "My Account")
+	run(t, ctx, "enter the code", s.enterSMSCode(s.lastCode(t), withJS)...)
+	waitHeading(t, ctx, s.w("My Account"))
 	checkAccessibility(t, ctx, "the dashboard's welcome page")
 }
 
@@ -184,29 +184,29 @@ func (s *stack) enrol(t *testing.T, ctx context.Context, withJS bool) {
 func (s *stack) changePhone(t *testing.T, ctx context.Context, withJS bool) {
 	t.Helper()
 	run(t, ctx, "open Change your phone number",
-		chromedp.Click(link("Change your phone number")),
-		chromedp.WaitVisible(heading("Change your phone number")),
+		chromedp.Click(link(s.w("Change your phone number"))),
+		chromedp.WaitVisible(heading(s.w("Change your phone number"))),
 	)
 	checkAccessibility(t, ctx, "change your phone number")
 	run(t, ctx, "enter the number already in use",
-		chromedp.SendKeys(byLabel("Phone Number"), "07700 900456"),
-		chromedp.Click(button("Continue")),
-		chromedp.WaitVisible(problem("This is already your phone number. Please enter a different number.")),
+		chromedp.SendKeys(byLabel(s.w("Phone Number")), "07700 900456"),
+		chromedp.Click(button(s.w("Continue"))),
+		chromedp.WaitVisible(problem(s.w("This is already your phone number. Please enter a different number."))),
 	)
 	checkAccessibility(t, ctx, "change your phone number with an error")
 	run(t, ctx, "enter a new number",
-		chromedp.Clear(byLabel("Phone Number")),
-		chromedp.SendKeys(byLabel("Phone Number"), "07700 900789"),
-		chromedp.Click(button("Continue")),
-		chromedp.WaitVisible(button("Send Code")),
+		chromedp.Clear(byLabel(s.w("Phone Number"))),
+		chromedp.SendKeys(byLabel(s.w("Phone Number")), "07700 900789"),
+		chromedp.Click(button(s.w("Continue"))),
+		chromedp.WaitVisible(button(s.w("Send Code"))),
 	)
 	checkAccessibility(t, ctx, "confirm the new number")
 	run(t, ctx, "send a code to the new number",
-		chromedp.Click(button("Send Code")),
-		chromedp.WaitVisible(byLabel("Enter your verification code")),
+		chromedp.Click(button(s.w("Send Code"))),
+		chromedp.WaitVisible(byLabel(s.w("Enter your verification code"))),
 	)
-	run(t, ctx, "enter the code", enterSMSCode(s.lastCode(t), withJS)...)
-	waitHeading(t, ctx, "Your phone number has been changed")
+	run(t, ctx, "enter the code", s.enterSMSCode(s.lastCode(t), withJS)...)
+	waitHeading(t, ctx, s.w("Your phone number has been changed"))
 	checkAccessibility(t, ctx, "phone number changed")
-	run(t, ctx, "back to carekey", chromedp.Click(link("Continue")), chromedp.WaitVisible(heading("You are signed in")))
+	run(t, ctx, "back to carekey", chromedp.Click(link(s.w("Continue"))), chromedp.WaitVisible(heading(s.w("You are signed in"))))
 }
