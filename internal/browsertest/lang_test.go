@@ -1,6 +1,8 @@
 package browsertest
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -37,6 +39,9 @@ func translate(l text.Lang, en string) (string, error) {
 	}
 	found := find(func(s string) bool { return s == en })
 	if len(found) == 0 {
+		found = fill(l, en)
+	}
+	if len(found) == 0 {
 		found = find(func(s string) bool { return strings.HasPrefix(s, en+" ") })
 	}
 	switch len(found) {
@@ -48,6 +53,52 @@ func translate(l text.Lang, en string) (string, error) {
 		return "", &missing{en}
 	}
 	return "", &ambiguous{en, found}
+}
+
+// verbs matches the verbs of a message with values (%s, %d).
+var verbs = regexp.MustCompile(`%[sd]`)
+
+// fill finds the messages with verbs whose English, filled in, reads en
+// ("Step 2 of 3" for "Step %d of %d"), and returns their words in l filled
+// in with the same values.
+func fill(l text.Lang, en string) map[string]bool {
+	found := map[string]bool{}
+	for _, id := range text.IDs() {
+		tmpl := text.English.Get(id)
+		if !verbs.MatchString(tmpl) {
+			continue
+		}
+		parts := verbs.Split(tmpl, -1)
+		kinds := verbs.FindAllString(tmpl, -1)
+		var re strings.Builder
+		re.WriteString("^")
+		for i, p := range parts {
+			re.WriteString(regexp.QuoteMeta(p))
+			if i < len(kinds) {
+				if kinds[i] == "%d" {
+					re.WriteString(`(\d+)`)
+				} else {
+					re.WriteString(`(.+?)`)
+				}
+			}
+		}
+		re.WriteString("$")
+		m := regexp.MustCompile(re.String()).FindStringSubmatch(en)
+		if m == nil {
+			continue
+		}
+		args := make([]any, len(m)-1)
+		for i, v := range m[1:] {
+			if kinds[i] == "%d" {
+				n, _ := strconv.Atoi(v)
+				args[i] = n
+			} else {
+				args[i] = v
+			}
+		}
+		found[l.Getf(id, args...)] = true
+	}
+	return found
 }
 
 type missing struct{ en string }
@@ -70,6 +121,9 @@ func (e *ambiguous) Error() string {
 func TestTranslate(t *testing.T) {
 	if got, err := translate(text.Welsh, "There is a problem"); err != nil || got != "Mae problem wedi codi" {
 		t.Errorf("translate = %q, %v", got, err)
+	}
+	if got, err := translate(text.Welsh, "It must be at least 14 characters long"); err != nil || got != "Rhaid iddo fod o leiaf 14 nod o hyd" {
+		t.Errorf("translate with a verb = %q, %v", got, err)
 	}
 	if _, err := translate(text.Welsh, "No such words at all"); err == nil {
 		t.Error("unknown words translated")
