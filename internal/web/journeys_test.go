@@ -235,7 +235,7 @@ func TestJourneyErrorTable(t *testing.T) {
 					t.Errorf("page lacks its message or the way back:\n%s", rec.Body)
 				}
 			default:
-				if res.status != row.status || len(res.page.Errors) != 1 || res.page.Errors[0].Message != text.Get(row.msg) ||
+				if res.status != row.status || len(res.page.Errors) != 1 || res.page.Errors[0].Text.ID != row.msg ||
 					res.page.Errors[0].Field != row.field {
 					t.Errorf("step re-rendered with %d, %+v; want %d, %q on %q", res.status, res.page.Errors, row.status, row.msg, row.field)
 				}
@@ -255,7 +255,7 @@ func TestJourneyErrorTable(t *testing.T) {
 	t.Run("any other limit is too many requests", func(t *testing.T) {
 		rec, res := show(&onetimecode.LimitError{Err: errors.New("another limit")})
 		if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "60" ||
-			len(res.page.Errors) != 1 || res.page.Errors[0].Message != text.Get(text.TooManyRequests) {
+			len(res.page.Errors) != 1 || res.page.Errors[0].Text.ID != text.TooManyRequests {
 			t.Errorf("status %d, Retry-After %q, errors %+v", rec.Code, rec.Header().Get("Retry-After"), res.page.Errors)
 		}
 	})

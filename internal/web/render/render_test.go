@@ -48,7 +48,7 @@ func pageData() map[string]any {
 		"Countries": []map[string]string{{"Code": "44", "Name": "United Kingdom"}, {"Code": "353", "Name": "Ireland"}},
 		"Country":   "44", "Sent": false, "Registered": false,
 		"Rules":   []string{"It must be at least 14 characters long", "It must contain at least one letter"},
-		"Heading": "Sign in", "Message": "Something to say.", "StartAgain": "/signin", "RetryIn": "", "BackTo": "",
+		"Heading": text.TitleSignIn, "Message": text.M(text.TooManyRequests), "StartAgain": "/signin", "RetryIn": "", "BackTo": "",
 		"Email": "penny.plumber@example.org", "Next": "https://rp.example/", "MAC": "m",
 		"App": true, "ReauthApp": false, "ChangeApp": false, "HasApp": false, "Added": false, "Removed": false,
 		"SetupID": "flw_1", "QR": template.URL("data:image/png;base64,iVBORw0KGgo="), "Key": "JBSWY3DPEHPK3PXP",
@@ -96,12 +96,12 @@ var guideWords = map[string][]string{
 	"forgot_email":    {"<h1 class=\"govuk-heading-l\">Forgot your password?</h1>", `<label for="email" class="govuk-label">Email address *</label>`, ">Next</button>"},
 	"forgot_verify":   {"<h1 class=\"govuk-heading-l\">Forgot your password?</h1>", `<label for="code" class="govuk-label">Code *</label>`, ">Please send me a new code</button>", `action="/forgot-password/verify"`},
 	"forgot_password": {"<h1 class=\"govuk-heading-l\">Choose a new password</h1>", `<label for="password" class="govuk-label">Password *</label>`, `<label for="confirm_password" class="govuk-label">Confirm password *</label>`, "<h2 class=\"govuk-heading-m\">Password policy</h2>"},
-	"forgot_done":     {"<h1 class=\"govuk-panel__title\">Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin" class="govuk-button">Sign in</a>`},
+	"forgot_done":     {"<h1 class=\"govuk-panel__title\">Sign in</h1>", "<p>Too many attempts. Please wait a few minutes and try again.</p>", `<a href="/signin" class="govuk-button">Sign in</a>`},
 	"signed_in": {"<h1 class=\"govuk-heading-l\">You are signed in</h1>", "as penny.plumber@example.org", ">Sign out</button>", "Change your phone number",
 		`<a href="/account/app">Set up an authenticator app</a>`},
 	"logged_out":         {"<h1 class=\"govuk-heading-l\">You have signed out</h1>", `<a href="/signin">Sign in again</a>`},
-	"error":              {"<h1 class=\"govuk-heading-l\">Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin" class="govuk-button">Start again</a>`},
-	"coming_soon":        {"<h1 class=\"govuk-heading-l\">Sign in</h1>", "<p>Something to say.</p>", `<a href="/signin">Back to sign in</a>`},
+	"error":              {"<h1 class=\"govuk-heading-l\">Sign in</h1>", "<p>Too many attempts. Please wait a few minutes and try again.</p>", `<a href="/signin" class="govuk-button">Start again</a>`},
+	"coming_soon":        {"<h1 class=\"govuk-heading-l\">Sign in</h1>", "<p>Too many attempts. Please wait a few minutes and try again.</p>", `<a href="/signin">Back to sign in</a>`},
 	"confirm_logout":     {"<h1 class=\"govuk-heading-l\">Sign out</h1>", ">Sign out</button>", `<a href="/">Stay signed in</a>`},
 	"account_phone":      {"<h1 class=\"govuk-heading-l\">Change your phone number</h1>", `<label for="country" class="govuk-label">Country Code</label>`, `<label for="phone" class="govuk-label">Phone Number</label>`},
 	"account_phone_done": {"<h1 class=\"govuk-panel__title\">Your phone number has been changed</h1>", "XXX-XXX-XXX47"},
@@ -192,7 +192,7 @@ func TestEveryPageShowsFieldErrors(t *testing.T) {
 			ids := controls(t, name, clean.Body.String())
 			page := &render.Page{Title: "T", Data: pageData()}
 			for _, id := range ids {
-				page.Errors = append(page.Errors, render.FieldError{Field: id, Message: "Fix " + id})
+				page.Errors = append(page.Errors, render.FieldError{Field: id, Text: text.M(text.FormOutOfDate)})
 			}
 			page.AddError(text.SomethingWentWrong, "") // a form-level error
 			rec := httptest.NewRecorder()
@@ -213,7 +213,7 @@ func TestEveryPageShowsFieldErrors(t *testing.T) {
 				all[m[1]] = true
 			}
 			for _, id := range ids {
-				if !strings.Contains(summary, `<a href="#`+id+`">Fix `+id+`</a>`) {
+				if !strings.Contains(summary, `<a href="#`+id+`">`+html.EscapeString(text.Get(text.FormOutOfDate))+`</a>`) {
 					t.Errorf("summary does not link to %s", id)
 				}
 			}
@@ -316,13 +316,13 @@ func TestPageHelpers(t *testing.T) {
 	p := &render.Page{Values: map[string]string{"email": "a@example.org"}}
 	p.AddError(text.FormOutOfDate, "email")
 	p.AddError(text.SomethingWentWrong, "")
-	if fe := p.FieldError("email"); fe == nil || fe.Message != text.Get(text.FormOutOfDate) {
+	if fe := p.FieldError("email"); fe == nil || fe.Text.ID != text.FormOutOfDate {
 		t.Errorf("FieldError(email) = %v", fe)
 	}
 	if fe := p.FieldError("password"); fe != nil {
 		t.Errorf("FieldError(password) = %v, want nil", fe)
 	}
-	if fe := p.FieldError(""); fe == nil || fe.Message != text.Get(text.SomethingWentWrong) {
+	if fe := p.FieldError(""); fe == nil || fe.Text.ID != text.SomethingWentWrong {
 		t.Errorf("form-level error = %v", fe)
 	}
 	if p.Value("email") != "a@example.org" || p.Value("x") != "" || (&render.Page{}).Value("x") != "" {
