@@ -48,6 +48,7 @@ const usage = `usage:
   idp admin COMMAND … (idp admin for help)
   idp keys list|rotate|reencrypt --config FILE
   idp import b2c EXPORT.jsonl --config FILE [--dry-run]
+  idp text review [--all]
   idp version
 `
 
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return importCmd(ctx, args[1:], stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, args[1:], time.Now, stdout, stderr)
+	case "text":
+		return textCmd(args[1:], stdout, stderr)
 	case "migrate":
 		cfg, code := loadFlags("migrate", args[1:], config.ModeServe, "", stderr)
 		if cfg == nil {
