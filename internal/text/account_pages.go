@@ -2,7 +2,9 @@ package text
 
 // The words of the account pages: changing the phone number
 // (account_phone.html, account_phone_done.html) and the authenticator app
-// (account_app.html). Their headings are the pages' titles (titles.go).
+// (account_app.html); their headings are the pages' titles (titles.go).
+// Then the plain-text refusals of requests before any page (internal/web's
+// limits), in the reader's language too.
 var accountPageEntries = []entry{
 	{id: "account.continue", en: "Continue", cy: "Parhau"},
 	{id: "account.cancel", en: "Cancel", cy: "Canslo"},
@@ -34,4 +36,19 @@ var accountPageEntries = []entry{
 		cy: "Os na allwch sganio'r cod QR, rhowch yr allwedd hon yn eich ap yn lle hynny:"},
 	{id: "account.app.step_code", en: "2. Enter the code from your app", cy: "2. Rhowch y cod o'ch ap"},
 	{id: "account.app.code_label", en: "Enter the 6-digit code from your app", cy: "Rhowch y cod 6 digid o'ch ap"},
+
+	// The plain-text refusals of requests (internal/web's limits).
+	{id: RefusalURITooLong, en: "request URI too long", cy: "mae URI y cais yn rhy hir"},
+	// The verb checker reads "% m" as a verb: the Welsh keeps it ("bob % mewn").
+	{id: RefusalMalformedQuery, en: "malformed query string: every % must start a valid escape such as %20, and parameters are separated by &",
+		cy: "llinyn ymholiad gwallus: rhaid i bob % mewn ymholiad ddechrau dilyniant dianc dilys fel %20, ac mae & yn gwahanu'r paramedrau"},
+	{id: RefusalBodyTooLarge, en: "request body too large", cy: "mae corff y cais yn rhy fawr"},
 }
+
+// The plain-text refusals of requests no page answers (internal/web's
+// limits): their English is what API clients and scripts have always read.
+const (
+	RefusalURITooLong     ID = "refusal.uri_too_long"
+	RefusalMalformedQuery ID = "refusal.malformed_query"
+	RefusalBodyTooLarge   ID = "refusal.body_too_large"
+)
