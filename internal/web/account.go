@@ -115,7 +115,7 @@ func (h *accountHandler) submitChangePhone(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	if !h.sessionCSRFValid(sess.ID, r.PostFormValue("csrf_token")) {
-		h.cfg.Pages.Error(w, r, http.StatusForbidden, "Change your phone number", text.FormOutOfDate, pathAccountPhone)
+		h.cfg.Pages.Error(w, r, http.StatusForbidden, text.TitleChangePhone, text.FormOutOfDate, pathAccountPhone)
 		return
 	}
 	if !h.recent(sess) {
@@ -166,7 +166,7 @@ func (s *Server) notYourChange(w http.ResponseWriter, r *http.Request, f flow.Fl
 	s.cfg.Logger.WarnContext(r.Context(), "phone change refused: browser not signed in as the flow's user",
 		"flow", f.ID, "user", signin.DataOf(f).User)
 	s.cookies.clear(w, flowCookie)
-	s.cfg.Pages.Error(w, r, http.StatusForbidden, "Change your phone number", text.PhoneChangeNotYours, pathAccountPhone)
+	s.cfg.Pages.Error(w, r, http.StatusForbidden, text.TitleChangePhone, text.PhoneChangeNotYours, pathAccountPhone)
 }
 
 // phoneChanged is the confirmation after a change, for a signed-in browser.

@@ -2,10 +2,13 @@ package web
 
 import (
 	"errors"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/carekey/carekey/internal/text"
 )
 
 const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -159,5 +162,62 @@ func TestWrongMethodOnAPage(t *testing.T) {
 	r := httptest.NewRequest(http.MethodDelete, "/authorize", nil)
 	if rec := e.do(r); rec.Code != http.StatusNotFound || len(reached) != 1 {
 		t.Errorf("DELETE /authorize: %d, provider reached %v; want the provider's answer", rec.Code, reached)
+	}
+}
+
+// With the language cookie (carekey_lang=cy) the error pages and the
+// plain-text refusals are in Welsh: language runs before limits, so even a
+// request refused before any handler knows its reader's language. English
+// readers keep the words they always had.
+func TestErrorPagesInWelsh(t *testing.T) {
+	e := wtServer(t)
+	e.provider.op = http.HandlerFunc(http.NotFound)
+	cy := &http.Cookie{Name: e.srv.cookies.name(langCookie), Value: "cy"}
+	get := func(target string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, target, nil)
+		r.Header.Set("Accept", browserAccept)
+		for _, c := range cookies {
+			r.AddCookie(c)
+		}
+		return e.do(r)
+	}
+
+	rec := get("/no-such-page", cy)
+	body := html.UnescapeString(rec.Body.String())
+	for _, want := range []string{`<html lang="cy">`, "<title>" + text.Welsh.Get(text.NotFound) + " - Test Service</title>",
+		`<h1 class="govuk-heading-l">` + text.Welsh.Get(text.NotFound) + "</h1>", text.Welsh.Get(text.NotFoundDetail),
+		">" + text.Welsh.Get(text.GoHome) + "</a>"} {
+		if rec.Code != http.StatusNotFound || !strings.Contains(body, want) {
+			t.Errorf("404 in Welsh: %d, missing %s:\n%s", rec.Code, want, body)
+		}
+	}
+	if strings.Contains(body, "Page not found") {
+		t.Errorf("404 in Welsh says Page not found:\n%s", body)
+	}
+
+	long := "/signin?q=" + strings.Repeat("a", maxQueryBytes)
+	for _, tc := range []struct {
+		name    string
+		target  string
+		cookies []*http.Cookie
+		status  int
+		want    string
+	}{
+		{"URI too long, Welsh", long, []*http.Cookie{cy}, http.StatusRequestURITooLong, "mae URI y cais yn rhy hir\n"},
+		{"URI too long, English", long, nil, http.StatusRequestURITooLong, "request URI too long\n"},
+		{"malformed query, Welsh", "/authorize?a=%zz", []*http.Cookie{cy}, http.StatusBadRequest, text.Welsh.Get(text.RefusalMalformedQuery) + "\n"},
+		{"malformed query, English", "/authorize?a=%zz", nil, http.StatusBadRequest,
+			"malformed query string: every % must start a valid escape such as %20, and parameters are separated by &\n"},
+	} {
+		rec := get(tc.target, tc.cookies...)
+		if rec.Code != tc.status || rec.Body.String() != tc.want {
+			t.Errorf("%s: %d %q, want %d %q", tc.name, rec.Code, rec.Body.String(), tc.status, tc.want)
+		}
+	}
+
+	// A body too large, announced: refused before any handler, in Welsh.
+	r := wtPostForm("/logout", "a="+strings.Repeat("b", 64<<10), cy)
+	if rec := e.do(r); rec.Code != http.StatusRequestEntityTooLarge || rec.Body.String() != "mae corff y cais yn rhy fawr\n" {
+		t.Errorf("body too large in Welsh: %d %q", rec.Code, rec.Body.String())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/carekey/carekey/internal/clientip"
+	"github.com/carekey/carekey/internal/text"
 )
 
 const maxQueryBytes = 8 << 10
@@ -38,19 +39,20 @@ func secure(next http.Handler) http.Handler {
 // limits refuses oversize query strings (414) and malformed ones (400, at
 // every endpoint, the provider's included, rather than a handler's 500), and
 // caps request bodies (the handlers answer 413 when reading past the cap).
+// It runs after language, so that its refusals are in the reader's language.
 func limits(maxBody int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if len(r.URL.RawQuery) > maxQueryBytes {
-				http.Error(w, "request URI too long", http.StatusRequestURITooLong)
+				refuse(w, r, http.StatusRequestURITooLong, text.RefusalURITooLong)
 				return
 			}
 			if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
-				http.Error(w, "malformed query string: every % must start a valid escape such as %20, and parameters are separated by &", http.StatusBadRequest)
+				refuse(w, r, http.StatusBadRequest, text.RefusalMalformedQuery)
 				return
 			}
 			if r.ContentLength > maxBody {
-				http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+				refuse(w, r, http.StatusRequestEntityTooLarge, text.RefusalBodyTooLarge)
 				return
 			}
 			if r.Body != nil {
@@ -59,6 +61,15 @@ func limits(maxBody int64) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// refuse answers a request with status and the plain-text message id in the
+// reader's language (text.LangOf: the language middleware has run).
+func refuse(w http.ResponseWriter, r *http.Request, status int, id text.ID) {
+	l := text.LangOf(r.Context())
+	w.Header().Set("Content-Language", string(l))
+	w.Header().Add("Vary", "Accept-Language, Cookie")
+	http.Error(w, l.Get(id), status)
 }
 
 // statusRecorder remembers the status written and the route the router

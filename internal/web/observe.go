@@ -72,7 +72,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if v := recover(); v != nil {
 				logger.ErrorContext(ctx, "panic", "route", rec.route, "panic", v, "stack", string(debug.Stack()))
 				if rec.status == 0 {
-					http.Error(rec, text.Get(text.SomethingWentWrong), http.StatusInternalServerError)
+					http.Error(rec, s.langOf(r).Get(text.SomethingWentWrong), http.StatusInternalServerError) // language.go
 				}
 			}
 			status := rec.status

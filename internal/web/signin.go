@@ -541,7 +541,7 @@ func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			refuse(w, r, http.StatusRequestEntityTooLarge, text.RefusalBodyTooLarge) // middleware.go
 			return false
 		}
 		s.cfg.Pages.Error(w, r, http.StatusBadRequest, "Sorry, there is a problem", text.BadRequest, "")

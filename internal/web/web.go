@@ -112,7 +112,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, cookies: cookies{Insecure: cfg.InsecureCookies}}
 	r := mux.NewRouter()
-	r.Use(nameRoute, secure, limits(cfg.MaxBodyBytes), s.language) // observe.go wraps r (and resolves the client's address); language.go
+	// language before limits: the refusals are in the reader's language.
+	r.Use(nameRoute, secure, s.language, limits(cfg.MaxBodyBytes)) // observe.go wraps r (and resolves the client's address); language.go
 
 	pages := r.NewRoute().Subrouter()
 	cop := http.NewCrossOriginProtection()
