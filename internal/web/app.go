@@ -143,7 +143,7 @@ func (h *appHandler) form(w http.ResponseWriter, r *http.Request) (session.Sessi
 	}
 	sess, ok := h.currentSession(r.Context(), r)
 	if ok && !h.sessionCSRFValid(sess.ID, r.PostFormValue("csrf_token")) {
-		h.cfg.Pages.Error(w, r, http.StatusForbidden, "Set up an authenticator app", text.FormOutOfDate, pathAccountApp)
+		h.cfg.Pages.Error(w, r, http.StatusForbidden, text.TitleSetUpApp, text.FormOutOfDate, pathAccountApp)
 		return session.Session{}, store.User{}, false
 	}
 	return h.signedIn(w, r)
