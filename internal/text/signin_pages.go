@@ -71,7 +71,7 @@ var signinPageEntries = []entry{
 	// signin_app.html: %s is the service's name, or the words of
 	// signin.app.this_service.
 	{id: "signin.app.intro", en: "Open the authenticator app you set up for %s and enter the code it shows now.",
-		cy: "Agorwch yr ap dilysu a sefydloch ar gyfer %s a rhowch y cod y mae'n ei ddangos nawr."},
+		cy: "Agorwch yr ap dilysu y gwnaethoch ei sefydlu ar gyfer %s a rhowch y cod y mae'n ei ddangos nawr."},
 	{id: "signin.app.this_service", en: "this service", cy: "y gwasanaeth hwn"},
 	{id: "signin.app.code_label", en: "Enter the 6-digit code from your app", cy: "Rhowch y cod 6 digid o'ch ap"},
 	{id: "signin.app.use_phone", en: "If you cannot use your app, confirm your identity with your phone instead.",
