@@ -73,7 +73,7 @@ func (s *Server) refuseAuthRequest(w http.ResponseWriter, r *http.Request, step 
 		errors.Is(err, oidcop.ErrNotSignedIn), errors.Is(err, oidcop.ErrCodeIssued),
 		errors.Is(err, oidcop.ErrSessionEnded):
 		s.cfg.Logger.WarnContext(r.Context(), "auth request refused", "step", step, "ip", clientIP(r), "err", err)
-		s.cfg.Pages.Error(w, r, http.StatusBadRequest, "Sign in", text.LinkInvalid, "")
+		s.cfg.Pages.Error(w, r, http.StatusBadRequest, text.TitleSignIn, text.LinkInvalid, "")
 	default:
 		s.serverError(w, r, step+": auth request", err)
 	}

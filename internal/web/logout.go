@@ -28,7 +28,7 @@ func (s *Server) showConfirmLogout(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	next, mac := q.Get("next"), q.Get("mac")
 	if err := s.cfg.Provider.CheckLogoutLink(next, mac); err != nil {
-		s.cfg.Pages.Error(w, r, http.StatusBadRequest, "Sign out", text.LinkInvalid, "")
+		s.cfg.Pages.Error(w, r, http.StatusBadRequest, text.TitleSignOut, text.LinkInvalid, "")
 		return
 	}
 	sess, ok := s.currentSession(ctx, r)
@@ -49,12 +49,12 @@ func (s *Server) submitConfirmLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	id := s.cookies.get(r, sessionCookie)
 	if id != "" && !s.sessionCSRFValid(id, r.PostFormValue("csrf_token")) {
-		s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign out", text.FormOutOfDate, "/")
+		s.cfg.Pages.Error(w, r, http.StatusForbidden, text.TitleSignOut, text.FormOutOfDate, "/")
 		return
 	}
 	next, err := s.cfg.Provider.ConfirmLogout(ctx, id, r.PostFormValue("next"), r.PostFormValue("mac"))
 	if errors.Is(err, oidcop.ErrLogoutLinkInvalid) {
-		s.cfg.Pages.Error(w, r, http.StatusBadRequest, "Sign out", text.LinkInvalid, "")
+		s.cfg.Pages.Error(w, r, http.StatusBadRequest, text.TitleSignOut, text.LinkInvalid, "")
 		return
 	}
 	if err != nil {

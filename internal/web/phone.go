@@ -173,7 +173,7 @@ func (h *signinHandler) sent(w http.ResponseWriter, r *http.Request, res stepped
 	case errors.Is(err, signin.ErrChannelUnavailable):
 		h.renderError(w, r, res, http.StatusBadRequest, text.ChannelUnavailable, "")
 	case errors.Is(err, signin.ErrTooManySends):
-		h.cfg.Pages.Error(w, r, http.StatusTooManyRequests, "Confirm your identity", text.TooManyRequests, "/signin")
+		h.cfg.Pages.Error(w, r, http.StatusTooManyRequests, text.TitleConfirmIdentity, text.TooManyRequests, "/signin")
 	case errors.Is(err, notify.ErrUndeliverable):
 		h.renderError(w, r, res, http.StatusBadRequest, text.PhoneUnavailable, "")
 	default:

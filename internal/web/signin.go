@@ -306,7 +306,7 @@ func signinPageData(f flow.Flow) signinData {
 
 func (s *Server) expired(w http.ResponseWriter, r *http.Request) {
 	s.cookies.clear(w, flowCookie)
-	s.cfg.Pages.Error(w, r, http.StatusGone, "Sign in", text.FlowExpired, "/signin")
+	s.cfg.Pages.Error(w, r, http.StatusGone, text.TitleSignIn, text.FlowExpired, "/signin")
 }
 
 // stepped is what step leaves for its caller to answer: the outcome (its
@@ -332,7 +332,7 @@ func (h *signinHandler) step(w http.ResponseWriter, r *http.Request, action func
 	}
 	id, token, ok := strings.Cut(h.cookies.get(r, flowCookie), ".")
 	if ok && !secret.Equal(r.PostFormValue("csrf_token"), token) {
-		h.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
+		h.cfg.Pages.Error(w, r, http.StatusForbidden, text.TitleSignIn, text.FormOutOfDate, "/signin")
 		return stepped{}, false
 	}
 	a := action()
@@ -348,7 +348,7 @@ func (h *signinHandler) step(w http.ResponseWriter, r *http.Request, action func
 	case errors.Is(err, flow.ErrNotFound) && out.Flow.ID == "" && h.resumeSignin(ctx, w, r):
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 	case errors.Is(err, flow.ErrNotFound) && out.Flow.ID == "":
-		h.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign in", text.FormOutOfDate, "/signin")
+		h.cfg.Pages.Error(w, r, http.StatusForbidden, text.TitleSignIn, text.FormOutOfDate, "/signin")
 	case errors.Is(err, signin.ErrNotYourChange):
 		h.notYourChange(w, r, out.Flow)
 	case errors.Is(err, signin.ErrExpired):
@@ -506,7 +506,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	if id := s.cookies.get(r, sessionCookie); id != "" {
 		if !s.sessionCSRFValid(id, r.PostFormValue("csrf_token")) {
-			s.cfg.Pages.Error(w, r, http.StatusForbidden, "Sign out", text.FormOutOfDate, "/")
+			s.cfg.Pages.Error(w, r, http.StatusForbidden, text.TitleSignOut, text.FormOutOfDate, "/")
 			return
 		}
 		sess, getErr := s.cfg.Sessions.Get(r.Context(), id)
@@ -544,7 +544,7 @@ func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
 			refuse(w, r, http.StatusRequestEntityTooLarge, text.RefusalBodyTooLarge) // middleware.go
 			return false
 		}
-		s.cfg.Pages.Error(w, r, http.StatusBadRequest, "Sorry, there is a problem", text.BadRequest, "")
+		s.cfg.Pages.Error(w, r, http.StatusBadRequest, text.ProblemHeading, text.BadRequest, "")
 		return false
 	}
 	return true
@@ -556,7 +556,7 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, doing strin
 	if errors.Is(err, password.ErrBusy) { // every hashing slot and queue place taken
 		s.cfg.Logger.WarnContext(r.Context(), doing, "err", err)
 		w.Header().Set("Retry-After", busyRetryAfter)
-		s.cfg.Pages.Error(w, r, http.StatusServiceUnavailable, "Sorry, the service is busy", text.Busy, "")
+		s.cfg.Pages.Error(w, r, http.StatusServiceUnavailable, text.BusyHeading, text.Busy, "")
 		return
 	}
 	s.cfg.Logger.ErrorContext(r.Context(), doing, "err", err)
@@ -565,7 +565,7 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, doing strin
 		status, id = http.StatusServiceUnavailable, text.ServiceUnavailable
 		w.Header().Set("Retry-After", retryAfterOutage)
 	}
-	s.cfg.Pages.Error(w, r, status, "Sorry, there is a problem", id, "")
+	s.cfg.Pages.Error(w, r, status, text.ProblemHeading, id, "")
 }
 
 // busyRetryAfter is Retry-After (seconds) when the password hasher is
