@@ -47,7 +47,7 @@ func pageData() map[string]any {
 		"Masked": "XXX-XXX-XXX47", "ChangePhone": false, "Reauth": false, "Landline": false, "SMS": true, "Call": true,
 		"Countries": []map[string]string{{"Code": "44", "Name": "United Kingdom"}, {"Code": "353", "Name": "Ireland"}},
 		"Country":   "44", "Sent": false, "Registered": false,
-		"Rules":   []string{"It must be at least 14 characters long", "It must contain at least one letter"},
+		"Rules":   []text.Message{text.M("password.min_length", 14), text.M("password.letter")},
 		"Heading": text.TitleSignIn, "Message": text.M(text.TooManyRequests), "StartAgain": "/signin", "RetryIn": "", "BackTo": "",
 		"Email": "penny.plumber@example.org", "Next": "https://rp.example/", "MAC": "m",
 		"App": true, "ReauthApp": false, "ChangeApp": false, "HasApp": false, "Added": false, "Removed": false,
