@@ -1,6 +1,10 @@
 package browsertest
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -127,5 +131,51 @@ func TestTranslate(t *testing.T) {
 	}
 	if _, err := translate(text.Welsh, "No such words at all"); err == nil {
 		t.Error("unknown words translated")
+	}
+}
+
+// TestEveryJourneyWordTranslates finds every s.w("…") of the browser tests
+// and translates it into each language but English, so that a word the catalogue lacks
+// or holds twice with different translations fails here, without a browser.
+func TestEveryJourneyWordTranslates(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(node ast.Node) bool {
+			call, ok := node.(*ast.CallExpr)
+			if !ok || len(call.Args) != 1 {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || sel.Sel.Name != "w" {
+				return true
+			}
+			lit, ok := call.Args[0].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			en, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+			for _, l := range text.Langs()[1:] { // English is as written
+				if _, err := translate(l, en); err != nil {
+					t.Errorf("%s: %s: %v", fset.Position(lit.Pos()), l, err)
+				}
+			}
+			return true
+		})
+	}
+	if n < 10 {
+		t.Errorf("found %d words, want the journeys' many", n)
 	}
 }
