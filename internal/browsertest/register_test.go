@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -93,7 +94,7 @@ func (s *stack) registerSteps(t *testing.T, ctx context.Context) {
 		chromedp.SendKeys(byLabel(s.w("Town")), "Norwich"),
 		chromedp.SendKeys(byLabel(s.w("Post code")), "NR1 2DH"),
 		chromedp.Click(button(s.w("Next"))),
-		chromedp.WaitVisible(`//p[normalize-space(.)="Step 2 of 3"]`),
+		chromedp.WaitVisible(fmt.Sprintf(`//p[normalize-space(.)=%q]`, s.w("Step 2 of 3"))),
 	)
 	checkAccessibility(t, ctx, "registration step 2")
 	run(t, ctx, "step 2 with a weak password typed differently twice",
@@ -108,7 +109,7 @@ func (s *stack) registerSteps(t *testing.T, ctx context.Context) {
 		chromedp.SendKeys(byLabel(s.w("Password")), ninaPassword),
 		chromedp.SendKeys(byLabel(s.w("Confirm password")), ninaPassword),
 		chromedp.Click(button(s.w("Next"))),
-		chromedp.WaitVisible(`//p[normalize-space(.)="Step 3 of 3"]`),
+		chromedp.WaitVisible(fmt.Sprintf(`//p[normalize-space(.)=%q]`, s.w("Step 3 of 3"))),
 	)
 	checkAccessibility(t, ctx, "registration step 3")
 	run(t, ctx, "step 3 with a wrong code",
