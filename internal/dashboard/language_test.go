@@ -120,7 +120,7 @@ func TestEveryPageInWelsh(t *testing.T) {
 	idle := td.signIn(t, pennyClaims)
 	td.clk.Advance(time.Hour)
 	assertInOrder(t, textOf(td.get("/", idle, welshCookie).Body.String()),
-		"Pwysig", "Rydych wedi cael eich allgofnodi am nad oeddech wedi gwneud dim am 15 munud.")
+		"Pwysig", "Rydych wedi cael eich allgofnodi oherwydd nad oeddech wedi gwneud unrhyw beth am 15 munud.")
 }
 
 func TestLanguageFollowsCookieThenAcceptLanguage(t *testing.T) {

@@ -226,7 +226,7 @@ func (d *Dashboard) notFound(w http.ResponseWriter, r *http.Request) {
 
 func (d *Dashboard) renderUnavailable(w http.ResponseWriter, r *http.Request) {
 	d.renderError(w, r, http.StatusServiceUnavailable, errorPage{
-		Title:    text.M("dashboard.error.unavailable"),
+		Title:    text.M(text.UnavailableHeading),
 		Message:  text.M("dashboard.error.unavailable_text"),
 		TryAgain: true,
 	})
