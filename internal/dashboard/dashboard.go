@@ -13,6 +13,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
+	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/pkg/claims"
 )
 
@@ -170,12 +171,14 @@ func checkURL(s string) (*url.URL, error) {
 }
 
 // Handler returns the dashboard's routes, with security headers on every
-// response and cross-origin POSTs refused.
+// response, cross-origin POSTs refused and the reader's language in every
+// request's context.
 func (d *Dashboard) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", d.home)
 	mux.HandleFunc("GET /login", d.login)
 	mux.HandleFunc("GET /register", d.register)
+	mux.HandleFunc("GET /language", d.chooseLanguage)
 	mux.HandleFunc("GET /callback", d.callback)
 	mux.HandleFunc("POST /logout", d.logout)
 	mux.HandleFunc("GET /accounts/{id}", d.account)
@@ -188,11 +191,11 @@ func (d *Dashboard) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d.renderError(w, r, http.StatusForbidden, errorPage{
-			Title:   "Request refused",
-			Message: "This request came from another website, so it was refused.",
+			Title:   text.M("dashboard.error.refused"),
+			Message: text.M("dashboard.error.cross_origin"),
 		})
 	}))
-	return d.securityHeaders(cop.Handler(mux))
+	return d.securityHeaders(d.language(cop.Handler(mux)))
 }
 
 // securityHeaders sets the headers every response carries.

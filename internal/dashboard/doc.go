@@ -3,12 +3,15 @@
 // lets them pick one of the accounts they may manage.
 //
 // It is an ordinary OIDC client built on go-oidc and x/oauth2 and imports
-// nothing else of carekey but pkg/claims, so it shows what any council app
-// needs to do:
+// nothing else of carekey but pkg/claims and the catalogue of words
+// (internal/text), so it shows what any council app needs to do:
 //
 //	GET  /           signed out: a "Sign in" link; signed in: the account chooser
 //	                 ("Select an account to manage"), or straight to the only account
 //	GET  /login      authorization code flow with PKCE S256, state and nonce
+//	GET  /language   ?lang=cy&next=/…: the header's language link; remembers the
+//	                 language (cookie dashboard_lang) and goes back to next, a local
+//	                 path (any other next is refused)
 //	GET  /callback   checks state, exchanges the code (client_secret_basic), verifies
 //	                 the ID token, reads name, email and the accounts claim
 //	                 (falling back to userinfo) and starts a local session
@@ -37,6 +40,12 @@
 // seconds); a key press or "Stay signed in" closes it and calls /keep-alive;
 // at zero it submits the Logout form. Without JavaScript the server's idle
 // limit still holds.
+//
+// Every page is in English or Welsh: the language chosen with the header's
+// link, else the browser's (Accept-Language), else English. Every word comes
+// from the catalogue (internal/text, IDs "dashboard.…"); the idle warning's
+// script takes its words from the page. /login and /register pass the
+// language to carekey as ui_locales, so its pages are in the same language.
 //
 // Pages are html/template files embedded from templates/, styled by
 // static/dashboard.css, and work without JavaScript; every response carries a

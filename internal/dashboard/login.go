@@ -14,6 +14,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/pkg/claims"
 )
 
@@ -45,7 +46,9 @@ func (d *Dashboard) startLogin(w http.ResponseWriter, r *http.Request, opts ...o
 		created:  d.cfg.Now(),
 	}
 	d.setCookie(w, loginCookie, d.sessions.putLogin(rec), int(loginTTL.Seconds()))
-	opts = append(opts, oauth2.S256ChallengeOption(rec.verifier), oidc.Nonce(rec.nonce))
+	// ui_locales: carekey shows its pages in the dashboard's language.
+	opts = append(opts, oauth2.S256ChallengeOption(rec.verifier), oidc.Nonce(rec.nonce),
+		oauth2.SetAuthURLParam("ui_locales", string(text.LangOf(r.Context()))))
 	u := p.oauth2.AuthCodeURL(rec.state, opts...)
 	http.Redirect(w, r, u, http.StatusSeeOther)
 }
@@ -69,7 +72,7 @@ func (d *Dashboard) callback(w http.ResponseWriter, r *http.Request) {
 		d.cfg.Logger.WarnContext(ctx, "sign-in refused by issuer", "error", e,
 			"error_description", q.Get("error_description"), "state_ok", ok)
 		page := errorPage{
-			Title:    "You are not signed in",
+			Title:    text.M("dashboard.error.not_signed_in"),
 			Message:  idpErrorMessage(e),
 			TryAgain: true,
 		}
@@ -83,8 +86,8 @@ func (d *Dashboard) callback(w http.ResponseWriter, r *http.Request) {
 		d.cfg.Logger.WarnContext(ctx, "sign-in callback without a matching login",
 			"has_state", q.Has("state"))
 		d.renderError(w, r, http.StatusBadRequest, errorPage{
-			Title:    "Your sign-in has expired",
-			Message:  "Your sign-in took too long or was started in another window.",
+			Title:    text.M("dashboard.error.expired"),
+			Message:  text.M("dashboard.error.expired_text"),
 			TryAgain: true,
 		})
 		return
@@ -99,8 +102,8 @@ func (d *Dashboard) callback(w http.ResponseWriter, r *http.Request) {
 		}
 		d.cfg.Logger.ErrorContext(ctx, "finish sign-in", "err", err)
 		d.renderError(w, r, http.StatusBadGateway, errorPage{
-			Title:    "Sorry, there is a problem with signing in",
-			Message:  "We could not complete your sign-in.",
+			Title:    text.M("dashboard.error.signin_problem"),
+			Message:  text.M("dashboard.error.signin_incomplete"),
 			TryAgain: true,
 		})
 		return
@@ -200,27 +203,15 @@ func isProtocolClaim(k string) bool {
 	return false
 }
 
-// claimLabel names a claim on the no-accounts page.
-func claimLabel(k string) string {
+// claimLabel is the message naming a claim on the no-accounts page, or ""
+// for a claim shown by its own name.
+func claimLabel(k string) text.ID {
 	switch k {
-	case "sub":
-		return "Subject"
-	case "name":
-		return "Name"
-	case "given_name":
-		return "Given name"
-	case "family_name":
-		return "Family name"
-	case "email":
-		return "Email address"
-	case "email_verified":
-		return "Email address verified"
-	case "phone_number":
-		return "Phone number"
-	case "phone_number_verified":
-		return "Phone number verified"
+	case "sub", "name", "given_name", "family_name", "email", "email_verified",
+		"phone_number", "phone_number_verified":
+		return text.ID("dashboard.claim." + k)
 	}
-	return k
+	return ""
 }
 
 // sessionFromClaims builds a session (without token or CSRF) from the
@@ -251,30 +242,31 @@ func sessionFromClaims(cl map[string]any) (session, error) {
 	if s.name == "" {
 		s.name = str("email")
 	}
-	if s.name == "" {
-		s.name = "Portal user"
-	}
+	// Still no name: the header says "Portal user" (userView).
 
 	for k, v := range cl {
 		if isProtocolClaim(k) {
 			continue
 		}
-		s.claims = append(s.claims, claimField{Name: k, Label: claimLabel(k), Value: claimString(v)})
+		f := claimField{Name: k, Label: claimLabel(k), Value: claimString(v)}
+		if b, ok := v.(bool); ok {
+			f.Value, f.ValueID = "", "dashboard.claim.no"
+			if b {
+				f.ValueID = "dashboard.claim.yes"
+			}
+		}
+		s.claims = append(s.claims, f)
 	}
 	slices.SortFunc(s.claims, func(a, b claimField) int { return strings.Compare(a.Name, b.Name) })
 	return s, nil
 }
 
-// claimString shows a claim value as text.
+// claimString shows a claim value as text (a yes or no is worded by the
+// page, claimField.ValueID).
 func claimString(v any) string {
 	switch v := v.(type) {
 	case string:
 		return v
-	case bool:
-		if v {
-			return "Yes"
-		}
-		return "No"
 	default:
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -285,15 +277,15 @@ func claimString(v any) string {
 }
 
 // idpErrorMessage turns an OAuth error code into words for the user.
-func idpErrorMessage(code string) string {
+func idpErrorMessage(code string) text.Message {
 	switch code {
 	case "access_denied":
-		return "Sign-in was cancelled or refused."
+		return text.M("dashboard.error.access_denied")
 	case "login_required", "interaction_required", "consent_required":
-		return "You need to sign in again."
+		return text.M("dashboard.error.login_required")
 	case "temporarily_unavailable":
-		return "The sign-in service is busy. Please try again in a few minutes."
+		return text.M("dashboard.error.busy")
 	default:
-		return "The sign-in service could not sign you in."
+		return text.M("dashboard.error.issuer_refused")
 	}
 }

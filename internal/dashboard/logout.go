@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/carekey/carekey/internal/text"
 )
 
 // csrfField is the name of the hidden form field holding the session's CSRF token.
@@ -30,8 +32,8 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
 	if subtle.ConstantTimeCompare([]byte(r.PostFormValue(csrfField)), []byte(s.csrf)) != 1 {
 		d.cfg.Logger.WarnContext(ctx, "logout with a wrong CSRF token", "sub", s.subject)
 		d.renderError(w, r, http.StatusForbidden, errorPage{
-			Title:   "You have not been logged out",
-			Message: "This page was out of date. Go back, reload the page and select Logout again.",
+			Title:   text.M("dashboard.logout.refused"),
+			Message: text.M("dashboard.logout.out_of_date"),
 			Home:    true,
 		})
 		return
@@ -47,10 +49,9 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		d.cfg.Logger.ErrorContext(ctx, "logout at issuer", "err", err)
 		d.renderError(w, r, http.StatusBadGateway, errorPage{
-			Title: "You are logged out of this dashboard",
-			Message: "We could not reach the sign-in service to end your sign-in there. " +
-				"Close your browser to finish logging out.",
-			Home: true,
+			Title:   text.M("dashboard.logout.here_only"),
+			Message: text.M("dashboard.logout.issuer_unreachable"),
+			Home:    true,
 		})
 		return
 	}
@@ -61,7 +62,7 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
 		why = logoutIdle
 	}
 	d.setCookie(w, logoutCookie, why+"."+state, int(loginTTL.Seconds()))
-	d.render(w, r, http.StatusOK, pageLogout, view{Title: "Logging you out", EndSession: endSessionForm{
+	d.render(w, r, http.StatusOK, pageLogout, view{Title: text.M("dashboard.logout.title"), EndSession: endSessionForm{
 		Action:                p.endSession,
 		IDTokenHint:           s.rawIDToken,
 		PostLogoutRedirectURI: d.baseURL + "/",

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/pkg/claims"
 )
 
@@ -72,10 +73,15 @@ type user struct {
 	WarnSeconds int // the warning opens after this long without activity
 }
 
-// userView is the header's view of session s.
-func (d *Dashboard) userView(s session) *user {
+// userView is the header's view of session s, in the reader's language
+// (a user whose claims have no name is "Portal user").
+func (d *Dashboard) userView(r *http.Request, s session) *user {
+	name := s.name
+	if name == "" {
+		name = text.LangOf(r.Context()).Get("dashboard.portal_user")
+	}
 	return &user{
-		Name: s.name, CSRF: s.csrf,
+		Name: name, CSRF: s.csrf,
 		IdleSeconds: int(d.cfg.IdleTimeout / time.Second),
 		WarnSeconds: int(d.cfg.WarnAfter / time.Second),
 	}
@@ -98,11 +104,13 @@ type accountCard struct {
 
 // view is what every page template receives.
 type view struct {
-	Brand       Branding // filled in by render
-	Title       string
+	Brand       Branding  // filled in by render
+	Lang        text.Lang // the reader's language, filled in by render
+	LangLink    langLink  // the header's link to the other language, filled in by render
+	Title       text.Message
 	User        *user // nil when signed out
 	Breadcrumbs []crumb
-	Notice      string // a message at the top of the signed-out page
+	Notice      text.Message // a message at the top of the signed-out page (no ID: none)
 
 	Accounts []accountCard // chooser
 	Claims   []claimField  // welcome (no accounts)
@@ -113,41 +121,89 @@ type view struct {
 	EndSession endSessionForm // logout
 }
 
+// T returns the words of message id in the reader's language: {{.T "id"}}.
+func (v view) T(id text.ID) string { return v.Lang.Get(id) }
+
+// Tf returns the words of message id with its verbs filled in from args:
+// {{.Tf "id" .Brand.ServiceName}}.
+func (v view) Tf(id text.ID, args ...any) string { return v.Lang.Getf(id, args...) }
+
+// Say returns m's words in the reader's language; an argument that is a
+// message itself ("15 minutes") is said in that language too.
+func (v view) Say(m text.Message) string { return say(v.Lang, m) }
+
+func say(l text.Lang, m text.Message) string {
+	args := make([]any, len(m.Args))
+	for i, a := range m.Args {
+		if am, ok := a.(text.Message); ok {
+			a = say(l, am)
+		}
+		args[i] = a
+	}
+	return l.Getf(m.ID, args...)
+}
+
+// langLink is the link that shows the page in another language: its
+// address (/language?lang=cy&next=/…), language and that language's name
+// in itself.
+type langLink struct {
+	URL  string
+	Lang text.Lang
+	Text string
+}
+
 // errorPage is what the error page says.
 type errorPage struct {
-	Title    string
-	Message  string
+	Title    text.Message
+	Message  text.Message
 	Detail   string // the issuer's error_description, shown as text
 	TryAgain bool   // link to /login
 	Home     bool   // link to /
 }
 
-func (d *Dashboard) breadcrumbs(extra ...crumb) []crumb {
+// breadcrumbs is the trail to the page, in the reader's language, with
+// extra steps after My Account.
+func (d *Dashboard) breadcrumbs(r *http.Request, extra ...crumb) []crumb {
+	l := text.LangOf(r.Context())
 	c := []crumb{
-		{Text: "Care, support and health", Href: d.cfg.Branding.CouncilURL},
+		{Text: l.Get("dashboard.breadcrumb.council"), Href: d.cfg.Branding.CouncilURL},
 		{Text: d.cfg.Branding.ServiceName, Href: "/"},
-		{Text: "My Account", Href: "/"},
+		{Text: l.Get("dashboard.my_account"), Href: "/"},
 	}
 	c = append(c, extra...)
 	c[len(c)-1].Href = ""
 	return c
 }
 
-func cardFor(a claims.Account) accountCard {
+// cardFor is account a as its card shows it, in language l.
+func cardFor(a claims.Account, l text.Lang) accountCard {
 	c := accountCard{ID: a.ID, Name: a.Name, Href: "/accounts/" + url.PathEscape(a.ID), BirthdateISO: a.Birthdate}
-	if dob, err := a.BirthdateDisplay(); err == nil {
-		c.Birthdate = dob
+	if dob, err := time.Parse(claims.BirthdateLayout, a.Birthdate); err == nil {
+		c.Birthdate = birthdate(dob, l)
 	}
 	return c
+}
+
+// birthdate is a date of birth as the council's pages show it, "07 Nov 2013"
+// (claims.Account.BirthdateDisplay), with the month's short name in l.
+func birthdate(t time.Time, l text.Lang) string {
+	return fmt.Sprintf("%02d %s %d", t.Day(), l.Get(text.ID(fmt.Sprintf("dashboard.month.%d", t.Month()))), t.Year())
 }
 
 // render writes page with status, all at once.
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
 	v.Brand = d.cfg.Branding
+	v.Lang = text.LangOf(r.Context())
+	other := v.Lang.Other()
+	v.LangLink = langLink{
+		URL:  "/language?" + url.Values{"lang": {string(other)}, "next": {nextPath(r)}}.Encode(),
+		Lang: other,
+		Text: other.Name(),
+	}
 	var buf bytes.Buffer
 	if err := d.pages.byName[page].ExecuteTemplate(&buf, "layout", v); err != nil {
 		d.cfg.Logger.ErrorContext(r.Context(), "render page", "page", page, "err", err)
-		http.Error(w, "Sorry, there is a problem with the service.", http.StatusInternalServerError)
+		http.Error(w, v.Lang.Get("dashboard.error.render"), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -162,17 +218,16 @@ func (d *Dashboard) renderError(w http.ResponseWriter, r *http.Request, status i
 // notFound is the page for an address the dashboard does not have.
 func (d *Dashboard) notFound(w http.ResponseWriter, r *http.Request) {
 	d.renderError(w, r, http.StatusNotFound, errorPage{
-		Title: "Page not found",
-		Message: "If you typed the web address, check it is correct. " +
-			"If you pasted the web address, check you copied the entire address.",
-		Home: true,
+		Title:   text.M(text.NotFound),
+		Message: text.M(text.NotFoundDetail),
+		Home:    true,
 	})
 }
 
 func (d *Dashboard) renderUnavailable(w http.ResponseWriter, r *http.Request) {
 	d.renderError(w, r, http.StatusServiceUnavailable, errorPage{
-		Title:    "Sorry, the service is unavailable",
-		Message:  "The sign-in service cannot be reached at the moment. Please try again in a few minutes.",
+		Title:    text.M(text.UnavailableHeading),
+		Message:  text.M("dashboard.error.unavailable_text"),
 		TryAgain: true,
 	})
 }
@@ -193,23 +248,23 @@ func (d *Dashboard) current(w http.ResponseWriter, r *http.Request) (session, lo
 
 // signedOut renders the page with the "Sign in" link.
 func (d *Dashboard) signedOut(w http.ResponseWriter, r *http.Request, status int, found lookup) {
-	v := view{Title: "My Account", Breadcrumbs: d.breadcrumbs()}
+	v := view{Title: text.M("dashboard.my_account"), Breadcrumbs: d.breadcrumbs(r)}
 	switch why := d.loggedOut(w, r); {
 	case found == lookupExpired || why == logoutIdle:
-		v.Notice = fmt.Sprintf("You have been logged out because you were inactive for %s.",
-			minutes(d.cfg.IdleTimeout))
+		v.Notice = text.M("dashboard.notice.idle", minutes(d.cfg.IdleTimeout))
 	case why == logoutByUser:
-		v.Notice = "You have been signed out."
+		v.Notice = text.M("dashboard.notice.signed_out")
 	}
 	d.render(w, r, status, pageSignedOut, v)
 }
 
-func minutes(d time.Duration) string {
+// minutes is "15 minutes" (or "1 minute") in the reader's language.
+func minutes(d time.Duration) text.Message {
 	m := int(d.Minutes())
 	if m == 1 {
-		return "1 minute"
+		return text.M(text.WaitOneMinute)
 	}
-	return fmt.Sprintf("%d minutes", m)
+	return text.M("dashboard.minutes", m)
 }
 
 // home is the signed-out page, or the account chooser, or a redirect to the
@@ -220,18 +275,18 @@ func (d *Dashboard) home(w http.ResponseWriter, r *http.Request) {
 		d.signedOut(w, r, http.StatusOK, found)
 		return
 	}
-	u := d.userView(s)
+	u := d.userView(r, s)
 	switch len(s.accounts) {
 	case 0:
 		d.render(w, r, http.StatusOK, pageWelcome, view{
-			Title: "My Account", User: u, Breadcrumbs: d.breadcrumbs(), Claims: s.claims,
+			Title: text.M("dashboard.my_account"), User: u, Breadcrumbs: d.breadcrumbs(r), Claims: s.claims,
 		})
 	case 1:
 		http.Redirect(w, r, "/accounts/"+url.PathEscape(s.accounts[0].ID), http.StatusSeeOther)
 	default:
-		v := view{Title: "Select an account to manage", User: u, Breadcrumbs: d.breadcrumbs()}
+		v := view{Title: text.M("dashboard.chooser.title"), User: u, Breadcrumbs: d.breadcrumbs(r)}
 		for _, a := range s.accounts {
-			v.Accounts = append(v.Accounts, cardFor(a))
+			v.Accounts = append(v.Accounts, cardFor(a, text.LangOf(r.Context())))
 		}
 		d.render(w, r, http.StatusOK, pageChooser, v)
 	}
@@ -244,24 +299,24 @@ func (d *Dashboard) account(w http.ResponseWriter, r *http.Request) {
 		d.signedOut(w, r, http.StatusUnauthorized, found)
 		return
 	}
-	u := d.userView(s)
+	u := d.userView(r, s)
 	id := r.PathValue("id")
 	for _, a := range s.accounts {
 		if a.ID != id {
 			continue
 		}
-		card := cardFor(a)
+		card := cardFor(a, text.LangOf(r.Context()))
 		d.render(w, r, http.StatusOK, pageAccount, view{
-			Title:       a.Name + " - Social Care Dashboard",
+			Title:       text.M("dashboard.account.title", a.Name),
 			User:        u,
-			Breadcrumbs: d.breadcrumbs(crumb{Text: a.Name}),
+			Breadcrumbs: d.breadcrumbs(r, crumb{Text: a.Name}),
 			Account:     card,
 			Several:     len(s.accounts) > 1,
 		})
 		return
 	}
 	d.render(w, r, http.StatusNotFound, pageError, view{
-		Title: "Page not found", User: u,
-		Error: errorPage{Title: "Page not found", Message: "You do not have access to this account.", Home: true},
+		Title: text.M(text.NotFound), User: u,
+		Error: errorPage{Title: text.M(text.NotFound), Message: text.M("dashboard.account.no_access"), Home: true},
 	})
 }

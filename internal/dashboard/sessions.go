@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/pkg/claims"
 )
 
@@ -14,16 +15,20 @@ type session struct {
 	csrf       string // per-session token for POST forms
 	subject    string
 	sid        string // the IdP's session ID, for back-channel logout
-	name       string // what the header and "Welcome, …." show
+	name       string // what the header and "Welcome, …." show; "" for "Portal user"
 	accounts   []claims.Account
 	claims     []claimField // user claims received, for the no-accounts page
 	rawIDToken string       // sent as id_token_hint at logout
 	lastSeen   time.Time
 }
 
-// claimField is one claim as shown on the page.
+// claimField is one claim as shown on the page: Label names it (its Name
+// if none), ValueID words a yes or no, else Value is shown as it is.
 type claimField struct {
-	Name, Label, Value string
+	Name    string
+	Label   text.ID
+	Value   string
+	ValueID text.ID
 }
 
 // loginRecord is a sign-in started at /login and not yet finished.

@@ -1,3 +1,139 @@
 package text
 
-var dashboardEntries = []entry{}
+// The reference relying party's words (internal/dashboard): the council's
+// children's services dashboard. Its pages, its error pages and the idle
+// warning (static/idle.js reads its words from data-say-* attributes).
+// Its English is the council's guides' words.
+var dashboardEntries = []entry{
+	// The frame of every page (templates/layout.html).
+	{id: "dashboard.nav.account", en: "Your account", cy: "Eich cyfrif"},
+	{id: "dashboard.logout", en: "Logout", cy: "Allgofnodi"},
+	{id: "dashboard.breadcrumb", en: "Breadcrumb", cy: "Briwsion bara"},
+	{id: "dashboard.breadcrumb.council", en: "Care, support and health", cy: "Gofal, cymorth ac iechyd"},
+	{id: "dashboard.my_account", en: "My Account", cy: "Fy Nghyfrif"},
+	{id: "dashboard.portal_user", en: "Portal user", cy: "Defnyddiwr y porth"},
+	{id: "dashboard.welcome", en: "Welcome, %s.", cy: "Croeso, %s."},
+
+	// The idle warning.
+	{id: "dashboard.idle.title", en: "You are about to be logged out", cy: "Rydych ar fin cael eich allgofnodi"},
+	{id: "dashboard.idle.before_time", en: "You have been inactive, so we will log you out in",
+		cy: "Nid ydych wedi gwneud unrhyw beth ers tro, felly byddwn yn eich allgofnodi ymhen"},
+	{id: "dashboard.idle.after_time", en: "to protect your information. Press any key or select Stay signed in to carry on.",
+		cy: "er mwyn diogelu eich gwybodaeth. Pwyswch unrhyw allwedd neu dewiswch Aros wedi mewngofnodi i barhau."},
+	{id: "dashboard.idle.stay", en: "Stay signed in", cy: "Aros wedi mewngofnodi"},
+	{id: "dashboard.idle.logged_out_in", en: "You will be logged out in %s.", cy: "Byddwch yn cael eich allgofnodi ymhen %s."},
+	{id: "dashboard.idle.logging_out", en: "You are being logged out.", cy: "Rydych yn cael eich allgofnodi."},
+	{id: "dashboard.minutes", en: "%d minutes", cy: "%d munud"},
+	{id: "dashboard.seconds", en: "%d seconds", cy: "%d eiliad"},
+
+	// The signed-out page (templates/signedout.html).
+	{id: "dashboard.notice.important", en: "Important", cy: "Pwysig"},
+	{id: "dashboard.notice.idle", en: "You have been logged out because you were inactive for %s.",
+		cy: "Rydych wedi cael eich allgofnodi oherwydd nad oeddech wedi gwneud unrhyw beth am %s."},
+	{id: "dashboard.notice.signed_out", en: "You have been signed out.", cy: "Rydych wedi cael eich allgofnodi."},
+	{id: "dashboard.signedout.new_to", en: "New to %s?", cy: "Yn newydd i %s?"},
+	{id: "dashboard.signedout.register_here", en: "Register for an account here", cy: "Cofrestrwch am gyfrif yma"},
+	{id: "dashboard.signedout.or_button", en: "or use the button below.", cy: "neu defnyddiwch y botwm isod."},
+	{id: "dashboard.signedout.already", en: "Already using %s? Sign in below.", cy: "Eisoes yn defnyddio %s? Mewngofnodwch isod."},
+	{id: "dashboard.signedout.existing", en: "Existing users", cy: "Defnyddwyr presennol"},
+	{id: "dashboard.signedout.existing_text",
+		en: "Sign in with your email address, your password and a code sent to your phone, to see the accounts you manage and their Social Care Dashboard.",
+		cy: "Mewngofnodwch gyda'ch cyfeiriad e-bost, eich cyfrinair a chod a anfonir i'ch ffôn, i weld y cyfrifon rydych yn eu rheoli a'u Dangosfwrdd Gofal Cymdeithasol."},
+	{id: "dashboard.signedout.new", en: "New users", cy: "Defnyddwyr newydd"},
+	{id: "dashboard.signedout.new_text", en: "If you're new to %s, sign up for an account here",
+		cy: "Os ydych yn newydd i %s, cofrestrwch am gyfrif yma"},
+	{id: "dashboard.signedout.register", en: "Register for new account", cy: "Cofrestru am gyfrif newydd"},
+
+	// The account chooser (templates/chooser.html).
+	{id: "dashboard.chooser.title", en: "Select an account to manage", cy: "Dewiswch gyfrif i'w reoli"},
+	{id: "dashboard.chooser.intro", en: "Please select the account you would like to access.",
+		cy: "Dewiswch y cyfrif yr hoffech ei agor."},
+	{id: "dashboard.chooser.heading", en: "Select an Account", cy: "Dewiswch Gyfrif"},
+	{id: "dashboard.chooser.dob_prefix", en: "Date of birth:", cy: "Dyddiad geni:"},
+	{id: "dashboard.chooser.view", en: "View Social Care Dashboard", cy: "Gweld y Dangosfwrdd Gofal Cymdeithasol"},
+
+	// One account's dashboard (templates/account.html).
+	{id: "dashboard.account.title", en: "%s - Social Care Dashboard", cy: "%s - Dangosfwrdd Gofal Cymdeithasol"},
+	{id: "dashboard.account.heading", en: "Social Care Dashboard", cy: "Dangosfwrdd Gofal Cymdeithasol"},
+	{id: "dashboard.account.dob", en: "Date of birth", cy: "Dyddiad geni"},
+	{id: "dashboard.account.placeholder", en: "This is where the council's social care information for %s appears.",
+		cy: "Dyma lle bydd gwybodaeth gofal cymdeithasol y cyngor am %s yn ymddangos."},
+	{id: "dashboard.account.other", en: "Select a different account", cy: "Dewis cyfrif gwahanol"},
+	{id: "dashboard.account.no_access", en: "You do not have access to this account.",
+		cy: "Nid oes gennych fynediad i'r cyfrif hwn."},
+
+	// A date of birth, "07 Nov 2013": the months' short names.
+	{id: "dashboard.month.1", en: "Jan", cy: "Ion"},
+	{id: "dashboard.month.2", en: "Feb", cy: "Chwef"},
+	{id: "dashboard.month.3", en: "Mar", cy: "Maw"},
+	{id: "dashboard.month.4", en: "Apr", cy: "Ebr"},
+	{id: "dashboard.month.5", en: "May", cy: "Mai"},
+	{id: "dashboard.month.6", en: "Jun", cy: "Meh"},
+	{id: "dashboard.month.7", en: "Jul", cy: "Gorff"},
+	{id: "dashboard.month.8", en: "Aug", cy: "Awst"},
+	{id: "dashboard.month.9", en: "Sep", cy: "Medi"},
+	{id: "dashboard.month.10", en: "Oct", cy: "Hyd"},
+	{id: "dashboard.month.11", en: "Nov", cy: "Tach"},
+	{id: "dashboard.month.12", en: "Dec", cy: "Rhag"},
+
+	// The welcome page without accounts (templates/welcome.html) and the
+	// claims it lists.
+	{id: "dashboard.welcome.no_accounts", en: "There are no accounts for you to manage yet.",
+		cy: "Nid oes cyfrifon i chi eu rheoli eto."},
+	{id: "dashboard.welcome.claims", en: "What the sign-in service told us about you",
+		cy: "Beth ddywedodd y gwasanaeth mewngofnodi wrthym amdanoch chi"},
+	{id: "dashboard.claim.sub", en: "Subject", cy: "Dynodydd"},
+	{id: "dashboard.claim.name", en: "Name", cy: "Enw"},
+	{id: "dashboard.claim.given_name", en: "Given name", cy: "Enw cyntaf"},
+	{id: "dashboard.claim.family_name", en: "Family name", cy: "Cyfenw"},
+	{id: "dashboard.claim.email", en: "Email address", cy: "Cyfeiriad e-bost"},
+	{id: "dashboard.claim.email_verified", en: "Email address verified", cy: "Cyfeiriad e-bost wedi'i wirio"},
+	{id: "dashboard.claim.phone_number", en: "Phone number", cy: "Rhif ffôn"},
+	{id: "dashboard.claim.phone_number_verified", en: "Phone number verified", cy: "Rhif ffôn wedi'i wirio"},
+	{id: "dashboard.claim.yes", en: "Yes", cy: "Ydy"},
+	{id: "dashboard.claim.no", en: "No", cy: "Nac ydy"},
+
+	// Logging out (templates/logout.html, logout.go).
+	{id: "dashboard.logout.title", en: "Logging you out", cy: "Yn eich allgofnodi"},
+	{id: "dashboard.logout.text", en: "You are logged out of this dashboard. Select Continue to log out of the sign-in service too.",
+		cy: "Rydych wedi allgofnodi o'r dangosfwrdd hwn. Dewiswch Parhau i allgofnodi o'r gwasanaeth mewngofnodi hefyd."},
+	{id: "dashboard.continue", en: "Continue", cy: "Parhau"},
+	{id: "dashboard.logout.refused", en: "You have not been logged out", cy: "Nid ydych wedi cael eich allgofnodi"},
+	{id: "dashboard.logout.out_of_date", en: "This page was out of date. Go back, reload the page and select Logout again.",
+		cy: "Roedd y dudalen hon wedi dyddio. Ewch yn ôl, ail-lwythwch y dudalen a dewiswch Allgofnodi eto."},
+	{id: "dashboard.logout.here_only", en: "You are logged out of this dashboard",
+		cy: "Rydych wedi allgofnodi o'r dangosfwrdd hwn"},
+	{id: "dashboard.logout.issuer_unreachable",
+		en: "We could not reach the sign-in service to end your sign-in there. Close your browser to finish logging out.",
+		cy: "Ni allem gysylltu â'r gwasanaeth mewngofnodi i ddod â'ch sesiwn yno i ben. Caewch eich porwr i orffen allgofnodi."},
+
+	// Error pages (templates/error.html, pages.go, login.go).
+	{id: "dashboard.error.issuer_said", en: "The sign-in service said:", cy: "Dywedodd y gwasanaeth mewngofnodi:"},
+	{id: "dashboard.error.try_again", en: "Try again", cy: "Rhoi cynnig arall arni"},
+	{id: "dashboard.error.go_to", en: "Go to %s", cy: "Mynd i %s"},
+	{id: "dashboard.error.render", en: "Sorry, there is a problem with the service.",
+		cy: "Mae'n ddrwg gennym, mae problem gyda'r gwasanaeth."},
+	{id: "dashboard.error.refused", en: "Request refused", cy: "Cais wedi'i wrthod"},
+	{id: "dashboard.error.cross_origin", en: "This request came from another website, so it was refused.",
+		cy: "Daeth y cais hwn o wefan arall, felly cafodd ei wrthod."},
+	{id: "dashboard.error.language", en: "This language link is not valid.",
+		cy: "Nid yw'r ddolen iaith hon yn ddilys."},
+	{id: "dashboard.error.unavailable_text", en: "The sign-in service cannot be reached at the moment. Please try again in a few minutes.",
+		cy: "Nid oes modd cysylltu â'r gwasanaeth mewngofnodi ar hyn o bryd. Rhowch gynnig arall arni ymhen ychydig funudau."},
+	{id: "dashboard.error.not_signed_in", en: "You are not signed in", cy: "Nid ydych wedi mewngofnodi"},
+	{id: "dashboard.error.expired", en: "Your sign-in has expired", cy: "Mae eich mewngofnodi wedi dod i ben"},
+	{id: "dashboard.error.expired_text", en: "Your sign-in took too long or was started in another window.",
+		cy: "Cymerodd eich mewngofnodi ormod o amser neu cafodd ei ddechrau mewn ffenestr arall."},
+	{id: "dashboard.error.signin_problem", en: "Sorry, there is a problem with signing in",
+		cy: "Mae'n ddrwg gennym, mae problem gyda mewngofnodi"},
+	{id: "dashboard.error.signin_incomplete", en: "We could not complete your sign-in.",
+		cy: "Ni allem gwblhau eich mewngofnodi."},
+	{id: "dashboard.error.access_denied", en: "Sign-in was cancelled or refused.",
+		cy: "Cafodd y mewngofnodi ei ganslo neu ei wrthod."},
+	{id: "dashboard.error.login_required", en: "You need to sign in again.",
+		cy: "Mae angen i chi fewngofnodi eto."},
+	{id: "dashboard.error.busy", en: "The sign-in service is busy. Please try again in a few minutes.",
+		cy: "Mae'r gwasanaeth mewngofnodi yn brysur. Rhowch gynnig arall arni ymhen ychydig funudau."},
+	{id: "dashboard.error.issuer_refused", en: "The sign-in service could not sign you in.",
+		cy: "Nid oedd y gwasanaeth mewngofnodi yn gallu eich mewngofnodi."},
+}

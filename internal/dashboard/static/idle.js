@@ -18,6 +18,10 @@
 // (after a logout in any tab) writes a mark that sends the other tabs to it.
 // The "Logging you out" page's form, which posts the logout to the sign-in
 // service, is submitted at once (without JavaScript the user selects Continue).
+//
+// The words this script says are the page's, in the reader's language: the
+// live region's data-say-* attributes (from the catalogue, internal/text), with
+// %d or %s where a number or a time goes. None are written here.
 (function () {
   "use strict";
 
@@ -63,6 +67,13 @@
   var stay = document.getElementById("idle-stay");
   var csrf = form.querySelector('input[name="csrf_token"]').value;
 
+  // say returns the live region's words data-say-<name>, with value in
+  // place of its %d or %s.
+  function say(name, value) {
+    var words = live.getAttribute("data-say-" + name) || "";
+    return value === undefined ? words : words.replace(/%[ds]/, String(value));
+  }
+
   // Log out a little before the server would, so the logout still finds the
   // session and can end the sign-in service's session too.
   var margin = Math.min(5000, idle / 10);
@@ -105,16 +116,15 @@
   function step(ms) {
     var s = Math.ceil(ms / 1000);
     if (s > 60) {
-      var m = Math.ceil(s / 60);
-      return m + " minutes";
+      return say("minutes", Math.ceil(s / 60));
     }
     if (s > 30) {
-      return "1 minute";
+      return say("minute");
     }
     if (s > 10) {
-      return "30 seconds";
+      return say("seconds", 30);
     }
-    return "10 seconds";
+    return say("seconds", 10);
   }
 
   function show(left) {
@@ -122,7 +132,7 @@
     var next = step(left);
     if (next !== announced) {
       announced = next;
-      live.textContent = "You will be logged out in " + next + ".";
+      live.textContent = say("left", next);
     }
   }
 
@@ -174,7 +184,7 @@
 
   function logout() {
     leaving = true;
-    live.textContent = "You are being logged out.";
+    live.textContent = say("leaving");
     var reason = document.createElement("input"); // the page we come back to says why
     reason.type = "hidden";
     reason.name = "reason";
