@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/carekey/carekey/internal/text"
 )
 
 // ErrUndeliverable means the provider refused the recipient: an invalid or
@@ -58,6 +60,9 @@ type Email struct {
 	// Code is the one-time code the message carries, if any. Only the dev
 	// outbox reads it.
 	Code string
+	// Lang is the language Subject, Text and HTML are worded in (empty:
+	// English). Template-based senders pick the template of that language.
+	Lang text.Lang
 }
 
 // LogValue shows the kind of message and a masked recipient, never the
@@ -83,6 +88,9 @@ type SMS struct {
 	Template string // the kind of message (see the Template constants)
 	Params   map[string]string
 	Code     string // the one-time code the message carries; only the dev outbox reads it
+	// Lang is the language Body is worded in (empty: English).
+	// Template-based senders pick the template of that language.
+	Lang text.Lang
 }
 
 // LogValue shows the kind of message and a masked number.
@@ -106,6 +114,9 @@ type Call struct {
 	Reference string
 	// Say is what the call says before asking for #.
 	Say string
+	// Lang is the language Say is worded in (empty: English): the voice
+	// that speaks it.
+	Lang text.Lang
 }
 
 // LogValue shows a masked number, never the reference.

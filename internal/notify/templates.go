@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/carekey/carekey/internal/text"
 )
 
 // Lifetimes the messages state. They must agree with the journeys' settings
@@ -14,8 +18,12 @@ const (
 	smsCodeMinutes   = 10
 )
 
-// Templates words carekey's messages for one deployment. The zero value
-// works but names nobody; internal/app fills it from the branding config.
+// Templates words carekey's messages for one deployment, in one language.
+// The zero value works but names nobody and speaks English; internal/app
+// fills it from the branding config, and a journey picks the user's
+// language with In:
+//
+//	s.templates.In(lang).VerifyEmail(to, code)
 //
 // Emails hold no link that completes a flow when a mail scanner follows it:
 // codes are typed in by the user, and the only links are the ones the caller
@@ -23,16 +31,27 @@ const (
 type Templates struct {
 	ServiceName string // "Children's Services Portal"
 	CouncilName string // "Norfolk County Council"
+	// Lang is the language of the messages: text.Welsh, or English for
+	// anything else (the zero value too).
+	Lang text.Lang
+}
+
+// In returns a copy of t that words its messages in l (English if l is not
+// a language of the catalogue).
+func (t Templates) In(l text.Lang) Templates {
+	t.Lang = l
+	return t
 }
 
 // VerifyEmail is the email with the 8-digit code that confirms the address
 // given at registration (design.md §3.1 step 3).
 func (t Templates) VerifyEmail(to, code string) Email {
-	return t.email(to, TemplateVerifyEmail, code, t.ServiceName+": confirm your email address", []block{
-		{Text: "Use this code to confirm your email address for " + t.ServiceName + ":"},
+	l := t.lang()
+	return t.email(to, TemplateVerifyEmail, code, l.Getf("notify.verify_email.subject", t.ServiceName), []block{
+		{Text: l.Getf("notify.verify_email.use_code", t.ServiceName)},
 		{Code: code},
-		{Text: fmt.Sprintf("The code expires in %d minutes.", emailCodeMinutes)},
-		{Text: "If you did not ask for this, you can ignore this email."},
+		{Text: l.Getf("notify.code_expires", emailCodeMinutes)},
+		{Text: l.Get("notify.ignore")},
 	}, map[string]string{"code": code})
 }
 
@@ -41,33 +60,36 @@ func (t Templates) VerifyEmail(to, code string) Email {
 // reveals nothing about which addresses have accounts. signInURL and
 // resetURL must be absolute http(s) URLs built from the configured base URL.
 func (t Templates) AlreadyRegistered(to, signInURL, resetURL string) Email {
-	return t.email(to, TemplateAlreadyRegistered, "", t.ServiceName+": you already have an account", []block{
-		{Text: "Someone tried to register for " + t.ServiceName + " with this email address."},
-		{Text: "You already have an account, so you do not need to register again."},
-		{Text: "Sign in", URL: signInURL},
-		{Text: "If you have forgotten your password, you can reset it", URL: resetURL},
-		{Text: "If you did not ask for this, you can ignore this email. Your account has not changed."},
+	l := t.lang()
+	return t.email(to, TemplateAlreadyRegistered, "", l.Getf("notify.already_registered.subject", t.ServiceName), []block{
+		{Text: l.Getf("notify.already_registered.tried", t.ServiceName)},
+		{Text: l.Get("notify.already_registered.have_account")},
+		{Text: l.Get(text.TitleSignIn), URL: signInURL},
+		{Text: l.Get("notify.already_registered.reset"), URL: resetURL},
+		{Text: l.Get("notify.already_registered.ignore")},
 	}, map[string]string{"sign_in_url": signInURL, "reset_url": resetURL})
 }
 
 // PasswordResetCode is the email with the 8-digit code that lets the user
 // choose a new password (design.md §3.4).
 func (t Templates) PasswordResetCode(to, code string) Email {
-	return t.email(to, TemplatePasswordResetCode, code, t.ServiceName+": reset your password", []block{
-		{Text: "Use this code to reset your password for " + t.ServiceName + ":"},
+	l := t.lang()
+	return t.email(to, TemplatePasswordResetCode, code, l.Getf("notify.password_reset.subject", t.ServiceName), []block{
+		{Text: l.Getf("notify.password_reset.use_code", t.ServiceName)},
 		{Code: code},
-		{Text: fmt.Sprintf("The code expires in %d minutes.", emailCodeMinutes)},
-		{Text: "If you did not ask for this, you can ignore this email. Your password has not changed."},
+		{Text: l.Getf("notify.code_expires", emailCodeMinutes)},
+		{Text: l.Get("notify.password_reset.ignore")},
 	}, map[string]string{"code": code})
 }
 
 // PasswordChanged tells the user their password has just been changed, so
 // that they notice if it was not them.
 func (t Templates) PasswordChanged(to string) Email {
-	return t.email(to, TemplatePasswordChanged, "", t.ServiceName+": your password has been changed", []block{
-		{Text: "The password for your " + t.ServiceName + " account has been changed."},
-		{Text: "If you changed it, you do not need to do anything."},
-		{Text: "If you did not change it, contact " + t.councilName() + " straight away."},
+	l := t.lang()
+	return t.email(to, TemplatePasswordChanged, "", l.Getf("notify.password_changed.subject", t.ServiceName), []block{
+		{Text: l.Getf("notify.password_changed.body", t.ServiceName)},
+		{Text: l.Get("notify.changed_by_you")},
+		{Text: l.Getf("notify.password_changed.not_you", t.contactCouncil())},
 	}, nil)
 }
 
@@ -75,10 +97,11 @@ func (t Templates) PasswordChanged(to string) Email {
 // their sign-ins with has just been changed, so that they notice if it was
 // not them. It holds no link and no number.
 func (t Templates) PhoneChanged(to string) Email {
-	return t.email(to, TemplatePhoneChanged, "", t.ServiceName+": your phone number has been changed", []block{
-		{Text: "The phone number for your " + t.ServiceName + " account has been changed."},
-		{Text: "If you changed it, you do not need to do anything."},
-		{Text: "If this wasn't you, contact " + t.councilName() + " straight away."},
+	l := t.lang()
+	return t.email(to, TemplatePhoneChanged, "", l.Getf("notify.phone_changed.subject", t.ServiceName), []block{
+		{Text: l.Getf("notify.phone_changed.body", t.ServiceName)},
+		{Text: l.Get("notify.changed_by_you")},
+		{Text: l.Getf("notify.not_you", t.contactCouncil())},
 	}, nil)
 }
 
@@ -86,42 +109,45 @@ func (t Templates) PhoneChanged(to string) Email {
 // (first sign-in, or after an administrator reset it) must type before they
 // can enter one: the password alone never sets the second factor.
 func (t Templates) PhoneEnrolCode(to, code string) Email {
-	return t.email(to, TemplatePhoneEnrolCode, code, t.ServiceName+": confirm it is you", []block{
-		{Text: "Use this code to set up the phone number you confirm your sign-ins with for " + t.ServiceName + ":"},
+	l := t.lang()
+	return t.email(to, TemplatePhoneEnrolCode, code, l.Getf("notify.phone_enrol_code.subject", t.ServiceName), []block{
+		{Text: l.Getf("notify.phone_enrol_code.use_code", t.ServiceName)},
 		{Code: code},
-		{Text: fmt.Sprintf("The code expires in %d minutes.", emailCodeMinutes)},
-		{Text: "If you did not just sign in, someone else knows your password. Reset your password and contact " +
-			t.councilName() + " straight away."},
+		{Text: l.Getf("notify.code_expires", emailCodeMinutes)},
+		{Text: l.Getf("notify.phone_enrol_code.not_you", t.contactCouncil())},
 	}, map[string]string{"code": code})
 }
 
 // PhoneEnrolled tells the user that a phone number was set up for their
 // sign-ins, so that they notice if it was not them. No link, no number.
 func (t Templates) PhoneEnrolled(to string) Email {
-	return t.email(to, TemplatePhoneEnrolled, "", t.ServiceName+": a phone number has been set up", []block{
-		{Text: "A phone number has been set up for your " + t.ServiceName + " account. You will confirm your sign-ins with it."},
-		{Text: "If you set it up, you do not need to do anything."},
-		{Text: "If this wasn't you, contact " + t.councilName() + " straight away."},
+	l := t.lang()
+	return t.email(to, TemplatePhoneEnrolled, "", l.Getf("notify.phone_enrolled.subject", t.ServiceName), []block{
+		{Text: l.Getf("notify.phone_enrolled.body", t.ServiceName)},
+		{Text: l.Get("notify.set_up_by_you")},
+		{Text: l.Getf("notify.not_you", t.contactCouncil())},
 	}, nil)
 }
 
 // AppAdded tells the user that an authenticator app was set up for their
 // account.
 func (t Templates) AppAdded(to string) Email {
-	return t.email(to, TemplateAppAdded, "", t.ServiceName+": an authenticator app has been set up", []block{
-		{Text: "An authenticator app has been set up for your " + t.ServiceName + " account. You can now confirm your sign-ins with a code from it."},
-		{Text: "If you set it up, you do not need to do anything."},
-		{Text: "If this wasn't you, contact " + t.councilName() + " straight away."},
+	l := t.lang()
+	return t.email(to, TemplateAppAdded, "", l.Getf("notify.app_added.subject", t.ServiceName), []block{
+		{Text: l.Getf("notify.app_added.body", t.ServiceName)},
+		{Text: l.Get("notify.set_up_by_you")},
+		{Text: l.Getf("notify.not_you", t.contactCouncil())},
 	}, nil)
 }
 
 // AppRemoved tells the user that the authenticator app was removed from
 // their account, by themselves or an administrator.
 func (t Templates) AppRemoved(to string) Email {
-	return t.email(to, TemplateAppRemoved, "", t.ServiceName+": your authenticator app has been removed", []block{
-		{Text: "The authenticator app has been removed from your " + t.ServiceName + " account. You will confirm your sign-ins with your phone."},
-		{Text: "If you removed it, or asked for it to be removed, you do not need to do anything."},
-		{Text: "If this wasn't you, contact " + t.councilName() + " straight away."},
+	l := t.lang()
+	return t.email(to, TemplateAppRemoved, "", l.Getf("notify.app_removed.subject", t.ServiceName), []block{
+		{Text: l.Getf("notify.app_removed.body", t.ServiceName)},
+		{Text: l.Get("notify.app_removed.by_you")},
+		{Text: l.Getf("notify.not_you", t.contactCouncil())},
 	}, nil)
 }
 
@@ -130,12 +156,12 @@ func (t Templates) AppRemoved(to string) Email {
 // password lifts the lock. resetURL must be an absolute http(s) URL built
 // from the configured base URL (the issuer's /forgot-password).
 func (t Templates) AccountLocked(to, resetURL string) Email {
-	return t.email(to, TemplateAccountLocked, "", t.ServiceName+": your account has been locked", []block{
-		{Text: "Your " + t.ServiceName + " account has been locked for a while because of too many wrong attempts to sign in."},
-		{Text: "If this was you, you can wait and try again later, or reset your password now. Resetting your password unlocks your account."},
-		{Text: "Reset your password", URL: resetURL},
-		{Text: "If this wasn't you, someone may be trying to get into your account. Reset your password and contact " +
-			t.councilName() + "."},
+	l := t.lang()
+	return t.email(to, TemplateAccountLocked, "", l.Getf("notify.account_locked.subject", t.ServiceName), []block{
+		{Text: l.Getf("notify.account_locked.body", t.ServiceName)},
+		{Text: l.Get("notify.account_locked.was_you")},
+		{Text: l.Get("notify.account_locked.reset"), URL: resetURL},
+		{Text: l.Getf("notify.account_locked.not_you", t.contactCouncil())},
 	}, map[string]string{"reset_url": resetURL})
 }
 
@@ -143,55 +169,82 @@ func (t Templates) AccountLocked(to, resetURL string) Email {
 // changed: after the change it gets no more codes, so this is its owner's
 // only warning. Plain words, no link (links in texts are a phishing pattern).
 func (t Templates) PhoneChangedSMS(to string) SMS {
+	l := t.lang()
 	return SMS{
-		To: to,
-		Body: fmt.Sprintf("Your phone number for %s was changed. If this wasn't you, contact %s straight away.",
-			t.ServiceName, t.councilName()),
+		To:       to,
+		Body:     l.Getf("notify.sms.phone_changed", t.ServiceName, t.contactCouncil()),
 		Template: TemplatePhoneChanged,
 		Params:   map[string]string{"service_name": t.ServiceName, "council_name": t.councilName()},
+		Lang:     l,
 	}
 }
 
 // SignInCodeSMS is the text message with the 6-digit code that confirms a
 // sign-in (design.md §3.3).
 func (t Templates) SignInCodeSMS(to, code string) SMS {
+	l := t.lang()
 	return SMS{
-		To: to,
-		Body: fmt.Sprintf("%s is your %s verification code. It expires in %d minutes. Do not share it.",
-			code, t.ServiceName, smsCodeMinutes),
+		To:       to,
+		Body:     l.Getf("notify.sms.sign_in_code", code, t.ServiceName, smsCodeMinutes),
 		Template: TemplateSignInCode,
 		Params:   map[string]string{"code": code, "service_name": t.ServiceName},
 		Code:     code,
+		Lang:     l,
 	}
 }
 
 // SignInCall is the voice call that confirms a sign-in when the user presses
 // # (design.md §3.3 "Call Me"). reference comes back in the webhook.
 func (t Templates) SignInCall(to, reference string) Call {
+	l := t.lang()
 	return Call{
 		To:        to,
 		Reference: reference,
-		Say: "This is " + t.councilName() + "'s " + t.ServiceName + ". Someone is signing in to your account. " +
-			"If this is you, press the hash key now. If it is not you, hang up.",
+		Say:       l.Getf("notify.call.sign_in", t.councilName(), t.ServiceName),
+		Lang:      l,
 	}
 }
 
 // PhoneChangeCall is the voice call that confirms a new phone number for a
 // signed-in user who is changing it: no one is signing in.
 func (t Templates) PhoneChangeCall(to, reference string) Call {
+	l := t.lang()
 	return Call{
 		To:        to,
 		Reference: reference,
-		Say: "This is " + t.councilName() + "'s " + t.ServiceName + ". Someone is adding this number to their account. " +
-			"If this is you, press the hash key now. If it is not you, hang up.",
+		Say:       l.Getf("notify.call.phone_change", t.councilName(), t.ServiceName),
+		Lang:      l,
 	}
 }
 
+// lang is the language of t's messages: Welsh or English.
+func (t Templates) lang() text.Lang {
+	if t.Lang == text.Welsh {
+		return text.Welsh
+	}
+	return text.English
+}
+
+// councilName is the council's name, or "the council" in t's language.
 func (t Templates) councilName() string {
 	if t.CouncilName == "" {
-		return "the council"
+		return t.lang().Get("notify.council.unnamed")
 	}
 	return t.CouncilName
+}
+
+// contactCouncil is the council as the object of "contact": its name in
+// English, with the preposition Welsh puts before it ("â", "ag" before a
+// vowel, "â'r cyngor" without a name).
+func (t Templates) contactCouncil() string {
+	l := t.lang()
+	if t.CouncilName == "" {
+		return l.Get("notify.council.with_unnamed")
+	}
+	if first, _ := utf8.DecodeRuneInString(t.CouncilName); strings.ContainsRune("aeiouyâêîôûŵŷáéíóúàèìòùäëïöü", unicode.ToLower(first)) {
+		return l.Getf("notify.council.with_vowel", t.CouncilName)
+	}
+	return l.Getf("notify.council.with", t.CouncilName)
 }
 
 // block is one paragraph of an email: text, a code shown large, or a link
@@ -214,10 +267,11 @@ func (t Templates) email(to, kind, code, subject string, blocks []block, params 
 		To:       to,
 		Subject:  subject,
 		Text:     renderText(blocks),
-		HTML:     renderHTML(subject, blocks),
+		HTML:     renderHTML(t.lang(), subject, blocks),
 		Template: kind,
 		Params:   p,
 		Code:     code,
+		Lang:     t.lang(),
 	}
 }
 
@@ -243,7 +297,7 @@ func renderText(blocks []block) string {
 // htmlEmail is deliberately plain: one column, large text, real links, no
 // images, so it reads well in any mail client and with a screen reader.
 const htmlEmail = `<!DOCTYPE html>
-<html lang="en">
+<html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -267,13 +321,14 @@ const htmlEmail = `<!DOCTYPE html>
 
 // renderHTML parses the template on each call: emails are rare, and a parsed
 // template kept in a package variable would be shared state.
-func renderHTML(subject string, blocks []block) string {
+func renderHTML(lang text.Lang, subject string, blocks []block) string {
 	tpl := template.Must(template.New("email").Parse(htmlEmail))
 	var b bytes.Buffer
 	if err := tpl.Execute(&b, struct {
+		Lang    text.Lang
 		Subject string
 		Blocks  []block
-	}{subject, blocks}); err != nil {
+	}{lang, subject, blocks}); err != nil {
 		// The template is a constant and its data plain strings: an error
 		// here is a programming error.
 		panic(fmt.Sprintf("notify: render email: %v", err))

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/carekey/carekey/internal/notify"
+	"github.com/carekey/carekey/internal/text"
 )
 
 var tpl = notify.Templates{ServiceName: "Children's Services Portal", CouncilName: "Norfolk County Council"}
@@ -156,6 +157,7 @@ func TestSignInCall(t *testing.T) {
 		Reference: "ref123",
 		Say: "This is Norfolk County Council's Children's Services Portal. Someone is signing in to your account. " +
 			"If this is you, press the hash key now. If it is not you, hang up.",
+		Lang: text.English,
 	}
 	if have != want {
 		t.Errorf("have %+v\nwant %+v", have, want)

@@ -73,6 +73,11 @@ type User struct {
 	// here (PasswordHash stays empty until then).
 	PasswordPending bool
 
+	// Language is the language the user reads carekey in, a BCP 47 tag:
+	// "en" or "cy". Their emails, texts and calls are worded in it. Empty:
+	// not chosen, which means English.
+	Language string
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -10,6 +10,10 @@
 // notify.Templates methods fill (code, service_name, council_name,
 // sign_in_url, reset_url).
 //
+// A message in Welsh (notify.Email.Lang, notify.SMS.Lang) is sent with the
+// kind's Welsh template, configured under the kind followed by ".cy"
+// (WelshKey), or with the English template if the kind has none.
+//
 // Each request carries "Authorization: Bearer <JWT>": an HS256 token with
 // claims {"iss": service ID, "iat": now} signed with the API key's secret.
 // The API key "{key_name}-{service_id}-{secret_key}" holds both: the last 36
@@ -18,7 +22,10 @@
 //
 //	c, err := govuknotify.New(govuknotify.Config{
 //		APIKey:         key,
-//		EmailTemplates: map[string]string{notify.TemplateVerifyEmail: "f33517ff-…"},
+//		EmailTemplates: map[string]string{
+//			notify.TemplateVerifyEmail:                      "f33517ff-…",
+//			govuknotify.WelshKey(notify.TemplateVerifyEmail): "0c6b2f5e-…", // optional
+//		},
 //		SMSTemplates:   map[string]string{notify.TemplateSignInCode: "a1b2…"},
 //	})
 //

@@ -17,6 +17,7 @@ import (
 
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/notify"
+	"github.com/carekey/carekey/internal/text"
 )
 
 // DefaultBaseURL is GOV.UK Notify's API.
@@ -36,8 +37,12 @@ type Config struct {
 	// APIKey is "{key_name}-{service_id}-{secret_key}".
 	APIKey string
 	// EmailTemplates maps notify.Email.Template to a Notify template ID.
+	// A kind's Welsh template, if any, is under the kind followed by ".cy"
+	// ("verify_email.cy"): a message in Welsh is sent with it, or with the
+	// English template if there is none.
 	EmailTemplates map[string]string
-	// SMSTemplates maps notify.SMS.Template to a Notify template ID.
+	// SMSTemplates maps notify.SMS.Template to a Notify template ID, and
+	// the kind followed by ".cy" to its Welsh template, as EmailTemplates.
 	SMSTemplates map[string]string
 	HTTPClient   *http.Client // default: one with a 30 s timeout
 	Clock        clock.Clock  // stamps the token's iat; default clock.System()
@@ -108,10 +113,50 @@ func isUUID(s string) bool {
 	return true
 }
 
-// SendEmail sends m with the Notify template configured for m.Template.
-// m.Subject, m.Text and m.HTML are not sent: the template words the email.
+// WelshKey is the key of kind's Welsh template in Config.EmailTemplates
+// and Config.SMSTemplates: "verify_email" → "verify_email.cy".
+func WelshKey(kind string) string { return kind + "." + string(text.Welsh) }
+
+// template returns the ID of the template of kind in l from templates, and
+// the personalisation to send with it: a Welsh message without a Welsh
+// template is sent with the English one, its personalisation in English.
+func template(templates map[string]string, kind string, l text.Lang, params map[string]string) (string, map[string]string, bool) {
+	if l == text.Welsh {
+		if id := templates[WelshKey(kind)]; id != "" {
+			return id, personalisation(params), true
+		}
+	}
+	id, ok := templates[kind]
+	if !ok {
+		return "", nil, false
+	}
+	if l == text.Welsh {
+		params = englishParams(params)
+	}
+	return id, personalisation(params), true
+}
+
+// englishParams returns params with the words notify.Templates puts in the
+// personalisation in Welsh (only the council's name when none is
+// configured: "y cyngor") put back in English, for an English template.
+func englishParams(params map[string]string) map[string]string {
+	unnamed := text.ID("notify.council.unnamed")
+	if params["council_name"] != text.Welsh.Get(unnamed) {
+		return params
+	}
+	p := make(map[string]string, len(params))
+	for k, v := range params {
+		p[k] = v
+	}
+	p["council_name"] = text.English.Get(unnamed)
+	return p
+}
+
+// SendEmail sends m with the Notify template configured for m.Template in
+// m.Lang (see Config.EmailTemplates). m.Subject, m.Text and m.HTML are not
+// sent: the template words the email.
 func (c *Client) SendEmail(ctx context.Context, m notify.Email) error {
-	id, ok := c.cfg.EmailTemplates[m.Template]
+	id, params, ok := template(c.cfg.EmailTemplates, m.Template, m.Lang, m.Params)
 	if !ok {
 		return fmt.Errorf("send %s email: %w", m.Template, ErrNoTemplate)
 	}
@@ -120,17 +165,18 @@ func (c *Client) SendEmail(ctx context.Context, m notify.Email) error {
 		TemplateID      string            `json:"template_id"`
 		Personalisation map[string]string `json:"personalisation"`
 		Reference       string            `json:"reference,omitempty"`
-	}{m.To, id, personalisation(m.Params), m.Template}
+	}{m.To, id, params, m.Template}
 	if err := c.post(ctx, "/v2/notifications/email", body); err != nil {
 		return fmt.Errorf("send %s email to %s: %w", m.Template, notify.MaskEmail(m.To), err)
 	}
 	return nil
 }
 
-// SendSMS sends m with the Notify template configured for m.Template.
-// m.Body is not sent: the template words the message.
+// SendSMS sends m with the Notify template configured for m.Template in
+// m.Lang (see Config.SMSTemplates). m.Body is not sent: the template words
+// the message.
 func (c *Client) SendSMS(ctx context.Context, m notify.SMS) error {
-	id, ok := c.cfg.SMSTemplates[m.Template]
+	id, params, ok := template(c.cfg.SMSTemplates, m.Template, m.Lang, m.Params)
 	if !ok {
 		return fmt.Errorf("send %s SMS: %w", m.Template, ErrNoTemplate)
 	}
@@ -139,7 +185,7 @@ func (c *Client) SendSMS(ctx context.Context, m notify.SMS) error {
 		TemplateID      string            `json:"template_id"`
 		Personalisation map[string]string `json:"personalisation"`
 		Reference       string            `json:"reference,omitempty"`
-	}{m.To, id, personalisation(m.Params), m.Template}
+	}{m.To, id, params, m.Template}
 	if err := c.post(ctx, "/v2/notifications/sms", body); err != nil {
 		return fmt.Errorf("send %s SMS to %s: %w", m.Template, notify.MaskPhone(m.To), err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/carekey/carekey/internal/clock/clocktest"
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/notify/govuknotify"
+	"github.com/carekey/carekey/internal/text"
 )
 
 const (
@@ -338,6 +339,107 @@ func TestParseAPIKey(t *testing.T) {
 			service, secret, err := govuknotify.ParseAPIKey(tc.have)
 			if (err != nil) != tc.wantErr || service != tc.wantService || secret != tc.wantSecret {
 				t.Errorf("have %q %q %v, want %q %q error=%v", service, secret, err, tc.wantService, tc.wantSecret, tc.wantErr)
+			}
+		})
+	}
+}
+
+// A message in Welsh goes with the kind's Welsh template when one is
+// configured, else with the English one; English messages never take the
+// Welsh template.
+func TestWelshTemplate(t *testing.T) {
+	const cyEmailID, cySMSID = "0c6b2f5e-1111-4a2b-9c3d-4e5f60718293", "9d8c7b6a-2222-4f3e-8d2c-1b0a99887766"
+	unnamed := notify.Templates{ServiceName: "Porth"}
+	for _, tc := range []struct {
+		name     string
+		welsh    bool // whether the Welsh templates are configured
+		send     func(*govuknotify.Client) error
+		path     string
+		wantID   string
+		wantPers map[string]any
+	}{{
+		name: "Welsh email, Welsh template", welsh: true,
+		send: func(c *govuknotify.Client) error {
+			return c.SendEmail(t.Context(), tpl.In(text.Welsh).VerifyEmail("penny@example.com", "12345678"))
+		},
+		path: "/v2/notifications/email", wantID: cyEmailID,
+		wantPers: map[string]any{"code": "12345678", "service_name": "Children's Services Portal", "council_name": "Norfolk County Council"},
+	}, {
+		name: "English email, Welsh template configured", welsh: true,
+		send: func(c *govuknotify.Client) error {
+			return c.SendEmail(t.Context(), tpl.VerifyEmail("penny@example.com", "12345678"))
+		},
+		path: "/v2/notifications/email", wantID: emailTemplateID,
+		wantPers: map[string]any{"code": "12345678", "service_name": "Children's Services Portal", "council_name": "Norfolk County Council"},
+	}, {
+		name: "Welsh email, no Welsh template",
+		send: func(c *govuknotify.Client) error {
+			return c.SendEmail(t.Context(), tpl.In(text.Welsh).VerifyEmail("penny@example.com", "12345678"))
+		},
+		path: "/v2/notifications/email", wantID: emailTemplateID,
+		wantPers: map[string]any{"code": "12345678", "service_name": "Children's Services Portal", "council_name": "Norfolk County Council"},
+	}, {
+		name: "Welsh email without a council name, Welsh template", welsh: true,
+		send: func(c *govuknotify.Client) error {
+			return c.SendEmail(t.Context(), unnamed.In(text.Welsh).VerifyEmail("penny@example.com", "12345678"))
+		},
+		path: "/v2/notifications/email", wantID: cyEmailID,
+		wantPers: map[string]any{"code": "12345678", "service_name": "Porth", "council_name": "y cyngor"},
+	}, {
+		name: "Welsh email without a council name, English template",
+		send: func(c *govuknotify.Client) error {
+			return c.SendEmail(t.Context(), unnamed.In(text.Welsh).VerifyEmail("penny@example.com", "12345678"))
+		},
+		path: "/v2/notifications/email", wantID: emailTemplateID,
+		wantPers: map[string]any{"code": "12345678", "service_name": "Porth", "council_name": "the council"},
+	}, {
+		name: "Welsh SMS, Welsh template", welsh: true,
+		send: func(c *govuknotify.Client) error {
+			return c.SendSMS(t.Context(), tpl.In(text.Welsh).SignInCodeSMS("+447700900047", "123456"))
+		},
+		path: "/v2/notifications/sms", wantID: cySMSID,
+		wantPers: map[string]any{"code": "123456", "service_name": "Children's Services Portal"},
+	}, {
+		name: "Welsh SMS, no Welsh template",
+		send: func(c *govuknotify.Client) error {
+			return c.SendSMS(t.Context(), tpl.In(text.Welsh).SignInCodeSMS("+447700900047", "123456"))
+		},
+		path: "/v2/notifications/sms", wantID: smsTemplateID,
+		wantPers: map[string]any{"code": "123456", "service_name": "Children's Services Portal"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := clocktest.New(now)
+			f, srv := startNotify(t, clk)
+			cfg := govuknotify.Config{
+				BaseURL:        srv.URL,
+				APIKey:         apiKey,
+				EmailTemplates: map[string]string{notify.TemplateVerifyEmail: emailTemplateID},
+				SMSTemplates:   map[string]string{notify.TemplateSignInCode: smsTemplateID},
+				HTTPClient:     srv.Client(),
+				Clock:          clk,
+			}
+			if tc.welsh {
+				cfg.EmailTemplates[govuknotify.WelshKey(notify.TemplateVerifyEmail)] = cyEmailID
+				cfg.SMSTemplates["sign_in_code.cy"] = cySMSID
+			}
+			c, err := govuknotify.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.send(c); err != nil {
+				t.Fatalf("send: %v", err)
+			}
+			reqs := f.Requests()
+			if len(reqs) != 1 || reqs[0].Path != tc.path {
+				t.Fatalf("have %+v", reqs)
+			}
+			if id := reqs[0].Body["template_id"]; id != tc.wantID {
+				t.Errorf("template_id %v, want %s", id, tc.wantID)
+			}
+			hb, _ := json.Marshal(reqs[0].Body["personalisation"])
+			wb, _ := json.Marshal(tc.wantPers)
+			if string(hb) != string(wb) {
+				t.Errorf("personalisation %s, want %s", hb, wb)
 			}
 		})
 	}

@@ -89,3 +89,11 @@ func FuzzWriteHeader(f *testing.F) {
 		}
 	})
 }
+
+func TestIsLangTag(t *testing.T) {
+	for s, want := range map[string]bool{"cy": true, "en-GB": true, "": false, "cy\r\nBcc: x@example.com": false, "cy; x": false} {
+		if isLangTag(s) != want {
+			t.Errorf("isLangTag(%q) = %v", s, !want)
+		}
+	}
+}

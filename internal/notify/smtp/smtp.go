@@ -142,6 +142,11 @@ func (s *Sender) build(m notify.Email) ([]byte, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	// Content-Language (RFC 3282) tells mail readers, screen readers
+	// among them, the language of the words.
+	if isLangTag(string(m.Lang)) {
+		fmt.Fprintf(&msg, "Content-Language: %s\r\n", m.Lang)
+	}
 	mw := multipart.NewWriter(&msg)
 	fmt.Fprintf(&msg, "Content-Type: multipart/alternative; boundary=%q\r\n\r\n", mw.Boundary())
 	for _, part := range []struct{ typ, body string }{{"text/plain", m.Text}, {"text/html", m.HTML}} {
@@ -164,6 +169,20 @@ func (s *Sender) build(m notify.Email) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("smtp: close multipart: %w", err)
 	}
 	return msg.Bytes(), to, nil
+}
+
+// isLangTag reports whether s looks like a BCP 47 tag ("cy", "en-GB"):
+// letters, digits and hyphens only, so that it cannot break the header.
+func isLangTag(s string) bool {
+	if s == "" || len(s) > 35 {
+		return false
+	}
+	for _, c := range s {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // crlf makes every line ending CRLF, as SMTP wants.

@@ -20,6 +20,7 @@ import (
 	"github.com/carekey/carekey/internal/clock/clocktest"
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/notify/smtp"
+	"github.com/carekey/carekey/internal/text"
 )
 
 var (
@@ -77,7 +78,7 @@ func TestSendImplicitTLS(t *testing.T) {
 	cfg := config(ts)
 	cfg.TLS = smtp.TLSImplicit
 	s := newSender(t, cfg)
-	m := tpl.PasswordResetCode("penny@example.com", "87654321")
+	m := tpl.In(text.Welsh).PasswordResetCode("penny@example.com", "87654321")
 	if err := s.SendEmail(t.Context(), m); err != nil {
 		t.Fatalf("SendEmail: %v", err)
 	}
@@ -123,6 +124,9 @@ func checkMessage(t *testing.T, data []byte, m notify.Email) {
 	}
 	if h.Get("Mime-Version") != "1.0" {
 		t.Errorf("have MIME-Version %q", h.Get("Mime-Version"))
+	}
+	if h.Get("Content-Language") != string(m.Lang) {
+		t.Errorf("have Content-Language %q, want %q", h.Get("Content-Language"), m.Lang)
 	}
 	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
 	if err != nil || mt != "multipart/alternative" {

@@ -10,10 +10,14 @@
 //
 //	form, err := client.VerifyRequest(r) // X-Twilio-Signature, else ErrBadSignature
 //	if ref, ok := twilio.ParseGather(form); ok { … mark the flow verified … }
-//	twilio.WriteTwiML(w, "Thank you. You can now return to the screen.")
+//	twilio.WriteTwiMLIn(w, lang, lang.Get("notify.call.confirmed"))
 //
 //	form, err := client.VerifyRequest(r) // on WebhookURL/status
 //	ref, status := twilio.ParseStatus(form) // completed, busy, no-answer, failed, canceled
+//
+// A call is spoken in its notify.Call.Lang: Welsh with language="cy-GB"
+// and Amazon Polly's Welsh voice (voice="Polly.Gwyneth"), English with
+// language="en-GB" and Twilio's default voice.
 //
 // Note that a call that was answered ends "completed" whether or not # was
 // pressed: only the Gather webhook proves the key press.

@@ -84,11 +84,12 @@ func (c *Client) SendSMS(ctx context.Context, m notify.SMS) error {
 	return nil
 }
 
-// PlaceCall rings call.To with the Calls API. The call says call.Say and
-// waits for one key; Twilio reports the key to the webhook with
-// ?ref=call.Reference, and the final call status to the webhook's /status.
+// PlaceCall rings call.To with the Calls API. The call says call.Say in
+// call.Lang's voice (see GatherTwiMLIn) and waits for one key; Twilio
+// reports the key to the webhook with ?ref=call.Reference, and the final
+// call status to the webhook's /status.
 func (c *Client) PlaceCall(ctx context.Context, call notify.Call) error {
-	twiml, err := GatherTwiML(c.webhookURL("", call.Reference), call.Say)
+	twiml, err := GatherTwiMLIn(call.Lang, c.webhookURL("", call.Reference), call.Say)
 	if err != nil {
 		return err
 	}

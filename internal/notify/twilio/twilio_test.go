@@ -13,6 +13,7 @@ import (
 
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/notify/twilio"
+	"github.com/carekey/carekey/internal/text"
 )
 
 const (
@@ -343,3 +344,40 @@ func TestNew(t *testing.T) {
 }
 
 func xmlUnmarshal(s string, v any) error { return xml.Unmarshal([]byte(s), v) }
+
+// A call in Welsh is spoken by a Welsh voice, goodbye included.
+func TestPlaceCallInWelsh(t *testing.T) {
+	f, srv := startTwilio(t)
+	c := newClient(t, srv)
+	call := tpl.In(text.Welsh).SignInCall("+447700900047", "ref_cy")
+	if err := c.PlaceCall(t.Context(), call); err != nil {
+		t.Fatalf("PlaceCall: %v", err)
+	}
+	reqs := f.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("have %+v, want one call", reqs)
+	}
+	want := `<Response><Gather numDigits="1" finishOnKey="" timeout="10" action="` + webhookURL + `?ref=ref_cy" method="POST">` +
+		`<Say language="cy-GB" voice="Polly.Gwyneth">Galwad gan Norfolk County Council am Children&#39;s Services Portal yw hon. ` +
+		`Mae rhywun yn mewngofnodi i&#39;ch cyfrif. Os mai chi sydd yno, pwyswch yr allwedd stwnsh nawr. ` +
+		`Os nad chi sydd yno, rhowch y ffôn i lawr.</Say></Gather>` +
+		`<Say language="cy-GB" voice="Polly.Gwyneth">Ni wnaethoch bwyso unrhyw allwedd. Hwyl fawr.</Say></Response>`
+	if have := reqs[0].Form.Get("Twiml"); have != want {
+		t.Errorf("have Twiml\n%s\nwant\n%s", have, want)
+	}
+}
+
+func TestSayTwiMLInWelsh(t *testing.T) {
+	w := httptest.NewRecorder()
+	twilio.WriteTwiMLIn(w, text.Welsh, text.Welsh.Get("notify.call.confirmed"))
+	want := `<Response><Say language="cy-GB" voice="Polly.Gwyneth">Diolch. Gallwch nawr fynd yn ôl i&#39;r sgrin.</Say><Hangup></Hangup></Response>`
+	if have := w.Body.String(); have != want {
+		t.Errorf("have %s\nwant %s", have, want)
+	}
+	// English stays as it was, whichever way it is asked for.
+	for _, l := range []text.Lang{"", text.English} {
+		if s, _ := twilio.SayTwiMLIn(l, "Thank you."); s != `<Response><Say language="en-GB">Thank you.</Say><Hangup></Hangup></Response>` {
+			t.Errorf("SayTwiMLIn(%q) = %s", l, s)
+		}
+	}
+}

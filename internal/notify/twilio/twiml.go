@@ -5,14 +5,28 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+
+	"github.com/carekey/carekey/internal/text"
 )
 
 // noKeyPress is said when the Gather times out.
-const noKeyPress = "We did not receive a key press. Goodbye."
+const noKeyPress text.ID = "notify.call.no_key_press"
 
 type say struct {
 	Language string `xml:"language,attr"`
+	Voice    string `xml:"voice,attr,omitempty"`
 	Text     string `xml:",chardata"`
+}
+
+// sayIn says words in l: in Welsh ("cy-GB") with Amazon Polly's Welsh voice,
+// Gwyneth, since Twilio's default voice speaks no Welsh (an invalid
+// voice and language pair fails the <Say>); in British English otherwise,
+// with Twilio's default voice.
+func sayIn(l text.Lang, words string) say {
+	if l == text.Welsh {
+		return say{Language: "cy-GB", Voice: "Polly.Gwyneth", Text: words}
+	}
+	return say{Language: "en-GB", Text: words}
 }
 
 type gather struct {
@@ -36,29 +50,43 @@ type sayResponse struct {
 	Hangup  *struct{} `xml:"Hangup"`
 }
 
-// GatherTwiML returns the TwiML of a sign-in call: text is said inside a
-// <Gather> of one digit with no finishing key, so that # itself is the digit
-// gathered and is posted to action; without a key press within 10 seconds,
-// the call says goodbye. Text and action are XML-escaped.
-func GatherTwiML(action, text string) (string, error) {
+// GatherTwiML returns the TwiML of a sign-in call in English: see
+// GatherTwiMLIn.
+func GatherTwiML(action, words string) (string, error) {
+	return GatherTwiMLIn(text.English, action, words)
+}
+
+// GatherTwiMLIn returns the TwiML of a sign-in call worded in l: words are
+// said inside a <Gather> of one digit with no finishing key, so that #
+// itself is the digit gathered and is posted to action; without a key press
+// within 10 seconds, the call says goodbye in l. Words and action are
+// XML-escaped.
+func GatherTwiMLIn(l text.Lang, action, words string) (string, error) {
 	return marshal(gatherResponse{
 		Gather: gather{
 			NumDigits: "1", FinishOnKey: "", Timeout: "10", Action: action, Method: "POST",
-			Say: say{Language: "en-GB", Text: text},
+			Say: sayIn(l, words),
 		},
-		Say: say{Language: "en-GB", Text: noKeyPress},
+		Say: sayIn(l, l.Get(noKeyPress)),
 	})
 }
 
-// SayTwiML returns TwiML that says text and hangs up: the answer to the
-// Gather webhook.
-func SayTwiML(text string) (string, error) {
-	return marshal(sayResponse{Say: say{Language: "en-GB", Text: text}, Hangup: &struct{}{}})
+// SayTwiML returns TwiML that says words in English and hangs up: the
+// answer to the Gather webhook.
+func SayTwiML(words string) (string, error) { return SayTwiMLIn(text.English, words) }
+
+// SayTwiMLIn returns TwiML that says words, worded in l, and hangs up.
+func SayTwiMLIn(l text.Lang, words string) (string, error) {
+	return marshal(sayResponse{Say: sayIn(l, words), Hangup: &struct{}{}})
 }
 
-// WriteTwiML answers a webhook with SayTwiML(text).
-func WriteTwiML(w http.ResponseWriter, text string) {
-	s, err := SayTwiML(text)
+// WriteTwiML answers a webhook with SayTwiML(words).
+func WriteTwiML(w http.ResponseWriter, words string) { WriteTwiMLIn(w, text.English, words) }
+
+// WriteTwiMLIn answers a webhook with SayTwiMLIn(l, words), e.g. with
+// l.Get("notify.call.confirmed") or l.Get("notify.call.not_hash").
+func WriteTwiMLIn(w http.ResponseWriter, l text.Lang, words string) {
+	s, err := SayTwiMLIn(l, words)
 	if err != nil {
 		http.Error(w, "bad TwiML", http.StatusInternalServerError)
 		return

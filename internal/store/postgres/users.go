@@ -19,7 +19,8 @@ import (
 const userColumns = `id, email, email_verified, given_name, family_name, password_hash,
 	phone, phone_verified, professional, role, organisation, street, town, postcode,
 	failed_logins, locked_until, lock_count, created_at, updated_at,
-	failed_codes, tokens_valid_after, totp_secret, totp_last_step, totp_added_at, external_id, password_pending`
+	failed_codes, tokens_valid_after, totp_secret, totp_last_step, totp_added_at, external_id, password_pending,
+	language`
 
 // userArgs are u's values in userColumns order.
 func userArgs(u store.User) []any {
@@ -28,7 +29,8 @@ func userArgs(u store.User) []any {
 		u.Phone, u.PhoneVerified, p.Professional, p.Role, p.Organisation, p.Street, p.Town, p.Postcode,
 		u.FailedLogins, ts(u.LockedUntil), u.LockCount, ts(u.CreatedAt), ts(u.UpdatedAt),
 		u.FailedCodes, ts(u.TokensValidAfter), u.TOTPSecret, u.TOTPLastStep, ts(u.TOTPAddedAt),
-		pgtype.Text{String: u.ExternalID, Valid: u.ExternalID != ""}, u.PasswordPending}
+		pgtype.Text{String: u.ExternalID, Valid: u.ExternalID != ""}, u.PasswordPending,
+		u.Language}
 }
 
 // scanUser scans a row of userColumns, then into extra the columns after
@@ -44,7 +46,8 @@ func scanUser(row pgx.Row, extra ...any) (store.User, error) {
 	err := row.Scan(append([]any{&u.ID, &u.Email, &u.EmailVerified, &u.GivenName, &u.FamilyName, &u.PasswordHash,
 		&u.Phone, &u.PhoneVerified, &p.Professional, &p.Role, &p.Organisation, &p.Street, &p.Town, &p.Postcode,
 		&u.FailedLogins, &locked, &u.LockCount, &createdAt, &updatedAt,
-		&u.FailedCodes, &validAfter, &u.TOTPSecret, &u.TOTPLastStep, &totpAdded, &externalID, &u.PasswordPending}, extra...)...)
+		&u.FailedCodes, &validAfter, &u.TOTPSecret, &u.TOTPLastStep, &totpAdded, &externalID, &u.PasswordPending,
+		&u.Language}, extra...)...)
 	if err != nil {
 		return store.User{}, mapErr(err)
 	}
@@ -66,7 +69,7 @@ func normUser(u store.User) store.User {
 // the audit chain head).
 func (s *Store) CreateUser(ctx context.Context, u store.User, events ...store.AuditEvent) error {
 	steps := []step{{"insert", `INSERT INTO users (` + userColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
 		userArgs(u)}}
 	if u.PasswordHash != "" {
 		steps = append(steps, passwordHistoryStep(u.ID, u.PasswordHash, u.CreatedAt))

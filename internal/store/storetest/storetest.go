@@ -20,6 +20,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GetUserByEmail", testGetUserByEmail},
 		{"GetUserByExternalID", testGetUserByExternalID},
 		{"UserRoundTrip", testUserRoundTrip},
+		{"UserLanguage", testUserLanguage},
 		{"UpdateUser", testUpdateUser},
 		{"UpdateUserFnError", testUpdateUserFnError},
 		{"UpdateUserEmailConflict", testUpdateUserEmailConflict},

@@ -202,6 +202,7 @@ func testUserRoundTrip(t *testing.T, s store.Store) {
 		TOTPAddedAt:      base.Add(-30*time.Minute + 1),
 		ExternalID:       "b2c-6f1e0c2a-0000-4000-8000-000000000001",
 		PasswordPending:  true,
+		Language:         "cy",
 		CreatedAt:        base.Add(-time.Hour),
 		UpdatedAt:        base.Add(999), // below a microsecond: truncated away
 	}
@@ -232,6 +233,65 @@ func testUserRoundTrip(t *testing.T, s store.Store) {
 	}
 	if h, err := s.PasswordHistory(ctx, "u-bare", 5); err != nil || len(h) != 0 {
 		t.Errorf("PasswordHistory of a user without password = %v, %v; want empty", h, err)
+	}
+}
+
+// testUserLanguage: the user's saved language (issue 14) reads back as
+// stored, and updates change it, both ways of updating.
+func testUserLanguage(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	u := newUser("u1", "ann@example.org")
+	u.Language = "cy"
+	mustCreateUser(t, s, u)
+	for _, get := range []func() (store.User, error){
+		func() (store.User, error) { return s.GetUser(ctx, "u1") },
+		func() (store.User, error) { return s.GetUserByEmail(ctx, "ann@example.org") },
+	} {
+		if got, err := get(); err != nil || got.Language != "cy" {
+			t.Fatalf("read back Language %q, %v; want cy", got.Language, err)
+		}
+	}
+	got, err := s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) {
+		u.Language = "en"
+		return nil, nil
+	})
+	if err != nil || got.Language != "en" {
+		t.Fatalf("UpdateUser: Language %q, %v; want en", got.Language, err)
+	}
+	if got, err := s.GetUser(ctx, "u1"); err != nil || got.Language != "en" {
+		t.Fatalf("after UpdateUser: Language %q, %v; want en", got.Language, err)
+	}
+	// Back to Welsh, with UpdateUserFrom where the store has it.
+	change := func(u *store.User) ([]store.AuditEvent, error) {
+		u.Language = "cy"
+		return nil, nil
+	}
+	if up, ok := s.(store.UpdaterFrom); ok {
+		read, err := s.GetUser(ctx, "u1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err = up.UpdateUserFrom(ctx, read, change)
+	} else {
+		got, err = s.UpdateUser(ctx, "u1", change)
+	}
+	if err != nil || got.Language != "cy" {
+		t.Fatalf("update: Language %q, %v; want cy", got.Language, err)
+	}
+	stored, err := s.GetUser(ctx, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkUser(t, stored, u) // as created: nothing else changed
+	// Back to not chosen.
+	if _, err := s.UpdateUser(ctx, "u1", func(u *store.User) ([]store.AuditEvent, error) {
+		u.Language = ""
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetUser(ctx, "u1"); err != nil || got.Language != "" {
+		t.Errorf("Language %q, %v; want empty", got.Language, err)
 	}
 }
 
