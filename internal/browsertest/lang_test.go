@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/carekey/carekey/internal/text"
 )
@@ -69,7 +70,8 @@ func fill(l text.Lang, en string) map[string]bool {
 	found := map[string]bool{}
 	for _, id := range text.IDs() {
 		tmpl := text.English.Get(id)
-		if !verbs.MatchString(tmpl) {
+		// A message that is only verbs ("%s") fits any words.
+		if !verbs.MatchString(tmpl) || !hasLetter(verbs.ReplaceAllString(tmpl, "")) {
 			continue
 		}
 		parts := verbs.Split(tmpl, -1)
@@ -179,3 +181,5 @@ func TestEveryJourneyWordTranslates(t *testing.T) {
 		t.Errorf("found %d words, want the journeys' many", n)
 	}
 }
+
+func hasLetter(s string) bool { return strings.IndexFunc(s, unicode.IsLetter) >= 0 }

@@ -54,7 +54,7 @@ var journeyEntries = []entry{
 	{id: PostcodeInvalid, en: "Please enter a valid UK post code, like NR1 2DH",
 		cy: "Rhowch god post dilys yn y DU, fel NR1 2DH"},
 	{id: ProfessionalInvalid, en: "Please choose yes or no",
-		cy: "Dewiswch ie neu na"},
+		cy: "Dewiswch ydy neu nac ydy"},
 	{id: FieldTooLong, en: "This must be 100 characters or fewer",
 		cy: "Rhaid i hwn fod yn 100 nod neu lai"},
 	{id: EmailInvalid, en: "Please enter a valid email address, like name@example.com",

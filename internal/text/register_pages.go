@@ -21,8 +21,9 @@ var registerPageEntries = []entry{
 	{id: "register.professional.legend", en: "Is this account being used in a professional capacity?",
 		cy: "A yw'r cyfrif hwn yn cael ei ddefnyddio at ddibenion proffesiynol?"},
 	// The answers' words; the values posted stay "yes" and "no".
-	{id: "register.professional.yes", en: "Yes", cy: "Ie"},
-	{id: "register.professional.no", en: "No", cy: "Na"},
+	// Welsh answers a question with its verb: "A yw…?" "Ydy" / "Nac ydy".
+	{id: "register.professional.yes", en: "Yes", cy: "Ydy"},
+	{id: "register.professional.no", en: "No", cy: "Nac ydy"},
 	{id: "register.role.label", en: "Role *", cy: "Rôl *"},
 	{id: "register.organisation.label", en: "Organisation *", cy: "Sefydliad *"},
 	{id: "register.address_hint", en: "NB: The address details you add at this stage should be your work address details.",
