@@ -162,13 +162,14 @@ func (s *Service) issue(ctx context.Context, id string, e Event, addr string, re
 	if err != nil {
 		return fmt.Errorf("issue code for flow %s: %w", id, err)
 	}
-	s.Jobs.Go("password reset code", s.sendCode(addr, code)) // a dropped job is logged and counted by Jobs
+	s.Jobs.Go("password reset code", s.sendCode(addr, code, text.LangOf(ctx))) // a dropped job is logged and counted by Jobs
 	return nil
 }
 
 // sendCode is the job that looks addr up and, if it is a user's, emails
-// the code. It runs after the answer; failures are only logged.
-func (s *Service) sendCode(addr, code string) notify.Job {
+// the code, in lang: the language of the page that asked for it. It runs
+// after the answer; failures are only logged.
+func (s *Service) sendCode(addr, code string, lang text.Lang) notify.Job {
 	return func(ctx context.Context) {
 		if ctx.Err() != nil { // shutting down
 			s.logger().WarnContext(ctx, "password reset code not sent: shutting down", "email", notify.MaskEmail(addr))
@@ -182,7 +183,7 @@ func (s *Service) sendCode(addr, code string) notify.Job {
 		case userID == "":
 			return // no account: no email
 		}
-		if err := s.Email.SendEmail(ctx, s.Templates.PasswordResetCode(addr, code)); err != nil {
+		if err := s.Email.SendEmail(ctx, s.Templates.In(lang).PasswordResetCode(addr, code)); err != nil {
 			s.logger().WarnContext(ctx, "send password reset code", "user", userID, "err", err)
 		}
 	}

@@ -113,7 +113,7 @@ func (s *Service) SubmitPassword(ctx context.Context, id, pw, confirm string) er
 		Detail: map[string]string{"reason": "password_reset", "sessions": fmt.Sprint(len(sessions))}}); err != nil {
 		s.logger().WarnContext(ctx, "audit sessions revoked", "user", u.ID, "err", err)
 	}
-	if err := s.Email.SendEmail(ctx, s.Templates.PasswordChanged(u.Email)); err != nil {
+	if err := s.Email.SendEmail(ctx, s.Templates.In(text.Saved(u.Language, text.LangOf(ctx))).PasswordChanged(u.Email)); err != nil {
 		s.logger().WarnContext(ctx, "send password changed email", "user", u.ID, "err", err)
 	}
 	if err := s.Flows.Delete(ctx, id); err != nil {

@@ -178,10 +178,12 @@ func (s *Service) SubmitCredentials(ctx context.Context, id string, c Credential
 
 // send emails the code, or the "already registered" email instead.
 func (s *Service) send(ctx context.Context, addr, code string, existing bool) error {
-	m := s.Templates.VerifyEmail(addr, code)
+	// In the language of the page the person is reading.
+	t := s.Templates.In(text.LangOf(ctx))
+	m := t.VerifyEmail(addr, code)
 	if existing {
 		base := strings.TrimSuffix(s.BaseURL, "/")
-		m = s.Templates.AlreadyRegistered(addr, base+"/signin", base+"/forgot-password")
+		m = t.AlreadyRegistered(addr, base+"/signin", base+"/forgot-password")
 	}
 	if err := s.Email.SendEmail(ctx, m); err != nil {
 		s.logger().WarnContext(ctx, "send registration email", "email", m, "err", err)
@@ -259,6 +261,7 @@ func (s *Service) SubmitCode(ctx context.Context, id, typed, ip string) (Complet
 	now := s.Clock.Now()
 	done := Completed{AuthRequest: f.Data[DataAuthRequest]}
 	u := userOf(f, now)
+	u.Language = string(text.LangOf(ctx)) // the language the account was made in, for later notices
 	err = s.Users.CreateUser(ctx, u, store.AuditEvent{
 		Time: now, Type: "user.registered", UserID: u.ID, Actor: "user", IP: ip,
 		Detail: map[string]string{"email": notify.MaskEmail(u.Email)},

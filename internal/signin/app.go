@@ -291,7 +291,7 @@ func (s *Service) AddApp(ctx context.Context, userID, secret string, step int64,
 	if err != nil {
 		return fmt.Errorf("add app of %s: %w", userID, err)
 	}
-	s.tell(ctx, u, notify.TemplateAppAdded, s.Templates.AppAdded(u.Email))
+	s.tell(ctx, u, notify.TemplateAppAdded, s.noticesFor(ctx, u).AppAdded(u.Email))
 	return nil
 }
 
@@ -314,7 +314,7 @@ func (s *Service) RemoveApp(ctx context.Context, userID, actor, ip string) error
 	if err != nil {
 		return fmt.Errorf("remove app of %s: %w", userID, err)
 	}
-	s.tell(ctx, u, notify.TemplateAppRemoved, s.Templates.AppRemoved(u.Email))
+	s.tell(ctx, u, notify.TemplateAppRemoved, s.noticesFor(ctx, u).AppRemoved(u.Email))
 	return nil
 }
 

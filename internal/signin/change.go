@@ -85,13 +85,13 @@ func (s *Service) ChangePhone(ctx context.Context, c PhoneChange) error {
 	if old != "" && old != c.Phone { // an administrator may have reset it meanwhile
 		var err error = errNoSender
 		if s.SMS != nil {
-			err = s.SMS.SendSMS(ctx, s.Templates.PhoneChangedSMS(old))
+			err = s.SMS.SendSMS(ctx, s.noticesFor(ctx, u).PhoneChangedSMS(old))
 		}
 		s.noticeFailed(ctx, u.ID, "sms", notify.MaskPhone(old), c.IP, err)
 	}
 	var mailErr error = errNoSender
 	if s.Email != nil {
-		mailErr = s.Email.SendEmail(ctx, s.Templates.PhoneChanged(u.Email))
+		mailErr = s.Email.SendEmail(ctx, s.noticesFor(ctx, u).PhoneChanged(u.Email))
 	}
 	s.noticeFailed(ctx, u.ID, "email", notify.MaskEmail(u.Email), c.IP, mailErr)
 	return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/internal/text"
 )
 
 // Sentinel errors of phone confirmation. The web layer maps each to the
@@ -314,7 +315,7 @@ func (p *Journey) sendEnrolCode(ctx context.Context, flowID, userID, addr string
 	if err != nil {
 		return f, fmt.Errorf("store enrolment code for flow %s: %w", flowID, err)
 	}
-	if err := p.Email.SendEmail(ctx, p.Templates.PhoneEnrolCode(addr, code)); err != nil {
+	if err := p.Email.SendEmail(ctx, p.Templates.In(text.LangOf(ctx)).PhoneEnrolCode(addr, code)); err != nil {
 		p.audit(ctx, f, "signin.enrol_code_not_sent", nil)
 		return f, fmt.Errorf("send enrolment code: %w", err)
 	}
@@ -445,7 +446,7 @@ func (p *Journey) sendCode(ctx context.Context, cur flow.Flow) (flow.Flow, error
 	if err != nil {
 		return cur, fmt.Errorf("store code for flow %s: %w", flowID, err)
 	}
-	if err := p.SMS.SendSMS(ctx, p.Templates.SignInCodeSMS(to, code)); err != nil {
+	if err := p.SMS.SendSMS(ctx, p.Templates.In(text.LangOf(ctx)).SignInCodeSMS(to, code)); err != nil {
 		p.revert(ctx, flowID, string(StateCode), prevState)
 		p.audit(ctx, f, "signin.code_not_sent", map[string]string{"to": notify.MaskPhone(to)})
 		return cur, fmt.Errorf("send code: %w", err)
@@ -616,9 +617,11 @@ func (p *Journey) placeCall(ctx context.Context, cur flow.Flow) (flow.Flow, erro
 	if err != nil {
 		return cur, fmt.Errorf("store call reference for flow %s: %w", flowID, err)
 	}
-	call := p.Templates.SignInCall(to, flowID+"."+tok)
+	// Codes and calls speak the language of the page the person is reading.
+	words := p.Templates.In(text.LangOf(ctx))
+	call := words.SignInCall(to, flowID+"."+tok)
 	if cur.Data[DataPurpose] == PurposeChangePhone {
-		call = p.Templates.PhoneChangeCall(to, flowID+"."+tok)
+		call = words.PhoneChangeCall(to, flowID+"."+tok)
 	}
 	if err := p.Voice.PlaceCall(ctx, call); err != nil {
 		p.revert(ctx, flowID, string(StateCall), prevState)

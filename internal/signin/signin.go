@@ -12,6 +12,7 @@ import (
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/totp"
 )
 
@@ -301,6 +302,12 @@ func (s *Service) updateFrom(ctx context.Context, read store.User, fn func(u *st
 // tellLocked emails the owner of an account that has just been locked, with
 // the safe way back (forgot password lifts the lock). A notice that cannot
 // be sent is logged and audited; the lock stands.
+// noticesFor words the notices about u's account in u's saved language,
+// else the page's.
+func (s *Service) noticesFor(ctx context.Context, u store.User) notify.Templates {
+	return s.Templates.In(text.Saved(u.Language, text.LangOf(ctx)))
+}
+
 func (s *Service) tellLocked(ctx context.Context, u store.User) {
 	sender := s.LockNotices
 	if sender == nil {
@@ -308,7 +315,7 @@ func (s *Service) tellLocked(ctx context.Context, u store.User) {
 	}
 	err := errors.New("no email sender")
 	if sender != nil {
-		err = sender.SendEmail(ctx, s.Templates.AccountLocked(u.Email, s.ResetURL))
+		err = sender.SendEmail(ctx, s.noticesFor(ctx, u).AccountLocked(u.Email, s.ResetURL))
 	}
 	if err != nil {
 		s.Logger.WarnContext(ctx, "send account locked email", "user", u.ID, "err", err)
@@ -426,7 +433,7 @@ func (s *Service) SaveEnrolledPhone(ctx context.Context, userID, phone, kind, me
 	}
 	err = errors.New("no email sender")
 	if s.Email != nil {
-		err = s.Email.SendEmail(ctx, s.Templates.PhoneEnrolled(u.Email))
+		err = s.Email.SendEmail(ctx, s.noticesFor(ctx, u).PhoneEnrolled(u.Email))
 	}
 	if err != nil {
 		s.Logger.WarnContext(ctx, "send phone enrolled email", "user", userID, "err", err)

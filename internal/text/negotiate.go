@@ -74,3 +74,14 @@ func FromAcceptLanguage(h string) (Lang, bool) {
 	sort.SliceStable(best, func(i, j int) bool { return best[i].q > best[j].q })
 	return best[0].lang, true
 }
+
+// Saved returns the language saved with an account (store.User.Language), or
+// fallback when none is saved or carekey no longer speaks it. Notices about
+// an account (password changed, account locked) go in the saved language;
+// codes for the person at the screen go in the page's (LangOf).
+func Saved(saved string, fallback Lang) Lang {
+	if l, ok := ParseLang(saved); ok {
+		return l
+	}
+	return fallback
+}

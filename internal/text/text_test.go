@@ -113,3 +113,21 @@ func FuzzNegotiate(f *testing.F) {
 		}
 	})
 }
+
+func TestSaved(t *testing.T) {
+	for _, tc := range []struct {
+		saved    string
+		fallback Lang
+		want     Lang
+	}{
+		{"cy", English, Welsh},
+		{"en", Welsh, English},
+		{"", Welsh, Welsh},
+		{"fr", English, English},
+		{"cy-GB", English, Welsh},
+	} {
+		if got := Saved(tc.saved, tc.fallback); got != tc.want {
+			t.Errorf("Saved(%q, %s) = %s, want %s", tc.saved, tc.fallback, got, tc.want)
+		}
+	}
+}
