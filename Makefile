@@ -76,9 +76,10 @@ fuzz:
 bench:
 	go test -run '^$$' -bench '$(BENCH)' -benchmem ./...
 
-## bench-serve: load test of idp serve on the local PostgreSQL + Redis (make bench-serve N=200 C=4; deploy/bench/serve.sh)
+## bench-serve: load test of idp serve on the local PostgreSQL + Redis (make bench-serve N=200 C=4;
+## STATIC=20000 adds discovery and JWKS req/s, STATIC_C at once; deploy/bench/serve.sh)
 bench-serve:
-	N=$(or $(N),200) C=$(or $(C),4) sh deploy/bench/serve.sh
+	N=$(or $(N),200) C=$(or $(C),4) STATIC=$(STATIC) STATIC_C=$(STATIC_C) sh deploy/bench/serve.sh
 
 ## ci: what CI runs (needs PostgreSQL and Redis; see .ci/run)
 ci:

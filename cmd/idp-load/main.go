@@ -29,6 +29,13 @@
 //
 // Serve mode in one command: `make bench-serve` (deploy/bench/serve.sh).
 //
+// -static N then requests the discovery document N times and the JWKS
+// (found through it) N times, -static-c at once (default -c), and reports
+// each one's requests per second and latency; -n 0 runs that phase alone.
+// Every phase keeps one idle keep-alive connection per request at once
+// (Go's default transport keeps 2 per host, and would close and reopen the
+// rest between requests).
+//
 // CPU comes from /proc/PID/stat (Linux), sampled before and after each
 // phase: -pid names the server process; -procs names processes by command
 // name (idp,postgres,redis-server), summed per name. The dev outbox reads
@@ -39,8 +46,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -72,6 +81,9 @@ type options struct {
 	Logins      int
 	Concurrency int
 	Refreshes   int // refresh_token grants after the logins; 0: none
+	// Static is how many GETs of the discovery document and as many of the
+	// JWKS after the rest, StaticConcurrency at once; 0: none.
+	Static, StaticConcurrency int
 	// Gateway, when set, delivers the codes (serve mode); else the dev outbox.
 	Gateway *gateway
 	// Procs samples the processes whose CPU is reported; nil: none.
@@ -81,46 +93,85 @@ type options struct {
 	HashParams password.Params
 }
 
-func main() {
-	var o options
-	var email, pw, usersFile, gatewayAddr, secretFile, procNames, replicas string
-	var pid int
-	flag.StringVar(&o.Issuer, "issuer", "http://localhost:8080", "carekey's issuer URL")
-	flag.StringVar(&o.ClientID, "client", "dev-public", "a public client (PKCE) allowed offline_access for the refresh phase")
-	flag.StringVar(&o.RedirectURI, "redirect-uri", "http://localhost:9999/callback", "a redirect URI registered for the client")
-	flag.StringVar(&email, "email", "penny.plumber.portal@example.com", "the user who signs in (without -users)")
-	flag.StringVar(&pw, "password", "", "the user's password (idp dev prints it; without -users)")
-	flag.StringVar(&usersFile, "users", "", "users CSV as imported by `idp admin users import` (email,forename,surname,phone,password)")
-	flag.StringVar(&gatewayAddr, "sms-gateway", "", "serve the HTTP SMS gateway on this loopback address (serve mode), such as 127.0.0.1:9099")
-	flag.StringVar(&secretFile, "sms-secret-file", "", "file holding the gateway's secret (sms.http.secret); or IDP_LOAD_SMS_SECRET")
-	flag.IntVar(&o.Logins, "n", 200, "how many logins")
-	flag.IntVar(&o.Concurrency, "c", 4, "how many at once")
-	flag.IntVar(&o.Refreshes, "refresh", 0, "how many refresh_token grants after the logins")
-	flag.IntVar(&pid, "pid", 0, "the server's process ID, to report its CPU per login (Linux)")
-	flag.StringVar(&replicas, "replicas", "", "host:port of each replica behind the issuer's address, comma-separated: requests go to each in turn (a stand-in for the load balancer)")
-	flag.StringVar(&procNames, "procs", "", "processes whose CPU to report, summed per name: command names (idp,postgres) or name=PID (redis-server=1234)")
-	flag.DurationVar(&o.HashFor, "hash-rate", 3*time.Second, "how long to measure this machine's argon2id rate before the run (0: not)")
-	showVersion := flag.Bool("version", false, "print the version and licence, then exit")
-	flag.Parse()
-	if *showVersion {
-		fmt.Println(buildinfo.Line("idp-load"))
-		return
+// args are the command's flags: the options, and what main turns into them.
+type args struct {
+	o                                                                  options
+	email, pw, usersFile, gatewayAddr, secretFile, procNames, replicas string
+	pid                                                                int
+	version                                                            bool
+}
+
+// parseArgs parses the command line (without the command's name) and
+// checks the counts.
+func parseArgs(argv []string, output io.Writer) (args, error) {
+	var a args
+	o := &a.o
+	fs := flag.NewFlagSet("idp-load", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.StringVar(&o.Issuer, "issuer", "http://localhost:8080", "carekey's issuer URL")
+	fs.StringVar(&o.ClientID, "client", "dev-public", "a public client (PKCE) allowed offline_access for the refresh phase")
+	fs.StringVar(&o.RedirectURI, "redirect-uri", "http://localhost:9999/callback", "a redirect URI registered for the client")
+	fs.StringVar(&a.email, "email", "penny.plumber.portal@example.com", "the user who signs in (without -users)")
+	fs.StringVar(&a.pw, "password", "", "the user's password (idp dev prints it; without -users)")
+	fs.StringVar(&a.usersFile, "users", "", "users CSV as imported by `idp admin users import` (email,forename,surname,phone,password)")
+	fs.StringVar(&a.gatewayAddr, "sms-gateway", "", "serve the HTTP SMS gateway on this loopback address (serve mode), such as 127.0.0.1:9099")
+	fs.StringVar(&a.secretFile, "sms-secret-file", "", "file holding the gateway's secret (sms.http.secret); or IDP_LOAD_SMS_SECRET")
+	fs.IntVar(&o.Logins, "n", 200, "how many logins (0: none, with -static)")
+	fs.IntVar(&o.Concurrency, "c", 4, "how many at once")
+	fs.IntVar(&o.Refreshes, "refresh", 0, "how many refresh_token grants after the logins")
+	fs.IntVar(&o.Static, "static", 0, "how many GETs of the discovery document, and as many of the JWKS, after the rest (req/s of each)")
+	fs.IntVar(&o.StaticConcurrency, "static-c", 0, "how many of the -static GETs at once (0: -c)")
+	fs.IntVar(&a.pid, "pid", 0, "the server's process ID, to report its CPU per login (Linux)")
+	fs.StringVar(&a.replicas, "replicas", "", "host:port of each replica behind the issuer's address, comma-separated: requests go to each in turn (a stand-in for the load balancer)")
+	fs.StringVar(&a.procNames, "procs", "", "processes whose CPU to report, summed per name: command names (idp,postgres) or name=PID (redis-server=1234)")
+	fs.DurationVar(&o.HashFor, "hash-rate", 3*time.Second, "how long to measure this machine's argon2id rate before the run (0: not)")
+	fs.BoolVar(&a.version, "version", false, "print the version and licence, then exit")
+	if err := fs.Parse(argv); err != nil {
+		return a, err
 	}
+	if fs.NArg() > 0 {
+		return a, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if a.version {
+		return a, nil
+	}
+	if err := o.check(); err != nil {
+		return a, err
+	}
+	if o.Logins == 0 {
+		// -static alone: no users, no codes, no argon2id rate to compare with.
+		o.HashFor = 0
+	}
+	return a, nil
+}
+
+func main() {
 	fail := func(code int, msg ...any) {
 		fmt.Fprintln(os.Stderr, append([]any{"idp-load:"}, msg...)...)
 		os.Exit(code)
 	}
-	if o.Logins < 1 || o.Concurrency < 1 || o.Refreshes < 0 {
-		fail(2, "-n and -c must be at least 1, -refresh not negative")
+	a, err := parseArgs(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	} else if err != nil {
+		fail(2, err)
 	}
-	var err error
-	if usersFile != "" {
+	if a.version {
+		fmt.Println(buildinfo.Line("idp-load"))
+		return
+	}
+	o := a.o
+	email, pw, usersFile, gatewayAddr, secretFile, procNames, replicas, pid := a.email, a.pw, a.usersFile, a.gatewayAddr, a.secretFile, a.procNames, a.replicas, a.pid
+	switch {
+	case o.Logins == 0: // the static phase alone: no users, no codes
+		gatewayAddr = ""
+	case usersFile != "":
 		if o.Users, err = readUsers(usersFile); err != nil {
 			fail(2, err)
 		}
-	} else if pw == "" {
+	case pw == "":
 		fail(2, "-password or -users is required")
-	} else {
+	default:
 		o.Users = []user{{Email: email, Password: pw}}
 	}
 	if gatewayAddr != "" {
@@ -150,7 +201,7 @@ func main() {
 	o.HashParams = password.DefaultParams() // what internal/app hashes with
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	var rt http.RoundTripper = http.DefaultTransport
+	var rt http.RoundTripper = newTransport(max(o.Concurrency, o.StaticConcurrency))
 	if replicas != "" {
 		u, err := url.Parse(o.Issuer)
 		if err != nil || u.Host == "" {
@@ -163,9 +214,23 @@ func main() {
 		fail(1, err)
 	}
 	r.print(os.Stdout, o)
-	if r.Login.Failures > 0 || r.Refresh.Failures > 0 {
+	if r.Login.Failures > 0 || r.Refresh.Failures > 0 || r.Static.Discovery.Failures > 0 || r.Static.JWKS.Failures > 0 {
 		os.Exit(1)
 	}
+}
+
+// check checks the counts and settles -static-c.
+func (o *options) check() error {
+	if o.Logins < 0 || o.Concurrency < 1 || o.Refreshes < 0 || o.Static < 0 || o.StaticConcurrency < 0 {
+		return errors.New("-c must be at least 1; -n, -refresh, -static and -static-c not negative")
+	}
+	if o.Logins == 0 && (o.Static == 0 || o.Refreshes > 0) {
+		return errors.New("-n 0 runs the -static phase alone: give -static N and no -refresh")
+	}
+	if o.StaticConcurrency == 0 {
+		o.StaticConcurrency = o.Concurrency
+	}
+	return nil
 }
 
 // readUsers reads the users CSV; phones become E.164, as carekey sends them.
@@ -231,14 +296,39 @@ type report struct {
 	// HashRate is argon2id hashes a second in this process, measured
 	// before and after the run; 0: not measured.
 	HashRate, HashRateAfter float64
+	// Static is the -static phase; zero without it.
+	Static staticReport
 }
 
 // run measures the hash rate, makes o.Logins logins, o.Concurrency at once,
-// then o.Refreshes refreshes with the tokens they got, all through rt.
+// then o.Refreshes refreshes with the tokens they got, then the -static
+// phase, all through rt.
 func run(ctx context.Context, o options, rt http.RoundTripper) (report, error) {
-	var r report
 	o.Issuer = strings.TrimSuffix(o.Issuer, "/")
+	if o.StaticConcurrency == 0 {
+		o.StaticConcurrency = o.Concurrency
+	}
 	l := &loader{o: o, rt: rt, pages: map[string][]time.Duration{}}
+	var r report
+	if o.Logins > 0 {
+		var err error
+		if r, err = l.signIns(ctx); err != nil {
+			return r, err
+		}
+	}
+	if o.Static > 0 {
+		var err error
+		if r.Static, err = l.static(ctx); err != nil {
+			return r, fmt.Errorf("static: %w", err)
+		}
+	}
+	return r, nil
+}
+
+// signIns is the login and refresh phases with the hash rate around them.
+func (l *loader) signIns(ctx context.Context) (report, error) {
+	var r report
+	o := l.o
 	if o.HashFor > 0 {
 		r.HashRate = hashRate(ctx, o.HashParams, o.HashFor)
 	}
@@ -274,7 +364,7 @@ func run(ctx context.Context, o options, rt http.RoundTripper) (report, error) {
 		if err != nil {
 			return r, err
 		}
-		c := &http.Client{Transport: rt}
+		c := &http.Client{Transport: l.rt}
 		for range outboxRds.Load() {
 			if _, err := l.newestSMS(ctx, c); err != nil {
 				return r, err

@@ -15,7 +15,9 @@ func (r report) print(w io.Writer, o options) {
 		fmt.Fprintf(w, "argon2id in this tool (m=%d KiB, t=%d, p=%d, every core, %s before and after the run): %.1f and %.1f hashes/s\n",
 			p.Memory, p.Time, p.Threads, o.HashFor, r.HashRate, r.HashRateAfter)
 	}
-	r.Login.print(w, "logins", "login", o.Concurrency)
+	if o.Logins > 0 {
+		r.Login.print(w, "logins", "login", o.Concurrency)
+	}
 	if rate := (r.HashRate + r.HashRateAfter) / 2; r.Login.OK > 0 && r.HashRate > 0 && r.HashRateAfter > 0 {
 		fmt.Fprintf(w, "logins/s are %.0f%% of the mean argon2id rate (the server hashes once per login)\n", 100*float64(r.Login.OK)/r.Login.Wall.Seconds()/rate)
 	}
@@ -26,6 +28,9 @@ func (r report) print(w io.Writer, o options) {
 	}
 	if o.Refreshes > 0 {
 		r.Refresh.print(w, "refreshes", "refresh", o.Concurrency)
+	}
+	if o.Static > 0 {
+		r.Static.print(w, o)
 	}
 }
 
@@ -86,15 +91,17 @@ func pct(d []time.Duration, p int) time.Duration {
 	return round(d[max(0, min(i, len(d)-1))])
 }
 
-// round keeps about three significant figures: 1.234s, 56.7ms, 4.12ms.
+// round keeps about three significant figures: 1.234s, 56.7ms, 4.12ms, 345µs.
 func round(d time.Duration) time.Duration {
 	switch {
 	case d >= 100*time.Millisecond:
 		return d.Round(time.Millisecond)
 	case d >= 10*time.Millisecond:
 		return d.Round(100 * time.Microsecond)
-	default:
+	case d >= time.Millisecond:
 		return d.Round(10 * time.Microsecond)
+	default:
+		return d.Round(time.Microsecond)
 	}
 }
 

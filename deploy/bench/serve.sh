@@ -9,10 +9,13 @@
 #   3. USERS users imported with `idp admin users import`;
 #   4. idp-load: N logins C at once, then REFRESH refresh_token grants, with
 #      the CPU of idp, every postgres process and the redis-server per login
-#      and per refresh, and the argon2id rate of this machine;
+#      and per refresh, and the argon2id rate of this machine; then, with
+#      STATIC set, STATIC GETs of the discovery document and as many of the
+#      JWKS, STATIC_C at once (default C), over keep-alive connections (req/s);
 #   5. the server stopped, the schema dropped, the Redis keys deleted.
 #
-# Settings (environment): N (200), C (4), REFRESH (2×N), USERS (2×C, at least
+# Settings (environment): N (200; 0 with STATIC: the static phase alone),
+# C (4), REFRESH (2×N), STATIC (none), STATIC_C (C), USERS (2×C, at least
 # C, at most 1000), PORT (18080), SMS_PORT (18099), BENCH_POSTGRES_URL
 # (postgres://postgres@127.0.0.1:5432/test?sslmode=disable), BENCH_REDIS_ADDR
 # (127.0.0.1:6379), KEEP=1 to keep the work directory. Needs go, psql and
@@ -158,14 +161,15 @@ procs=postgres
 for s in $servers; do procs="$procs,idp=$s"; done # these replicas, not another idp on this machine
 redis_pid=$(redis-cli -h "${REDIS%:*}" -p "${REDIS##*:}" INFO server | tr -d '\r' | sed -n 's/^process_id://p')
 if [ -n "$redis_pid" ] && [ -r "/proc/$redis_pid/stat" ]; then procs="$procs,redis-server=$redis_pid"; else procs="$procs,redis-server"; fi
-echo "== idp-load: $N logins, $C at once, then $REFRESH refreshes"
+echo "== idp-load: $N logins, $C at once, then $REFRESH refreshes${STATIC:+, then $STATIC GETs each of discovery and JWKS}"
 if [ -n "${PROFILE:-}" ]; then
 	curl -fsS -o "$PROFILE" "http://127.0.0.1:$((PORT + 2))/debug/pprof/profile?seconds=${PROFILE_SECONDS:-10}" &
 	profiler=$!
 fi
 "$work/idp-load" -issuer "http://127.0.0.1:$PORT" -client bench -redirect-uri https://bench.invalid/callback \
 	-users "$work/users.csv" -sms-gateway "127.0.0.1:$SMS_PORT" -sms-secret-file "$work/sms_secret" \
-	-n "$N" -c "$C" -refresh "$REFRESH" -procs "$procs" ${REPLICAS:+-replicas "$targets"}
+	-n "$N" -c "$C" -refresh "$REFRESH" -procs "$procs" ${REPLICAS:+-replicas "$targets"} \
+	${STATIC:+-static "$STATIC"} ${STATIC_C:+-static-c "$STATIC_C"}
 if [ -n "${PROFILE:-}" ]; then
 	wait "$profiler" && echo "CPU profile of idp serve: $PROFILE (go tool pprof -top -cum $PROFILE)"
 fi
