@@ -411,3 +411,48 @@ func TestResetClearsPasswordPending(t *testing.T) {
 		t.Errorf("after the reset: password set %v, pending %v, external ID %q; want set, not pending, kept", ok, u.PasswordPending, u.ExternalID)
 	}
 }
+
+// The code goes in the language of the page that asked for it, even though
+// the job that sends it runs after the answer; the notice that the password
+// changed goes in the account's saved language.
+func TestResetInTheReadersLanguage(t *testing.T) {
+	r := newRig(t)
+	r.user(0)
+	if _, err := r.store.UpdateUser(t.Context(), "usr_p", func(u *store.User) ([]store.AuditEvent, error) {
+		u.Language = "cy"
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r.jobs.inline = false
+	ctx := text.WithLang(t.Context(), text.English)
+	f, _ := r.svc.Start(ctx, nil)
+	if err := r.svc.SubmitEmail(ctx, f.ID, "penny@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	r.jobs.run()
+	m, ok := r.mail.LastEmail("penny@example.com")
+	if !ok || m.Lang != text.English || m.Template != notify.TemplatePasswordResetCode {
+		t.Fatalf("code email %s in %s, want the reset code in English", m.Template, m.Lang)
+	}
+	if err := r.svc.SubmitCode(ctx, f.ID, m.Code); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.SubmitPassword(ctx, f.ID, "Brand-new-pass-1", "Brand-new-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := r.mail.LastEmail("penny@example.com"); m.Template != notify.TemplatePasswordChanged || m.Lang != text.Welsh {
+		t.Fatalf("last email %s in %s, want password changed in Welsh", m.Template, m.Lang)
+	}
+
+	// In Welsh, the code is Welsh too.
+	ctx = text.WithLang(t.Context(), text.Welsh)
+	f, _ = r.svc.Start(ctx, nil)
+	if err := r.svc.SubmitEmail(ctx, f.ID, "penny@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	r.jobs.run()
+	if m, _ := r.mail.LastEmail("penny@example.com"); m.Template != notify.TemplatePasswordResetCode || m.Lang != text.Welsh {
+		t.Fatalf("code email %s in %s, want the reset code in Welsh", m.Template, m.Lang)
+	}
+}

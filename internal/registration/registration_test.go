@@ -350,3 +350,41 @@ func TestRefusedCredentialsCostNoHash(t *testing.T) {
 		})
 	}
 }
+
+// A registration made in Welsh emails its code in Welsh and saves Welsh
+// with the account, for the notices that come later; one in English says so.
+func TestRegistrationInTheReadersLanguage(t *testing.T) {
+	for _, tc := range []struct {
+		lang    text.Lang
+		subject string
+	}{
+		{text.English, "confirm your email address"},
+		{text.Welsh, "cadarnhau"},
+	} {
+		t.Run(string(tc.lang), func(t *testing.T) {
+			r := newRig(t)
+			ctx := text.WithLang(t.Context(), tc.lang)
+			f, err := r.svc.Start(ctx, []byte("csrf"), "ar_1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.svc.SubmitProfile(ctx, f.ID, profile(), "192.0.2.1"); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.svc.SubmitCredentials(ctx, f.ID, registration.Credentials{Email: "nina@example.com", Password: goodPassword, Confirm: goodPassword}); err != nil {
+				t.Fatal(err)
+			}
+			m, ok := r.mail.LastEmail("nina@example.com")
+			if !ok || m.Lang != tc.lang || !strings.Contains(strings.ToLower(m.Subject), tc.subject) {
+				t.Fatalf("email in %s, subject %q; want %s with %q", m.Lang, m.Subject, tc.lang, tc.subject)
+			}
+			if _, err := r.svc.SubmitCode(ctx, f.ID, m.Code, "192.0.2.1"); err != nil {
+				t.Fatal(err)
+			}
+			u, err := r.store.GetUserByEmail(t.Context(), "nina@example.com")
+			if err != nil || u.Language != string(tc.lang) {
+				t.Fatalf("user language %q, %v; want %s", u.Language, err, tc.lang)
+			}
+		})
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
+	"github.com/carekey/carekey/internal/text"
 )
 
 const newPhone = "+447700900222"
@@ -165,5 +166,27 @@ func TestChangePhoneNoticeFailureKeepsTheChange(t *testing.T) {
 				t.Errorf("want a warning without full numbers, got:\n%s", out)
 			}
 		})
+	}
+}
+
+// Notices about an account go in its saved language, whatever the page's.
+func TestChangePhoneNoticesInTheSavedLanguage(t *testing.T) {
+	f := newFixture(t)
+	f.svc.SMS, f.svc.Email = f.sender, f.sender
+	if _, err := f.users.UpdateUser(t.Context(), "usr_p", func(u *store.User) ([]store.AuditEvent, error) {
+		u.Language = "cy"
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := text.WithLang(t.Context(), text.English)
+	if err := f.svc.ChangePhone(ctx, signin.PhoneChange{UserID: "usr_p", Phone: newPhone, Kind: "mobile", Method: "sms", IP: "192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
+	if sms, _ := f.sender.LastSMS(phone); sms.Lang != text.Welsh {
+		t.Errorf("SMS notice in %q, want Welsh", sms.Lang)
+	}
+	if m, _ := f.sender.LastEmail(email); m.Lang != text.Welsh {
+		t.Errorf("email notice in %q, want Welsh", m.Lang)
 	}
 }

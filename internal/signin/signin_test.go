@@ -19,6 +19,7 @@ import (
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/store/memstore"
+	"github.com/carekey/carekey/internal/text"
 )
 
 const (
@@ -372,5 +373,20 @@ func TestRightPasswordWritesOnlyWhatChanged(t *testing.T) {
 				t.Errorf("%d signin.password_ok events, want 1", len(ok))
 			}
 		})
+	}
+}
+
+// The sign-in code is worded in the language of the page the person is
+// reading.
+func TestCodeSMSInThePagesLanguage(t *testing.T) {
+	for _, l := range text.Langs() {
+		f := newFixture(t)
+		id := f.flowAt(t, signin.StateConfirm)
+		if err := f.phones.SendCode(text.WithLang(t.Context(), l), id); err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := f.sender.LastSMS(phone); m.Lang != l {
+			t.Errorf("page in %s: SMS in %q", l, m.Lang)
+		}
 	}
 }
