@@ -23,10 +23,14 @@ func openPhoneSenders(cfg *config.Config, clk clock.Clock) (notify.SMSSender, no
 	case "govuknotify":
 		n := cfg.SMS.GovUKNotify
 		c, err := govuknotify.New(govuknotify.Config{
-			BaseURL:      n.BaseURL,
-			APIKey:       n.APIKey,
-			SMSTemplates: map[string]string{notify.TemplateSignInCode: n.SignInCodeTemplate, notify.TemplatePhoneChanged: n.PhoneChangedTemplate},
-			Clock:        clk,
+			BaseURL: n.BaseURL,
+			APIKey:  n.APIKey,
+			SMSTemplates: map[string]string{
+				notify.TemplateSignInCode: n.SignInCodeTemplate, notify.TemplatePhoneChanged: n.PhoneChangedTemplate,
+				govuknotify.WelshKey(notify.TemplateSignInCode):   n.SignInCodeTemplateCy,
+				govuknotify.WelshKey(notify.TemplatePhoneChanged): n.PhoneChangedTemplateCy,
+			},
+			Clock: clk,
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("sms.govuknotify: %w", err)

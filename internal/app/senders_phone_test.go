@@ -9,6 +9,7 @@ import (
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/notify"
+	"github.com/carekey/carekey/internal/text"
 )
 
 // With GOV.UK Notify for SMS, each kind of text goes out with its own
@@ -31,6 +32,7 @@ func TestNotifySMSTemplates(t *testing.T) {
 		APIKey:               "carekey-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0",
 		SignInCodeTemplate:   "11111111-1111-4111-8111-111111111111",
 		PhoneChangedTemplate: "22222222-2222-4222-8222-222222222222",
+		SignInCodeTemplateCy: "33333333-3333-4333-8333-333333333333",
 	}}}
 	sms, _, err := openPhoneSenders(cfg, clock.System())
 	if err != nil {
@@ -44,6 +46,17 @@ func TestNotifySMSTemplates(t *testing.T) {
 	}
 	if len(got) != 2 || got[0] != cfg.SMS.GovUKNotify.SignInCodeTemplate || got[1] != cfg.SMS.GovUKNotify.PhoneChangedTemplate {
 		t.Fatalf("template IDs sent = %q", got)
+	}
+	// In Welsh: the Welsh code template; no Welsh notice template, so the English one.
+	got = nil
+	cy := tpl.In(text.Welsh)
+	for _, m := range []notify.SMS{cy.SignInCodeSMS("+447700900047", "123456"), cy.PhoneChangedSMS("+447700900047")} {
+		if err := sms.SendSMS(t.Context(), m); err != nil {
+			t.Fatalf("%s: %v", m.Template, err)
+		}
+	}
+	if len(got) != 2 || got[0] != cfg.SMS.GovUKNotify.SignInCodeTemplateCy || got[1] != cfg.SMS.GovUKNotify.PhoneChangedTemplate {
+		t.Fatalf("Welsh template IDs sent = %q", got)
 	}
 }
 

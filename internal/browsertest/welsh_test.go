@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -24,12 +25,37 @@ func TestWelshRegisterAndSignIn(t *testing.T) {
 	s.registerFromMyAccount(t, ctx)
 	s.enrol(t, ctx, true)
 	s.pageIsIn(t, ctx, text.Welsh)
+	s.messagesAreIn(t, text.Welsh)
 
 	// Penny signs in on another computer, in Welsh, without JavaScript.
 	ctx = browser(t, false)
 	s.chooseLanguage(t, ctx, text.Welsh)
 	s.signIn(t, ctx, false)
 	s.pageIsIn(t, ctx, text.Welsh)
+	s.messagesAreIn(t, text.Welsh)
+}
+
+// messagesAreIn checks that the code that confirmed Nina's email address
+// and the newest SMS code of the dev outbox are worded in l.
+func (s *stack) messagesAreIn(t *testing.T, l text.Lang) {
+	t.Helper()
+	email := longestWords(l.Get("notify.verify_email.subject"))
+	sms := longestWords(l.Get("notify.sms.sign_in_code"))
+	var sawEmail, sawSMS bool
+	for _, m := range s.app.Senders().Outbox.Messages() { // newest first
+		switch {
+		case m.Channel == "email" && m.To == ninaEmail && strings.Contains(m.Subject, email):
+			sawEmail = true // the code that confirmed her address
+		case m.Channel == "sms" && m.Code != nil && !sawSMS:
+			sawSMS = true
+			if !strings.Contains(m.Body, sms) {
+				t.Errorf("SMS %q is not in %s (want %q)", m.Body, l.Name(), sms)
+			}
+		}
+	}
+	if !sawEmail || !sawSMS {
+		t.Errorf("outbox: email code in %s %v, SMS code %v; want both", l.Name(), sawEmail, sawSMS)
+	}
 }
 
 // chooseLanguage opens the dashboard and selects its link to l (the
@@ -52,4 +78,16 @@ func (s *stack) pageIsIn(t *testing.T, ctx context.Context, l text.Lang) {
 	if lang != string(l) {
 		t.Errorf("page at %s has lang %q, want %q", location(ctx), lang, l)
 	}
+}
+
+// longestWords is the longest run of words of a message between its verbs
+// (%s, %d), which the message holds whatever fills them.
+func longestWords(msg string) string {
+	var longest string
+	for _, part := range verbs.Split(msg, -1) {
+		if part = strings.TrimSpace(part); len(part) > len(longest) {
+			longest = part
+		}
+	}
+	return longest
 }

@@ -34,7 +34,9 @@ type EmailNotify struct {
 	// Templates maps each kind of email to its Notify template ID: verify_email,
 	// already_registered, password_reset_code, password_changed,
 	// phone_changed, phone_enrol_code, phone_enrolled, account_locked; and,
-	// with mfa.app, app_added and app_removed (AppEmailTemplates).
+	// with mfa.app, app_added and app_removed (AppEmailTemplates). A kind's
+	// Welsh template, for users who chose Welsh, goes under "<kind>.cy"
+	// (verify_email.cy); without one, they get the English template.
 	Templates map[string]string `yaml:"templates"`
 }
 
@@ -155,8 +157,8 @@ func (v *validator) validateEmail(c *Config) {
 			}
 		}
 		for k := range n.Templates {
-			if !contains(known, k) {
-				v.add("email.govuknotify.templates."+k, "unknown template; allowed: %s", strings.Join(known, ", "))
+			if !contains(known, strings.TrimSuffix(k, ".cy")) {
+				v.add("email.govuknotify.templates."+k, "unknown template; allowed: %s, each also with .cy for its Welsh template", strings.Join(known, ", "))
 			}
 		}
 	default:

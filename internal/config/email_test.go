@@ -28,6 +28,9 @@ func TestValidateEmail(t *testing.T) {
 			"email.govuknotify.api_key", "email.govuknotify.templates.account_locked", "email.govuknotify.templates.already_registered",
 			"email.govuknotify.templates.bogus", "email.govuknotify.templates.password_changed", "email.govuknotify.templates.password_reset_code",
 			"email.govuknotify.templates.phone_changed", "email.govuknotify.templates.phone_enrol_code", "email.govuknotify.templates.phone_enrolled"}},
+		{"notify with Welsh templates", `email: {provider: govuknotify, govuknotify: {api_key: k, templates: {verify_email: a, already_registered: b, password_reset_code: c, password_changed: d, phone_changed: e, phone_enrol_code: f, phone_enrolled: g, account_locked: h, verify_email.cy: a2, account_locked.cy: h2}}}`, ModeServe, nil},
+		{"notify Welsh template of an unknown kind", `email: {provider: govuknotify, govuknotify: {api_key: k, templates: {verify_email: a, already_registered: b, password_reset_code: c, password_changed: d, phone_changed: e, phone_enrol_code: f, phone_enrolled: g, account_locked: h, bogus.cy: x, verify_email.fr: y}}}`, ModeServe, []string{
+			"email.govuknotify.templates.bogus.cy", "email.govuknotify.templates.verify_email.fr"}},
 		{"notify http base url", `email: {provider: govuknotify, govuknotify: {api_key: k, base_url: "http://x", templates: ` + tmpl + `}}`, ModeServe, []string{"email.govuknotify.base_url"}},
 		{"policy out of range", `password_policy: {min_length: 300, history_size: 30, specials: "!é", hash_concurrency: -1, hash_queue: -2}`, ModeDev, []string{
 			"password_policy.hash_concurrency", "password_policy.hash_queue", "password_policy.history_size", "password_policy.min_length",

@@ -86,6 +86,11 @@ type NotifySMS struct {
 	// old number when a user changes their phone (personalisation
 	// ((service_name)), ((council_name))).
 	PhoneChangedTemplate string `yaml:"phone_changed_template"`
+	// SignInCodeTemplateCy and PhoneChangedTemplateCy are the same
+	// templates in Welsh, for users reading carekey in Welsh; without them,
+	// those users get the English templates.
+	SignInCodeTemplateCy   string `yaml:"sign_in_code_template_cy"`
+	PhoneChangedTemplateCy string `yaml:"phone_changed_template_cy"`
 }
 
 // Voice places "Call Me" calls.
