@@ -134,7 +134,10 @@ func (a *App) newJourney(cfg *config.Config, clk clock.Clock, hasher signin.Hash
 		CallTimeout:     cfg.MFA.CallTimeout,
 		App:             cfg.MFA.App,
 	}
-	a.pressHash = func(ctx context.Context, ref string) error { return p.CallAnswered(ctx, ref, true) }
+	a.pressHash = func(ctx context.Context, ref string) error {
+		_, err := p.CallAnswered(ctx, ref, true)
+		return err
+	}
 	return p
 }
 

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"github.com/carekey/carekey/internal/text"
 	"html"
 	"net/http"
 	"net/url"
@@ -426,4 +427,61 @@ func TestCancelReturnsToTheRelyingParty(t *testing.T) {
 func oauthS256(t *testing.T) oauth2.AuthCodeOption {
 	t.Helper()
 	return oauth2.S256ChallengeOption(oauth2.GenerateVerifier())
+}
+
+// welshTransport is a browser whose reader asks for Welsh.
+type welshTransport struct{ next http.RoundTripper }
+
+func (w welshTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Accept-Language", "cy")
+	return w.next.RoundTrip(r)
+}
+
+// A call placed from a page in Welsh speaks Welsh, and so do the replies
+// to its key press: the confirmation, and the refusal of a wrong key.
+func TestCallMeInWelsh(t *testing.T) {
+	e := startWith(t, false, withTwilioWebhook)
+	for _, tc := range []struct {
+		digits string
+		want   text.ID
+	}{
+		{"#", text.CallConfirmed},
+		{"5", text.CallNotHash},
+	} {
+		t.Run(tc.digits, func(t *testing.T) {
+			c := e.browser()
+			next := c.Transport
+			if next == nil {
+				next = http.DefaultTransport
+			}
+			c.Transport = welshTransport{next}
+			resp, err := c.Get(e.issuer + "/signin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			csrf := csrfOf(t, readBody(t, resp))
+			resp, err = c.PostForm(e.issuer+"/signin", url.Values{"csrf_token": {csrf}, "email": {testEmail}, "password": {testPassword}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := mustStatus(t, resp, http.StatusOK)
+			if !strings.Contains(body, `lang="cy"`) {
+				t.Fatalf("the confirm page is not in Welsh:\n%s", body)
+			}
+			resp, err = c.PostForm(e.issuer+"/signin/call", url.Values{"csrf_token": {csrfOf(t, body)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustStatus(t, resp, http.StatusOK)
+			call, ok := e.app.Senders().Outbox.Last(outbox.ChannelVoice, "+447700900047")
+			if !ok || call.Reference == "" {
+				t.Fatal("no call in the outbox")
+			}
+			st, twiml := e.webhook(t, "/webhooks/twilio/voice", call.Reference, url.Values{"Digits": {tc.digits}}, webhookToken, "")
+			if st != http.StatusOK || !strings.Contains(twiml, `language="cy-GB"`) || !strings.Contains(twiml, html.EscapeString(text.Welsh.Get(tc.want))) {
+				t.Errorf("reply to %s: %d\n%s\nwant Welsh %q", tc.digits, st, twiml, text.Welsh.Get(tc.want))
+			}
+		})
+	}
 }

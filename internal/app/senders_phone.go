@@ -11,6 +11,7 @@ import (
 	"github.com/carekey/carekey/internal/notify/govuknotify"
 	"github.com/carekey/carekey/internal/notify/httpsms"
 	"github.com/carekey/carekey/internal/notify/twilio"
+	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web"
 )
 
@@ -92,4 +93,6 @@ var _ web.VoiceWebhook = twilioWebhook{}
 func (t twilioWebhook) Verify(r *http.Request) (url.Values, error) { return t.c.VerifyRequest(r) }
 func (twilioWebhook) Gather(form url.Values) (string, bool)        { return twilio.ParseGather(form) }
 func (twilioWebhook) Status(form url.Values) (string, string)      { return twilio.ParseStatus(form) }
-func (twilioWebhook) Answer(w http.ResponseWriter, text string)    { twilio.WriteTwiML(w, text) }
+func (twilioWebhook) Answer(w http.ResponseWriter, l text.Lang, words string) {
+	twilio.WriteTwiMLIn(w, l, words)
+}

@@ -213,7 +213,7 @@ func TestCallCompletesNothingWhileLocked(t *testing.T) {
 	if err := f.phones.PlaceCall(t.Context(), id); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.phones.CallAnswered(t.Context(), f.sender.Calls()[0].Reference, true); err != nil {
+	if _, err := f.phones.CallAnswered(t.Context(), f.sender.Calls()[0].Reference, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.users.UpdateUser(t.Context(), "usr_p", func(u *store.User) ([]store.AuditEvent, error) {

@@ -234,7 +234,7 @@ func TestStepCallOnALockedAccountKeepsTheLoadedFlow(t *testing.T) {
 	if _, err := f.phones.Step(t.Context(), fl.ID, token, signin.Action{Event: signin.EventPlaceCall}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.phones.CallAnswered(t.Context(), f.sender.Calls()[0].Reference, true); err != nil {
+	if _, err := f.phones.CallAnswered(t.Context(), f.sender.Calls()[0].Reference, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.users.UpdateUser(t.Context(), "usr_p", func(u *store.User) ([]store.AuditEvent, error) {
@@ -377,5 +377,26 @@ func TestSessionStartsWithTheClient(t *testing.T) {
 	s, err := sessions.Get(t.Context(), out.Done.Session.ID)
 	if err != nil || !slices.Equal(s.Clients, []string{"portal"}) {
 		t.Errorf("stored session clients %v, %v; want [portal]", s.Clients, err)
+	}
+}
+
+// A call speaks the language of the page it was asked for from, and its
+// answer says which, for the words said back.
+func TestCallSpeaksThePagesLanguage(t *testing.T) {
+	for _, l := range text.Langs() {
+		f := newFixture(t)
+		fl, token := f.storedAtConfirm(t)
+		ctx := text.WithLang(t.Context(), l)
+		if _, err := f.phones.Step(ctx, fl.ID, token, signin.Action{Event: signin.EventPlaceCall}); err != nil {
+			t.Fatal(err)
+		}
+		call := f.sender.Calls()[0]
+		if call.Lang != l {
+			t.Errorf("page in %s: call in %q", l, call.Lang)
+		}
+		got, err := f.phones.CallAnswered(t.Context(), call.Reference, true)
+		if err != nil || got != l {
+			t.Errorf("page in %s: answer in %q, %v", l, got, err)
+		}
 	}
 }

@@ -57,6 +57,7 @@ const (
 	DataCallState   = "call_state"    // "pending", "verified", "failed"
 	DataCallStatus  = "call_status"   // the provider's final status of a failed call
 	DataCallAt      = "call_at"       // when the call was placed (RFC 3339)
+	DataCallLang    = "call_lang"     // the language the call speaks, for the replies to its key press
 	// DataPurpose is PurposeChangePhone in a flow that confirms a signed-in
 	// user's new number (StartChange); absent in a sign-in.
 	DataPurpose = "purpose"
@@ -611,6 +612,7 @@ func (p *Journey) placeCall(ctx context.Context, cur flow.Flow) (flow.Flow, erro
 		f.Set(DataCallRef, secret.HashToken(tok))
 		f.Set(DataCallState, CallPending)
 		f.Set(DataCallAt, now.UTC().Format(time.RFC3339Nano))
+		f.Set(DataCallLang, string(text.LangOf(ctx)))
 		delete(f.Data, DataCallStatus)
 		return nil
 	})
@@ -635,12 +637,15 @@ func (p *Journey) placeCall(ctx context.Context, cur flow.Flow) (flow.Flow, erro
 // CallAnswered records the key pressed on the call named by reference:
 // pressed reports whether it was #. A reference is good for one answer: an
 // unknown, forged or already answered reference returns ErrUnknownReference
-// and changes nothing.
-func (p *Journey) CallAnswered(ctx context.Context, reference string, pressed bool) error {
-	return p.callOutcome(ctx, reference, func(f *flow.Flow) error {
+// and changes nothing. It returns the language the call speaks, for the
+// words said in reply.
+func (p *Journey) CallAnswered(ctx context.Context, reference string, pressed bool) (text.Lang, error) {
+	lang := text.English
+	err := p.callOutcome(ctx, reference, func(f *flow.Flow) error {
 		if f.Data[DataCallState] != CallPending {
 			return ErrUnknownReference // used
 		}
+		lang = text.Saved(f.Data[DataCallLang], text.English)
 		if pressed {
 			f.Data[DataCallState] = CallVerified
 		} else {
@@ -649,6 +654,7 @@ func (p *Journey) CallAnswered(ctx context.Context, reference string, pressed bo
 		}
 		return nil
 	})
+	return lang, err
 }
 
 // CallEnded records the provider's final status of the call named by

@@ -280,17 +280,17 @@ func TestCallOutcomes(t *testing.T) {
 		t.Error("the flow keeps the reference's secret in plain")
 	}
 	for _, forged := range []string{"", "nodot", id + ".wrong", "flw_other." + strings.SplitN(ref, ".", 2)[1]} {
-		if err := f.phones.CallAnswered(t.Context(), forged, true); !errors.Is(err, signin.ErrUnknownReference) {
+		if _, err := f.phones.CallAnswered(t.Context(), forged, true); !errors.Is(err, signin.ErrUnknownReference) {
 			t.Errorf("forged %q: %v", forged, err)
 		}
 	}
 	if _, err := f.phones.FinishCall(t.Context(), id); !errors.Is(err, signin.ErrCallPending) {
 		t.Errorf("before #: %v", err)
 	}
-	if err := f.phones.CallAnswered(t.Context(), ref, true); err != nil {
+	if _, err := f.phones.CallAnswered(t.Context(), ref, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.phones.CallAnswered(t.Context(), ref, true); !errors.Is(err, signin.ErrUnknownReference) {
+	if _, err := f.phones.CallAnswered(t.Context(), ref, true); !errors.Is(err, signin.ErrUnknownReference) {
 		t.Errorf("used reference: %v", err)
 	}
 	fl, err := f.phones.FinishCall(t.Context(), id)

@@ -8,6 +8,12 @@ package text
 // "cysylltwch â Norfolk County Council", "cysylltwch ag Anglesey County
 // Council" (before a vowel) or "cysylltwch â'r cyngor" (no name configured).
 // The English of those entries is the name alone ("contact %s").
+// Replies said on a call after its key press (internal/web's voice webhook).
+const (
+	CallConfirmed ID = "notify.call.confirmed"
+	CallNotHash   ID = "notify.call.not_hash"
+)
+
 var notifyEntries = []entry{
 	// The council's name in a sentence.
 	{id: "notify.council.unnamed", en: "the council", cy: "y cyngor"},
@@ -127,8 +133,8 @@ var notifyEntries = []entry{
 	{id: "notify.call.no_key_press", en: "We did not receive a key press. Goodbye.",
 		cy: "Ni wnaethoch bwyso unrhyw allwedd. Hwyl fawr."},
 	// The answers to the key pressed (internal/web's Call Me webhook).
-	{id: "notify.call.confirmed", en: "Thank you. You can now return to the screen.",
+	{id: CallConfirmed, en: "Thank you. You can now return to the screen.",
 		cy: "Diolch. Gallwch nawr fynd yn ôl i'r sgrin."},
-	{id: "notify.call.not_hash", en: "That was not the hash key, so we have not confirmed your sign-in. Goodbye.",
+	{id: CallNotHash, en: "That was not the hash key, so we have not confirmed your sign-in. Goodbye.",
 		cy: "Nid yr allwedd stwnsh oedd honno, felly nid ydym wedi cadarnhau eich mewngofnodi. Hwyl fawr."},
 }

@@ -339,7 +339,7 @@ func TestSigninByCallEndsAtHome(t *testing.T) {
 	wantPage(t, r.post("/signin/continue", nil), http.StatusOK, text.Get(text.CallPending))
 
 	calls := r.sent.Calls()
-	if err := r.journey.CallAnswered(t.Context(), calls[len(calls)-1].Reference, true); err != nil {
+	if _, err := r.journey.CallAnswered(t.Context(), calls[len(calls)-1].Reference, true); err != nil {
 		t.Fatal(err)
 	}
 	if st := status(); st != signin.CallVerified {
@@ -664,7 +664,7 @@ func TestSigninCallWrongKey(t *testing.T) {
 	r.page("/signin", http.StatusSeeOther)
 	r.signIn()
 	wantRedirect(t, r.post("/signin/call", nil), "/signin")
-	if err := r.journey.CallAnswered(t.Context(), r.sent.Calls()[0].Reference, false); err != nil {
+	if _, err := r.journey.CallAnswered(t.Context(), r.sent.Calls()[0].Reference, false); err != nil {
 		t.Fatal(err)
 	}
 	wantPage(t, r.post("/signin/continue", nil), http.StatusBadRequest, text.Get(text.CallFailed))

@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/carekey/carekey/internal/signin"
+	"github.com/carekey/carekey/internal/text"
 )
 
 // VoiceWebhook is the telephony provider's side of Call Me (Twilio in
@@ -24,8 +25,9 @@ type VoiceWebhook interface {
 	// Status reads the call-status webhook: reference and final status
 	// (completed, busy, no-answer, failed, canceled).
 	Status(form url.Values) (ref, status string)
-	// Answer replies to the key-press webhook with text said to the caller.
-	Answer(w http.ResponseWriter, text string)
+	// Answer replies to the key-press webhook with words said to the
+	// caller in language l.
+	Answer(w http.ResponseWriter, l text.Lang, words string)
 }
 
 // Paths of the voice webhooks (voice.twilio.webhook_url names the first).
@@ -74,7 +76,7 @@ func (h *VoiceWebhooks) gather(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ref, pressed := h.Provider.Gather(form)
-	err := h.Phones.CallAnswered(ctx, ref, pressed)
+	lang, err := h.Phones.CallAnswered(ctx, ref, pressed)
 	switch {
 	case errors.Is(err, signin.ErrUnknownReference):
 		h.Logger.WarnContext(ctx, "voice webhook with unknown or used reference", "ip", clientIP(r))
@@ -86,10 +88,10 @@ func (h *VoiceWebhooks) gather(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if pressed {
-		h.Provider.Answer(w, "Thank you. You can now return to the screen.")
+		h.Provider.Answer(w, lang, lang.Get(text.CallConfirmed))
 		return
 	}
-	h.Provider.Answer(w, "That was not the hash key, so we have not confirmed your sign-in. Goodbye.")
+	h.Provider.Answer(w, lang, lang.Get(text.CallNotHash))
 }
 
 func (h *VoiceWebhooks) status(w http.ResponseWriter, r *http.Request) {

@@ -4,7 +4,8 @@
 // email account or a phone.
 //
 //	o := outbox.New(clk, func(ctx context.Context, ref string) error {
-//		return signin.CallAnswered(ctx, ref) // what the Twilio webhook would do
+//		_, err := phones.CallAnswered(ctx, ref, true) // what the Twilio webhook would do
+//		return err
 //	})
 //	mux.Handle("/dev/", o.Handler())
 //
