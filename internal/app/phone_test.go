@@ -89,6 +89,20 @@ func TestFirstSigninEnrolsAPhone(t *testing.T) {
 // passwordOnly signs in with the password and stops at "Confirm your identity".
 func (e *env) passwordOnly(t *testing.T, c *http.Client, authURL string) string {
 	t.Helper()
+	body := e.toConfirm(t, c, authURL)
+	for _, want := range []string{"<h1 class=\"govuk-heading-l\">Confirm your identity</h1>", "You need to confirm your identity using your phone number every time you sign in.",
+		"Phone Number", "XXX-XXX-XXX47", ">Send Code</button>", ">Call Me</button>", ">Cancel</button>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("confirm page lacks %q", want)
+		}
+	}
+	return body
+}
+
+// toConfirm opens authURL and signs in with the test user's password, and
+// returns the page that follows.
+func (e *env) toConfirm(t *testing.T, c *http.Client, authURL string) string {
+	t.Helper()
 	resp, err := c.Get(authURL)
 	if err != nil {
 		t.Fatal(err)
@@ -98,14 +112,7 @@ func (e *env) passwordOnly(t *testing.T, c *http.Client, authURL string) string 
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := mustStatus(t, resp, http.StatusOK)
-	for _, want := range []string{"<h1 class=\"govuk-heading-l\">Confirm your identity</h1>", "You need to confirm your identity using your phone number every time you sign in.",
-		"Phone Number", "XXX-XXX-XXX47", ">Send Code</button>", ">Call Me</button>", ">Cancel</button>"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("confirm page lacks %q", want)
-		}
-	}
-	return body
+	return mustStatus(t, resp, http.StatusOK)
 }
 
 func TestSecondFactorCannotBeSkipped(t *testing.T) {

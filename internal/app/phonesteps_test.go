@@ -456,20 +456,11 @@ func TestCallMeInWelsh(t *testing.T) {
 				next = http.DefaultTransport
 			}
 			c.Transport = welshTransport{next}
-			resp, err := c.Get(e.issuer + "/signin")
-			if err != nil {
-				t.Fatal(err)
-			}
-			csrf := csrfOf(t, readBody(t, resp))
-			resp, err = c.PostForm(e.issuer+"/signin", url.Values{"csrf_token": {csrf}, "email": {testEmail}, "password": {testPassword}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			body := mustStatus(t, resp, http.StatusOK)
+			body := e.toConfirm(t, c, e.issuer+"/signin")
 			if !strings.Contains(body, `lang="cy"`) {
 				t.Fatalf("the confirm page is not in Welsh:\n%s", body)
 			}
-			resp, err = c.PostForm(e.issuer+"/signin/call", url.Values{"csrf_token": {csrfOf(t, body)}})
+			resp, err := c.PostForm(e.issuer+"/signin/call", url.Values{"csrf_token": {csrfOf(t, body)}})
 			if err != nil {
 				t.Fatal(err)
 			}
