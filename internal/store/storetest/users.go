@@ -267,9 +267,9 @@ func testUserLanguage(t *testing.T, s store.Store) {
 		return nil, nil
 	}
 	if up, ok := s.(store.UpdaterFrom); ok {
-		read, err := s.GetUser(ctx, "u1")
-		if err != nil {
-			t.Fatal(err)
+		read, rerr := s.GetUser(ctx, "u1")
+		if rerr != nil {
+			t.Fatal(rerr)
 		}
 		got, err = up.UpdateUserFrom(ctx, read, change)
 	} else {
