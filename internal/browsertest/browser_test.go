@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/carekey/carekey/internal/app"
+	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/internal/dashboard"
 	"github.com/carekey/carekey/internal/text"
@@ -44,6 +45,13 @@ type stack struct {
 // timings (zero: the defaults, 15 and 10 minutes).
 func startStack(t *testing.T, idle, warn time.Duration) *stack {
 	t.Helper()
+	return startStackWith(t, idle, warn, nil, nil)
+}
+
+// startStackWith is startStack with carekey's config changed by mod and its
+// time from clk (each optional).
+func startStackWith(t *testing.T, idle, warn time.Duration, mod func(*config.Config), clk clock.Clock) *stack {
+	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	cfg, err := config.Load(filepath.Join(filepath.Dir(file), "..", "..", "configs", "dev.yaml"), config.Options{Env: func(string) string { return "" }})
 	if err != nil {
@@ -63,7 +71,10 @@ func startStack(t *testing.T, idle, warn time.Duration) *stack {
 			cfg.Clients[i].BackchannelLogoutURI = dash.URL + "/backchannel-logout"
 		}
 	}
-	a, err := app.New(t.Context(), app.Options{Config: cfg, Mode: config.ModeDev, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if mod != nil {
+		mod(cfg)
+	}
+	a, err := app.New(t.Context(), app.Options{Config: cfg, Mode: config.ModeDev, Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatalf("start carekey: %v", err)
 	}
