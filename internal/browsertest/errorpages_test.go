@@ -1,17 +1,27 @@
 package browsertest
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 )
 
 // The error pages of carekey (a sign-in link that is not valid) and of the
-// dashboard (a sign-in callback it did not start).
+// dashboard (a sign-in callback it did not start), with JavaScript on and
+// off.
 func TestErrorPagesAccessible(t *testing.T) {
-	t.Parallel()
+	for _, withJS := range []bool{true, false} {
+		t.Run(fmt.Sprintf("js=%v", withJS), func(t *testing.T) {
+			t.Parallel()
+			errorPages(t, withJS)
+		})
+	}
+}
+
+func errorPages(t *testing.T, withJS bool) {
 	s := startStack(t, 0, 0)
-	ctx := browser(t, true)
+	ctx := browser(t, withJS)
 	run(t, ctx, "a sign-in link that is not valid",
 		chromedp.Navigate(s.idp.URL+"/login?authRequestID=not-a-request"),
 		chromedp.WaitVisible(`//p[starts-with(normalize-space(.), "This sign-in link is not valid")]`),

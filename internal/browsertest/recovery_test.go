@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -8,12 +9,20 @@ import (
 
 // Penny forgets her password: /forgot-password from the sign-in page, each
 // step first with a mistake, then the sign-in page refusing the old password.
-// Every page is checked with axe-core.
+// Every page is checked with axe-core, with JavaScript on and off.
 func TestForgotPasswordAccessible(t *testing.T) {
-	t.Parallel()
+	for _, withJS := range []bool{true, false} {
+		t.Run(fmt.Sprintf("js=%v", withJS), func(t *testing.T) {
+			t.Parallel()
+			forgotPassword(t, withJS)
+		})
+	}
+}
+
+func forgotPassword(t *testing.T, withJS bool) {
 	const newPassword = "Another-Horse-77!"
 	s := startStack(t, 0, 0)
-	ctx := browser(t, true)
+	ctx := browser(t, withJS)
 
 	run(t, ctx, "Forgot your password? from the sign-in page",
 		chromedp.Navigate(s.idp.URL+"/signin"),
