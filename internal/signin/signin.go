@@ -249,6 +249,11 @@ func (s *Service) password(ctx context.Context, a Attempt, limits func() error) 
 		case newHash != "" && !migrate:
 			u.PasswordHash = newHash
 		}
+		// The language the person signs in in becomes the account's, for
+		// the notices sent about it later (unchanged: nothing to write).
+		if l := text.LangOf(ctx); text.Saved(u.Language, text.English) != l {
+			u.Language = string(l)
+		}
 		if *u != was {
 			u.UpdatedAt = now // the usual sign-in changes nothing: only its audit row is written
 		}

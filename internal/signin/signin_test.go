@@ -390,3 +390,32 @@ func TestCodeSMSInThePagesLanguage(t *testing.T) {
 		}
 	}
 }
+
+// The language a person signs in in becomes their account's, for the
+// notices sent about it later; signing in in the same language writes
+// nothing (an account with none saved is English).
+func TestSignInSavesTheLanguage(t *testing.T) {
+	f := newFixture(t)
+	for _, step := range []struct {
+		page  text.Lang
+		saved string
+	}{
+		{text.English, ""}, // nothing saved is English: no change
+		{text.Welsh, "cy"},
+		{text.Welsh, "cy"},
+		{text.English, "en"},
+	} {
+		before, _ := f.users.GetUser(t.Context(), "usr_p")
+		u, err := f.svc.Password(text.WithLang(t.Context(), step.page), signin.Attempt{Email: email, Password: pw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Language != step.saved {
+			t.Errorf("signed in in %s: saved %q, want %q", step.page, u.Language, step.saved)
+		}
+		if after, _ := f.users.GetUser(t.Context(), "usr_p"); (before.Language == step.saved) != after.UpdatedAt.Equal(before.UpdatedAt) {
+			t.Errorf("signed in in %s: updated at %v → %v; want a write only when the language changes", step.page, before.UpdatedAt, after.UpdatedAt)
+		}
+		f.clk.Advance(time.Minute)
+	}
+}
