@@ -3,7 +3,7 @@ package ui
 import (
 	"testing"
 
-	"github.com/carekey/carekey/internal/text/texttest"
+	"github.com/carekey/carekey/pkg/text/texttest"
 )
 
 // TestTemplatesWordEverythingThroughTheCatalogue fails on words written into

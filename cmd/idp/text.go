@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // textCmd runs `idp text review [--all]`: the catalogue as CSV (id, English,

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 func TestTextReview(t *testing.T) {

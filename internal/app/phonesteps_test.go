@@ -1,7 +1,7 @@
 package app_test
 
 import (
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 	"html"
 	"net/http"
 	"net/url"

@@ -11,8 +11,8 @@ import (
 	"github.com/carekey/carekey/internal/notify/govuknotify"
 	"github.com/carekey/carekey/internal/notify/httpsms"
 	"github.com/carekey/carekey/internal/notify/twilio"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // openPhoneSenders builds the SMS sender and voice caller from the sms and

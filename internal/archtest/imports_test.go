@@ -100,9 +100,9 @@ func rules() []rule {
 	}, {
 		name: "contracts stay plain",
 		from: mapSlice(contracts, func(c string) string { return mod("internal/" + c) }),
-		only: []string{mod("internal/clock"), mod("pkg/claims")},
+		only: []string{mod("internal/clock"), mod("pkg/claims"), mod("pkg/text")},
 		why: "a contract is the seam every backend and journey shares: " +
-			"it may use only the standard library, internal/clock and pkg/claims, never a backend, driver or library",
+			"it may use only the standard library, internal/clock, pkg/claims and pkg/text (the words it carries), never a backend, driver or library",
 	}, {
 		name:   "only app picks backends",
 		from:   []string{mod("...")},
@@ -130,11 +130,18 @@ func rules() []rule {
 		only: []string{
 			mod("internal/dashboard/..."),
 			mod("pkg/claims"),
+			mod("pkg/text"),
 			"github.com/coreos/go-oidc/v3/...",
 			"golang.org/x/oauth2/...",
 		},
 		why: "the dashboard is the reference relying party: it must be built only from what " +
-			"any council's app could use (the standard library, pkg/claims, an OIDC client), never carekey's internals",
+			"any council's app could use (the standard library, pkg/claims and pkg/text, an OIDC client), never carekey's internals",
+	}, {
+		name: "the catalogue is a leaf",
+		from: []string{mod("pkg/text")},
+		only: []string{},
+		why: "pkg/text holds words and picks a language; contracts, pages, the dashboard and council apps " +
+			"all use it, so it may use only the standard library",
 	}}
 
 	// The accounts service is a service like the journeys: no HTTP, no backend.

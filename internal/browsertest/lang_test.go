@@ -11,7 +11,7 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // w returns the words the pages show for the English words en in the

@@ -13,8 +13,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/pkg/claims"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // Defaults filled in by New.

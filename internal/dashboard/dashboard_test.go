@@ -177,7 +177,7 @@ func TestNeedsUserinfo(t *testing.T) {
 
 // TestImports keeps the dashboard an ordinary RP: it may use the standard
 // library, pkg/claims, an OIDC client and carekey's catalogue of words
-// (internal/text, itself only the standard library), and nothing else of
+// (pkg/text, itself only the standard library), and nothing else of
 // carekey.
 func TestImports(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, ".").Output()
@@ -185,15 +185,15 @@ func TestImports(t *testing.T) {
 		t.Fatalf("go list: %v", err)
 	}
 	allowed := map[string]string{
-		"github.com/carekey/carekey/pkg/claims":    "the accounts claim's types",
-		"github.com/coreos/go-oidc/v3/oidc":        "discovery and ID token verification",
-		"golang.org/x/oauth2":                      "the code flow with PKCE",
-		"github.com/carekey/carekey/internal/text": "the pages' words in English and Welsh",
+		"github.com/carekey/carekey/pkg/claims": "the accounts claim's types",
+		"github.com/coreos/go-oidc/v3/oidc":     "discovery and ID token verification",
+		"golang.org/x/oauth2":                   "the code flow with PKCE",
+		"github.com/carekey/carekey/pkg/text":   "the pages' words in English and Welsh",
 	}
 	for _, imp := range strings.Fields(string(out)) {
 		if _, ok := allowed[imp]; ok || !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
 			continue // allowed, or the standard library
 		}
-		t.Errorf("dashboard imports %s; it may import only the standard library, pkg/claims, internal/text, go-oidc and x/oauth2", imp)
+		t.Errorf("dashboard imports %s; it may import only the standard library, pkg/claims, pkg/text, go-oidc and x/oauth2", imp)
 	}
 }

@@ -4,7 +4,7 @@
 //
 // It is an ordinary OIDC client built on go-oidc and x/oauth2 and imports
 // nothing else of carekey but pkg/claims and the catalogue of words
-// (internal/text), so it shows what any council app needs to do:
+// (pkg/text), so it shows what any council app needs to do:
 //
 //	GET  /           signed out: a "Sign in" link; signed in: the account chooser
 //	                 ("Select an account to manage"), or straight to the only account
@@ -43,7 +43,7 @@
 //
 // Every page is in English or Welsh: the language chosen with the header's
 // link, else the browser's (Accept-Language), else English. Every word comes
-// from the catalogue (internal/text, IDs "dashboard.…"); the idle warning's
+// from the catalogue (pkg/text, IDs "dashboard.…"); the idle warning's
 // script takes its words from the page. /login and /register pass the
 // language to carekey as ui_locales, so its pages are in the same language.
 //

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // langCookie keeps the language chosen with the header's language link.

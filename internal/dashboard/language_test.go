@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 var welshCookie = &http.Cookie{Name: langCookie, Value: "cy"}

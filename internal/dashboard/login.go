@@ -14,8 +14,8 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/pkg/claims"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // errNoProvider is shown as "the sign-in service is not available".

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // csrfField is the name of the hidden form field holding the session's CSRF token.

@@ -10,8 +10,8 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/pkg/claims"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 //go:embed templates/*.html

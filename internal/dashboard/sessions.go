@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/pkg/claims"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // session is a signed-in user at the dashboard.

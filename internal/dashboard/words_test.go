@@ -4,7 +4,7 @@ import (
 	"io/fs"
 	"testing"
 
-	"github.com/carekey/carekey/internal/text/texttest"
+	"github.com/carekey/carekey/pkg/text/texttest"
 )
 
 // TestTemplatesWordEverythingThroughTheCatalogue fails on words written into

@@ -3,7 +3,7 @@ package mailaddr
 import (
 	"errors"
 
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // Field returns s, the address typed in field, normalised (Normalize). If

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/carekey/carekey/internal/mailaddr"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 func TestField(t *testing.T) {

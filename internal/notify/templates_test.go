@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/carekey/carekey/internal/notify"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 var tpl = notify.Templates{ServiceName: "Children's Services Portal", CouncilName: "Norfolk County Council"}

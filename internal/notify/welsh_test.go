@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/carekey/carekey/internal/notify"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // message is one rendered message of any kind, for comparing languages.

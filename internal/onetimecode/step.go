@@ -7,7 +7,7 @@ import (
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/secret"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // FieldCode is the form field every journey's code step names.

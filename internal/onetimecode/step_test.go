@@ -12,7 +12,7 @@ import (
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/ratelimit/memlimit"
 	"github.com/carekey/carekey/internal/secret"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 type stepState string

@@ -3,7 +3,7 @@ package password
 import (
 	"errors"
 
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // CheckNew adds to inv what is wrong with a new password typed twice, pw in

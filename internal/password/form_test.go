@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/carekey/carekey/internal/password"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 func TestCheckNew(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -73,7 +73,7 @@ func DefaultPolicy() Policy {
 }
 
 // Message returns the message of r, with p's numbers: its ID is r's (the
-// words, in each language, are internal/text's).
+// words, in each language, are pkg/text's).
 func (p Policy) Message(r Rule) text.Message {
 	switch r {
 	case RuleMinLength:

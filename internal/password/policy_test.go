@@ -2,7 +2,7 @@ package password
 
 import (
 	"errors"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 	"slices"
 	"strings"
 	"testing"

@@ -18,7 +18,7 @@ import (
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/store"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // Kind is flow.Flow.Kind of a forgotten-password flow.

@@ -22,7 +22,7 @@ import (
 	"github.com/carekey/carekey/internal/session/memsession"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/store/memstore"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 type rig struct {

@@ -11,7 +11,7 @@ import (
 	"github.com/carekey/carekey/internal/onetimecode"
 	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/store"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // SubmitPassword sets the new password: the form checked (policy, every

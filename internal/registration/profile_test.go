@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 func TestNormalizePostcode(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/store/memstore"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 const goodPassword = "Correct-Horse-42!"

@@ -12,8 +12,8 @@ import (
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/store"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/totp"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // The authenticator app (issue 16): a third way to confirm identity, for

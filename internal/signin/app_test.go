@@ -13,8 +13,8 @@ import (
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/totp"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // withApp turns the authenticator app on, with a keyring to seal secrets.

@@ -15,7 +15,7 @@ import (
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 const newPhone = "+447700900222"

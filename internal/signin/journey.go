@@ -12,7 +12,7 @@ import (
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/session"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // The sign-in flow's lifecycle: Start creates it, Load reads it for a

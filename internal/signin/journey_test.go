@@ -14,7 +14,7 @@ import (
 	"github.com/carekey/carekey/internal/session/memsession"
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // withLifecycle wires what Step and Finish need beyond the phone steps:

@@ -18,7 +18,7 @@ import (
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/store"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // Sentinel errors of phone confirmation. The web layer maps each to the

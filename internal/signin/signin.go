@@ -12,8 +12,8 @@ import (
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/store"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/totp"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // ErrInvalidCredentials: the email or the password is wrong (callers must not

@@ -19,7 +19,7 @@ import (
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/store/memstore"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 const (

@@ -13,8 +13,8 @@ import (
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // Changing the phone later (design.md §3.3). Only a browser whose sign-in is

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/carekey/carekey/internal/phone"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // A sign-in's DataReturn names a page on an allow-list; anything else, a URL

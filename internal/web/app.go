@@ -12,9 +12,9 @@ import (
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/totp"
 	"github.com/carekey/carekey/internal/web/render"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // The authenticator app (issue 16), where the deployment offers it

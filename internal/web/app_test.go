@@ -14,8 +14,8 @@ import (
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/session"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/totp"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 var (

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/carekey/carekey/internal/oidcop"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // Through New: the callback hands the provider the request ID and the

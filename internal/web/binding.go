@@ -8,7 +8,7 @@ import (
 	"github.com/carekey/carekey/internal/authstate"
 	"github.com/carekey/carekey/internal/oidcop"
 	"github.com/carekey/carekey/internal/secret"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // Paths of op's that the browser binding guards.

@@ -2,7 +2,7 @@ package web
 
 import (
 	"context"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"

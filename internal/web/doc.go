@@ -9,7 +9,7 @@
 // request metrics by route template, and one info log line at the end.
 //
 // Handlers decode forms, call journey services and map their typed errors to
-// message IDs (internal/text) and HTTP statuses in one place. A browser never
+// message IDs (pkg/text) and HTTP statuses in one place. A browser never
 // sees the provider's plain-text or JSON errors (an unknown client, a wrong
 // redirect URI, a 404): errorpages.go answers it with the page in the layout.
 //

@@ -19,8 +19,8 @@ import (
 	"github.com/carekey/carekey/internal/recovery"
 	"github.com/carekey/carekey/internal/registration"
 	"github.com/carekey/carekey/internal/secret"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // journey names the cookie, kind and entry path of a flow owned by a

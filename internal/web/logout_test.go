@@ -10,7 +10,7 @@ import (
 
 	"github.com/carekey/carekey/internal/oidcop"
 	"github.com/carekey/carekey/internal/secret"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 const (

@@ -6,7 +6,7 @@ import (
 	"net/url"
 
 	"github.com/carekey/carekey/internal/clientip"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 const maxQueryBytes = 8 << 10

@@ -15,7 +15,7 @@ import (
 
 	"github.com/carekey/carekey/internal/clientip"
 	"github.com/carekey/carekey/internal/requestid"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // RequestObserver counts answered requests (internal/metrics).

@@ -17,7 +17,7 @@ import (
 
 	"github.com/carekey/carekey/internal/clientip"
 	"github.com/carekey/carekey/internal/requestid"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // wtObserved is one ObserveRequest call.

@@ -12,8 +12,8 @@ import (
 	"github.com/carekey/carekey/internal/phone"
 	"github.com/carekey/carekey/internal/ratelimit"
 	"github.com/carekey/carekey/internal/signin"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // The phone step of sign-in (design.md §3.3). Every POST loads the flow,

@@ -7,8 +7,8 @@ import (
 
 	"github.com/carekey/carekey/internal/flow"
 	"github.com/carekey/carekey/internal/recovery"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // Recovery serves "Forgot your password?" (design.md §3.4): the steps of

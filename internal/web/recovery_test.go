@@ -9,7 +9,7 @@ import (
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/store"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 const newPassword = "Brand-New-Horse-77!"

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // cy is the page text of message id in Welsh, as html/template writes it.

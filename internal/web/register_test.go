@@ -11,7 +11,7 @@ import (
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/password"
 	"github.com/carekey/carekey/internal/signin"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 func profileForm() url.Values {

@@ -24,8 +24,8 @@ import (
 	"github.com/carekey/carekey/internal/signin"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/internal/store/memstore"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
+	"github.com/carekey/carekey/pkg/text"
 	"github.com/carekey/carekey/ui"
 )
 

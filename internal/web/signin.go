@@ -19,8 +19,8 @@ import (
 	"github.com/carekey/carekey/internal/secret"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/signin"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // signinHandler serves the sign-in pages: /login (the OIDC provider's

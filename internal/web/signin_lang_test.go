@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // signinWords are the sign-in page's heading, labels and button, as HTML,

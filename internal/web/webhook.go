@@ -9,7 +9,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/carekey/carekey/internal/signin"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // VoiceWebhook is the telephony provider's side of Call Me (Twilio in

@@ -20,7 +20,7 @@
 // service, is submitted at once (without JavaScript the user selects Continue).
 //
 // The words this script says are the page's, in the reader's language: the
-// live region's data-say-* attributes (from the catalogue, internal/text), with
+// live region's data-say-* attributes (from the catalogue, pkg/text), with
 // %d or %s where a number or a time goes. None are written here.
 (function () {
   "use strict";

@@ -17,7 +17,7 @@ import (
 
 	"github.com/carekey/carekey/internal/clock"
 	"github.com/carekey/carekey/internal/notify"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // DefaultBaseURL is GOV.UK Notify's API.

@@ -18,7 +18,7 @@ import (
 	"github.com/carekey/carekey/internal/clock/clocktest"
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/notify/govuknotify"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 const (

@@ -20,7 +20,7 @@ import (
 	"github.com/carekey/carekey/internal/clock/clocktest"
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/notify/smtp"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 var (

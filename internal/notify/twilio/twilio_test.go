@@ -13,7 +13,7 @@ import (
 
 	"github.com/carekey/carekey/internal/notify"
 	"github.com/carekey/carekey/internal/notify/twilio"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 const (

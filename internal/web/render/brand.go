@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/carekey/carekey/internal/config"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // Paths of the branding assets Assets serves.

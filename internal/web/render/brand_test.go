@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/carekey/carekey/internal/config"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
+	"github.com/carekey/carekey/pkg/text"
 	"github.com/carekey/carekey/ui"
 )
 

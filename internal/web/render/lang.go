@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // LangPath is where a page's language link goes: it sets the language

@@ -22,7 +22,7 @@ import (
 	"strconv"
 
 	"github.com/carekey/carekey/internal/config"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // FieldError is one error message, tied to the input with ID Field ("" for a

@@ -14,8 +14,8 @@ import (
 	"testing/fstest"
 
 	"github.com/carekey/carekey/internal/config"
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
+	"github.com/carekey/carekey/pkg/text"
 	"github.com/carekey/carekey/ui"
 )
 

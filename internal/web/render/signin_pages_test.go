@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carekey/carekey/internal/text"
 	"github.com/carekey/carekey/internal/web/render"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // The sign-in, signed-in and sign-out pages in Welsh: lang="cy", the

@@ -13,6 +13,13 @@
 // has checked an entry and set its reviewed flag, WantsReview lists it
 // (docs/welsh.md says how to review and correct the Welsh).
 //
+// It lives under pkg/ because it is more than carekey's: the pages, the
+// notices (internal/notify's contracts carry words) and the reference
+// dashboard, which is built only from what any council's app could use, all
+// share one catalogue and one way of choosing a language (FromUILocales,
+// FromAcceptLanguage), and a council's own relying party may too. It imports
+// only the standard library.
+//
 //	page.Error(text.SignInFailed, "email")
 //	text.Welsh.Get(text.SignInFailed)
 package text

@@ -11,7 +11,7 @@ import (
 	"text/template/parse"
 	"unicode"
 
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 var (
