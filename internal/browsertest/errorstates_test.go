@@ -12,7 +12,7 @@ import (
 
 	"github.com/carekey/carekey/internal/clock/clocktest"
 	"github.com/carekey/carekey/internal/config"
-	"github.com/carekey/carekey/internal/text"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // Issue 14, acceptance 1: every error state is a page in the layout, with a
@@ -76,8 +76,12 @@ func TestErrorStatesAccessible(t *testing.T) {
 					chromedp.SendKeys(byLabel("Email address"), pennyEmail),
 					chromedp.SendKeys(byLabel("Password"), "Wrong-password-123"),
 					chromedp.Click(button("Sign in")),
-					chromedp.WaitVisible(`//h1`),
 				)
+				// Wait for the answer, not the h1 of the page the form was
+				// on: navigating while the post is still in flight aborts it.
+				waitFor(t, ctx, "the answer to a wrong password", fmt.Sprintf(
+					`//*[contains(normalize-space(.), %q) or contains(normalize-space(.), %q)]`,
+					text.Get(text.SignInFailed), text.Get(text.TooManyRequests)))
 				body = get(t, ctx, "read the page", chromedp.Evaluate[string](`document.body.innerText`))
 				if strings.Contains(body, text.Get(text.TooManyRequests)) {
 					break
