@@ -52,6 +52,13 @@ func startStack(t *testing.T, idle, warn time.Duration) *stack {
 // time from clk (each optional).
 func startStackWith(t *testing.T, idle, warn time.Duration, mod func(*config.Config), clk clock.Clock) *stack {
 	t.Helper()
+	return startStackIn(t, config.ModeDev, idle, warn, mod, clk)
+}
+
+// startStackIn is startStackWith in the given mode: in config.ModeServe, mod
+// must name the PostgreSQL and Redis carekey runs on (see outage_test.go).
+func startStackIn(t *testing.T, mode config.Mode, idle, warn time.Duration, mod func(*config.Config), clk clock.Clock) *stack {
+	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	cfg, err := config.Load(filepath.Join(filepath.Dir(file), "..", "..", "configs", "dev.yaml"), config.Options{Env: func(string) string { return "" }})
 	if err != nil {
@@ -74,7 +81,7 @@ func startStackWith(t *testing.T, idle, warn time.Duration, mod func(*config.Con
 	if mod != nil {
 		mod(cfg)
 	}
-	a, err := app.New(t.Context(), app.Options{Config: cfg, Mode: config.ModeDev, Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	a, err := app.New(t.Context(), app.Options{Config: cfg, Mode: mode, Clock: clk, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatalf("start carekey: %v", err)
 	}

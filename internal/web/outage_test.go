@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -176,7 +177,38 @@ func TestServerErrorPageDuringOutage(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != retryAfterOutage || !wtHasText(rec.Body.String(), text.ServiceUnavailable) {
 		t.Errorf("backends down: %d, Retry-After %q; want 503, %s", rec.Code, rec.Header().Get("Retry-After"), retryAfterOutage)
 	}
+	// Issue 14: the outage is the designed page, with its own heading and a
+	// way forward: back to the page the person was on.
+	if body := rec.Body.String(); !strings.Contains(body, "<h1 class=\"govuk-heading-l\">"+html.EscapeString(text.Get(text.UnavailableHeading))+"</h1>") ||
+		!strings.Contains(body, `<a href="/login?authRequestID=ar_1" class="govuk-button">`+text.Get(text.TryAgain)+`</a>`) {
+		t.Errorf("the outage page has not its heading or no way forward:\n%s", body)
+	}
 	if strings.Contains(rec.Body.String(), "10.0.0.9") || !strings.Contains(e.logs.String(), "10.0.0.9") {
 		t.Error("the cause is shown, or not logged")
+	}
+}
+
+// A page carekey could not answer offers "Try again" back to the page the
+// person was on: the same address for a GET; for a POST, the page of its
+// form, the nearest address at or above it that shows a page (a journey's
+// steps post below its entry); nothing (the page then links to the start)
+// when there is none, or for an address that would leave carekey.
+func TestRetryHref(t *testing.T) {
+	e := wtServer(t)
+	for _, tc := range []struct{ method, target, want string }{
+		{http.MethodGet, "/login?authRequestID=ar_1", "/login?authRequestID=ar_1"},
+		{http.MethodGet, "/signin", "/signin"},
+		{http.MethodPost, "/signin", "/signin"},
+		{http.MethodPost, "/register/profile?x=1", "/register"},
+		{http.MethodPost, "/signin/call", "/signin"},
+		{http.MethodPost, "/signin/email/verify", "/signin"},
+		{http.MethodPost, "/no-such-page", ""},
+		{http.MethodGet, "//evil.example/x", ""},
+		{http.MethodGet, "/\\evil.example/x", "/%5Cevil.example/x"}, // a path on carekey
+	} {
+		r := httptest.NewRequest(tc.method, "http://carekey.example"+tc.target, nil)
+		if got := e.srv.retryHref(r); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.method, tc.target, got, tc.want)
+		}
 	}
 }

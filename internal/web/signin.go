@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -556,16 +557,40 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, doing strin
 	if errors.Is(err, password.ErrBusy) { // every hashing slot and queue place taken
 		s.cfg.Logger.WarnContext(r.Context(), doing, "err", err)
 		w.Header().Set("Retry-After", busyRetryAfter)
-		s.cfg.Pages.Error(w, r, http.StatusServiceUnavailable, text.BusyHeading, text.Busy, "")
+		s.cfg.Pages.Unavailable(w, r, http.StatusServiceUnavailable, text.BusyHeading, text.Busy, s.retryHref(r))
 		return
 	}
 	s.cfg.Logger.ErrorContext(r.Context(), doing, "err", err)
-	status, id := http.StatusInternalServerError, text.SomethingWentWrong
+	status, heading, id := http.StatusInternalServerError, text.ProblemHeading, text.SomethingWentWrong
 	if s.backendsDown(r.Context()) {
-		status, id = http.StatusServiceUnavailable, text.ServiceUnavailable
+		status, heading, id = http.StatusServiceUnavailable, text.UnavailableHeading, text.ServiceUnavailable
 		w.Header().Set("Retry-After", retryAfterOutage)
 	}
-	s.cfg.Pages.Error(w, r, status, text.ProblemHeading, id, "")
+	s.cfg.Pages.Unavailable(w, r, status, heading, id, s.retryHref(r))
+}
+
+// retryHref is where "Try again" goes from a page carekey could not answer:
+// the same address for a GET; for any other method, the page of its form,
+// the nearest address at or above it that shows a page (a journey's steps
+// post below its entry, whose GET shows the current step). It is "" when
+// there is none below "/" or the address would leave carekey ("//host").
+func (s *Server) retryHref(r *http.Request) string {
+	p := r.URL.EscapedPath()
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return ""
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL.RequestURI()
+	}
+	for p != "/" && p != "" {
+		get := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: p}, Host: r.Host, Header: http.Header{}}
+		var m mux.RouteMatch
+		if s.pages.Match(get, &m) && m.MatchErr == nil {
+			return p
+		}
+		p = path.Dir(p)
+	}
+	return ""
 }
 
 // busyRetryAfter is Retry-After (seconds) when the password hasher is

@@ -92,6 +92,7 @@ type Server struct {
 	cfg     Config
 	cookies cookies
 	router  *mux.Router
+	pages   *mux.Router  // the hosted pages' routes, within router
 	handler http.Handler // router inside observe
 }
 
@@ -144,7 +145,7 @@ func New(cfg Config) (*Server, error) {
 	// Everything else is the OIDC provider's; a browser sees its plain
 	// errors as pages (errorpages.go).
 	r.PathPrefix("/").Handler(s.wrongMethod(pages, s.htmlErrors(s.unavailableOnOutage(s.withSessionID(s.bindBrowser(cfg.Provider.Handler()))))))
-	s.router = r
+	s.router, s.pages = r, pages
 	s.handler = s.observe(r) // observe.go: request ID, span, metrics, one log line
 	return s, nil
 }

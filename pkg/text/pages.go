@@ -21,6 +21,9 @@ const (
 	LinkProblemHeading      ID = "error.link.heading"
 	// GoHome is the link from a status page to the service's start.
 	GoHome ID = "error.go_home"
+	// TryAgain is the button from a page carekey could not answer now (an
+	// outage, a busy or failing server) back to the page the person was on.
+	TryAgain ID = "error.try_again"
 	// ContactCouncil is the sentence before a link to the council's contact
 	// page, which ContactCouncilLink words (with the council's name).
 	ContactCouncil     ID = "error.contact"
@@ -55,6 +58,8 @@ var pageEntries = []entry{
 		cy: "Mae'n ddrwg gennym, mae problem gyda'r ddolen fewngofnodi"},
 	{id: GoHome, en: "Go to the sign-in page",
 		cy: "Ewch i'r dudalen fewngofnodi"},
+	{id: TryAgain, en: "Try again",
+		cy: "Rhoi cynnig arall arni"},
 	{id: ContactCouncil, en: "If the problem continues,",
 		cy: "Os yw'r broblem yn parhau,"},
 	{id: ContactCouncilLink, en: "contact %s",

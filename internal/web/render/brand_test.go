@@ -196,6 +196,30 @@ func TestStatusPagesAreDesigned(t *testing.T) {
 			!strings.Contains(body, `If the problem continues, <a href="https://www.broadland.example/contact">contact Broadland District Council</a>.`) {
 			t.Errorf("status %d (link %v): %d\n%s", tc.status, tc.link, rec.Code, body)
 		}
+		// A 5xx may answer in a moment: "Try again" goes back to the address.
+		tryAgain := `<a href="/x" class="govuk-button">` + text.Get(text.TryAgain) + `</a>`
+		if got := strings.Contains(body, tryAgain); got != (tc.status >= 500) {
+			t.Errorf("status %d: Try again shown %v, want %v", tc.status, got, tc.status >= 500)
+		}
+	}
+}
+
+// Unavailable offers "Try again" to the page the person was on, or, with
+// none, the way to the start of the service.
+func TestUnavailablePage(t *testing.T) {
+	pages := brandedPages(t, broadland)
+	for _, tc := range []struct{ tryAgain, want, not string }{
+		{"/signin", `<a href="/signin" class="govuk-button">` + text.Get(text.TryAgain) + `</a>`, `<a href="/">`},
+		{"", `<a href="/">` + text.Get(text.GoHome) + `</a>`, text.Get(text.TryAgain)},
+	} {
+		rec := httptest.NewRecorder()
+		pages.Unavailable(rec, httptest.NewRequest(http.MethodPost, "/signin/call", nil), http.StatusServiceUnavailable,
+			text.UnavailableHeading, text.ServiceUnavailable, tc.tryAgain)
+		body := rec.Body.String()
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(body, tc.want) || strings.Contains(body, tc.not) ||
+			!strings.Contains(body, "<title>"+text.Get(text.UnavailableHeading)+" - Family Help Online</title>") {
+			t.Errorf("try again %q: %d\n%s", tc.tryAgain, rec.Code, body)
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/carekey/carekey/internal/config"
 	"github.com/carekey/carekey/pkg/text"
@@ -191,6 +192,9 @@ type ErrorData struct {
 	// Home links to the start of the service, for a page reached by a
 	// wrong address rather than a journey's step.
 	Home bool
+	// TryAgain is the target of "Try again", for a request carekey could
+	// not answer now (a 5xx): the page the person was on.
+	TryAgain string
 }
 
 // Error renders the error page with status.
@@ -198,6 +202,17 @@ func (p *Pages) Error(w http.ResponseWriter, r *http.Request, status int, headin
 	p.Render(w, r, status, "error", &Page{
 		Title: heading,
 		Data:  ErrorData{Heading: heading, Message: text.M(id), StartAgain: startAgain},
+	})
+}
+
+// Unavailable renders the page for a request carekey could not answer now
+// (an outage, a busy or failing server): heading and message, with "Try
+// again" to tryAgain, the page the person was on, or, without one, a link to
+// the start of the service.
+func (p *Pages) Unavailable(w http.ResponseWriter, r *http.Request, status int, heading, id text.ID, tryAgain string) {
+	p.Render(w, r, status, "error", &Page{
+		Title: heading,
+		Data:  ErrorData{Heading: heading, Message: text.M(id), TryAgain: tryAgain, Home: tryAgain == ""},
 	})
 }
 
@@ -232,5 +247,9 @@ func (p *Pages) LinkProblem(w http.ResponseWriter, r *http.Request, status int) 
 }
 
 func (p *Pages) statusPage(w http.ResponseWriter, r *http.Request, status int, heading, message text.ID) {
-	p.Render(w, r, status, "error", &Page{Title: heading, Data: ErrorData{Heading: heading, Message: text.M(message), Home: true}})
+	data := ErrorData{Heading: heading, Message: text.M(message), Home: true}
+	if status >= 500 && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/") && !strings.HasPrefix(r.URL.Path, "//") {
+		data.TryAgain = r.URL.RequestURI() // the same address may answer in a moment
+	}
+	p.Render(w, r, status, "error", &Page{Title: heading, Data: data})
 }
