@@ -38,8 +38,11 @@
 // attributes for static/idle.js: after WarnAfter without activity it opens a
 // modal countdown dialog (announced politely each minute and at 30 and 10
 // seconds); a key press or "Stay signed in" closes it and calls /keep-alive;
-// at zero it submits the Logout form. Without JavaScript the server's idle
-// limit still holds.
+// at zero it submits the Logout form. Without JavaScript (or when the tab
+// slept through the countdown) the server's idle limit still holds, and the
+// next request that finds the session idle ends the IdP session too: it
+// answers with the end_session form of the logout (its ID token as
+// id_token_hint), which comes back to the idle notice.
 //
 // Every page is in English or Welsh: the language chosen with the header's
 // link, else the browser's (Accept-Language), else English. Every word comes

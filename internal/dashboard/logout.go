@@ -42,25 +42,36 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
 	d.sessions.delete(c.Value)
 	d.setCookie(w, sessionCookie, "", -1)
 
+	why := logoutByUser
+	if r.PostFormValue("reason") == logoutIdle { // static/idle.js at the end of the countdown
+		why = logoutIdle
+	}
+	if !d.endIdPSessionOf(w, r, s, why) {
+		d.renderError(w, r, http.StatusBadGateway, errorPage{
+			Title:   text.M("dashboard.logout.here_only"),
+			Message: text.M("dashboard.logout.issuer_unreachable"),
+			Home:    true,
+		})
+	}
+}
+
+// endIdPSessionOf sends the browser to the issuer's end_session_endpoint for
+// s, a session already ended here, to come back to the dashboard's home,
+// which then says why (logoutByUser or logoutIdle). It reports false, having
+// written nothing, when the issuer cannot be reached or has no such endpoint.
+func (d *Dashboard) endIdPSessionOf(w http.ResponseWriter, r *http.Request, s session, why string) bool {
+	ctx := r.Context()
 	p, err := d.provider(ctx)
 	if err == nil && p.endSession == "" {
 		err = errors.New("issuer has no end_session_endpoint")
 	}
 	if err != nil {
 		d.cfg.Logger.ErrorContext(ctx, "logout at issuer", "err", err)
-		d.renderError(w, r, http.StatusBadGateway, errorPage{
-			Title:   text.M("dashboard.logout.here_only"),
-			Message: text.M("dashboard.logout.issuer_unreachable"),
-			Home:    true,
-		})
-		return
+		return false
 	}
 	// RP-Initiated Logout 1.0 by POST: the ID token (name and email) goes in
 	// the body, never in a URL that browsers, proxies and logs keep.
-	state, why := rand.Text(), logoutByUser
-	if r.PostFormValue("reason") == logoutIdle { // static/idle.js at the end of the countdown
-		why = logoutIdle
-	}
+	state := rand.Text()
 	d.setCookie(w, logoutCookie, why+"."+state, int(loginTTL.Seconds()))
 	d.render(w, r, http.StatusOK, pageLogout, view{Title: text.M("dashboard.logout.title"), EndSession: endSessionForm{
 		Action:                p.endSession,
@@ -69,6 +80,7 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
 		ClientID:              d.cfg.ClientID,
 		State:                 state,
 	}})
+	return true
 }
 
 // Why a logout was sent to the issuer (logoutCookie).

@@ -246,8 +246,15 @@ func (d *Dashboard) current(w http.ResponseWriter, r *http.Request) (session, lo
 	return s, found
 }
 
-// signedOut renders the page with the "Sign in" link.
-func (d *Dashboard) signedOut(w http.ResponseWriter, r *http.Request, status int, found lookup) {
+// signedOut renders the page with the "Sign in" link. A session that has
+// just been found idle (expired, its copy in s) is first ended at the IdP
+// too, as the countdown's logout does, so that without JavaScript (no
+// countdown ran) or after a sleeping laptop "Sign in" asks for the password
+// again; the IdP's answer comes back here with the idle notice.
+func (d *Dashboard) signedOut(w http.ResponseWriter, r *http.Request, status int, s session, found lookup) {
+	if found == lookupExpired && s.rawIDToken != "" && d.endIdPSessionOf(w, r, s, logoutIdle) {
+		return
+	}
 	v := view{Title: text.M("dashboard.my_account"), Breadcrumbs: d.breadcrumbs(r)}
 	switch why := d.loggedOut(w, r); {
 	case found == lookupExpired || why == logoutIdle:
@@ -272,7 +279,7 @@ func minutes(d time.Duration) text.Message {
 func (d *Dashboard) home(w http.ResponseWriter, r *http.Request) {
 	s, found := d.current(w, r)
 	if found != lookupFound {
-		d.signedOut(w, r, http.StatusOK, found)
+		d.signedOut(w, r, http.StatusOK, s, found)
 		return
 	}
 	u := d.userView(r, s)
@@ -296,7 +303,7 @@ func (d *Dashboard) home(w http.ResponseWriter, r *http.Request) {
 func (d *Dashboard) account(w http.ResponseWriter, r *http.Request) {
 	s, found := d.current(w, r)
 	if found != lookupFound {
-		d.signedOut(w, r, http.StatusUnauthorized, found)
+		d.signedOut(w, r, http.StatusUnauthorized, s, found)
 		return
 	}
 	u := d.userView(r, s)

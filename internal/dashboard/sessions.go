@@ -81,7 +81,8 @@ func (st *sessionStore) create(s session, now time.Time) string {
 
 // get returns a copy of the session for cookie and slides its idle limit to
 // now. A session last seen IdleTimeout or more ago is deleted and reported
-// as lookupExpired.
+// as lookupExpired, with its last copy: not to act on, only for its ID token,
+// which ends the IdP session too.
 func (st *sessionStore) get(cookie string, now time.Time) (session, lookup) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -92,7 +93,7 @@ func (st *sessionStore) get(cookie string, now time.Time) (session, lookup) {
 		return session{}, lookupNone
 	case st.idleExpired(s, now):
 		delete(st.sessions, k)
-		return session{}, lookupExpired
+		return *s, lookupExpired
 	}
 	s.lastSeen = now
 	return *s, lookupFound

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +74,45 @@ func TestSweepDropsExpired(t *testing.T) {
 	defer st.mu.Unlock()
 	if len(st.sessions) != 1 || len(st.logins) != 1 {
 		t.Errorf("after sweep: %d sessions, %d logins; want 1, 1", len(st.sessions), len(st.logins))
+	}
+}
+
+// A session found idle on the server (no countdown ran: JavaScript off, or
+// a laptop asleep) is ended at the IdP too, as the countdown's logout is:
+// the page posts its ID token to end_session, and the IdP's answer comes
+// back to the idle notice. Without it, "Sign in" would let anyone at the
+// desk back in without the password while the IdP session lived.
+func TestIdleExpiryEndsTheIdPSession(t *testing.T) {
+	for _, path := range []string{"/", "/accounts/acc_charlie"} {
+		t.Run(path, func(t *testing.T) {
+			td := newTest(t, nil)
+			td.discovered()
+			c := td.signIn(t, pennyClaims)
+			td.clk.Advance(DefaultIdleTimeout)
+
+			w := td.get(path, c)
+			form := formOf(t, w.Body.String(), "end-session-form")
+			if w.Code != http.StatusOK || form.action != testIssuer+"/end_session" ||
+				form.fields.Get("id_token_hint") != "raw.id.token" || form.fields.Get("post_logout_redirect_uri") != testBase+"/" {
+				t.Fatalf("%d, form %+v; want the end-session form with the session's ID token", w.Code, form)
+			}
+			if strings.Contains(textOf(w.Body.String()), "Charlie QQ Cherry") {
+				t.Error("the expired session still shows the account")
+			}
+			if sc := responseCookie(w, sessionCookie); sc == nil || sc.MaxAge >= 0 {
+				t.Error("expired session cookie not deleted")
+			}
+			lc := responseCookie(w, logoutCookie)
+			if lc == nil {
+				t.Fatal("no logout cookie")
+			}
+			back := td.get("/?state="+url.QueryEscape(form.fields.Get("state")), lc)
+			assertInOrder(t, textOf(back.Body.String()), "You have been logged out because you were inactive for 15 minutes.", "Sign in")
+
+			// The session is gone: the old cookie leads to the plain signed-out page.
+			if again := td.get(path, c); strings.Contains(again.Body.String(), "end-session-form") {
+				t.Error("a session already ended is ended again")
+			}
+		})
 	}
 }
