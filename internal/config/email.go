@@ -54,12 +54,21 @@ type PasswordPolicy struct {
 	RequireDigit     *bool `yaml:"require_digit"`
 	RequireSpecial   *bool `yaml:"require_special"`
 	// HashConcurrency is how many argon2id hashes run at once (default
-	// GOMAXPROCS); HashQueue how many requests may wait for one (default 8 ×
-	// HashConcurrency). Beyond that a request is answered 503 with
-	// Retry-After at once.
+	// DefaultHashConcurrency); HashQueue how many requests may wait for one
+	// (default 8 × the CPUs, GOMAXPROCS). Beyond that a request is answered
+	// 503 with Retry-After at once.
 	HashConcurrency int `yaml:"hash_concurrency"`
 	HashQueue       int `yaml:"hash_queue"`
 }
+
+// DefaultHashConcurrency is how many argon2id hashes run at once on cpus
+// CPUs when the config does not say: one fewer than the CPUs, and at least
+// one. A hash never blocks, so hashes on every CPU leave every other request
+// (pages, the token endpoint, refreshes) waiting for Go's 10 ms preemption;
+// on 2 CPUs, two hashes at once made 7–15 % more logins a second than one,
+// but the pages' p99 at 8 concurrent sign-ins was 54–168 ms rather than
+// 12–24 ms (docs/performance.md, "Hashing concurrency").
+func DefaultHashConcurrency(cpus int) int { return max(1, cpus-1) }
 
 // EmailTemplates are the kinds of email a GOV.UK Notify deployment needs a
 // template for.
@@ -93,8 +102,8 @@ func applyEmailDefaults(c *Config) {
 	setDefault(&p.MinLength, 14)
 	setDefault(&p.HistorySize, 8)
 	setDefault(&p.Specials, asciiPunctuation)
-	setDefault(&p.HashConcurrency, runtime.GOMAXPROCS(0))
-	setDefault(&p.HashQueue, 8*p.HashConcurrency)
+	setDefault(&p.HashConcurrency, DefaultHashConcurrency(runtime.GOMAXPROCS(0)))
+	setDefault(&p.HashQueue, 8*runtime.GOMAXPROCS(0))
 	for _, b := range []**bool{&p.RequireLetter, &p.OnlyAllowedChars, &p.StartWithLetter, &p.RequireUpper, &p.RequireDigit, &p.RequireSpecial} {
 		if *b == nil {
 			t := true

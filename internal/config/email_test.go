@@ -58,10 +58,19 @@ func TestPasswordPolicyDefaults(t *testing.T) {
 	if p.MinLength != 14 || p.HistorySize != 8 || p.Specials != asciiPunctuation || !*p.RequireUpper || *p.RequireDigit {
 		t.Fatalf("policy %+v", p)
 	}
-	if p.HashConcurrency != runtime.GOMAXPROCS(0) || p.HashQueue != 8*p.HashConcurrency {
+	if p.HashConcurrency != DefaultHashConcurrency(runtime.GOMAXPROCS(0)) || p.HashQueue != 8*runtime.GOMAXPROCS(0) {
 		t.Fatalf("hash limits %d, %d", p.HashConcurrency, p.HashQueue)
 	}
 	if l.cfg.Email.SMTP.Port != 587 || l.cfg.Email.SMTP.TLS != "starttls" {
 		t.Fatalf("smtp defaults %+v", l.cfg.Email.SMTP)
+	}
+}
+
+// A CPU is left for everything that is not a hash, except on one CPU.
+func TestDefaultHashConcurrency(t *testing.T) {
+	for _, tc := range []struct{ cpus, want int }{{1, 1}, {2, 1}, {4, 3}, {16, 15}} {
+		if got := DefaultHashConcurrency(tc.cpus); got != tc.want {
+			t.Errorf("%d CPUs: %d hashes at once, want %d", tc.cpus, got, tc.want)
+		}
 	}
 }

@@ -75,11 +75,12 @@ func (p Params) Validate() error {
 
 // Limits bound the work a Hasher does at once.
 type Limits struct {
-	// Concurrency is how many argon2id computations run at once (< 1:
-	// GOMAXPROCS).
+	// Concurrency is how many argon2id computations run at once (< 1: one
+	// fewer than GOMAXPROCS, at least one, leaving a CPU for everything
+	// else, as config.DefaultHashConcurrency).
 	Concurrency int
 	// Queue is how many callers may wait for a free slot (< 1: 8 ×
-	// Concurrency). A caller finding the queue full gets ErrBusy at once:
+	// GOMAXPROCS). A caller finding the queue full gets ErrBusy at once:
 	// nobody waits without bound behind a flood of requests.
 	Queue int
 }
@@ -87,10 +88,10 @@ type Limits struct {
 // withDefaults fills the zero fields.
 func (l Limits) withDefaults() Limits {
 	if l.Concurrency < 1 {
-		l.Concurrency = runtime.GOMAXPROCS(0)
+		l.Concurrency = max(1, runtime.GOMAXPROCS(0)-1)
 	}
 	if l.Queue < 1 {
-		l.Queue = 8 * l.Concurrency
+		l.Queue = 8 * runtime.GOMAXPROCS(0)
 	}
 	return l
 }
@@ -116,7 +117,7 @@ type Hasher struct {
 }
 
 // NewHasher returns a Hasher using p that runs at most maxConcurrent
-// computations at once (maxConcurrent < 1 means GOMAXPROCS), with the
+// computations at once (maxConcurrent < 1: the default of Limits), with the
 // default queue (see Limits). It panics if p fails Validate: configuration
 // is validated before anything starts.
 func NewHasher(p Params, maxConcurrent int) *Hasher {
