@@ -12,7 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"golang.org/x/crypto/argon2"
+	"github.com/carekey/carekey/internal/argon2id"
 )
 
 // ErrMalformedHash: a stored hash is not an argon2id PHC string this package
@@ -110,7 +110,8 @@ type Hasher struct {
 	sem    chan struct{} // one token per running computation
 	queue  chan struct{} // one token per caller waiting for sem
 	dummy  string        // PHC string VerifyDummy checks against
-	// kdf is argon2.IDKey; tests replace it with one that blocks.
+	// kdf is argon2id.Pool.IDKey (x/crypto's argon2id, its 19 MiB reused
+	// from one hash to the next); tests replace it with one that blocks.
 	kdf      func(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte
 	computed atomic.Uint64
 	busy     atomic.Uint64
@@ -135,8 +136,9 @@ func NewHasherLimits(p Params, l Limits) *Hasher {
 	// are fixed bytes: no password matches it except by a 2^-256 accident,
 	// and its result is ignored anyway.
 	dummy := encodePHC(p, make([]byte, p.SaltLen), make([]byte, p.KeyLen))
+	mem := &argon2id.Pool{}
 	return &Hasher{params: p, sem: make(chan struct{}, l.Concurrency), queue: make(chan struct{}, l.Queue),
-		dummy: dummy, kdf: argon2.IDKey}
+		dummy: dummy, kdf: mem.IDKey}
 }
 
 // Params returns the hasher's parameters.
@@ -230,7 +232,7 @@ var b64 = base64.RawStdEncoding.Strict()
 
 func encodePHC(p Params, salt, key []byte) string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+		argon2id.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
 // parsePHC parses "$argon2id$v=19$m=M,t=T,p=P$SALT$HASH" strictly: exactly
@@ -247,7 +249,7 @@ func parsePHC(s string) (p Params, salt, key []byte, err error) {
 	if parts[1] != "argon2id" {
 		return fail("algorithm is not argon2id")
 	}
-	if parts[2] != "v="+strconv.Itoa(argon2.Version) {
+	if parts[2] != "v="+strconv.Itoa(argon2id.Version) {
 		return fail("unsupported version")
 	}
 	kv := strings.Split(parts[3], ",")
