@@ -56,6 +56,11 @@ func TestDiscoveryAdvertisesOnlyWhatWorks(t *testing.T) {
 			t.Errorf("discovery advertises %s = %v", k, v)
 		}
 	}
+	// Issue 14: the pages speak English and Welsh; a client may ask for
+	// either with ui_locales.
+	if got := strs("ui_locales_supported"); !slices.Equal(got, []string{"en", "cy"}) {
+		t.Errorf("ui_locales_supported = %v, want [en cy]", got)
+	}
 	if d["issuer"] != "https://idp.example" || d["token_endpoint"] != "https://idp.example/oauth/token" {
 		t.Errorf("issuer %v, token endpoint %v", d["issuer"], d["token_endpoint"])
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/store"
 	"github.com/carekey/carekey/pkg/claims"
+	"github.com/carekey/carekey/pkg/text"
 )
 
 // Users is what the provider reads of the system of record's users.
@@ -147,7 +148,7 @@ func New(cfg Config) (*Provider, error) {
 		// OpenID Connect Back-Channel Logout 1.0, sent with sid.
 		BackChannelLogoutSupported:        cfg.Logout != nil,
 		BackChannelLogoutSessionSupported: cfg.Logout != nil,
-		SupportedUILocales:                []language.Tag{language.English, language.MustParse("cy")},
+		SupportedUILocales:                uiLocales(), // the catalogue's languages
 		SupportedScopes:                   []string{"openid", "profile", "email", "phone", claims.ScopeAccounts, "offline_access"},
 		SupportedClaims: []string{
 			"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr", "azp", "sid",
@@ -457,4 +458,14 @@ func (p *Provider) AccessToken(ctx context.Context, raw string) (authstate.Acces
 		return authstate.AccessToken{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	return t, nil
+}
+
+// uiLocales are the languages of the pages (pkg/text), for discovery's
+// ui_locales_supported.
+func uiLocales() []language.Tag {
+	var tags []language.Tag
+	for _, l := range text.Langs() {
+		tags = append(tags, language.MustParse(string(l)))
+	}
+	return tags
 }
