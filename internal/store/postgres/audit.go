@@ -233,7 +233,8 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]store.Aud
 		args = append(args, f.Limit)
 		q += " LIMIT $" + strconv.Itoa(len(args))
 	}
-	rows, err := s.pool.Query(ctx, q, args...)
+	// Planned for its values (genericPlans): a range of time or IDs.
+	rows, err := s.pool.Query(ctx, q, append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", err)
 	}
@@ -272,16 +273,17 @@ func (s *Store) PruneAudit(ctx context.Context, before, now time.Time) (int, err
 		}
 		// The first row kept: the oldest at or after before, or the newest.
 		var first pgtype.Int8
+		// The ranges below are planned for their values (genericPlans).
 		if err := tx.QueryRow(ctx, `SELECT LEAST(
 				(SELECT min(id) FROM audit_events WHERE time >= $1),
-				(SELECT max(id) FROM audit_events))`, ts(before)).Scan(&first); err != nil {
+				(SELECT max(id) FROM audit_events))`, pgx.QueryExecModeSimpleProtocol, ts(before)).Scan(&first); err != nil {
 			return fmt.Errorf("find first row kept: %w", err)
 		}
 		if !first.Valid {
 			return nil // no rows
 		}
 		var lastDeleted []byte
-		err := tx.QueryRow(ctx, `SELECT hash FROM audit_events WHERE id < $1 ORDER BY id DESC LIMIT 1`, first.Int64).Scan(&lastDeleted)
+		err := tx.QueryRow(ctx, `SELECT hash FROM audit_events WHERE id < $1 ORDER BY id DESC LIMIT 1`, pgx.QueryExecModeSimpleProtocol, first.Int64).Scan(&lastDeleted)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil // nothing older
 		}
@@ -291,7 +293,7 @@ func (s *Store) PruneAudit(ctx context.Context, before, now time.Time) (int, err
 		if _, err := tx.Exec(ctx, `SET LOCAL carekey.audit_prune = 'on'`); err != nil {
 			return fmt.Errorf("allow prune: %w", err)
 		}
-		tag, err := tx.Exec(ctx, `DELETE FROM audit_events WHERE id < $1`, first.Int64)
+		tag, err := tx.Exec(ctx, `DELETE FROM audit_events WHERE id < $1`, pgx.QueryExecModeSimpleProtocol, first.Int64)
 		if err != nil {
 			return fmt.Errorf("delete: %w", err)
 		}

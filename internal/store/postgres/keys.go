@@ -85,7 +85,8 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 			`DELETE FROM refresh_tokens WHERE expires_at <= $1`,
 			`DELETE FROM signing_keys WHERE expires_at <= $1`,
 		} {
-			tag, err := tx.Exec(ctx, q, ts(now))
+			// Planned for now's value (genericPlans): a range.
+			tag, err := tx.Exec(ctx, q, pgx.QueryExecModeSimpleProtocol, ts(now))
 			if err != nil {
 				return err
 			}

@@ -61,6 +61,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
 	pc.ConnConfig.ConnectTimeout = cfg.ConnectTimeout
+	genericPlans(pc.ConnConfig)
 	var tracers []pgx.QueryTracer
 	if cfg.QueryTimeout > 0 {
 		tracers = append(tracers, deadlines{cfg.QueryTimeout})
@@ -89,6 +90,26 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, redact(fmt.Errorf("open postgres: ping: %w", err), password)
 	}
 	return &Store{pool: pool}, nil
+}
+
+// genericPlans has the pool's sessions plan each prepared statement once
+// (plan_cache_mode force_generic_plan) unless the connection string chose
+// a mode, as a parameter or in its options.
+//
+// Every statement is prepared once per connection (pgx's statement cache),
+// but PostgreSQL's default (auto) plans it afresh for every execution whose
+// custom plan is estimated cheaper than the generic one, and for the audit
+// append (it unnests arrays of unknown length) it always is: 160 µs of
+// planning for 90 µs of execution, a quarter of PostgreSQL's CPU per
+// sign-in (docs/performance.md). The store's statements find rows by key, so
+// one plan serves every value; the few that range over a table by time or
+// ID with values that decide the plan (audit listing and pruning, the
+// expiry sweep) go by the simple protocol, planned for their values.
+func genericPlans(cc *pgx.ConnConfig) {
+	if _, set := cc.RuntimeParams["plan_cache_mode"]; set || strings.Contains(cc.RuntimeParams["options"], "plan_cache_mode") {
+		return
+	}
+	cc.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 }
 
 // hostOf names the server of pc, without credentials.
