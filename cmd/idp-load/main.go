@@ -91,6 +91,10 @@ type options struct {
 	// HashFor is how long to measure the argon2id rate with HashParams; 0: not.
 	HashFor    time.Duration
 	HashParams password.Params
+	// HashLanes, when set, is how many hashes the server runs at once
+	// (password_policy.hash_concurrency): the rate is also measured with
+	// that many, the ceiling of what the server can do.
+	HashLanes int
 }
 
 // args are the command's flags: the options, and what main turns into them.
@@ -125,6 +129,7 @@ func parseArgs(argv []string, output io.Writer) (args, error) {
 	fs.StringVar(&a.replicas, "replicas", "", "host:port of each replica behind the issuer's address, comma-separated: requests go to each in turn (a stand-in for the load balancer)")
 	fs.StringVar(&a.procNames, "procs", "", "processes whose CPU to report, summed per name: command names (idp,postgres) or name=PID (redis-server=1234)")
 	fs.DurationVar(&o.HashFor, "hash-rate", 3*time.Second, "how long to measure this machine's argon2id rate before the run (0: not)")
+	fs.IntVar(&o.HashLanes, "hash-lanes", 0, "the server's password_policy.hash_concurrency: also measure the argon2id rate with that many hashes at once (0: not)")
 	fs.BoolVar(&a.version, "version", false, "print the version and licence, then exit")
 	if err := fs.Parse(argv); err != nil {
 		return a, err
@@ -296,6 +301,9 @@ type report struct {
 	// HashRate is argon2id hashes a second in this process, measured
 	// before and after the run; 0: not measured.
 	HashRate, HashRateAfter float64
+	// LaneRate is the same with options.HashLanes hashes at once, before
+	// and after; 0: not measured.
+	LaneRate, LaneRateAfter float64
 	// Static is the -static phase; zero without it.
 	Static staticReport
 }
@@ -330,7 +338,10 @@ func (l *loader) signIns(ctx context.Context) (report, error) {
 	var r report
 	o := l.o
 	if o.HashFor > 0 {
-		r.HashRate = hashRate(ctx, o.HashParams, o.HashFor)
+		r.HashRate = hashRate(ctx, o.HashParams, o.HashFor, 0)
+		if o.HashLanes > 0 {
+			r.LaneRate = hashRate(ctx, o.HashParams, o.HashFor, o.HashLanes)
+		}
 	}
 	// One login first: it fails fast on a wrong password or limit, and
 	// warms up what the first login of a process pays for.
@@ -413,7 +424,10 @@ func owned(worker, i, c, n int) int {
 // machine the two differ, and the report gives both.
 func (r *report) hashAfter(ctx context.Context, o options) {
 	if o.HashFor > 0 {
-		r.HashRateAfter = hashRate(ctx, o.HashParams, o.HashFor)
+		r.HashRateAfter = hashRate(ctx, o.HashParams, o.HashFor, 0)
+		if o.HashLanes > 0 {
+			r.LaneRateAfter = hashRate(ctx, o.HashParams, o.HashFor, o.HashLanes)
+		}
 	}
 }
 

@@ -14,12 +14,20 @@ func (r report) print(w io.Writer, o options) {
 		p := o.HashParams
 		fmt.Fprintf(w, "argon2id in this tool (m=%d KiB, t=%d, p=%d, every core, %s before and after the run): %.1f and %.1f hashes/s\n",
 			p.Memory, p.Time, p.Threads, o.HashFor, r.HashRate, r.HashRateAfter)
+		if r.LaneRate > 0 {
+			fmt.Fprintf(w, "argon2id with %d at once (the server's hash_concurrency), before and after: %.1f and %.1f hashes/s\n",
+				o.HashLanes, r.LaneRate, r.LaneRateAfter)
+		}
 	}
 	if o.Logins > 0 {
 		r.Login.print(w, "logins", "login", o.Concurrency)
 	}
 	if rate := (r.HashRate + r.HashRateAfter) / 2; r.Login.OK > 0 && r.HashRate > 0 && r.HashRateAfter > 0 {
 		fmt.Fprintf(w, "logins/s are %.0f%% of the mean argon2id rate (the server hashes once per login)\n", 100*float64(r.Login.OK)/r.Login.Wall.Seconds()/rate)
+		if lanes := (r.LaneRate + r.LaneRateAfter) / 2; r.LaneRate > 0 && r.LaneRateAfter > 0 {
+			fmt.Fprintf(w, "logins/s are %.0f%% of the mean rate with %d at once: how busy the server kept the hashing it is allowed\n",
+				100*float64(r.Login.OK)/r.Login.Wall.Seconds()/lanes, o.HashLanes)
+		}
 	}
 	if g, ok := r.Login.CPU["server"]; ok && r.Login.OK > 0 {
 		n := time.Duration(r.Login.OK + r.Login.Failures)

@@ -166,8 +166,12 @@ if [ -n "${PROFILE:-}" ]; then
 	curl -fsS -o "$PROFILE" "http://127.0.0.1:$((PORT + 2))/debug/pprof/profile?seconds=${PROFILE_SECONDS:-10}" &
 	profiler=$!
 fi
+# The server's hash_concurrency (config.DefaultHashConcurrency unless set), so
+# the tool also reports the argon2id rate of as many hashes at once.
+cpus=$(nproc)
+lanes=${IDP_PASSWORD_POLICY_HASH_CONCURRENCY:-$((cpus > 1 ? cpus - 1 : 1))}
 "$work/idp-load" -issuer "http://127.0.0.1:$PORT" -client bench -redirect-uri https://bench.invalid/callback \
-	-users "$work/users.csv" -sms-gateway "127.0.0.1:$SMS_PORT" -sms-secret-file "$work/sms_secret" \
+	-hash-lanes "$((lanes * REPLICAS))" -users "$work/users.csv" -sms-gateway "127.0.0.1:$SMS_PORT" -sms-secret-file "$work/sms_secret" \
 	-n "$N" -c "$C" -refresh "$REFRESH" -procs "$procs" ${REPLICAS:+-replicas "$targets"} \
 	${STATIC:+-static "$STATIC"} ${STATIC_C:+-static-c "$STATIC_C"}
 if [ -n "${PROFILE:-}" ]; then
