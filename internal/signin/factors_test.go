@@ -289,3 +289,35 @@ func TestLandlineIsCalledNotTexted(t *testing.T) {
 		t.Error("Send Code not offered for a mobile")
 	}
 }
+
+// The right password records the kind of the user's phone in the flow, so
+// the pages and steps that follow (Send Code offered or not, the text
+// refused to a landline) do not parse the number again each time (issue 13:
+// libphonenumber's parse was 3 % of carekey's CPU per sign-in outside
+// argon2id).
+func TestPasswordRecordsThePhoneKind(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct{ phone, kind string }{
+		{"+447700900047", "mobile"},
+		{"+441632960000", "landline"},
+	} {
+		u, err := f.users.UpdateUser(t.Context(), "usr_p", func(u *store.User) ([]store.AuditEvent, error) {
+			u.Phone = c.phone
+			return nil, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := f.flowAt(t, signin.StatePassword)
+		if err := f.phones.AfterPassword(t.Context(), id, u); err != nil {
+			t.Fatal(err)
+		}
+		fl, _ := f.flows.Get(t.Context(), id)
+		if got := fl.Data[signin.DataPhoneKind]; got != c.kind {
+			t.Errorf("%s: phone kind in the flow %q, want %q", c.phone, got, c.kind)
+		}
+		if signin.IsLandline(fl) != (c.kind == "landline") {
+			t.Errorf("%s: IsLandline = %v", c.phone, signin.IsLandline(fl))
+		}
+	}
+}

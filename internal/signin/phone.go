@@ -252,9 +252,18 @@ func (p *Journey) afterPassword(ctx context.Context, flowID string, u store.User
 		return p.sendEnrolCode(ctx, flowID, u.ID, u.Email, EventPasswordOKNoPhone, false)
 	}
 	now := p.Clock.Now()
+	// The number's kind, parsed once here rather than by every page and
+	// step that asks IsLandline (libphonenumber's parse is not cheap).
+	var kind string
+	if n, err := phone.Parse(u.Phone, ""); err == nil {
+		kind = string(n.Kind)
+	}
 	f, err := p.Flows.Update(ctx, flowID, func(f *flow.Flow) error {
 		f.Set(DataUser, u.ID)
 		f.Set(DataPhone, u.Phone)
+		if kind != "" {
+			f.Set(DataPhoneKind, kind)
+		}
 		if p.App && u.TOTPSecret != "" {
 			f.Set(DataApp, "1")
 		}
