@@ -153,17 +153,7 @@ func TestSourceBacksOffBeforeTheLock(t *testing.T) {
 func TestEnrolmentNeedsTheEmailedCode(t *testing.T) {
 	f := newFixture(t)
 	f.withStrikes()
-	u, err := f.users.UpdateUser(t.Context(), "usr_p", func(u *store.User) ([]store.AuditEvent, error) {
-		u.Phone, u.PhoneVerified = "", false
-		return nil, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := f.flowAt(t, signin.StatePassword)
-	if err := f.phones.AfterPassword(t.Context(), id, u); err != nil {
-		t.Fatal(err)
-	}
+	id := f.afterPasswordWithPhone(t, "")
 	if err := f.phones.EnrolPhone(t.Context(), id, "07700 900999", "44"); !errors.Is(err, flow.ErrTransition) {
 		t.Fatalf("number before the emailed code: %v, want flow.ErrTransition", err)
 	}
@@ -301,17 +291,7 @@ func TestPasswordRecordsThePhoneKind(t *testing.T) {
 		{"+447700900047", "mobile"},
 		{"+441632960000", "landline"},
 	} {
-		u, err := f.users.UpdateUser(t.Context(), "usr_p", func(u *store.User) ([]store.AuditEvent, error) {
-			u.Phone = c.phone
-			return nil, nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := f.flowAt(t, signin.StatePassword)
-		if err := f.phones.AfterPassword(t.Context(), id, u); err != nil {
-			t.Fatal(err)
-		}
+		id := f.afterPasswordWithPhone(t, c.phone)
 		fl, _ := f.flows.Get(t.Context(), id)
 		if got := fl.Data[signin.DataPhoneKind]; got != c.kind {
 			t.Errorf("%s: phone kind in the flow %q, want %q", c.phone, got, c.kind)
@@ -320,4 +300,22 @@ func TestPasswordRecordsThePhoneKind(t *testing.T) {
 			t.Errorf("%s: IsLandline = %v", c.phone, signin.IsLandline(fl))
 		}
 	}
+}
+
+// afterPasswordWithPhone gives the fixture's user the phone number (none:
+// "", unverified) and returns a flow moved on by their right password.
+func (f *fixture) afterPasswordWithPhone(t *testing.T, number string) string {
+	t.Helper()
+	u, err := f.users.UpdateUser(t.Context(), "usr_p", func(u *store.User) ([]store.AuditEvent, error) {
+		u.Phone, u.PhoneVerified = number, number != ""
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := f.flowAt(t, signin.StatePassword)
+	if err := f.phones.AfterPassword(t.Context(), id, u); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
