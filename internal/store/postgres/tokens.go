@@ -130,17 +130,24 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldID string, next store
 	return nil
 }
 
+// retryRotationSQL marks the unused successor of $15 used if $15 was used
+// since $16, and inserts the next token. Its test that parent_id is not
+// empty repeats the predicate of the partial index on parent_id (migration
+// 0006): the statement's one generic plan (genericPlans) can use the index
+// only if the query itself implies it, whatever $15 is.
+const retryRotationSQL = `WITH used AS (
+		UPDATE refresh_tokens SET used_at = $17
+		WHERE parent_id = $15 AND parent_id <> '' AND used_at IS NULL AND revoked_at IS NULL
+		AND EXISTS (SELECT 1 FROM refresh_tokens o WHERE o.id = $15
+			AND o.used_at >= $16 AND o.revoked_at IS NULL)
+		RETURNING id)
+	` + insertNextSQL
+
 // RetryRefreshRotation marks oldID's unused successor used and stores next
 // in one statement (so of concurrent retries exactly one matches a row).
 // When the UPDATE matches nothing it reads oldID to say why.
 func (s *Store) RetryRefreshRotation(ctx context.Context, oldID string, next store.RefreshToken, usedSince, now time.Time) error {
-	tag, err := s.pool.Exec(ctx, `WITH used AS (
-			UPDATE refresh_tokens SET used_at = $17
-			WHERE parent_id = $15 AND used_at IS NULL AND revoked_at IS NULL
-			AND EXISTS (SELECT 1 FROM refresh_tokens o WHERE o.id = $15
-				AND o.used_at >= $16 AND o.revoked_at IS NULL)
-			RETURNING id)
-		`+insertNextSQL, tokenArgs(next, oldID, ts(usedSince), ts(now))...)
+	tag, err := s.pool.Exec(ctx, retryRotationSQL, tokenArgs(next, oldID, ts(usedSince), ts(now))...)
 	if err == nil && tag.RowsAffected() == 0 {
 		var revoked bool
 		err = s.pool.QueryRow(ctx, `SELECT revoked_at IS NOT NULL FROM refresh_tokens WHERE id = $1`, oldID).Scan(&revoked)

@@ -122,7 +122,7 @@ func (s *Store) ListAppUsers(ctx context.Context) ([]string, error) {
 // GetUserByExternalID returns the user imported with that external ID, or
 // store.ErrNotFound.
 func (s *Store) GetUserByExternalID(ctx context.Context, externalID string) (store.User, error) {
-	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE external_id = $1`, externalID))
+	u, err := scanUser(s.pool.QueryRow(ctx, userByExternalIDSQL, externalID))
 	if err != nil {
 		return store.User{}, fmt.Errorf("get user by external ID: %w", err)
 	}
@@ -322,3 +322,8 @@ func (s *Store) PasswordHistory(ctx context.Context, userID string, n int) ([]st
 	}
 	return orNil(hashes), nil
 }
+
+// userByExternalIDSQL finds a user by external_id, which only the partial
+// unique index of migration 0007 (external_id IS NOT NULL) covers; "=" on
+// a strict operator implies it, so the generic plan uses the index.
+const userByExternalIDSQL = `SELECT ` + userColumns + ` FROM users WHERE external_id = $1`
