@@ -23,7 +23,8 @@
 # idp serve processes on one database and Redis (replica k on PORT+10(k-1))
 # and has idp-load send each request to the next replica in turn
 # (-replicas), as a load balancer would; CPU is summed over them. PROFILE=FILE also writes a CPU profile
-# of idp serve over the login phase (PROFILE_SECONDS, default 10) through
+# of idp serve over the login phase (PROFILE_SECONDS, default 10, from
+# PROFILE_DELAY seconds after the tool starts, default 7) through
 # the admin listener's profiler (metrics.pprof on 127.0.0.1:PORT+2); read it
 # with `go tool pprof -top -cum FILE`.
 set -eu
@@ -163,7 +164,8 @@ redis_pid=$(redis-cli -h "${REDIS%:*}" -p "${REDIS##*:}" INFO server | tr -d '\r
 if [ -n "$redis_pid" ] && [ -r "/proc/$redis_pid/stat" ]; then procs="$procs,redis-server=$redis_pid"; else procs="$procs,redis-server"; fi
 echo "== idp-load: $N logins, $C at once, then $REFRESH refreshes${STATIC:+, then $STATIC GETs each of discovery and JWKS}"
 if [ -n "${PROFILE:-}" ]; then
-	curl -fsS -o "$PROFILE" "http://127.0.0.1:$((PORT + 2))/debug/pprof/profile?seconds=${PROFILE_SECONDS:-10}" &
+	# After the tool's two 3 s argon2id measurements, so the profile covers the logins.
+	(sleep "${PROFILE_DELAY:-7}" && curl -fsS -o "$PROFILE" "http://127.0.0.1:$((PORT + 2))/debug/pprof/profile?seconds=${PROFILE_SECONDS:-10}") &
 	profiler=$!
 fi
 # The server's hash_concurrency (config.DefaultHashConcurrency unless set), so
