@@ -18,7 +18,8 @@
 # C (4), REFRESH (2×N), STATIC (none), STATIC_C (C), USERS (2×C, at least
 # C, at most 1000), PORT (18080), SMS_PORT (18099), BENCH_POSTGRES_URL
 # (postgres://postgres@127.0.0.1:5432/test?sslmode=disable), BENCH_REDIS_ADDR
-# (127.0.0.1:6379), KEEP=1 to keep the work directory. Needs go, psql and
+# (127.0.0.1:6379), KEEP=1 to keep the work directory, HASH_RATE (3s: how
+# long the tool measures the argon2id rate before and after the run). Needs go, psql and
 # redis-cli; Linux (CPU from /proc). REPLICAS=2 (or more) starts that many
 # idp serve processes on one database and Redis (replica k on PORT+10(k-1))
 # and has idp-load send each request to the next replica in turn
@@ -174,7 +175,7 @@ cpus=$(nproc)
 lanes=${IDP_PASSWORD_POLICY_HASH_CONCURRENCY:-$((cpus > 1 ? cpus - 1 : 1))}
 "$work/idp-load" -issuer "http://127.0.0.1:$PORT" -client bench -redirect-uri https://bench.invalid/callback \
 	-hash-lanes "$((lanes * REPLICAS))" -users "$work/users.csv" -sms-gateway "127.0.0.1:$SMS_PORT" -sms-secret-file "$work/sms_secret" \
-	-n "$N" -c "$C" -refresh "$REFRESH" -procs "$procs" ${REPLICAS:+-replicas "$targets"} \
+	-n "$N" -c "$C" -refresh "$REFRESH" -procs "$procs" ${HASH_RATE:+-hash-rate "$HASH_RATE"} ${REPLICAS:+-replicas "$targets"} \
 	${STATIC:+-static "$STATIC"} ${STATIC_C:+-static-c "$STATIC_C"}
 if [ -n "${PROFILE:-}" ]; then
 	wait "$profiler" && echo "CPU profile of idp serve: $PROFILE (go tool pprof -top -cum $PROFILE)"
