@@ -31,8 +31,10 @@ const loginRedisTarget = 12
 // (rediscas.Later); a sign-in's session starts with its client
 // (signin.Journey.ClientOf), so completing the request writes it no more;
 // /login writes the flow with the auth request's read (StartAhead), the
-// callback its code with the auth request's swap (SaveCodeAhead).
-const loginRedisCeiling = 20
+// callback its code with the auth request's swap (SaveCodeAhead), and the
+// token endpoint its access token with the code's record of the tokens it
+// issued (CreateAccessTokenAhead).
+const loginRedisCeiling = 19
 
 // TestLoginRedisRoundTrips signs in on PostgreSQL + Redis, authorize →
 // password → send code → verify code → callback → token, and counts the

@@ -344,20 +344,62 @@ func infoOf(req op.TokenRequest) tokenInfo {
 // issued (no offline_access, client credentials).
 func (s *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
 	info := infoOf(req)
-	id, exp, err := s.createAccessToken(ctx, info, "")
+	id, exp, written, err := s.createAccessTokenFor(ctx, req, info, "")
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	if err := s.recordCodeTokens(ctx, req, authstate.CodeTokens{AccessTokenIDs: []string{id}}); err != nil {
+	recorded := s.recordCodeTokens(ctx, req, authstate.CodeTokens{AccessTokenIDs: []string{id}})
+	if err := written(); err != nil {
 		return "", time.Time{}, err
+	}
+	if recorded != nil {
+		return "", time.Time{}, recorded
 	}
 	s.auditIssued(ctx, req, info, false)
 	return id, exp, nil
 }
 
+// accessTokenAhead is a state store that can send an access token's write
+// ahead, to ride with the request's next round trip (redisauth).
+type accessTokenAhead interface {
+	CreateAccessTokenAhead(ctx context.Context, t authstate.AccessToken) (await func() error)
+}
+
+// createAccessTokenFor creates an access token for req. For a code
+// exchange, whose next state-store write is the swap that records the
+// tokens the code issued (recordCodeTokens), a store that can sends the
+// token's write ahead with that swap, in one round trip (issue 13; the
+// token exists before the record names it, as the pipeline runs in order):
+// written then awaits it and must be called, after the record. Otherwise the
+// token is written at once and written returns nil.
+func (s *storage) createAccessTokenFor(ctx context.Context, req op.TokenRequest, info tokenInfo, refreshID string) (id string, exp time.Time, written func() error, err error) {
+	ahead, ok := s.cfg.State.(accessTokenAhead)
+	if _, code := req.(codeRequest); !ok || !code {
+		id, exp, err = s.createAccessToken(ctx, info, refreshID)
+		return id, exp, func() error { return nil }, err
+	}
+	t := s.newAccessToken(info, refreshID)
+	await := ahead.CreateAccessTokenAhead(ctx, t)
+	return t.ID, t.ExpiresAt, func() error {
+		if err := await(); err != nil {
+			return serverError(ctx, fmt.Errorf("create access token: %w", err))
+		}
+		return nil
+	}, nil
+}
+
 func (s *storage) createAccessToken(ctx context.Context, info tokenInfo, refreshID string) (string, time.Time, error) {
+	t := s.newAccessToken(info, refreshID)
+	if err := s.cfg.State.CreateAccessToken(ctx, t); err != nil {
+		return "", time.Time{}, serverError(ctx, fmt.Errorf("create access token: %w", err))
+	}
+	return t.ID, t.ExpiresAt, nil
+}
+
+// newAccessToken is a new access token for info, not yet stored.
+func (s *storage) newAccessToken(info tokenInfo, refreshID string) authstate.AccessToken {
 	now := s.now()
-	t := authstate.AccessToken{
+	return authstate.AccessToken{
 		ID:             secret.ID("at_"),
 		ClientID:       info.clientID,
 		Subject:        info.subject,
@@ -368,10 +410,6 @@ func (s *storage) createAccessToken(ctx context.Context, info tokenInfo, refresh
 		CreatedAt:      now,
 		ExpiresAt:      now.Add(s.cfg.Tokens.AccessTokenTTL),
 	}
-	if err := s.cfg.State.CreateAccessToken(ctx, t); err != nil {
-		return "", time.Time{}, serverError(ctx, fmt.Errorf("create access token: %w", err))
-	}
-	return t.ID, t.ExpiresAt, nil
 }
 
 // CreateAccessAndRefreshTokens is called by the token endpoint for a code with
@@ -426,7 +464,10 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 			next.Scopes = rr.scopes // op may have narrowed the scopes (SetCurrentScopes)
 		}
 	}
-	id, exp, err := s.createAccessToken(ctx, info, next.ID)
+	// A code's access token is written with the record of the code's tokens
+	// (createAccessTokenFor), after the refresh token: a code consumes
+	// nothing in the system of record, so that order loses nothing.
+	id, exp, written, err := s.createAccessTokenFor(ctx, req, info, next.ID)
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
@@ -434,13 +475,23 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	// one round trip (issue 13); a rotation is not audited (auditIssued).
 	issued, audited := s.issued(ctx, req, info, true)
 	if err := s.storeRefreshToken(ctx, old, next, now, issued, audited && old.ID == ""); err != nil {
-		if derr := s.cfg.State.DeleteAccessToken(ctx, id); derr != nil {
-			s.cfg.Logger.ErrorContext(ctx, "delete access token of a failed refresh", "err", derr)
+		// The access token's write first, if it is still queued: a delete
+		// sent before it would leave it in place.
+		if written() == nil {
+			if derr := s.cfg.State.DeleteAccessToken(ctx, id); derr != nil {
+				s.cfg.Logger.ErrorContext(ctx, "delete access token of a failed refresh", "err", derr)
+			}
 		}
 		return "", "", time.Time{}, err
 	}
-	if err := s.recordCodeTokens(ctx, req, authstate.CodeTokens{AccessTokenIDs: []string{id}, RefreshFamilyIDs: []string{next.FamilyID}}); err != nil {
+	recorded := s.recordCodeTokens(ctx, req, authstate.CodeTokens{AccessTokenIDs: []string{id}, RefreshFamilyIDs: []string{next.FamilyID}})
+	if err := written(); err != nil {
+		// Nobody will get the refresh token just stored.
+		s.revokeTokens(ctx, authstate.CodeTokens{RefreshFamilyIDs: []string{next.FamilyID}}, info.clientID, "access token not stored")
 		return "", "", time.Time{}, err
+	}
+	if recorded != nil {
+		return "", "", time.Time{}, recorded
 	}
 	if audited && old.ID != "" {
 		s.audit(ctx, issued)

@@ -9,6 +9,7 @@ import (
 	"github.com/carekey/carekey/internal/authstate/redisauth"
 	"github.com/carekey/carekey/internal/clock/clocktest"
 	"github.com/carekey/carekey/internal/rediscas"
+	"github.com/carekey/carekey/internal/redistrips"
 	"github.com/carekey/carekey/internal/testenv"
 )
 
@@ -37,5 +38,49 @@ func TestSaveCodeAhead(t *testing.T) {
 	}
 	if _, err := st.ConsumeCode(t.Context(), "dropped", end); !errors.Is(err, authstate.ErrNotFound) {
 		t.Errorf("dropped code: %v, want authstate.ErrNotFound", err)
+	}
+}
+
+// CreateAccessTokenAhead: the token's write rides with the request's next
+// round trip (here, the record of a code's tokens: one pipeline), lands
+// before it, and await says whether it was written; an ID already taken is
+// authstate.ErrConflict.
+func TestCreateAccessTokenAhead(t *testing.T) {
+	var n redistrips.Counter
+	c, prefix := testenv.RedisClient(t)
+	c.AddHook(&n)
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	st := redisauth.New(c, prefix, clk)
+	end := clk.Now().Add(time.Minute)
+	if err := st.SaveCode(t.Context(), "code", "ar_1", end); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ConsumeCode(t.Context(), "code", end); err != nil {
+		t.Fatal(err)
+	}
+	tok := authstate.AccessToken{ID: "at_1", ClientID: "portal", Subject: "usr_p", CreatedAt: clk.Now(), ExpiresAt: end}
+
+	ctx := rediscas.WithMemo(t.Context())
+	if _, err := st.UsedCodeTokens(ctx, "code"); err != nil { // the code, in the memo
+		t.Fatal(err)
+	}
+	before := n.Counts()
+	written := st.CreateAccessTokenAhead(ctx, tok)
+	if err := st.AddCodeTokens(ctx, "code", authstate.CodeTokens{AccessTokenIDs: []string{tok.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := written(); err != nil {
+		t.Fatalf("await: %v", err)
+	}
+	if got := n.Counts().Sub(before); got.Trips != 1 {
+		t.Errorf("the token's write and the record took %d round trips (%q), want 1", got.Trips, got.Log)
+	}
+	if got, err := st.GetAccessToken(t.Context(), tok.ID); err != nil || got.Subject != "usr_p" {
+		t.Errorf("the token written ahead: %+v, %v", got, err)
+	}
+
+	ctx = rediscas.WithMemo(t.Context())
+	if err := st.CreateAccessTokenAhead(ctx, tok)(); !errors.Is(err, authstate.ErrConflict) {
+		t.Errorf("an ID taken: %v, want authstate.ErrConflict", err)
 	}
 }

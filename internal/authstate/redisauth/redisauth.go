@@ -271,6 +271,20 @@ func (s *Store) CreateAccessToken(ctx context.Context, t authstate.AccessToken) 
 	return nil
 }
 
+// CreateAccessTokenAhead is CreateAccessToken whose write rides with the
+// request's next Redis round trip (the swap that records the tokens a code
+// issued); await returns CreateAccessToken's answer, sending the write
+// first if nothing has carried it yet.
+func (s *Store) CreateAccessTokenAhead(ctx context.Context, t authstate.AccessToken) (await func() error) {
+	created := s.createAhead(ctx, s.tokenKey(t.ID), toToken(t), t.ExpiresAt)
+	return func() error {
+		if err := created(); err != nil {
+			return fmt.Errorf("create access token: %w", err)
+		}
+		return nil
+	}
+}
+
 // GetAccessToken returns the token, or authstate.ErrNotFound.
 func (s *Store) GetAccessToken(ctx context.Context, id string) (authstate.AccessToken, error) {
 	codec := jsonCodec(s, toToken, func(rec token) authstate.AccessToken { return rec.accessToken(id) },
