@@ -31,10 +31,11 @@ const loginRedisTarget = 12
 // (rediscas.Later); a sign-in's session starts with its client
 // (signin.Journey.ClientOf), so completing the request writes it no more;
 // /login writes the flow with the auth request's read (StartAhead), the
-// callback its code with the auth request's swap (SaveCodeAhead), and the
-// token endpoint its access token with the code's record of the tokens it
-// issued (CreateAccessTokenAhead).
-const loginRedisCeiling = 19
+// callback its code with the auth request's swap (SaveCodeAhead), the
+// code step its new session with the swap that completes the auth request
+// (redissession's CreateAhead), and the token endpoint its access token
+// with the code's record of the tokens it issued (CreateAccessTokenAhead).
+const loginRedisCeiling = 18
 
 // TestLoginRedisRoundTrips signs in on PostgreSQL + Redis, authorize →
 // password → send code → verify code → callback → token, and counts the

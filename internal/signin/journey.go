@@ -212,6 +212,17 @@ type Completion struct {
 	// AuthRequest is the OIDC request to complete with Session, if any;
 	// Return the allow-listed page name to end on otherwise.
 	AuthRequest, Return string
+	// SessionWritten, when not nil, awaits Session's write, which was sent
+	// ahead to ride with the request's next round trip (completing
+	// AuthRequest): call it after that, before giving the browser the
+	// session. Nil: Session is written already.
+	SessionWritten func() error
+}
+
+// sessionsAhead is a session store that can send a session's write ahead,
+// to ride with the request's next round trip (redissession).
+type sessionsAhead interface {
+	CreateAhead(ctx context.Context, s session.Session) (written func() error)
 }
 
 // Step applies a to the sign-in flow id whose CSRF token is token: the one
@@ -436,7 +447,17 @@ func (j *Journey) finishFlow(ctx context.Context, f flow.Flow, method, ip string
 				sess.Clients = []string{c}
 			}
 		}
-		if err := j.Sessions.Create(ctx, sess); err != nil {
+		if ahead, ok := j.Sessions.(sessionsAhead); ok && d.AuthRequest != "" {
+			// Written with the auth request's completion, in one round
+			// trip: the session first, then the request naming it.
+			written := ahead.CreateAhead(ctx, sess)
+			c.SessionWritten = func() error {
+				if err := written(); err != nil {
+					return fmt.Errorf("create session for %s: %w", d.User, err)
+				}
+				return nil
+			}
+		} else if err := j.Sessions.Create(ctx, sess); err != nil {
 			return Completion{}, fmt.Errorf("create session for %s: %w", d.User, err)
 		}
 		c.Session, c.AuthRequest, c.Return = sess, d.AuthRequest, d.Return

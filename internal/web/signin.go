@@ -421,20 +421,40 @@ func (h *signinHandler) finished(w http.ResponseWriter, r *http.Request, c signi
 		http.Redirect(w, r, pathAccountPhoneDone, http.StatusSeeOther)
 		return
 	}
-	h.cookies.set(w, sessionCookie, c.Session.ID, h.cfg.SessionAbsolute)
-	if c.AuthRequest != "" {
-		h.complete(w, r, c.AuthRequest, c.Session)
+	if c.AuthRequest == "" {
+		h.cookies.set(w, sessionCookie, c.Session.ID, h.cfg.SessionAbsolute)
+		http.Redirect(w, r, returnPath(c.Return), http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, returnPath(c.Return), http.StatusSeeOther)
+	next, err := h.completeAuthRequest(r, c.AuthRequest, c.Session)
+	if c.SessionWritten != nil { // it rode with the completion
+		if werr := c.SessionWritten(); werr != nil {
+			h.signinFailed(w, r, "sign in", werr)
+			return
+		}
+	}
+	h.cookies.set(w, sessionCookie, c.Session.ID, h.cfg.SessionAbsolute)
+	h.completed(w, r, next, err)
 }
 
 // complete finishes the OIDC auth request with sess and sends the browser on.
 func (s *Server) complete(w http.ResponseWriter, r *http.Request, authRequestID string, sess session.Session) {
-	next, err := s.cfg.Provider.CompleteAuthRequest(r.Context(), authRequestID, oidcop.Login{
+	next, err := s.completeAuthRequest(r, authRequestID, sess)
+	s.completed(w, r, next, err)
+}
+
+// completeAuthRequest marks the OIDC auth request signed in with sess and
+// returns where the browser goes next.
+func (s *Server) completeAuthRequest(r *http.Request, authRequestID string, sess session.Session) (string, error) {
+	return s.cfg.Provider.CompleteAuthRequest(r.Context(), authRequestID, oidcop.Login{
 		UserID: sess.UserID, SessionID: sess.ID, AuthTime: sess.AuthTime, AMR: sess.AMR,
 		Browser: s.cookies.get(r, browserCookie),
 	})
+}
+
+// completed sends the browser on to next, or answers the error of
+// completing its auth request.
+func (s *Server) completed(w http.ResponseWriter, r *http.Request, next string, err error) {
 	if err != nil {
 		s.refuseAuthRequest(w, r, "complete", err)
 		return

@@ -84,3 +84,20 @@ func TestCreateAccessTokenAhead(t *testing.T) {
 		t.Errorf("an ID taken: %v, want authstate.ErrConflict", err)
 	}
 }
+
+// On a Redis Cluster, whose pipelines reach each key's node concurrently,
+// CreateAccessTokenAhead writes the token at once: it must exist before
+// the record of the code's tokens names it.
+func TestCreateAccessTokenAheadClusterWritesAtOnce(t *testing.T) {
+	c, prefix := testenv.RedisCluster(t)
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	st := redisauth.New(c, prefix, clk)
+	tok := authstate.AccessToken{ID: "at_1", ClientID: "portal", Subject: "usr_p", CreatedAt: clk.Now(), ExpiresAt: clk.Now().Add(time.Minute)}
+	written := st.CreateAccessTokenAhead(rediscas.WithMemo(t.Context()), tok)
+	if _, err := st.GetAccessToken(t.Context(), tok.ID); err != nil {
+		t.Errorf("before the await, from another request: %v; want the token written", err)
+	}
+	if err := written(); err != nil {
+		t.Error(err)
+	}
+}

@@ -273,9 +273,18 @@ func (s *Store) CreateAccessToken(ctx context.Context, t authstate.AccessToken) 
 
 // CreateAccessTokenAhead is CreateAccessToken whose write rides with the
 // request's next Redis round trip (the swap that records the tokens a code
-// issued); await returns CreateAccessToken's answer, sending the write
-// first if nothing has carried it yet.
+// issued), ahead of it; await returns CreateAccessToken's answer, sending
+// the write first if nothing has carried it yet.
+//
+// On a Redis Cluster the token is written at once: a pipeline's commands
+// go to their keys' nodes concurrently, in no order between nodes, and the
+// record must not name a token before it exists (a replay that revoked the
+// recorded token could otherwise be overtaken by its write).
 func (s *Store) CreateAccessTokenAhead(ctx context.Context, t authstate.AccessToken) (await func() error) {
+	if _, cluster := s.kv.Client.(*redis.ClusterClient); cluster {
+		err := s.CreateAccessToken(ctx, t)
+		return func() error { return err }
+	}
 	created := s.createAhead(ctx, s.tokenKey(t.ID), toToken(t), t.ExpiresAt)
 	return func() error {
 		if err := created(); err != nil {

@@ -66,26 +66,50 @@ return 1
 // pipeline (one round trip). Returns an error if the ID is taken, after
 // putting the index back as it was.
 func (s *Store) Create(ctx context.Context, sess session.Session) error {
+	return s.CreateAhead(ctx, sess)() // with the writes queued, in one round trip
+}
+
+// CreateAhead is Create sent ahead (rediscas.Ahead): the session and its
+// index entry ride with the request's next round trip (a sign-in's, the
+// swap that completes its auth request), and written returns what Create
+// would, sending them first if nothing has carried them yet.
+func (s *Store) CreateAhead(ctx context.Context, sess session.Session) (written func() error) {
 	b, err := encode(sess)
 	if err != nil {
-		return fmt.Errorf("create session: %w", err)
+		return func() error { return fmt.Errorf("create session: %w", err) }
 	}
 	now := s.kv.Clock.Now()
 	key, index := s.sessionKey(sess.ID), s.userKey(sess.UserID)
 	indexArgs := []any{sess.ID, rediscas.TTL(sess.ExpiresAt, now).Milliseconds(), sess.ExpiresAt.UnixMilli(), now.UnixMilli()}
 	var set *redis.BoolCmd
 	var indexed *redis.Cmd
-	// Each command's own error is read below.
-	_, _ = rediscas.Pipelined(ctx, s.kv.Client, func(p redis.Pipeliner) error { // with the writes Later queued
+	sent := rediscas.Ahead(ctx, s.kv.Client, func(ctx context.Context, p redis.Pipeliner) {
 		set = p.SetNX(ctx, key, b, rediscas.TTL(idleEnd(sess), now))
 		indexed = indexScript.EvalSha(ctx, p, []string{index}, indexArgs...)
-		return nil
 	})
+	// The request's later commands on key go out after the write (in its
+	// pipeline, or after it), so to this request key holds b from now on:
+	// completing the auth request finds the session with its client without
+	// reading it. A write that fails is forgotten again (created).
+	rediscas.Remember(ctx, key, b)
+	return func() error {
+		sent()
+		if set == nil {
+			return errors.New("create session: not sent")
+		}
+		return s.created(ctx, sess, key, index, b, indexArgs, set, indexed)
+	}
+}
+
+// created reads the answers of a session's pipeline (CreateAhead): each
+// command's own error.
+func (s *Store) created(ctx context.Context, sess session.Session, key, index string, b []byte, indexArgs []any, set *redis.BoolCmd, indexed *redis.Cmd) error {
 	if err := set.Err(); err != nil {
 		rediscas.Forget(ctx, key)
 		return fmt.Errorf("create session: %w", err)
 	}
 	if !set.Val() {
+		rediscas.Forget(ctx, key)
 		// The ID is someone's session: the pipeline indexed it under
 		// sess.UserID all the same. Put that back.
 		if err := s.reindexTaken(ctx, sess); err != nil {
@@ -93,7 +117,7 @@ func (s *Store) Create(ctx context.Context, sess session.Session) error {
 		}
 		return fmt.Errorf("create session: id taken")
 	}
-	err = indexed.Err()
+	err := indexed.Err()
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
 		// Not cached (a restarted or new node): send it whole.
 		err = indexScript.Eval(ctx, s.kv.Client, []string{index}, indexArgs...).Err()

@@ -1,6 +1,7 @@
 package redissession_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/carekey/carekey/internal/clock/clocktest"
+	"github.com/carekey/carekey/internal/rediscas"
 	"github.com/carekey/carekey/internal/redistrips"
 	"github.com/carekey/carekey/internal/session"
 	"github.com/carekey/carekey/internal/session/redissession"
@@ -268,4 +270,51 @@ func openAt(t *testing.T) (redis.UniversalClient, string, *redissession.Store, t
 	c, prefix := testenv.RedisClient(t)
 	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
 	return c, prefix, redissession.New(c, prefix, clk), clk.Now()
+}
+
+// CreateAhead: the session and its index entry ride with the request's next
+// round trip; to the request the session exists from the start (a Get costs
+// nothing), and after the await it does in Redis, indexed by its user. An ID
+// already taken is an error, and the request reads the key again.
+func TestCreateAhead(t *testing.T) {
+	var n redistrips.Counter
+	c, prefix := testenv.RedisClient(t)
+	c.AddHook(&n)
+	clk := clocktest.New(time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC))
+	st := redissession.New(c, prefix, clk)
+	now := clk.Now()
+	sess := session.Session{ID: "s-ahead", UserID: "usr_p", AuthTime: now, CreatedAt: now, LastSeen: now,
+		IdleTimeout: 15 * time.Minute, ExpiresAt: now.Add(12 * time.Hour)}
+
+	ctx := rediscas.WithMemo(t.Context())
+	before := n.Counts()
+	written := st.CreateAhead(ctx, sess)
+	if got, err := st.Get(ctx, sess.ID); err != nil || got.UserID != "usr_p" {
+		t.Fatalf("the session in its own request: %+v, %v", got, err)
+	}
+	if got := n.Counts().Sub(before); got.Trips != 0 {
+		t.Errorf("queued and read back: %d round trips (%q), want none yet", got.Trips, got.Log)
+	}
+	if _, err := rediscas.Read(ctx, c, prefix+"unrelated"); !errors.Is(err, rediscas.ErrNotFound) { // the next round trip carries it
+		t.Fatal(err)
+	}
+	if err := written(); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Counts().Sub(before); got.Trips != 1 {
+		t.Errorf("the session's write: %d round trips (%q), want 1", got.Trips, got.Log)
+	}
+	if ids, err := st.ListByUser(t.Context(), "usr_p"); err != nil || len(ids) != 1 {
+		t.Errorf("sessions of usr_p after the write: %v, %v", ids, err)
+	}
+
+	ctx = rediscas.WithMemo(t.Context())
+	taken := sess
+	taken.UserID = "usr_other"
+	if err := st.CreateAhead(ctx, taken)(); err == nil {
+		t.Fatal("a session ID taken twice")
+	}
+	if got, err := st.Get(ctx, sess.ID); err != nil || got.UserID != "usr_p" {
+		t.Errorf("after the refused write, the request reads %+v, %v; want usr_p's session", got, err)
+	}
 }
